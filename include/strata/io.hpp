@@ -1,0 +1,45 @@
+// Reading and writing protobuf files: text (.prototxt) with error locations,
+// binary (.caffemodel, .solverstate) with atomic writes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message.h>
+
+namespace strata {
+
+class NetParameter;
+
+// Where each `layer { ... }` of a parsed net definition starts, for messages
+// like "train_val.prototxt:42:3: layer 'fc1' (InnerProduct): ...".
+struct NetSource {
+  std::string path;
+  std::vector<std::pair<int, int>> layer_positions;  // 1-based line, column per layer
+
+  // "path:line:col: " for layer `index` of the file, or "" when unknown.
+  std::string Where(int index) const;
+};
+
+// Parses a text-format message. A syntax error or unknown field throws
+// ConfigError "PATH:LINE:COL: message"; a missing file throws IoError.
+void ReadProtoFromTextFile(const std::string& path, google::protobuf::Message* message);
+// Same, and records where each layer starts.
+void ReadNetParameterFromTextFile(const std::string& path, NetParameter* net, NetSource* source);
+// Same for text held in memory; `name` is used in messages.
+void ParseProtoFromText(const std::string& text, const std::string& name,
+                        google::protobuf::Message* message);
+
+// Reads a binary message; IoError when missing or not a valid message.
+void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message* message);
+
+// Writes through a temporary file, fsync and rename, so a crash leaves either
+// the old file or the new one, never a torn one. IoError on failure.
+void WriteProtoToBinaryFile(const google::protobuf::Message& message, const std::string& path);
+void WriteProtoToTextFile(const google::protobuf::Message& message, const std::string& path);
+void WriteFileAtomically(const std::string& path, const std::string& contents);
+
+// Whole file as bytes; IoError when it cannot be read.
+std::string ReadFileToString(const std::string& path);
+
+}  // namespace strata

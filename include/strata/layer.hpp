@@ -1,0 +1,121 @@
+// Layer: the unit of computation. Every layer keeps this contract.
+//
+// Lifecycle: the Net constructs a layer from its LayerParameter (through the
+// registry), then calls SetUp(bottom, top) once: it checks the blob counts,
+// rejects `*_param` fields the layer does not read, calls LayerSetUp (read
+// parameters, create and fill learnable blobs) and Reshape (shape the tops).
+//
+//   Reshape   is cheap and safe to call on every forward pass; Forward calls it.
+//   Forward   computes tops from bottoms and returns the weighted loss this
+//             layer contributes: sum over tops of dot(top data, top diff), where
+//             SetUp has filled the diff of each top with its loss_weight.
+//   Backward  overwrites the diffs of bottoms i with propagate_down[i] true,
+//             and ACCUMULATES into parameter diffs (the solver clears them), so
+//             several backward passes sum their gradients (iter_size, sharing).
+//   In place  (top == bottom) only when AllowsInPlace(); the Net rejects it
+//             otherwise.
+//   Errors    bad parameters or shapes throw ConfigError / ShapeError; the Net
+//             adds the file, line and layer name.
+//   Random    draws come from rng(), which the Net seeds; the same seed gives the
+//             same run.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net.pb.h"
+#include "strata/blob.hpp"
+#include "strata/random.hpp"
+
+namespace strata {
+
+class Layer {
+ public:
+  explicit Layer(const LayerParameter& param);
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  void SetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top);
+  float Forward(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top);
+  void Backward(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                const std::vector<Blob*>& bottom);
+
+  virtual void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) = 0;
+
+  // The type string, e.g. "InnerProduct": the class name without "Layer".
+  virtual const char* type() const = 0;
+
+  // Blob count constraints; -1 means "no constraint".
+  virtual int ExactNumBottomBlobs() const { return -1; }
+  virtual int MinBottomBlobs() const { return -1; }
+  virtual int MaxBottomBlobs() const { return -1; }
+  virtual int ExactNumTopBlobs() const { return -1; }
+  virtual int MinTopBlobs() const { return -1; }
+  virtual int MaxTopBlobs() const { return -1; }
+  virtual bool EqualNumBottomTopBlobs() const { return false; }
+
+  virtual bool AllowsInPlace() const { return false; }
+  // False for inputs that carry no gradient (labels).
+  virtual bool AllowForceBackward(int /*bottom_index*/) const { return true; }
+  // Names of the LayerParameter `*_param` fields this layer reads.
+  virtual std::vector<std::string> ParamFields() const { return {}; }
+  // The loss_weight of a top when the definition gives none.
+  virtual float DefaultLossWeight(int /*top_index*/) const { return 0.f; }
+
+  const LayerParameter& layer_param() const { return layer_param_; }
+  Phase phase() const { return layer_param_.phase(); }
+  std::vector<std::shared_ptr<Blob>>& blobs() { return blobs_; }
+  const std::vector<std::shared_ptr<Blob>>& blobs() const { return blobs_; }
+
+  float loss(int top_index) const {
+    return top_index < static_cast<int>(loss_.size()) ? loss_[top_index] : 0.f;
+  }
+  bool param_propagate_down(int i) const {
+    return i < static_cast<int>(param_propagate_down_.size()) && param_propagate_down_[i];
+  }
+  void set_param_propagate_down(int i, bool value);
+
+  Rng& rng() { return rng_; }
+  void Seed(uint64_t seed) { rng_.Seed(seed); }
+
+  // The definition with the current parameter blobs in `blobs`.
+  void ToProto(LayerParameter* param, bool write_diff = false) const;
+
+ protected:
+  virtual void LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                          const std::vector<Blob*>& /*top*/) {}
+  virtual void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) = 0;
+  virtual void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                           const std::vector<Blob*>& bottom) = 0;
+
+  // Initializes `blobs_` from layer_param().blobs() when present (weights that
+  // came with the definition); returns false when there were none.
+  bool BlobsFromParam();
+
+  LayerParameter layer_param_;
+  std::vector<std::shared_ptr<Blob>> blobs_;
+  std::vector<bool> param_propagate_down_;
+  std::vector<float> loss_;
+  Rng rng_;
+
+ private:
+  void CheckBlobCounts(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) const;
+  void CheckParamFields() const;
+  void SetLossWeights(const std::vector<Blob*>& top);
+};
+
+// Loss layers: loss_weight defaults to 1 on the first top; they read loss_param.
+class LossLayer : public Layer {
+ public:
+  explicit LossLayer(const LayerParameter& param) : Layer(param) {}
+  float DefaultLossWeight(int top_index) const override { return top_index == 0 ? 1.f : 0.f; }
+  int ExactNumTopBlobs() const override { return -1; }
+  int MinTopBlobs() const override { return 1; }
+  // Labels carry no gradient.
+  bool AllowForceBackward(int bottom_index) const override { return bottom_index != 1; }
+  std::vector<std::string> ParamFields() const override { return {"loss_param"}; }
+};
+
+}  // namespace strata

@@ -1,0 +1,52 @@
+// HDF5Data: reads batches from HDF5 files.
+// hdf5_data_param.source is a text file listing one HDF5 path per line
+// (relative paths are taken from the list file's folder). Each top reads the
+// dataset of the same name; all datasets of a file have the same first
+// dimension (rows). Top i has shape [batch_size] + dataset.shape[1:].
+// Rows are read in order, wrapping to the next file and around; with
+// shuffle: true the file order and the rows within each file are permuted
+// anew on every pass (from the layer's seeded stream).
+// Reads hdf5_data_param { source, batch_size, shuffle }.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/layer.hpp"
+
+namespace strata {
+
+class HDF5DataLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "HDF5Data"; }
+  int ExactNumBottomBlobs() const override { return 0; }
+  int MinTopBlobs() const override { return 1; }
+  std::vector<std::string> ParamFields() const override { return {"hdf5_data_param"}; }
+  void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
+
+  // Rows in the file currently loaded.
+  int rows() const { return rows_; }
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void BackwardCpu(const std::vector<Blob*>& /*top*/, const std::vector<bool>& /*propagate_down*/,
+                   const std::vector<Blob*>& /*bottom*/) override {}
+
+ private:
+  void LoadFile(int file_index, const std::vector<Blob*>& top);
+  void Advance(const std::vector<Blob*>& top);
+
+  std::vector<std::string> files_;
+  std::vector<int> file_order_;
+  int file_position_ = 0;
+  std::vector<std::unique_ptr<Blob>> data_;  // one per top, the loaded file
+  std::vector<int> row_order_;
+  int row_position_ = 0;
+  int rows_ = 0;
+  int batch_size_ = 0;
+};
+
+}  // namespace strata

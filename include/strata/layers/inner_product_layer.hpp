@@ -1,0 +1,35 @@
+// InnerProduct (fully connected): y = x W^T + b
+// Bottom: x, flattened from `axis` on to M x K (M = product of dims before
+// axis). Top: y, shape x.shape[0:axis] + [num_output].
+// Params: W of shape N x K (K x N with transpose: true), b of shape N.
+// Reads inner_product_param { num_output, bias_term, weight_filler,
+// bias_filler, axis, transpose }. In place: no.
+#pragma once
+
+#include "strata/layer.hpp"
+
+namespace strata {
+
+class InnerProductLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "InnerProduct"; }
+  int ExactNumBottomBlobs() const override { return 1; }
+  int ExactNumTopBlobs() const override { return 1; }
+  std::vector<std::string> ParamFields() const override { return {"inner_product_param"}; }
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                   const std::vector<Blob*>& bottom) override;
+
+ private:
+  int m_ = 0, k_ = 0, n_ = 0;
+  bool bias_term_ = true;
+  bool transpose_ = false;
+  Blob bias_multiplier_;  // M ones
+};
+
+}  // namespace strata

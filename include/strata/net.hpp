@@ -1,0 +1,134 @@
+// Net: a DAG of layers built from a NetParameter.
+//
+// Construction, in order:
+//   1. legacy `input:` fields become an Input layer;
+//   2. layers whose include/exclude rules the NetState does not meet are dropped;
+//   3. a Split layer is inserted after every top read by more than one layer, so
+//      that each consumer gets its own diff and the gradients are summed;
+//   4. layers are created and wired: a bottom must be a top of an earlier layer;
+//      a top named like the bottom at the same index runs in place (only for
+//      layers that allow it);
+//   5. parameters are collected with their lr_mult/decay_mult; a ParamSpec
+//      `name` shared by several layers makes them share one blob;
+//   6. Caffe's rule decides which layers run backward: those below a loss that
+//      have a learnable parameter or a bottom that needs a gradient.
+// Errors carry "file:line:col: layer 'name' (Type): ..." when the net came from
+// a file.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net.pb.h"
+#include "strata/blob.hpp"
+#include "strata/io.hpp"
+#include "strata/layer.hpp"
+
+namespace strata {
+
+struct NetOptions {
+  int level = 0;
+  std::vector<std::string> stages;
+  // Seeds every layer's random stream (fillers, shuffling, dropout).
+  uint64_t seed = 1701;
+};
+
+class Net {
+ public:
+  // Reads a .prototxt; `phase`, level and stages form the NetState.
+  Net(const std::string& path, Phase phase, const NetOptions& options = {});
+  // The state comes from param.state(); `source` (optional) locates layers for errors.
+  explicit Net(const NetParameter& param, uint64_t seed = 1701, const NetSource* source = nullptr);
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // Runs every layer forward; returns the total weighted loss.
+  float Forward();
+  // Runs backward through the layers that need it. Parameter diffs accumulate.
+  void Backward();
+  float ForwardBackward();
+  // Propagates new input shapes through every layer.
+  void Reshape();
+  void ClearParamDiffs();
+
+  const std::string& name() const { return name_; }
+  Phase phase() const { return phase_; }
+
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  const std::vector<std::string>& layer_names() const { return layer_names_; }
+  const std::vector<std::string>& blob_names() const { return blob_names_; }
+  const std::vector<std::vector<Blob*>>& bottom_vecs() const { return bottom_vecs_; }
+  const std::vector<std::vector<Blob*>>& top_vecs() const { return top_vecs_; }
+  const std::vector<bool>& layer_need_backward() const { return layer_need_backward_; }
+  const std::vector<std::vector<bool>>& bottom_need_backward() const {
+    return bottom_need_backward_;
+  }
+
+  bool has_blob(const std::string& name) const { return blob_index_.count(name) > 0; }
+  // ConfigError when there is no such blob / layer.
+  Blob* blob_by_name(const std::string& name) const;
+  Layer* layer_by_name(const std::string& name) const;
+
+  // Tops of Input layers, and tops no layer consumes.
+  const std::vector<Blob*>& input_blobs() const { return input_blobs_; }
+  const std::vector<Blob*>& output_blobs() const { return output_blobs_; }
+  const std::vector<std::string>& output_blob_names() const { return output_blob_names_; }
+
+  // The blobs the solver updates: one per distinct (unshared) parameter.
+  const std::vector<Blob*>& learnable_params() const { return learnable_params_; }
+  const std::vector<float>& params_lr() const { return params_lr_; }
+  const std::vector<float>& params_weight_decay() const { return params_weight_decay_; }
+
+  // Copies blobs of same-named layers from trained weights; layers absent from
+  // this net are ignored. ShapeError names the layer, blob index and shapes.
+  void CopyTrainedLayersFrom(const NetParameter& trained);
+  // Binary NetParameter (.caffemodel).
+  void CopyTrainedLayersFrom(const std::string& path);
+  // Makes same-named layers use `other`'s parameter memory.
+  void ShareTrainedLayersWith(const Net& other);
+  void ToProto(NetParameter* param, bool write_diff = false) const;
+
+  // True when `state` meets `rule` (every set field of the rule matches).
+  static bool StateMeetsRule(const NetState& state, const NetStateRule& rule);
+
+ private:
+  void Init(const NetParameter& param, uint64_t seed, const NetSource* source);
+  void AppendParams(int layer_index);
+  void DecideBackward(bool force_backward);
+  std::string Context(int layer_index) const;
+
+  std::string name_;
+  Phase phase_ = TEST;
+  NetSource source_;
+  std::vector<int> source_index_;  // position of each layer in the original file
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::string> layer_names_;
+  std::vector<std::string> layers_types_;
+  std::map<std::string, int> layer_index_;
+  std::vector<std::unique_ptr<Blob>> blobs_;
+  std::vector<std::string> blob_names_;
+  std::map<std::string, int> blob_index_;
+  std::vector<std::vector<Blob*>> bottom_vecs_, top_vecs_;
+  std::vector<std::vector<int>> bottom_ids_, top_ids_;
+  std::vector<bool> layer_need_backward_;
+  std::vector<std::vector<bool>> bottom_need_backward_;
+  std::vector<Blob*> input_blobs_, output_blobs_;
+  std::vector<std::string> output_blob_names_;
+
+  // All parameter blobs, and for each the index of the one it shares, or -1.
+  std::vector<Blob*> params_;
+  std::vector<int> param_owners_;
+  std::vector<int> learnable_index_;  // for each entry of params_, its learnable_params_ index
+  std::map<std::string, int> param_name_index_;
+  std::vector<Blob*> learnable_params_;
+  std::vector<float> params_lr_, params_weight_decay_;
+};
+
+// Rewrites `param` with Split layers after every top consumed more than once
+// (Caffe's naming: blob "<top>_<layer>_<index>_split_<k>"). `origin` receives,
+// for each layer of the result, the index of the layer it came from.
+NetParameter InsertSplits(const NetParameter& param, std::vector<int>* origin);
+
+}  // namespace strata

@@ -1,0 +1,116 @@
+#include "strata/layers/hdf5_data_layer.hpp"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "strata/errors.hpp"
+#include "strata/hdf5.hpp"
+#include "strata/layer_registry.hpp"
+
+namespace strata {
+
+void HDF5DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                               const std::vector<Blob*>& top) {
+  const HDF5DataParameter& param = layer_param_.hdf5_data_param();
+  if (param.source().empty()) throw ConfigError("hdf5_data_param.source is not set");
+  if (param.batch_size() == 0) throw ConfigError("hdf5_data_param.batch_size must be positive");
+  batch_size_ = static_cast<int>(param.batch_size());
+
+  std::ifstream list(param.source());
+  if (!list) throw IoError(param.source() + ": cannot open the HDF5 list file");
+  const std::filesystem::path folder = std::filesystem::path(param.source()).parent_path();
+  files_.clear();
+  for (std::string line; std::getline(list, line);) {
+    line.erase(line.find_last_not_of(" \t\r") + 1);
+    line.erase(0, line.find_first_not_of(" \t"));
+    if (line.empty() || line[0] == '#') continue;
+    std::filesystem::path path(line);
+    if (path.is_relative() && std::filesystem::exists(folder / path)) path = folder / path;
+    files_.push_back(path.string());
+  }
+  if (files_.empty()) throw IoError(param.source() + ": lists no HDF5 files");
+
+  file_order_.resize(files_.size());
+  std::iota(file_order_.begin(), file_order_.end(), 0);
+  if (param.shuffle()) std::shuffle(file_order_.begin(), file_order_.end(), rng_.engine());
+  file_position_ = 0;
+  data_.clear();
+  for (size_t i = 0; i < top.size(); ++i) data_.push_back(std::make_unique<Blob>());
+  LoadFile(file_order_[0], top);
+
+  for (size_t i = 0; i < top.size(); ++i) {
+    std::vector<int> shape = data_[i]->shape();
+    shape[0] = batch_size_;
+    top[i]->Reshape(shape);
+  }
+}
+
+void HDF5DataLayer::LoadFile(int file_index, const std::vector<Blob*>& top) {
+  const std::string& path = files_[file_index];
+  Hdf5File file(path, Hdf5File::Mode::kRead);
+  rows_ = -1;
+  for (size_t i = 0; i < top.size(); ++i) {
+    const std::string& name = layer_param_.top(static_cast<int>(i));
+    file.Read(name, data_[i].get());
+    if (data_[i]->num_axes() == 0) throw IoError(path + ": dataset '" + name + "' is a scalar");
+    const int rows = data_[i]->shape(0);
+    if (rows_ >= 0 && rows != rows_) {
+      throw IoError(path + ": dataset '" + name + "' has " + std::to_string(rows) +
+                    " rows but '" + layer_param_.top(0) + "' has " + std::to_string(rows_));
+    }
+    rows_ = rows;
+  }
+  if (rows_ <= 0) throw IoError(path + ": datasets have no rows");
+  row_order_.resize(rows_);
+  std::iota(row_order_.begin(), row_order_.end(), 0);
+  if (layer_param_.hdf5_data_param().shuffle()) {
+    std::shuffle(row_order_.begin(), row_order_.end(), rng_.engine());
+  }
+  row_position_ = 0;
+  VLOG(1) << "HDF5Data '" << layer_param_.name() << "' loaded " << rows_ << " rows from " << path;
+}
+
+void HDF5DataLayer::Advance(const std::vector<Blob*>& top) {
+  if (++row_position_ < rows_) return;
+  if (++file_position_ == static_cast<int>(files_.size())) {
+    file_position_ = 0;
+    if (layer_param_.hdf5_data_param().shuffle()) {
+      std::shuffle(file_order_.begin(), file_order_.end(), rng_.engine());
+    }
+  }
+  if (files_.size() > 1) {
+    LoadFile(file_order_[file_position_], top);
+  } else {
+    row_position_ = 0;
+    if (layer_param_.hdf5_data_param().shuffle()) {
+      std::shuffle(row_order_.begin(), row_order_.end(), rng_.engine());
+    }
+  }
+}
+
+void HDF5DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
+                               const std::vector<Blob*>& top) {
+  for (int b = 0; b < batch_size_; ++b) {
+    const int row = row_order_[row_position_];
+    for (size_t i = 0; i < top.size(); ++i) {
+      const int width = data_[i]->count(1);
+      if (top[i]->count(1) != width) {
+        throw ShapeError("dataset '" + layer_param_.top(static_cast<int>(i)) + "' has shape " +
+                         data_[i]->shape_string() + " in " + files_[file_order_[file_position_]] +
+                         ", which does not match the first file's");
+      }
+      std::memcpy(top[i]->mutable_data() + static_cast<size_t>(b) * width,
+                  data_[i]->data() + static_cast<size_t>(row) * width, sizeof(float) * width);
+    }
+    Advance(top);
+  }
+}
+
+STRATA_REGISTER_LAYER(HDF5Data);
+
+}  // namespace strata

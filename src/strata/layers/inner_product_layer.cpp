@@ -1,0 +1,99 @@
+#include "strata/layers/inner_product_layer.hpp"
+
+#include "strata/errors.hpp"
+#include "strata/filler.hpp"
+#include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
+
+namespace strata {
+
+void InnerProductLayer::LayerSetUp(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& /*top*/) {
+  const InnerProductParameter& param = layer_param_.inner_product_param();
+  if (!param.has_num_output() || param.num_output() == 0) {
+    throw ConfigError("inner_product_param.num_output must be set and positive");
+  }
+  n_ = static_cast<int>(param.num_output());
+  bias_term_ = param.bias_term();
+  transpose_ = param.transpose();
+  const int axis = bottom[0]->CanonicalAxisIndex(param.axis());
+  k_ = bottom[0]->count(axis);
+  const std::vector<int> weight_shape = transpose_ ? std::vector<int>{k_, n_}
+                                                   : std::vector<int>{n_, k_};
+  const size_t num_blobs = bias_term_ ? 2 : 1;
+  if (BlobsFromParam()) {
+    if (blobs_.size() != num_blobs || blobs_[0]->shape() != weight_shape ||
+        (bias_term_ && blobs_[1]->shape() != std::vector<int>{n_})) {
+      throw ShapeError("stored parameters do not fit: weight should be " +
+                       ShapeString(weight_shape) + (bias_term_ ? " and bias (" +
+                       std::to_string(n_) + ")" : std::string()));
+    }
+  } else {
+    ValidateFiller(param.weight_filler());
+    if (bias_term_) ValidateFiller(param.bias_filler());
+    blobs_.clear();
+    blobs_.push_back(std::make_shared<Blob>(weight_shape));
+    FillBlob(param.weight_filler(), &rng_, blobs_[0].get());
+    if (bias_term_) {
+      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{n_}));
+      FillBlob(param.bias_filler(), &rng_, blobs_[1].get());
+    }
+  }
+  param_propagate_down_.assign(blobs_.size(), true);
+}
+
+void InnerProductLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const int axis = bottom[0]->CanonicalAxisIndex(layer_param_.inner_product_param().axis());
+  const int k = bottom[0]->count(axis);
+  if (k != k_) {
+    throw ShapeError("bottom shape " + bottom[0]->shape_string() + " has " + std::to_string(k) +
+                     " inputs per example from axis " + std::to_string(axis) +
+                     ", but the weight " + blobs_[0]->shape_string() + " expects " +
+                     std::to_string(k_));
+  }
+  m_ = bottom[0]->count(0, axis);
+  std::vector<int> top_shape(bottom[0]->shape().begin(), bottom[0]->shape().begin() + axis);
+  top_shape.push_back(n_);
+  top[0]->Reshape(top_shape);
+  if (bias_term_ && bias_multiplier_.count() != m_) {
+    bias_multiplier_.Reshape({m_});
+    math::Set(m_, 1.f, bias_multiplier_.mutable_data());
+  }
+}
+
+void InnerProductLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& top) {
+  const float* x = bottom[0]->data();
+  const float* w = blobs_[0]->data();
+  float* y = top[0]->mutable_data();
+  math::Gemm(false, !transpose_, m_, n_, k_, 1.f, x, w, 0.f, y);
+  if (bias_term_) {
+    // y += ones(M) * b^T
+    math::Gemm(false, false, m_, n_, 1, 1.f, bias_multiplier_.data(), blobs_[1]->data(), 1.f, y);
+  }
+}
+
+void InnerProductLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                    const std::vector<bool>& propagate_down,
+                                    const std::vector<Blob*>& bottom) {
+  const float* dy = top[0]->diff();
+  const float* x = bottom[0]->data();
+  if (param_propagate_down(0)) {
+    if (transpose_) {
+      math::Gemm(true, false, k_, n_, m_, 1.f, x, dy, 1.f, blobs_[0]->mutable_diff());
+    } else {
+      math::Gemm(true, false, n_, k_, m_, 1.f, dy, x, 1.f, blobs_[0]->mutable_diff());
+    }
+  }
+  if (bias_term_ && param_propagate_down(1)) {
+    math::Gemv(true, m_, n_, 1.f, dy, bias_multiplier_.data(), 1.f, blobs_[1]->mutable_diff());
+  }
+  if (propagate_down[0]) {
+    math::Gemm(false, transpose_, m_, k_, n_, 1.f, dy, blobs_[0]->data(), 0.f,
+               bottom[0]->mutable_diff());
+  }
+}
+
+STRATA_REGISTER_LAYER(InnerProduct);
+
+}  // namespace strata

@@ -1,0 +1,526 @@
+#include "strata/net.hpp"
+
+#include <glog/logging.h>
+
+#include <set>
+
+#include "strata/errors.hpp"
+#include "strata/layer_registry.hpp"
+
+namespace strata {
+
+namespace {
+
+// Turns deprecated `input:` / `input_shape` / `input_dim` fields into an Input
+// layer at the front. Returns true when it did.
+bool UpgradeInputFields(NetParameter* param) {
+  if (param->input_size() == 0) return false;
+  const int n = param->input_size();
+  const bool by_shape = param->input_shape_size() > 0;
+  if (by_shape && param->input_shape_size() != n && param->input_shape_size() != 1) {
+    throw ConfigError("net has " + std::to_string(n) + " inputs but " +
+                      std::to_string(param->input_shape_size()) + " input_shape entries");
+  }
+  if (!by_shape && param->input_dim_size() != 4 * n) {
+    throw ConfigError("net has " + std::to_string(n) + " inputs, so needs " +
+                      std::to_string(4 * n) + " input_dim values, got " +
+                      std::to_string(param->input_dim_size()));
+  }
+  LayerParameter input;
+  input.set_name("input");
+  input.set_type("Input");
+  for (int i = 0; i < n; ++i) {
+    input.add_top(param->input(i));
+    BlobShape* shape = input.mutable_input_param()->add_shape();
+    if (by_shape) {
+      *shape = param->input_shape(param->input_shape_size() == 1 ? 0 : i);
+    } else {
+      for (int d = 0; d < 4; ++d) shape->add_dim(param->input_dim(4 * i + d));
+    }
+  }
+  NetParameter upgraded = *param;
+  upgraded.clear_input();
+  upgraded.clear_input_shape();
+  upgraded.clear_input_dim();
+  upgraded.clear_layer();
+  *upgraded.add_layer() = input;
+  for (const auto& layer : param->layer()) *upgraded.add_layer() = layer;
+  *param = upgraded;
+  LOG(WARNING) << "net '" << param->name()
+               << "' uses deprecated input fields; upgraded to an Input layer";
+  return true;
+}
+
+bool StateMeetsRules(const NetState& state, const LayerParameter& layer) {
+  if (layer.include_size() > 0 && layer.exclude_size() > 0) {
+    throw ConfigError("give include or exclude rules, not both");
+  }
+  if (layer.include_size() > 0) {
+    for (const auto& rule : layer.include()) {
+      if (Net::StateMeetsRule(state, rule)) return true;
+    }
+    return false;
+  }
+  for (const auto& rule : layer.exclude()) {
+    if (Net::StateMeetsRule(state, rule)) return false;
+  }
+  return true;
+}
+
+std::string SplitLayerName(const std::string& layer, const std::string& blob, int top) {
+  return blob + "_" + layer + "_" + std::to_string(top) + "_split";
+}
+
+std::string SplitBlobName(const std::string& layer, const std::string& blob, int top, int k) {
+  return blob + "_" + layer + "_" + std::to_string(top) + "_split_" + std::to_string(k);
+}
+
+}  // namespace
+
+bool Net::StateMeetsRule(const NetState& state, const NetStateRule& rule) {
+  if (rule.has_phase() && rule.phase() != state.phase()) return false;
+  if (rule.has_min_level() && state.level() < rule.min_level()) return false;
+  if (rule.has_max_level() && state.level() > rule.max_level()) return false;
+  const std::set<std::string> stages(state.stage().begin(), state.stage().end());
+  for (const auto& stage : rule.stage()) {
+    if (!stages.count(stage)) return false;
+  }
+  for (const auto& stage : rule.not_stage()) {
+    if (stages.count(stage)) return false;
+  }
+  return true;
+}
+
+NetParameter InsertSplits(const NetParameter& param, std::vector<int>* origin) {
+  using TopId = std::pair<int, int>;  // (layer, top)
+  const int n = param.layer_size();
+  std::map<std::string, TopId> last_producer;
+  std::map<TopId, int> consumers;
+  std::map<TopId, float> loss_weight;
+  std::vector<std::vector<TopId>> bottom_source(n);
+  for (int i = 0; i < n; ++i) {
+    const LayerParameter& layer = param.layer(i);
+    for (const auto& bottom : layer.bottom()) {
+      auto it = last_producer.find(bottom);
+      const TopId source = it == last_producer.end() ? TopId(-1, -1) : it->second;
+      bottom_source[i].push_back(source);
+      if (source.first >= 0) ++consumers[source];
+    }
+    for (int j = 0; j < layer.top_size(); ++j) {
+      last_producer[layer.top(j)] = TopId(i, j);
+      if (j < layer.loss_weight_size() && layer.loss_weight(j) != 0.f) {
+        loss_weight[TopId(i, j)] = layer.loss_weight(j);
+      }
+    }
+  }
+  // A consumed top that also carries a loss gets one more split output for the loss.
+  auto split_count = [&](const TopId& id) {
+    const int count = consumers.count(id) ? consumers[id] : 0;
+    return count + (count > 0 && loss_weight.count(id) ? 1 : 0);
+  };
+
+  NetParameter result = param;
+  result.clear_layer();
+  origin->clear();
+  std::map<TopId, int> next_split;
+  for (int i = 0; i < n; ++i) {
+    LayerParameter layer = param.layer(i);
+    for (int j = 0; j < layer.bottom_size(); ++j) {
+      const TopId& source = bottom_source[i][j];
+      if (source.first < 0 || split_count(source) <= 1) continue;
+      if (!next_split.count(source)) next_split[source] = loss_weight.count(source) ? 1 : 0;
+      layer.set_bottom(j, SplitBlobName(param.layer(source.first).name(), layer.bottom(j),
+                                        source.second, next_split[source]++));
+    }
+    std::vector<LayerParameter> splits;
+    for (int j = 0; j < layer.top_size(); ++j) {
+      const TopId id(i, j);
+      const int count = split_count(id);
+      if (count <= 1) continue;
+      LayerParameter split;
+      split.set_name(SplitLayerName(layer.name(), layer.top(j), j));
+      split.set_type("Split");
+      split.add_bottom(layer.top(j));
+      for (int k = 0; k < count; ++k) {
+        split.add_top(SplitBlobName(layer.name(), layer.top(j), j, k));
+      }
+      if (loss_weight.count(id)) {
+        for (int k = 0; k < count; ++k) split.add_loss_weight(k == 0 ? loss_weight[id] : 0.f);
+        layer.set_loss_weight(j, 0.f);
+      }
+      splits.push_back(split);
+    }
+    *result.add_layer() = layer;
+    origin->push_back(i);
+    for (auto& split : splits) {
+      *result.add_layer() = split;
+      origin->push_back(i);
+    }
+  }
+  return result;
+}
+
+Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
+  NetParameter param;
+  NetSource source;
+  ReadNetParameterFromTextFile(path, &param, &source);
+  NetState* state = param.mutable_state();
+  state->set_phase(phase);
+  state->set_level(options.level);
+  for (const auto& stage : options.stages) state->add_stage(stage);
+  Init(param, options.seed, &source);
+}
+
+Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
+  Init(param, seed, source);
+}
+
+std::string Net::Context(int layer_index) const {
+  const int origin = source_index_[layer_index];
+  return source_.Where(origin) + "layer '" + layer_names_[layer_index] + "' (" +
+         layers_types_[layer_index] + "): ";
+}
+
+void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* source) {
+  if (source != nullptr) source_ = *source;
+  NetParameter param = in_param;
+  const std::string file_prefix = source_.path.empty() ? "" : source_.path + ": ";
+  // Index of each layer of `param` in the file; -1 for layers Strata adds.
+  std::vector<int> file_index(param.layer_size());
+  for (int i = 0; i < param.layer_size(); ++i) file_index[i] = i;
+  try {
+    if (UpgradeInputFields(&param)) file_index.insert(file_index.begin(), -1);
+  } catch (const Error& e) {
+    RethrowWithContext(e, file_prefix);
+  }
+  name_ = param.name();
+  phase_ = param.state().phase();
+
+  NetParameter filtered = param;
+  filtered.clear_layer();
+  std::vector<int> kept;
+  for (int i = 0; i < param.layer_size(); ++i) {
+    try {
+      if (!StateMeetsRules(param.state(), param.layer(i))) continue;
+    } catch (const Error& e) {
+      RethrowWithContext(e, source_.Where(file_index[i]) + "layer '" + param.layer(i).name() +
+                                "': ");
+    }
+    *filtered.add_layer() = param.layer(i);
+    kept.push_back(file_index[i]);
+  }
+  std::vector<int> origin;
+  const NetParameter wired = InsertSplits(filtered, &origin);
+
+  Rng net_rng(seed);
+  std::set<std::string> available;
+  std::vector<std::string> available_order;
+  for (int i = 0; i < wired.layer_size(); ++i) {
+    LayerParameter layer_param = wired.layer(i);
+    if (!layer_param.has_phase()) layer_param.set_phase(phase_);
+    source_index_.push_back(kept[origin[i]]);
+    layer_names_.push_back(layer_param.name());
+    layers_types_.push_back(layer_param.type());
+    try {
+      if (layer_param.name().empty()) throw ConfigError("every layer needs a name");
+      if (layer_index_.count(layer_param.name())) {
+        throw ConfigError("another layer already has this name");
+      }
+      layer_index_[layer_param.name()] = i;
+      if (layer_param.propagate_down_size() > 0 &&
+          layer_param.propagate_down_size() != layer_param.bottom_size()) {
+        throw ConfigError("has " + std::to_string(layer_param.propagate_down_size()) +
+                          " propagate_down values for " +
+                          std::to_string(layer_param.bottom_size()) + " bottoms");
+      }
+      layers_.push_back(LayerRegistry::Create(layer_param));
+      Layer& layer = *layers_.back();
+      layer.Seed(net_rng.NextSeed());
+
+      bottom_vecs_.emplace_back();
+      bottom_ids_.emplace_back();
+      for (const auto& bottom : layer_param.bottom()) {
+        if (!available.count(bottom)) {
+          throw ConfigError("bottom '" + bottom + "' is not produced by any earlier layer" +
+                            (blob_index_.count(bottom) ? " (or is already consumed)" : ""));
+        }
+        available.erase(bottom);
+        const int id = blob_index_.at(bottom);
+        bottom_vecs_.back().push_back(blobs_[id].get());
+        bottom_ids_.back().push_back(id);
+      }
+      top_vecs_.emplace_back();
+      top_ids_.emplace_back();
+      for (int j = 0; j < layer_param.top_size(); ++j) {
+        const std::string& top = layer_param.top(j);
+        int id;
+        if (j < layer_param.bottom_size() && layer_param.bottom(j) == top) {
+          if (!layer.AllowsInPlace()) {
+            throw ConfigError("cannot run in place: top '" + top +
+                              "' is also its bottom; give the top its own name");
+          }
+          id = bottom_ids_.back()[j];
+        } else if (blob_index_.count(top)) {
+          throw ConfigError("top '" + top +
+                            "' is already produced by an earlier layer; top names must be unique "
+                            "unless a layer runs in place (top named like its bottom)");
+        } else {
+          id = static_cast<int>(blobs_.size());
+          blobs_.push_back(std::make_unique<Blob>());
+          blob_names_.push_back(top);
+          blob_index_[top] = id;
+        }
+        if (!available.count(top)) available_order.push_back(top);
+        available.insert(top);
+        top_vecs_.back().push_back(blobs_[id].get());
+        top_ids_.back().push_back(id);
+        if (layer_param.type() == "Input") input_blobs_.push_back(blobs_[id].get());
+      }
+      layer.SetUp(bottom_vecs_.back(), top_vecs_.back());
+      AppendParams(i);
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(i));
+    }
+  }
+  for (const auto& name : available_order) {
+    if (!available.count(name)) continue;
+    output_blobs_.push_back(blobs_[blob_index_[name]].get());
+    output_blob_names_.push_back(name);
+  }
+  DecideBackward(param.force_backward());
+}
+
+void Net::AppendParams(int layer_index) {
+  Layer& layer = *layers_[layer_index];
+  const LayerParameter& lp = layer.layer_param();
+  const int num_blobs = static_cast<int>(layer.blobs().size());
+  if (lp.param_size() > num_blobs) {
+    throw ConfigError("has " + std::to_string(lp.param_size()) + " param specs but only " +
+                      std::to_string(num_blobs) + " parameter blobs");
+  }
+  for (int j = 0; j < num_blobs; ++j) {
+    const ParamSpec spec = j < lp.param_size() ? lp.param(j) : ParamSpec();
+    Blob* blob = layer.blobs()[j].get();
+    const int net_index = static_cast<int>(params_.size());
+    params_.push_back(blob);
+    layer.set_param_propagate_down(j, spec.lr_mult() != 0.f);
+    auto owner_it = spec.name().empty() ? param_name_index_.end()
+                                        : param_name_index_.find(spec.name());
+    if (owner_it == param_name_index_.end()) {
+      if (!spec.name().empty()) param_name_index_[spec.name()] = net_index;
+      param_owners_.push_back(-1);
+      learnable_index_.push_back(static_cast<int>(learnable_params_.size()));
+      learnable_params_.push_back(blob);
+      params_lr_.push_back(spec.lr_mult());
+      params_weight_decay_.push_back(spec.decay_mult());
+      continue;
+    }
+    const int owner = owner_it->second;
+    const Blob& owner_blob = *params_[owner];
+    const bool strict = spec.share_mode() != ParamSpec::PERMISSIVE;
+    if (strict ? owner_blob.shape() != blob->shape() : owner_blob.count() != blob->count()) {
+      throw ShapeError("shares parameter '" + spec.name() + "' of shape " +
+                       owner_blob.shape_string() + " but needs shape " + blob->shape_string() +
+                       (strict ? " (share_mode STRICT needs equal shapes)"
+                               : " (share_mode PERMISSIVE needs equal counts)"));
+    }
+    const int learnable = learnable_index_[owner];
+    if (spec.has_lr_mult() && spec.lr_mult() != params_lr_[learnable]) {
+      throw ConfigError("shared parameter '" + spec.name() + "' has lr_mult " +
+                        std::to_string(spec.lr_mult()) + " here but " +
+                        std::to_string(params_lr_[learnable]) + " where it is first defined");
+    }
+    if (spec.has_decay_mult() && spec.decay_mult() != params_weight_decay_[learnable]) {
+      throw ConfigError("shared parameter '" + spec.name() + "' has decay_mult " +
+                        std::to_string(spec.decay_mult()) + " here but " +
+                        std::to_string(params_weight_decay_[learnable]) +
+                        " where it is first defined");
+    }
+    blob->ShareData(owner_blob);
+    blob->ShareDiff(owner_blob);
+    param_owners_.push_back(owner);
+    learnable_index_.push_back(learnable);
+  }
+}
+
+void Net::DecideBackward(bool force_backward) {
+  const int n = static_cast<int>(layers_.size());
+  std::vector<bool> blob_need_backward(blobs_.size(), false);
+  layer_need_backward_.assign(n, false);
+  bottom_need_backward_.assign(n, {});
+  for (int i = 0; i < n; ++i) {
+    Layer& layer = *layers_[i];
+    const LayerParameter& lp = layer.layer_param();
+    bool need = false;
+    for (size_t j = 0; j < bottom_ids_[i].size(); ++j) {
+      const bool blob_needs = blob_need_backward[bottom_ids_[i][j]];
+      need = need || blob_needs;
+      bottom_need_backward_[i].push_back(lp.propagate_down_size() > 0 ? lp.propagate_down(j)
+                                                                      : blob_needs);
+    }
+    for (size_t p = 0; p < layer.blobs().size(); ++p) {
+      need = need || layer.param_propagate_down(static_cast<int>(p));
+    }
+    layer_need_backward_[i] = need;
+    for (int id : top_ids_[i]) blob_need_backward[id] = need;
+  }
+  // Walking back from the losses: a layer that no loss depends on needs no backward.
+  std::vector<bool> under_loss(blobs_.size(), false), skip(blobs_.size(), false);
+  for (int i = n - 1; i >= 0; --i) {
+    bool contributes = false, all_tops_skip = true;
+    for (size_t t = 0; t < top_ids_[i].size(); ++t) {
+      const int id = top_ids_[i][t];
+      if (layers_[i]->loss(static_cast<int>(t)) != 0.f || under_loss[id]) contributes = true;
+      if (!skip[id]) all_tops_skip = false;
+    }
+    if (layer_need_backward_[i] && all_tops_skip) {
+      layer_need_backward_[i] = false;
+      bottom_need_backward_[i].assign(bottom_need_backward_[i].size(), false);
+    }
+    if (!contributes) layer_need_backward_[i] = false;
+    for (size_t j = 0; j < bottom_ids_[i].size(); ++j) {
+      const int id = bottom_ids_[i][j];
+      if (contributes) {
+        under_loss[id] = true;
+      } else {
+        bottom_need_backward_[i][j] = false;
+      }
+      if (!bottom_need_backward_[i][j]) skip[id] = true;
+    }
+  }
+  if (force_backward) {
+    for (int i = 0; i < n; ++i) {
+      layer_need_backward_[i] = true;
+      for (size_t j = 0; j < bottom_ids_[i].size(); ++j) {
+        bottom_need_backward_[i][j] =
+            bottom_need_backward_[i][j] || layers_[i]->AllowForceBackward(static_cast<int>(j));
+      }
+      for (size_t p = 0; p < layers_[i]->blobs().size(); ++p) {
+        layers_[i]->set_param_propagate_down(static_cast<int>(p), true);
+      }
+    }
+  }
+}
+
+float Net::Forward() {
+  float loss = 0.f;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(static_cast<int>(i)));
+    }
+  }
+  return loss;
+}
+
+void Net::Backward() {
+  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+    if (!layer_need_backward_[i]) continue;
+    try {
+      layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(i));
+    }
+  }
+}
+
+float Net::ForwardBackward() {
+  const float loss = Forward();
+  Backward();
+  return loss;
+}
+
+void Net::Reshape() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]);
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(static_cast<int>(i)));
+    }
+  }
+}
+
+void Net::ClearParamDiffs() {
+  for (Blob* blob : learnable_params_) blob->SetDiffToZero();
+}
+
+Blob* Net::blob_by_name(const std::string& name) const {
+  auto it = blob_index_.find(name);
+  if (it == blob_index_.end()) {
+    throw ConfigError("net '" + name_ + "' has no blob named '" + name + "'");
+  }
+  return blobs_[it->second].get();
+}
+
+Layer* Net::layer_by_name(const std::string& name) const {
+  auto it = layer_index_.find(name);
+  if (it == layer_index_.end()) {
+    throw ConfigError("net '" + name_ + "' has no layer named '" + name + "'");
+  }
+  return layers_[it->second].get();
+}
+
+void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
+  for (const auto& source : trained.layer()) {
+    auto it = layer_index_.find(source.name());
+    if (it == layer_index_.end()) {
+      VLOG(1) << "ignoring layer '" << source.name() << "' of the weights: not in this net";
+      continue;
+    }
+    auto& target = layers_[it->second]->blobs();
+    if (source.blobs_size() != static_cast<int>(target.size())) {
+      throw ShapeError("layer '" + source.name() + "': the weights have " +
+                       std::to_string(source.blobs_size()) + " blobs but the net expects " +
+                       std::to_string(target.size()));
+    }
+    for (int j = 0; j < source.blobs_size(); ++j) {
+      if (!target[j]->ShapeEquals(source.blobs(j))) {
+        throw ShapeError("layer '" + source.name() + "' blob " + std::to_string(j) +
+                         ": the weights have shape " + ShapeString(ProtoShape(source.blobs(j))) +
+                         " but the net expects " + target[j]->shape_string());
+      }
+      target[j]->FromProto(source.blobs(j), /*reshape=*/false);
+    }
+  }
+}
+
+void Net::CopyTrainedLayersFrom(const std::string& path) {
+  NetParameter trained;
+  ReadProtoFromBinaryFile(path, &trained);
+  try {
+    CopyTrainedLayersFrom(trained);
+  } catch (const Error& e) {
+    RethrowWithContext(e, path + ": ");
+  }
+}
+
+void Net::ShareTrainedLayersWith(const Net& other) {
+  for (size_t i = 0; i < other.layers_.size(); ++i) {
+    auto it = layer_index_.find(other.layer_names_[i]);
+    if (it == layer_index_.end()) continue;
+    const auto& source = other.layers_[i]->blobs();
+    auto& target = layers_[it->second]->blobs();
+    if (source.size() != target.size()) {
+      throw ShapeError("layer '" + other.layer_names_[i] + "' has " +
+                       std::to_string(source.size()) + " blobs in one net and " +
+                       std::to_string(target.size()) + " in the other");
+    }
+    for (size_t j = 0; j < source.size(); ++j) {
+      if (source[j]->shape() != target[j]->shape()) {
+        throw ShapeError("layer '" + other.layer_names_[i] + "' blob " + std::to_string(j) +
+                         " has shape " + source[j]->shape_string() + " in one net and " +
+                         target[j]->shape_string() + " in the other");
+      }
+      target[j]->ShareData(*source[j]);
+    }
+  }
+}
+
+void Net::ToProto(NetParameter* param, bool write_diff) const {
+  param->Clear();
+  param->set_name(name_);
+  for (const auto& layer : layers_) layer->ToProto(param->add_layer(), write_diff);
+}
+
+}  // namespace strata

@@ -1,0 +1,434 @@
+#include "strata/solver.hpp"
+
+#include <glog/logging.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "strata/errors.hpp"
+#include "strata/io.hpp"
+#include "strata/math.hpp"
+#include "strata/random.hpp"
+
+namespace strata {
+
+namespace {
+
+std::string FormatDuration(double seconds) {
+  const long total = static_cast<long>(seconds + 0.5);
+  char text[32];
+  if (total >= 3600) {
+    std::snprintf(text, sizeof(text), "%ldh%02ldm", total / 3600, total / 60 % 60);
+  } else if (total >= 60) {
+    std::snprintf(text, sizeof(text), "%ldm%02lds", total / 60, total % 60);
+  } else {
+    std::snprintf(text, sizeof(text), "%lds", total);
+  }
+  return text;
+}
+
+NetState StateFor(Phase phase, const NetState* given) {
+  NetState state;
+  if (given != nullptr) state = *given;
+  state.set_phase(phase);
+  return state;
+}
+
+std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::string& file,
+                              const NetState& state, uint64_t seed) {
+  NetParameter param;
+  NetSource source;
+  if (inline_param != nullptr) {
+    param = *inline_param;
+  } else {
+    ReadNetParameterFromTextFile(file, &param, &source);
+  }
+  // The solver's state wins over one written in the net file, as in Caffe.
+  NetState merged = param.state();
+  merged.MergeFrom(state);
+  *param.mutable_state() = merged;
+  return std::make_unique<Net>(param, seed, inline_param ? nullptr : &source);
+}
+
+}  // namespace
+
+SolverParameter ReadSolverParameter(const std::string& path) {
+  SolverParameter param;
+  ReadProtoFromTextFile(path, &param);
+  return param;
+}
+
+Solver::Solver(const SolverParameter& param) : param_(param) {
+  const uint64_t seed =
+      param_.random_seed() >= 0 ? static_cast<uint64_t>(param_.random_seed()) : ClockSeed();
+  Rng seeds(seed);
+  const int train_sources = param_.has_train_net_param() + param_.has_train_net() +
+                            param_.has_net_param() + param_.has_net();
+  if (train_sources != 1) {
+    throw ConfigError("the solver needs exactly one of net, net_param, train_net, "
+                      "train_net_param; it has " + std::to_string(train_sources));
+  }
+  if (param_.average_loss() < 1) throw ConfigError("average_loss must be at least 1");
+  if (param_.iter_size() < 1) throw ConfigError("iter_size must be at least 1");
+  if (param_.max_iter() < 0) throw ConfigError("max_iter must not be negative");
+  if (param_.display() < 0 || param_.snapshot() < 0 || param_.test_interval() < 0) {
+    throw ConfigError("display, snapshot and test_interval must not be negative");
+  }
+  const NetState train_state =
+      StateFor(TRAIN, param_.has_train_state() ? &param_.train_state() : nullptr);
+  const uint64_t train_seed = seeds.NextSeed();
+  if (param_.has_train_net_param()) {
+    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed);
+  } else if (param_.has_train_net()) {
+    net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed);
+  } else if (param_.has_net_param()) {
+    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed);
+  } else {
+    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed);
+  }
+  InitTestNets(seeds.NextSeed());
+  LOG(INFO) << "Solver ready: train net '" << net_->name() << "' with "
+            << net_->learnable_params().size() << " parameter blobs, " << test_nets_.size()
+            << " test net(s)";
+}
+
+void Solver::InitTestNets(uint64_t seed) {
+  const int specific = param_.test_net_param_size() + param_.test_net_size();
+  const bool generic = param_.has_net() || param_.has_net_param();
+  const int num_tests = param_.test_iter_size();
+  if (num_tests < specific) {
+    throw ConfigError("test_iter must be given for each of the " + std::to_string(specific) +
+                      " test nets");
+  }
+  if (num_tests > specific && !generic) {
+    throw ConfigError("test_iter is given " + std::to_string(num_tests) + " times but there are " +
+                      std::to_string(specific) + " test nets");
+  }
+  if (param_.test_state_size() > 0 && param_.test_state_size() != num_tests) {
+    throw ConfigError("test_state must be given once per test net or not at all");
+  }
+  if (param_.test_interval() > 0 && num_tests == 0) {
+    LOG(WARNING) << "test_interval is set but the solver defines no test net; no testing";
+  }
+  Rng seeds(seed);
+  for (int i = 0; i < num_tests; ++i) {
+    const NetState state =
+        StateFor(TEST, param_.test_state_size() ? &param_.test_state(i) : nullptr);
+    if (i < param_.test_net_param_size()) {
+      test_nets_.push_back(BuildNet(&param_.test_net_param(i), "", state, seeds.NextSeed()));
+    } else if (i < specific) {
+      const std::string& file = param_.test_net(i - param_.test_net_param_size());
+      test_nets_.push_back(BuildNet(nullptr, file, state, seeds.NextSeed()));
+    } else if (param_.has_net_param()) {
+      test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed()));
+    } else {
+      test_nets_.push_back(BuildNet(nullptr, param_.net(), state, seeds.NextSeed()));
+    }
+    test_nets_.back()->ShareTrainedLayersWith(*net_);
+  }
+}
+
+float Solver::GetLearningRate() {
+  const std::string& policy = param_.lr_policy();
+  const double base = param_.base_lr();
+  const double gamma = param_.gamma();
+  const double power = param_.power();
+  const int iter = iter_;
+  double rate;
+  if (policy == "fixed") {
+    rate = base;
+  } else if (policy == "step") {
+    if (param_.stepsize() <= 0) throw ConfigError("lr_policy 'step' needs a positive stepsize");
+    current_step_ = iter / param_.stepsize();
+    rate = base * std::pow(gamma, current_step_);
+  } else if (policy == "exp") {
+    rate = base * std::pow(gamma, iter);
+  } else if (policy == "inv") {
+    rate = base * std::pow(1.0 + gamma * iter, -power);
+  } else if (policy == "multistep") {
+    while (current_step_ < param_.stepvalue_size() && iter >= param_.stepvalue(current_step_)) {
+      ++current_step_;
+    }
+    rate = base * std::pow(gamma, current_step_);
+  } else if (policy == "poly") {
+    if (param_.max_iter() <= 0) throw ConfigError("lr_policy 'poly' needs a positive max_iter");
+    rate = base * std::pow(1.0 - static_cast<double>(iter) / param_.max_iter(), power);
+  } else if (policy == "sigmoid") {
+    rate = base * (1.0 / (1.0 + std::exp(-gamma * (iter - static_cast<double>(param_.stepsize())))));
+  } else {
+    throw ConfigError("unknown lr_policy '" + policy +
+                      "' (known: fixed, step, exp, inv, multistep, poly, sigmoid)");
+  }
+  return static_cast<float>(rate);
+}
+
+void Solver::UpdateSmoothedLoss(float loss) {
+  const size_t window = static_cast<size_t>(param_.average_loss());
+  if (losses_.size() < window) {
+    losses_.push_back(loss);
+  } else {
+    losses_[loss_position_] = loss;
+    loss_position_ = (loss_position_ + 1) % window;
+  }
+  double sum = 0;
+  for (float value : losses_) sum += value;
+  smoothed_loss_ = static_cast<float>(sum / losses_.size());
+}
+
+std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
+  std::map<const Blob*, float> loss_weight;
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    for (size_t t = 0; t < net.top_vecs()[i].size(); ++t) {
+      const float weight = net.layers()[i]->loss(static_cast<int>(t));
+      if (weight != 0.f) loss_weight[net.top_vecs()[i][t]] = weight;
+    }
+  }
+  std::vector<OutputAverage> results;
+  std::vector<double> sums;
+  for (int it = 0; it < iterations; ++it) {
+    net.Forward();
+    size_t k = 0;
+    for (size_t b = 0; b < net.output_blobs().size(); ++b) {
+      const Blob* blob = net.output_blobs()[b];
+      for (int j = 0; j < blob->count(); ++j, ++k) {
+        if (it == 0) {
+          auto it_weight = loss_weight.find(blob);
+          results.push_back({net.output_blob_names()[b], 0.f,
+                             it_weight == loss_weight.end() ? 0.f : it_weight->second});
+          sums.push_back(0.0);
+        }
+        sums[k] += blob->data()[j];
+      }
+    }
+  }
+  for (size_t k = 0; k < results.size(); ++k) {
+    results[k].value = static_cast<float>(sums[k] / iterations);
+  }
+  return results;
+}
+
+std::vector<OutputAverage> Solver::Test(int index) {
+  LOG(INFO) << "Iteration " << iter_ << ", Testing net (#" << index << ")";
+  Net& test_net = *test_nets_.at(index);
+  const auto results = AverageOutputs(test_net, param_.test_iter(index));
+  for (size_t k = 0; k < results.size(); ++k) {
+    const auto& r = results[k];
+    std::string loss_note;
+    if (r.loss_weight != 0.f) {
+      loss_note = " (* " + std::to_string(r.loss_weight).substr(0, 6) + " = " +
+                  std::to_string(r.loss_weight * r.value) + " loss)";
+    }
+    LOG(INFO) << "    Test net output #" << k << ": " << r.name << " = " << r.value << loss_note;
+  }
+  return results;
+}
+
+void Solver::TestAll() {
+  for (size_t i = 0; i < test_nets_.size(); ++i) Test(static_cast<int>(i));
+}
+
+void Solver::LogTrainOutputs() const {
+  int k = 0;
+  for (size_t b = 0; b < net_->output_blobs().size(); ++b) {
+    const Blob* blob = net_->output_blobs()[b];
+    float weight = 0.f;
+    for (size_t i = 0; i < net_->layers().size(); ++i) {
+      for (size_t t = 0; t < net_->top_vecs()[i].size(); ++t) {
+        if (net_->top_vecs()[i][t] == blob) weight = net_->layers()[i]->loss(static_cast<int>(t));
+      }
+    }
+    for (int j = 0; j < blob->count(); ++j, ++k) {
+      const float value = blob->data()[j];
+      std::string loss_note;
+      if (weight != 0.f) {
+        loss_note = " (* " + std::to_string(weight).substr(0, 6) + " = " +
+                    std::to_string(weight * value) + " loss)";
+      }
+      LOG(INFO) << "    Train net output #" << k << ": " << net_->output_blob_names()[b] << " = "
+                << value << loss_note;
+    }
+  }
+}
+
+void Solver::Step(int iterations) {
+  const int start_iter = iter_;
+  const int stop_iter = iter_ + iterations;
+  using Clock = std::chrono::steady_clock;
+  auto display_start = Clock::now();
+  const auto run_start = display_start;
+  int display_start_iter = iter_;
+  for (Callback* callback : callbacks_) callback->OnStart();
+  while (iter_ < stop_iter) {
+    net_->ClearParamDiffs();
+    if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
+        (iter_ > 0 || param_.test_initialization())) {
+      TestAll();
+    }
+    const bool display = param_.display() > 0 && iter_ % param_.display() == 0;
+    float loss = 0.f;
+    for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
+    loss /= param_.iter_size();
+    UpdateSmoothedLoss(loss);
+    if (display) {
+      const auto now = Clock::now();
+      const double lapse = std::chrono::duration<double>(now - display_start).count();
+      const int done = iter_ - display_start_iter;
+      const double per_s = lapse > 0 && done > 0 ? done / lapse : 0.0;
+      LOG(INFO) << "Iteration " << iter_ << " (" << per_s << " iter/s, " << lapse << "s/"
+                << param_.display() << " iters), loss = " << smoothed_loss_;
+      LogTrainOutputs();
+      const double elapsed = std::chrono::duration<double>(now - run_start).count();
+      const int run_done = iter_ - start_iter;
+      if (run_done > 0) {
+        const double rate = run_done / elapsed;
+        LOG(INFO) << "    Progress: " << iter_ << "/" << param_.max_iter() << ", "
+                  << static_cast<int>(rate * 10) / 10.0 << " iter/s, elapsed "
+                  << FormatDuration(elapsed) << ", ETA "
+                  << FormatDuration((param_.max_iter() - iter_) / rate);
+      }
+      display_start = now;
+      display_start_iter = iter_;
+    }
+    for (Callback* callback : callbacks_) callback->OnGradientsReady();
+    ApplyUpdate();
+    ++iter_;
+    if (param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) Snapshot();
+    if (stop_requested_) {
+      LOG(INFO) << "Stop requested at iteration " << iter_;
+      break;
+    }
+  }
+}
+
+void Solver::Solve() {
+  LOG(INFO) << "Solving " << net_->name() << " (" << type() << ", max_iter "
+            << param_.max_iter() << ")";
+  Step(param_.max_iter() - iter_);
+  if (param_.snapshot_after_train() && (param_.snapshot() == 0 || iter_ % param_.snapshot() != 0)) {
+    Snapshot();
+  }
+  if (stop_requested_) return;
+  if (param_.display() > 0 && iter_ % param_.display() == 0) {
+    // One more forward pass so the final loss matches the final weights.
+    const float loss = net_->Forward();
+    UpdateSmoothedLoss(loss);
+    LOG(INFO) << "Iteration " << iter_ << ", loss = " << smoothed_loss_;
+  }
+  if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) TestAll();
+  LOG(INFO) << "Optimization Done.";
+}
+
+std::string Solver::Snapshot() {
+  if (!param_.has_snapshot_prefix()) {
+    throw ConfigError("snapshots need snapshot_prefix in the solver");
+  }
+  if (param_.snapshot_format() == SolverParameter::HDF5) {
+    throw ConfigError("snapshot_format: HDF5 is not supported yet; use BINARYPROTO");
+  }
+  const std::string prefix = param_.snapshot_prefix() + "_iter_" + std::to_string(iter_);
+  const std::filesystem::path folder = std::filesystem::path(prefix).parent_path();
+  if (!folder.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    if (error) throw IoError(folder.string() + ": cannot create snapshot folder: " + error.message());
+  }
+  const std::string model = prefix + ".caffemodel";
+  NetParameter weights;
+  net_->ToProto(&weights, param_.snapshot_diff());
+  WriteProtoToBinaryFile(weights, model);
+  SolverState state;
+  state.set_iter(iter_);
+  state.set_learned_net(model);
+  state.set_current_step(current_step_);
+  SnapshotState(&state);
+  WriteProtoToBinaryFile(state, prefix + ".solverstate");
+  LOG(INFO) << "Snapshotting to binary proto file " << model;
+  last_snapshot_ = model;
+  return model;
+}
+
+SGDSolver::SGDSolver(const SolverParameter& param) : Solver(param) {
+  if (!param_.has_lr_policy()) throw ConfigError("the solver needs an lr_policy");
+  if (param_.regularization_type() != "L2" && param_.regularization_type() != "L1") {
+    throw ConfigError("unknown regularization_type '" + param_.regularization_type() +
+                      "' (known: L1, L2)");
+  }
+  GetLearningRate();  // rejects an unknown policy now rather than mid-run
+  for (Blob* blob : net_->learnable_params()) history_.push_back(std::make_unique<Blob>(blob->shape()));
+}
+
+void SGDSolver::ClipGradients() {
+  const float clip = param_.clip_gradients();
+  if (clip < 0) return;
+  double sumsq = 0;
+  for (Blob* blob : net_->learnable_params()) sumsq += blob->sumsq_diff();
+  const double norm = std::sqrt(sumsq);
+  if (norm <= clip) return;
+  const float scale = static_cast<float>(clip / norm);
+  LOG(INFO) << "Gradient clipping: scaling down gradients (L2 norm " << norm << " > " << clip
+            << ") by scale factor " << scale;
+  for (Blob* blob : net_->learnable_params()) math::Scale(blob->count(), scale, blob->mutable_diff());
+}
+
+void SGDSolver::Normalize(int param_index) {
+  if (param_.iter_size() == 1) return;
+  Blob* blob = net_->learnable_params()[param_index];
+  math::Scale(blob->count(), 1.f / param_.iter_size(), blob->mutable_diff());
+}
+
+void SGDSolver::Regularize(int param_index) {
+  Blob* blob = net_->learnable_params()[param_index];
+  const float decay = param_.weight_decay() * net_->params_weight_decay()[param_index];
+  if (decay == 0.f) return;
+  float* diff = blob->mutable_diff();
+  const float* data = blob->data();
+  if (param_.regularization_type() == "L2") {
+    math::Axpy(blob->count(), decay, data, diff);
+  } else {
+    for (int i = 0; i < blob->count(); ++i) {
+      diff[i] += decay * static_cast<float>((data[i] > 0) - (data[i] < 0));
+    }
+  }
+}
+
+void SGDSolver::ComputeUpdateValue(int param_index, float rate) {
+  Blob* blob = net_->learnable_params()[param_index];
+  Blob* history = history_[param_index].get();
+  const float local_rate = rate * net_->params_lr()[param_index];
+  math::Axpby(blob->count(), local_rate, blob->diff(), param_.momentum(), history->mutable_data());
+  math::Copy(blob->count(), history->data(), blob->mutable_diff());
+}
+
+void SGDSolver::ApplyUpdate() {
+  const float rate = GetLearningRate();
+  if (param_.display() > 0 && iter_ % param_.display() == 0) {
+    LOG(INFO) << "Iteration " << iter_ << ", lr = " << rate;
+  }
+  ClipGradients();
+  const auto& params = net_->learnable_params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    Normalize(static_cast<int>(i));
+    Regularize(static_cast<int>(i));
+    ComputeUpdateValue(static_cast<int>(i), rate);
+  }
+  for (Blob* blob : params) blob->Update();
+}
+
+void SGDSolver::SnapshotState(SolverState* state) const {
+  for (const auto& blob : history_) blob->ToProto(state->add_history());
+}
+
+std::unique_ptr<Solver> CreateSolver(const SolverParameter& param) {
+  std::string type = param.type();
+  if (!param.has_type() && param.has_solver_type()) {
+    static const char* kNames[] = {"SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam"};
+    type = kNames[param.solver_type()];
+  }
+  if (type == "SGD") return std::make_unique<SGDSolver>(param);
+  throw ConfigError("unknown solver type '" + type + "' (known: SGD)");
+}
+
+}  // namespace strata

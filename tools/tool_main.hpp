@@ -1,0 +1,23 @@
+// The common shell of every tool: parse flags, set up logging, run the body,
+// and turn errors into one line on stderr.
+//   exit 0  success
+//   exit 1  the user's input was wrong (strata::Error), or the run failed
+//   exit 2  bad command line
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace strata::tools {
+
+// `usage` is shown by --help (gflags adds the flag list). `body` gets the
+// arguments left after flags.
+int RunTool(const char* name, const char* usage, int argc, char** argv,
+            const std::function<int(int argc, char** argv)>& body);
+
+// A usage error: printed as "<tool>: usage error: ..." with exit code 2.
+struct UsageError {
+  std::string message;
+};
+
+}  // namespace strata::tools
