@@ -1,0 +1,143 @@
+#include "strata/layers/inner_product_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "strata/errors.hpp"
+#include "support/gradient_checker.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+using testing::BlobOf;
+using testing::GaussianBlob;
+using testing::MakeLayer;
+
+const char* kLayer = R"(
+  name: "ip" type: "InnerProduct"
+  inner_product_param {
+    num_output: 3
+    weight_filler { type: "gaussian" std: 0.5 }
+    bias_filler { type: "uniform" min: -1 max: 1 }
+  })";
+
+TEST(InnerProductLayerTest, ForwardMatchesHandComputed) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 2 })");
+  auto x = BlobOf({2, 3}, {1, 2, 3, 4, 5, 6});
+  Blob y;
+  std::vector<Blob*> bottom{x.get()}, top{&y};
+  layer->SetUp(bottom, top);
+  ASSERT_EQ(layer->blobs().size(), 2u);
+  ASSERT_EQ(layer->blobs()[0]->shape(), (std::vector<int>{2, 3}));
+  const float w[] = {1, 0, -1, 0.5f, 0.5f, 0.5f};
+  std::copy(w, w + 6, layer->blobs()[0]->mutable_data());
+  layer->blobs()[1]->mutable_data()[0] = 10;
+  layer->blobs()[1]->mutable_data()[1] = -1;
+  layer->Forward(bottom, top);
+  ASSERT_EQ(y.shape(), (std::vector<int>{2, 2}));
+  // Row 0: [1-3+10, 0.5*6-1], row 1: [4-6+10, 0.5*15-1]
+  EXPECT_FLOAT_EQ(y.data()[0], 8);
+  EXPECT_FLOAT_EQ(y.data()[1], 2);
+  EXPECT_FLOAT_EQ(y.data()[2], 8);
+  EXPECT_FLOAT_EQ(y.data()[3], 6.5f);
+}
+
+TEST(InnerProductLayerTest, TransposeStoresWeightKByN) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 2 transpose: true bias_term: false })");
+  auto x = BlobOf({1, 3}, {1, 2, 3});
+  Blob y;
+  std::vector<Blob*> bottom{x.get()}, top{&y};
+  layer->SetUp(bottom, top);
+  ASSERT_EQ(layer->blobs().size(), 1u);
+  ASSERT_EQ(layer->blobs()[0]->shape(), (std::vector<int>{3, 2}));
+  const float w[] = {1, 0, 0, 1, 1, 1};  // K x N
+  std::copy(w, w + 6, layer->blobs()[0]->mutable_data());
+  layer->Forward(bottom, top);
+  EXPECT_FLOAT_EQ(y.data()[0], 4);
+  EXPECT_FLOAT_EQ(y.data()[1], 5);
+}
+
+TEST(InnerProductLayerTest, AxisFlattensTrailingDims) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 4 axis: 2 })");
+  auto x = GaussianBlob({2, 3, 5}, 1);
+  Blob y;
+  std::vector<Blob*> bottom{x.get()}, top{&y};
+  layer->SetUp(bottom, top);
+  EXPECT_EQ(y.shape(), (std::vector<int>{2, 3, 4}));
+  EXPECT_EQ(layer->blobs()[0]->shape(), (std::vector<int>{4, 5}));
+}
+
+TEST(InnerProductLayerTest, GradientCheck) {
+  auto layer = MakeLayer(kLayer);
+  auto x = GaussianBlob({2, 3, 2}, 2);
+  Blob y;
+  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+}
+
+TEST(InnerProductLayerTest, GradientCheckTransposed) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+    inner_product_param { num_output: 3 transpose: true
+      weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({3, 4}, 3);
+  Blob y;
+  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+}
+
+TEST(InnerProductLayerTest, RejectsMissingNumOutput) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct")");
+  auto x = GaussianBlob({2, 3}, 1);
+  Blob y;
+  EXPECT_THROW(layer->SetUp({x.get()}, {&y}), ConfigError);
+}
+
+TEST(InnerProductLayerTest, RejectsInputSizeChangeWithShapesInMessage) {
+  auto layer = MakeLayer(kLayer);
+  auto x = GaussianBlob({2, 4}, 1);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  x->Reshape({2, 5});
+  try {
+    layer->Reshape({x.get()}, {&y});
+    FAIL() << "expected ShapeError";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("(2,5)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(3,4)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(InnerProductLayerTest, RejectsBadAxis) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 2 axis: 3 })");
+  auto x = GaussianBlob({2, 3}, 1);
+  Blob y;
+  EXPECT_THROW(layer->SetUp({x.get()}, {&y}), ShapeError);
+}
+
+TEST(InnerProductLayerTest, RejectsUnknownFiller) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 2 weight_filler { type: "zeros" } })");
+  auto x = GaussianBlob({2, 3}, 1);
+  Blob y;
+  EXPECT_THROW(layer->SetUp({x.get()}, {&y}), ConfigError);
+}
+
+TEST(InnerProductLayerTest, RejectsParamItDoesNotRead) {
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+                            inner_product_param { num_output: 2 } relu_param { negative_slope: 1 })");
+  auto x = GaussianBlob({2, 3}, 1);
+  Blob y;
+  EXPECT_THROW(layer->SetUp({x.get()}, {&y}), ConfigError);
+}
+
+TEST(InnerProductLayerTest, RejectsWrongBlobCounts) {
+  auto layer = MakeLayer(kLayer);
+  auto a = GaussianBlob({2, 3}, 1), b = GaussianBlob({2, 3}, 2);
+  Blob y;
+  EXPECT_THROW(layer->SetUp({a.get(), b.get()}, {&y}), ConfigError);
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,41 @@
+#include "strata/layer_registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include "strata/errors.hpp"
+#include "strata/layer.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+// Every built-in type. The test binary links libstrata like any user would;
+// a layer dropped by the static linker shows up here.
+const char* kBuiltinTypes[] = {
+    "Accuracy", "DummyData", "EuclideanLoss", "HDF5Data", "InnerProduct", "Input",
+    "ReLU",     "Sigmoid",   "Softmax",       "SoftmaxWithLoss", "Split",  "TanH",
+};
+
+TEST(LayerRegistry, HasAllBuiltinLayers) {
+  for (const char* type : kBuiltinTypes) {
+    EXPECT_TRUE(LayerRegistry::Has(type)) << type << " is not registered";
+    auto layer = LayerRegistry::Create(testing::ParseLayer(std::string("name: \"x\" type: \"") +
+                                                           type + "\""));
+    EXPECT_STREQ(layer->type(), type);
+  }
+  EXPECT_EQ(LayerRegistry::Types().size(), sizeof(kBuiltinTypes) / sizeof(kBuiltinTypes[0]));
+}
+
+TEST(LayerRegistry, UnknownTypeNamesKnownTypes) {
+  try {
+    LayerRegistry::Create(testing::ParseLayer(R"(name: "x" type: "Convolutoin")"));
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("Convolutoin"), std::string::npos) << message;
+    EXPECT_NE(message.find("InnerProduct"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,223 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "strata/errors.hpp"
+#include "strata/io.hpp"
+#include "strata/solver.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+// Least squares with one weight vector: loss = (w . x - t)^2 / 2, x = (1, 2),
+// t = 1, w starts at (0.5, -0.25). Gradient: (w . x - t) * x.
+const char* kNet = R"(
+  layer { name: "data" type: "DummyData" top: "x" top: "t"
+    dummy_data_param { shape { dim: 1 dim: 2 } shape { dim: 1 dim: 1 }
+      data_filler { type: "constant" value: 1 } data_filler { type: "constant" value: 1 } } }
+  layer { name: "fc" type: "InnerProduct" bottom: "x" top: "y" PARAM
+    inner_product_param { num_output: 1 bias_term: false } }
+  layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" })";
+
+class TestableSGDSolver : public SGDSolver {
+ public:
+  using SGDSolver::SGDSolver;
+  void set_iter(int iter) { iter_ = iter; }
+};
+
+// `base` with the fields of `text` set over it.
+SolverParameter Merged(const SolverParameter& base, const std::string& text) {
+  SolverParameter extra;
+  ParseProtoFromText(text, "solver", &extra);
+  SolverParameter merged = base;
+  merged.MergeFrom(extra);
+  return merged;
+}
+
+SolverParameter MakeSolver(const std::string& extra, const std::string& param = "") {
+  std::string net = kNet;
+  net.replace(net.find("PARAM"), 5, param);
+  SolverParameter solver;
+  ParseProtoFromText("base_lr: 0.1 lr_policy: \"fixed\" max_iter: 3 random_seed: 1", "solver",
+                     &solver);
+  *solver.mutable_net_param() = testing::ParseNet(net);
+  return Merged(solver, extra);
+}
+
+// The hand-computed SGD trajectory in double precision.
+std::vector<double> Reference(int iterations, double lr, double momentum, double decay,
+                              double lr_mult, bool l1 = false) {
+  double w[2] = {0.5, -0.25}, v[2] = {0, 0};
+  const double x[2] = {1, 2}, t = 1;
+  for (int it = 0; it < iterations; ++it) {
+    const double residual = w[0] * x[0] + w[1] * x[1] - t;
+    for (int i = 0; i < 2; ++i) {
+      const double regularizer = l1 ? (w[i] > 0) - (w[i] < 0) : w[i];
+      const double g = residual * x[i] + decay * regularizer;
+      v[i] = momentum * v[i] + lr * lr_mult * g;
+    }
+    for (int i = 0; i < 2; ++i) w[i] -= v[i];
+  }
+  return {w[0], w[1]};
+}
+
+class SGDSolverTest : public ::testing::Test {
+ protected:
+  std::vector<float> Train(const SolverParameter& param) {
+    SGDSolver solver(param);
+    // DummyData's constant filler gives x = (1, 1); make it (1, 2) once and for all.
+    solver.net().blob_by_name("x")->mutable_data()[1] = 2;
+    float* w = solver.net().layer_by_name("fc")->blobs()[0]->mutable_data();
+    w[0] = 0.5f;
+    w[1] = -0.25f;
+    solver.Step(param.max_iter());
+    const Blob* weight = solver.net().layer_by_name("fc")->blobs()[0].get();
+    return {weight->data()[0], weight->data()[1]};
+  }
+};
+
+TEST_F(SGDSolverTest, PlainSgdMatchesHandComputed) {
+  const auto w = Train(MakeSolver(""));
+  const auto expected = Reference(3, 0.1, 0, 0, 1);
+  EXPECT_NEAR(w[0], expected[0], 1e-6);
+  EXPECT_NEAR(w[1], expected[1], 1e-6);
+}
+
+TEST_F(SGDSolverTest, MomentumAndWeightDecayMatchHandComputed) {
+  const auto w = Train(MakeSolver("momentum: 0.9 weight_decay: 0.05 max_iter: 5"));
+  const auto expected = Reference(5, 0.1, 0.9, 0.05, 1);
+  EXPECT_NEAR(w[0], expected[0], 1e-5);
+  EXPECT_NEAR(w[1], expected[1], 1e-5);
+}
+
+TEST_F(SGDSolverTest, L1RegularizationMatchesHandComputed) {
+  const auto w =
+      Train(MakeSolver("momentum: 0.5 weight_decay: 0.1 regularization_type: \"L1\" max_iter: 4"));
+  const auto expected = Reference(4, 0.1, 0.5, 0.1, 1, /*l1=*/true);
+  EXPECT_NEAR(w[0], expected[0], 1e-5);
+  EXPECT_NEAR(w[1], expected[1], 1e-5);
+}
+
+TEST_F(SGDSolverTest, LrMultAndDecayMultApply) {
+  const auto w = Train(MakeSolver("momentum: 0.9 weight_decay: 0.05",
+                                  "param { lr_mult: 2 decay_mult: 0 }"));
+  const auto expected = Reference(3, 0.1, 0.9, 0.0, 2);
+  EXPECT_NEAR(w[0], expected[0], 1e-5);
+  EXPECT_NEAR(w[1], expected[1], 1e-5);
+}
+
+TEST_F(SGDSolverTest, IterSizeAveragesAccumulatedGradients) {
+  // The data is constant, so k accumulated batches average to one batch.
+  const auto w = Train(MakeSolver("momentum: 0.9 iter_size: 3"));
+  const auto expected = Reference(3, 0.1, 0.9, 0, 1);
+  EXPECT_NEAR(w[0], expected[0], 1e-5);
+  EXPECT_NEAR(w[1], expected[1], 1e-5);
+}
+
+TEST_F(SGDSolverTest, ClipGradientsScalesToTheGlobalNorm) {
+  // First gradient: residual = 0.5 - 0.5 - 1 = -1, g = (-1, -2), norm sqrt(5).
+  const auto w = Train(MakeSolver("clip_gradients: 1 max_iter: 1"));
+  const double scale = 1 / std::sqrt(5.0);
+  EXPECT_NEAR(w[0], 0.5 + 0.1 * scale, 1e-6);
+  EXPECT_NEAR(w[1], -0.25 + 0.2 * scale, 1e-6);
+}
+
+struct PolicyCase {
+  std::string fields;
+  int iter;
+  double expected;
+};
+
+void PrintTo(const PolicyCase& c, std::ostream* os) { *os << c.fields << " at iter " << c.iter; }
+
+class LrPolicyTest : public ::testing::TestWithParam<PolicyCase> {};
+
+TEST_P(LrPolicyTest, MatchesHandComputed) {
+  const SolverParameter param = Merged(MakeSolver(""), GetParam().fields);
+  TestableSGDSolver solver(param);
+  // multistep keeps state as it goes, so walk the iterations in order.
+  float rate = 0;
+  for (int i = 0; i <= GetParam().iter; ++i) {
+    solver.set_iter(i);
+    rate = solver.GetLearningRate();
+  }
+  EXPECT_NEAR(rate, GetParam().expected, 1e-7 + 1e-6 * GetParam().expected) << GetParam().fields;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Policies, LrPolicyTest,
+    ::testing::Values(
+        PolicyCase{"lr_policy: 'fixed'", 7, 0.1},
+        PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 3", 7, 0.1 * 0.25},
+        PolicyCase{"lr_policy: 'exp' gamma: 0.9", 5, 0.1 * std::pow(0.9, 5)},
+        PolicyCase{"lr_policy: 'inv' gamma: 0.0001 power: 0.75", 1000,
+                   0.1 * std::pow(1 + 0.0001 * 1000, -0.75)},
+        PolicyCase{"lr_policy: 'multistep' gamma: 0.1 stepvalue: 2 stepvalue: 5", 4, 0.1 * 0.1},
+        PolicyCase{"lr_policy: 'multistep' gamma: 0.1 stepvalue: 2 stepvalue: 5", 5, 0.1 * 0.01},
+        PolicyCase{"lr_policy: 'poly' power: 2 max_iter: 10", 4, 0.1 * 0.36},
+        PolicyCase{"lr_policy: 'sigmoid' gamma: -0.5 stepsize: 4", 6,
+                   0.1 / (1 + std::exp(0.5 * 2))}),
+    [](const ::testing::TestParamInfo<PolicyCase>& info) {
+      const std::string& f = info.param.fields;
+      const size_t start = f.find('\'') + 1;
+      return f.substr(start, f.find('\'', start) - start) + "_iter" + std::to_string(info.param.iter);
+    });
+
+TEST(SolverTest, RejectsUnknownPolicyTypeAndMissingNet) {
+  EXPECT_THROW(SGDSolver(MakeSolver("lr_policy: 'cosine'")), ConfigError);
+  EXPECT_THROW(CreateSolver(MakeSolver("type: 'Lion'")), ConfigError);
+  SolverParameter no_net;
+  ParseProtoFromText("base_lr: 0.1 lr_policy: 'fixed'", "s", &no_net);
+  EXPECT_THROW(CreateSolver(no_net), ConfigError);
+  EXPECT_THROW(SGDSolver(MakeSolver("regularization_type: 'L3'")), ConfigError);
+}
+
+TEST(SolverTest, MissingNetFileNamesIt) {
+  SolverParameter param;
+  ParseProtoFromText("net: '/nonexistent/net.prototxt' base_lr: 0.1 lr_policy: 'fixed'", "s",
+                     &param);
+  try {
+    CreateSolver(param);
+    FAIL() << "expected IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/net.prototxt"), std::string::npos);
+  }
+}
+
+TEST(SolverTest, SnapshotWritesLoadableWeightsAndState) {
+  const std::string dir = testing::MakeTempDir("snapshot");
+  SolverParameter param = MakeSolver("momentum: 0.9 snapshot: 2 snapshot_prefix: '" + dir +
+                                     "/sub/model' max_iter: 2");
+  auto solver = CreateSolver(param);
+  solver->Solve();
+  const std::string model = dir + "/sub/model_iter_2.caffemodel";
+  EXPECT_EQ(solver->last_snapshot(), model);
+  ASSERT_TRUE(std::filesystem::exists(model));
+  SolverState state;
+  ReadProtoFromBinaryFile(dir + "/sub/model_iter_2.solverstate", &state);
+  EXPECT_EQ(state.iter(), 2);
+  EXPECT_EQ(state.history_size(), 1);
+  NetParameter net_param = param.net_param();
+  net_param.mutable_state()->set_phase(TEST);
+  Net net(net_param);
+  net.CopyTrainedLayersFrom(model);
+  EXPECT_EQ(net.layer_by_name("fc")->blobs()[0]->data()[0],
+            solver->net().layer_by_name("fc")->blobs()[0]->data()[0]);
+}
+
+TEST(SolverTest, TestNetsShareWeightsAndAverageOutputs) {
+  SolverParameter param = MakeSolver("test_iter: 3 test_interval: 1 max_iter: 1");
+  auto solver = CreateSolver(param);
+  ASSERT_EQ(solver->test_nets().size(), 1u);
+  const auto results = solver->Test(0);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].name, "loss");
+  EXPECT_EQ(results[0].loss_weight, 1.f);
+  solver->net().layer_by_name("fc")->blobs()[0]->mutable_data()[0] = 7;
+  EXPECT_EQ(solver->test_nets()[0]->layer_by_name("fc")->blobs()[0]->data()[0], 7);
+}
+
+}  // namespace
+}  // namespace strata

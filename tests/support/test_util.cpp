@@ -1,0 +1,65 @@
+#include "support/test_util.hpp"
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "strata/layer_registry.hpp"
+#include "strata/random.hpp"
+
+namespace strata::testing {
+
+LayerParameter ParseLayer(const std::string& text) {
+  LayerParameter param;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &param)) << text;
+  return param;
+}
+
+NetParameter ParseNet(const std::string& text) {
+  NetParameter param;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &param)) << text;
+  return param;
+}
+
+std::unique_ptr<Layer> MakeLayer(const std::string& text) {
+  return LayerRegistry::Create(ParseLayer(text));
+}
+
+std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed, float stddev) {
+  auto blob = std::make_unique<Blob>(shape);
+  Rng rng(seed);
+  for (int i = 0; i < blob->count(); ++i) blob->mutable_data()[i] = rng.Gaussian(0.f, stddev);
+  return blob;
+}
+
+std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<float>& values) {
+  auto blob = std::make_unique<Blob>(shape);
+  EXPECT_EQ(blob->count(), static_cast<int>(values.size()));
+  std::copy(values.begin(), values.end(), blob->mutable_data());
+  return blob;
+}
+
+std::string MakeTempDir(const std::string& name) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("strata_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path.string();
+}
+
+std::string WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  return path;
+}
+
+std::vector<Blob*> Ptrs(const std::vector<std::unique_ptr<Blob>>& blobs) {
+  std::vector<Blob*> ptrs;
+  for (const auto& blob : blobs) ptrs.push_back(blob.get());
+  return ptrs;
+}
+
+}  // namespace strata::testing

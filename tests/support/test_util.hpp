@@ -1,0 +1,34 @@
+// Small helpers shared by the tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net.pb.h"
+#include "strata/blob.hpp"
+#include "strata/layer.hpp"
+
+namespace strata::testing {
+
+// Parses a LayerParameter / NetParameter from text (test input must be valid).
+LayerParameter ParseLayer(const std::string& text);
+NetParameter ParseNet(const std::string& text);
+// A layer from its text definition, through the registry.
+std::unique_ptr<Layer> MakeLayer(const std::string& text);
+
+// Blob filled with N(0, stddev) from `seed`.
+std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
+                                   float stddev = 1.f);
+// Blob holding `values` (count must match the shape).
+std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<float>& values);
+
+// A fresh folder under the system temp dir, removed by the caller if wanted.
+std::string MakeTempDir(const std::string& name);
+// Writes text to a file, returning its path.
+std::string WriteTextFile(const std::string& path, const std::string& text);
+
+// Pointers to the blobs, for Layer::SetUp/Forward.
+std::vector<Blob*> Ptrs(const std::vector<std::unique_ptr<Blob>>& blobs);
+
+}  // namespace strata::testing
