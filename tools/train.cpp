@@ -49,10 +49,9 @@ int main(int argc, char** argv) {
         solver->Solve();
         g_solver = nullptr;
         // The final summary goes to stdout, for scripts.
-        for (size_t i = 0; i < solver->test_nets().size(); ++i) {
-          const auto results = strata::AverageOutputs(*solver->test_nets()[i],
-                                                      solver->param().test_iter(static_cast<int>(i)));
-          for (const auto& r : results) {
+        if (solver->last_test_iter() != solver->iter()) solver->TestAll();
+        for (size_t i = 0; i < solver->last_test_results().size(); ++i) {
+          for (const auto& r : solver->last_test_results()[i]) {
             std::cout << "Test net #" << i << " after " << solver->iter()
                       << " iterations: " << r.name << " = " << r.value << "\n";
           }

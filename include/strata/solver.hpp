@@ -17,6 +17,16 @@
 
 namespace strata {
 
+// Runs `net` forward `iterations` times and averages every element of every
+// output blob, in Caffe's order (an output of k elements gives k entries of
+// the same name). Used by the solver's test step and tools/test.
+struct OutputAverage {
+  std::string name;
+  float value;
+  float loss_weight;
+};
+std::vector<OutputAverage> AverageOutputs(Net& net, int iterations);
+
 class Solver {
  public:
   class Callback {
@@ -40,8 +50,13 @@ class Solver {
   void Step(int iterations);
   // Runs test net `index` for its test_iter batches; logs and returns the
   // averaged outputs.
-  std::vector<struct OutputAverage> Test(int index);
+  std::vector<OutputAverage> Test(int index);
   void TestAll();
+  // Results of the latest TestAll (one vector per test net) and its iteration (-1: none yet).
+  const std::vector<std::vector<OutputAverage>>& last_test_results() const {
+    return last_test_results_;
+  }
+  int last_test_iter() const { return last_test_iter_; }
   // Writes <prefix>_iter_<N>.caffemodel and .solverstate; returns the model path.
   std::string Snapshot();
 
@@ -80,6 +95,8 @@ class Solver {
   size_t loss_position_ = 0;
   float smoothed_loss_ = 0.f;
   std::string last_snapshot_;
+  std::vector<std::vector<OutputAverage>> last_test_results_;
+  int last_test_iter_ = -1;
   std::atomic<bool> stop_requested_{false};
 };
 
@@ -112,14 +129,6 @@ std::unique_ptr<Solver> CreateSolver(const SolverParameter& param);
 // Reads a solver .prototxt (ConfigError "file:line:col: ..." on bad syntax).
 SolverParameter ReadSolverParameter(const std::string& path);
 
-// Runs `net` forward `iterations` times and averages every element of every
-// output blob, in Caffe's order (an output of k elements gives k entries of
-// the same name). Used by the solver's test step and tools/test.
-struct OutputAverage {
-  std::string name;
-  float value;
-  float loss_weight;
-};
-std::vector<OutputAverage> AverageOutputs(Net& net, int iterations);
+
 
 }  // namespace strata

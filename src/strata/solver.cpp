@@ -227,7 +227,11 @@ std::vector<OutputAverage> Solver::Test(int index) {
 }
 
 void Solver::TestAll() {
-  for (size_t i = 0; i < test_nets_.size(); ++i) Test(static_cast<int>(i));
+  last_test_results_.clear();
+  for (size_t i = 0; i < test_nets_.size(); ++i) {
+    last_test_results_.push_back(Test(static_cast<int>(i)));
+  }
+  last_test_iter_ = iter_;
 }
 
 void Solver::LogTrainOutputs() const {
