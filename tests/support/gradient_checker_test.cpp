@@ -1,0 +1,76 @@
+// The gradient checker must pass correct layers (stochastic ones included,
+// thanks to reseeding) and fail wrong ones: a check that cannot fail proves nothing.
+#include "strata/gradient_check.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+// y = x * r with r ~ U(0.5, 1.5) drawn afresh on every forward pass; dy/dx = r.
+// `error` scales the reported gradient to plant a bug.
+class NoisyScaleLayer : public Layer {
+ public:
+  explicit NoisyScaleLayer(float error = 1.f) : Layer(LayerParameter()), error_(error) {}
+  const char* type() const override { return "NoisyScale"; }
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
+    top[0]->ReshapeLike(*bottom[0]);
+    noise_.ReshapeLike(*bottom[0]);
+  }
+
+ protected:
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
+    for (int i = 0; i < bottom[0]->count(); ++i) {
+      noise_.mutable_data()[i] = rng().Uniform(0.5f, 1.5f);
+      top[0]->mutable_data()[i] = bottom[0]->data()[i] * noise_.data()[i];
+    }
+  }
+  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>&,
+                   const std::vector<Blob*>& bottom) override {
+    for (int i = 0; i < bottom[0]->count(); ++i) {
+      bottom[0]->mutable_diff()[i] = error_ * top[0]->diff()[i] * noise_.data()[i];
+    }
+  }
+
+ private:
+  float error_;
+  Blob noise_;
+};
+
+TEST(GradientCheckerTest, PassesStochasticLayerByReseeding) {
+  NoisyScaleLayer layer;
+  auto x = testing::GaussianBlob({4, 5}, 1);
+  Blob y;
+  layer.SetUp({x.get()}, {&y});
+  const auto report = CheckLayerGradient(&layer, {x.get()}, {&y}, {});
+  EXPECT_TRUE(report.passed());
+  EXPECT_EQ(report.checked, 20);
+}
+
+TEST(GradientCheckerTest, FailsWrongGradient) {
+  NoisyScaleLayer layer(1.05f);
+  auto x = testing::GaussianBlob({4, 5}, 1);
+  Blob y;
+  layer.SetUp({x.get()}, {&y});
+  const auto report = CheckLayerGradient(&layer, {x.get()}, {&y}, {});
+  EXPECT_FALSE(report.passed());
+  EXPECT_FALSE(report.mismatches.empty());
+  EXPECT_EQ(report.mismatches[0].blob, "bottom 0");
+}
+
+TEST(GradientCheckerTest, KinkRangeSkipsElements) {
+  NoisyScaleLayer layer;
+  auto x = testing::BlobOf({3}, {0.001f, 1.f, -0.002f});
+  Blob y;
+  layer.SetUp({x.get()}, {&y});
+  GradientCheckOptions options;
+  options.kink_range = 0.01f;
+  const auto report = CheckLayerGradient(&layer, {x.get()}, {&y}, {}, options);
+  EXPECT_EQ(report.skipped, 2);
+  EXPECT_EQ(report.checked, 1);
+}
+
+}  // namespace
+}  // namespace strata
