@@ -10,6 +10,9 @@ namespace strata {
 
 class Blob;
 
+// True when `path` starts with the HDF5 signature.
+bool IsHdf5File(const std::string& path);
+
 class Hdf5File {
  public:
   enum class Mode { kRead, kTruncate };
@@ -20,12 +23,29 @@ class Hdf5File {
 
   const std::string& path() const { return path_; }
   bool HasDataset(const std::string& name) const;
+  bool Exists(const std::string& name) const;
   // Shape of a dataset; IoError when absent.
   std::vector<int> DatasetShape(const std::string& name) const;
   // Reads a numeric dataset into `blob` (converted to float, blob reshaped).
   void Read(const std::string& name, Blob* blob) const;
   // Writes `count` floats of `shape` as a float32 dataset.
   void Write(const std::string& name, const std::vector<int>& shape, const float* data);
+
+  // Groups and scalar values, as Caffe's HDF5 snapshots use them. Names may
+  // be paths ("data/ip1/0"); the groups on the way must exist.
+  bool HasGroup(const std::string& name) const;
+  void CreateGroup(const std::string& name);
+  // Names of the links directly inside a group, in HDF5's (alphabetical) order.
+  std::vector<std::string> Children(const std::string& group) const;
+  void WriteInt(const std::string& name, int value);
+  int ReadInt(const std::string& name) const;
+  void WriteString(const std::string& name, const std::string& value);
+  std::string ReadString(const std::string& name) const;
+  // Arbitrary bytes as a uint8 dataset.
+  void WriteBytes(const std::string& name, const std::string& bytes);
+  std::string ReadBytes(const std::string& name) const;
+  // Flushes to disk (used before the atomic rename of a snapshot).
+  void Flush();
 
  private:
   std::string path_;

@@ -38,6 +38,9 @@ void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message*
 void WriteProtoToBinaryFile(const google::protobuf::Message& message, const std::string& path);
 void WriteProtoToTextFile(const google::protobuf::Message& message, const std::string& path);
 void WriteFileAtomically(const std::string& path, const std::string& contents);
+// fsyncs the finished file `temp` and renames it to `path` (IoError on failure;
+// `temp` is removed then).
+void CommitFile(const std::string& temp, const std::string& path);
 
 // Whole file as bytes; IoError when it cannot be read.
 std::string ReadFileToString(const std::string& path);

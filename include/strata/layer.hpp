@@ -80,6 +80,11 @@ class Layer {
   Rng& rng() { return rng_; }
   void Seed(uint64_t seed) { rng_.Seed(seed); }
 
+  // Run-time state beyond the parameter blobs (random stream; data layers add
+  // their cursor), for bit-exact resume. RestoreState throws on a mismatch.
+  virtual void SaveState(LayerState* state) const;
+  virtual void RestoreState(const LayerState& state);
+
   // The definition with the current parameter blobs in `blobs`.
   void ToProto(LayerParameter* param, bool write_diff = false) const;
 

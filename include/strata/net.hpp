@@ -84,11 +84,15 @@ class Net {
   // Copies blobs of same-named layers from trained weights; layers absent from
   // this net are ignored. ShapeError names the layer, blob index and shapes.
   void CopyTrainedLayersFrom(const NetParameter& trained);
-  // Binary NetParameter (.caffemodel).
+  // A .caffemodel or .caffemodel.h5 file, told apart by content.
   void CopyTrainedLayersFrom(const std::string& path);
   // Makes same-named layers use `other`'s parameter memory.
   void ShareTrainedLayersWith(const Net& other);
   void ToProto(NetParameter* param, bool write_diff = false) const;
+
+  // Every layer's run-time state (random streams, data cursors), for resume.
+  std::vector<LayerState> SaveLayerStates() const;
+  void RestoreLayerStates(const std::vector<LayerState>& states);
 
   // True when `state` meets `rule` (every set field of the rule matches).
   static bool StateMeetsRule(const NetState& state, const NetStateRule& rule);

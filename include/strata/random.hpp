@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace strata {
 
@@ -21,6 +22,9 @@ class Rng {
     return std::normal_distribution<float>(mean, stddev)(engine_);
   }
   bool Bernoulli(float p) { return std::bernoulli_distribution(p)(engine_); }
+  // The full engine state as text, and back (for exact resume).
+  std::string State() const;
+  void SetState(const std::string& state);
   // A fresh seed for a child stream.
   uint64_t NextSeed() { return engine_(); }
 

@@ -1,13 +1,18 @@
 // Solver: runs the training loop of a SolverParameter.
 //
 // Each iteration: clear parameter diffs; test every test_interval; run
-// forward+backward iter_size times (diffs accumulate); call
-// OnGradientsReady on every callback (the one point per iteration where all
-// gradients are complete: a data-parallel allreduce hooks in here); apply the
-// update (subclass); snapshot every `snapshot` iterations.
+// forward+backward iter_size times (diffs accumulate); call OnGradientsReady
+// on every callback (the one point per iteration where all gradients are
+// complete: a data-parallel allreduce hooks in here); apply the update (the
+// subclass's rule); snapshot every `snapshot` iterations; act on a requested
+// stop or snapshot (signals).
+//
+// The solvers, each in include/strata/solvers/: SGD, Nesterov, AdaGrad,
+// RMSProp, AdaDelta, Adam, AdamW. CreateSolver picks one by `type`.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,8 +38,17 @@ class Solver {
    public:
     virtual ~Callback() = default;
     virtual void OnStart() {}
+    // All gradients of this iteration are in the parameter diffs.
     virtual void OnGradientsReady() {}
+    // A display step: the smoothed loss and the rate about to be applied.
+    virtual void OnDisplay(int /*iter*/, double /*seconds*/, float /*rate*/,
+                           float /*smoothed_loss*/) {}
+    virtual void OnTest(int /*iter*/, double /*seconds*/, int /*net_index*/,
+                        const std::vector<OutputAverage>& /*results*/) {}
   };
+
+  // What to do when asked from outside (e.g. by a signal), checked once per iteration.
+  enum class Action { kNone, kStop, kSnapshot };
 
   // Builds the train net and the test nets. Net files named in `param` are
   // read relative to the working directory, as Caffe does.
@@ -48,19 +62,17 @@ class Solver {
   // Trains up to max_iter, then snapshots (snapshot_after_train) and tests.
   void Solve();
   void Step(int iterations);
-  // Runs test net `index` for its test_iter batches; logs and returns the
-  // averaged outputs.
+  // Runs test net `index` for its test_iter batches; logs and returns the averaged outputs.
   std::vector<OutputAverage> Test(int index);
   void TestAll();
-  // Results of the latest TestAll (one vector per test net) and its iteration (-1: none yet).
-  const std::vector<std::vector<OutputAverage>>& last_test_results() const {
-    return last_test_results_;
-  }
-  int last_test_iter() const { return last_test_iter_; }
-  // Writes <prefix>_iter_<N>.caffemodel and .solverstate; returns the model path.
+  // Writes <prefix>_iter_<N>.caffemodel[.h5] and .solverstate[.h5]; returns the model path.
   std::string Snapshot();
+  // Continues from a .solverstate or .solverstate.h5: iteration, weights,
+  // solver history, smoothed-loss window, and every layer's random stream and
+  // data cursor, so that the run goes on bit for bit as if never stopped.
+  void Restore(const std::string& state_path);
 
-  // The learning rate of lr_policy at the current iteration.
+  // The learning rate at the current iteration: lr_policy, then the warm-up.
   float GetLearningRate();
 
   Net& net() { return *net_; }
@@ -68,16 +80,27 @@ class Solver {
   const SolverParameter& param() const { return param_; }
   int iter() const { return iter_; }
   float smoothed_loss() const { return smoothed_loss_; }
+  // The loss of the latest iteration (averaged over iter_size).
+  float last_loss() const { return last_loss_; }
   const std::string& last_snapshot() const { return last_snapshot_; }
+  // Results of the latest TestAll (one vector per test net) and its iteration (-1: none yet).
+  const std::vector<std::vector<OutputAverage>>& last_test_results() const {
+    return last_test_results_;
+  }
+  int last_test_iter() const { return last_test_iter_; }
 
   void AddCallback(Callback* callback) { callbacks_.push_back(callback); }
+  // Polled after every iteration.
+  void SetActionFunction(std::function<Action()> function) { action_ = std::move(function); }
   // Ends Solve after the current iteration (safe to call from a signal handler).
   void RequestStop() { stop_requested_ = true; }
+  bool stopped_early() const { return stopped_early_; }
 
  protected:
   virtual void ApplyUpdate() = 0;
-  // Solver-specific state for the .solverstate file.
+  // Solver-specific history for the .solverstate, and back.
   virtual void SnapshotState(SolverState* state) const = 0;
+  virtual void RestoreState(const SolverState& state) = 0;
 
   SolverParameter param_;
   int iter_ = 0;
@@ -89,46 +112,27 @@ class Solver {
   void InitTestNets(uint64_t seed);
   void UpdateSmoothedLoss(float loss);
   void LogTrainOutputs() const;
+  double Seconds() const;
 
   std::vector<Callback*> callbacks_;
+  std::function<Action()> action_;
   std::vector<float> losses_;  // window of the last average_loss losses
   size_t loss_position_ = 0;
   float smoothed_loss_ = 0.f;
+  float last_loss_ = 0.f;
   std::string last_snapshot_;
   std::vector<std::vector<OutputAverage>> last_test_results_;
   int last_test_iter_ = -1;
   std::atomic<bool> stop_requested_{false};
+  bool stopped_early_ = false;
+  double start_time_ = 0;
 };
 
-// SGD with momentum and weight decay, as Caffe defines it:
-//   g   = diff / iter_size + weight_decay * decay_mult * (w or sign(w) for L1)
-//   v   = momentum * v + lr * lr_mult * g
-//   w  -= v
-// after scaling all diffs down to clip_gradients in global L2 norm when set.
-class SGDSolver : public Solver {
- public:
-  explicit SGDSolver(const SolverParameter& param);
-  const char* type() const override { return "SGD"; }
-  const std::vector<std::unique_ptr<Blob>>& history() const { return history_; }
-
- protected:
-  void ApplyUpdate() override;
-  void SnapshotState(SolverState* state) const override;
-
-  void ClipGradients();
-  void Normalize(int param_index);
-  void Regularize(int param_index);
-  virtual void ComputeUpdateValue(int param_index, float rate);
-
-  std::vector<std::unique_ptr<Blob>> history_;
-};
-
-// Creates the solver `param.type` names (ConfigError for unknown types).
+// Creates the solver `param.type` names (or the deprecated solver_type enum).
+// ConfigError for an unknown type, naming the known ones.
 std::unique_ptr<Solver> CreateSolver(const SolverParameter& param);
 
 // Reads a solver .prototxt (ConfigError "file:line:col: ..." on bad syntax).
 SolverParameter ReadSolverParameter(const std::string& path);
-
-
 
 }  // namespace strata

@@ -1,8 +1,11 @@
 #include "strata/hdf5.hpp"
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <climits>
+#include <cstring>
+#include <fstream>
 
 #include "strata/blob.hpp"
 #include "strata/errors.hpp"
@@ -55,8 +58,126 @@ Hdf5File::~Hdf5File() {
   if (id_ >= 0) H5Fclose(id_);
 }
 
+bool IsHdf5File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char signature[8] = {};
+  in.read(signature, 8);
+  return in.gcount() == 8 && std::memcmp(signature, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+bool Hdf5File::Exists(const std::string& name) const {
+  // H5Lexists needs every group on the path to exist; check each prefix.
+  size_t at = 0;
+  while (true) {
+    at = name.find('/', at + 1);
+    const std::string prefix = name.substr(0, at);
+    if (H5Lexists(id_, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (at == std::string::npos) return true;
+  }
+}
+
+namespace {
+H5O_type_t ObjectType(hid_t file, const std::string& name) {
+  H5O_info_t info;
+  if (H5Oget_info_by_name(file, name.c_str(), &info, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+  return info.type;
+}
+}  // namespace
+
 bool Hdf5File::HasDataset(const std::string& name) const {
-  return H5Lexists(id_, name.c_str(), H5P_DEFAULT) > 0;
+  return Exists(name) && ObjectType(id_, name) == H5O_TYPE_DATASET;
+}
+
+bool Hdf5File::HasGroup(const std::string& name) const {
+  return Exists(name) && ObjectType(id_, name) == H5O_TYPE_GROUP;
+}
+
+void Hdf5File::CreateGroup(const std::string& name) {
+  Handle group(H5Gcreate2(id_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!group.ok()) throw IoError(path_ + ": cannot create group '" + name + "'");
+}
+
+std::vector<std::string> Hdf5File::Children(const std::string& group) const {
+  if (!HasGroup(group)) throw IoError(path_ + ": no group named '" + group + "'");
+  Handle handle(H5Gopen2(id_, group.c_str(), H5P_DEFAULT), H5Gclose);
+  H5G_info_t info;
+  if (!handle.ok() || H5Gget_info(handle.get(), &info) < 0) {
+    throw IoError(path_ + ": cannot read group '" + group + "'");
+  }
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t size = H5Lget_name_by_idx(handle.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i,
+                                            nullptr, 0, H5P_DEFAULT);
+    if (size < 0) throw IoError(path_ + ": cannot read group '" + group + "'");
+    std::string name(static_cast<size_t>(size), '\0');
+    H5Lget_name_by_idx(handle.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(),
+                       static_cast<size_t>(size) + 1, H5P_DEFAULT);
+    names.push_back(name);
+  }
+  return names;
+}
+
+void Hdf5File::WriteInt(const std::string& name, int value) {
+  const hsize_t one = 1;
+  if (H5LTmake_dataset_int(id_, name.c_str(), 1, &one, &value) < 0) {
+    throw IoError(path_ + ": cannot write '" + name + "'");
+  }
+}
+
+int Hdf5File::ReadInt(const std::string& name) const {
+  if (!HasDataset(name)) throw IoError(path_ + ": no dataset named '" + name + "'");
+  if (DatasetShape(name) != std::vector<int>{1}) {
+    throw IoError(path_ + ": '" + name + "' is not a single integer");
+  }
+  int value = 0;
+  if (H5LTread_dataset_int(id_, name.c_str(), &value) < 0) {
+    throw IoError(path_ + ": cannot read '" + name + "'");
+  }
+  return value;
+}
+
+void Hdf5File::WriteString(const std::string& name, const std::string& value) {
+  if (H5LTmake_dataset_string(id_, name.c_str(), value.c_str()) < 0) {
+    throw IoError(path_ + ": cannot write '" + name + "'");
+  }
+}
+
+std::string Hdf5File::ReadString(const std::string& name) const {
+  if (!HasDataset(name)) throw IoError(path_ + ": no dataset named '" + name + "'");
+  H5T_class_t type_class;
+  size_t size = 0;
+  if (H5LTget_dataset_info(id_, name.c_str(), nullptr, &type_class, &size) < 0 ||
+      type_class != H5T_STRING) {
+    throw IoError(path_ + ": '" + name + "' is not a string");
+  }
+  std::string value(size, '\0');
+  if (H5LTread_dataset_string(id_, name.c_str(), value.data()) < 0) {
+    throw IoError(path_ + ": cannot read '" + name + "'");
+  }
+  value.resize(std::strlen(value.c_str()));
+  return value;
+}
+
+void Hdf5File::WriteBytes(const std::string& name, const std::string& bytes) {
+  const hsize_t size = bytes.size();
+  if (H5LTmake_dataset(id_, name.c_str(), 1, &size, H5T_NATIVE_UCHAR, bytes.data()) < 0) {
+    throw IoError(path_ + ": cannot write '" + name + "'");
+  }
+}
+
+std::string Hdf5File::ReadBytes(const std::string& name) const {
+  const std::vector<int> shape = DatasetShape(name);
+  if (shape.size() != 1) throw IoError(path_ + ": '" + name + "' is not a byte array");
+  std::string bytes(static_cast<size_t>(shape[0]), '\0');
+  if (!bytes.empty() &&
+      H5LTread_dataset(id_, name.c_str(), H5T_NATIVE_UCHAR, bytes.data()) < 0) {
+    throw IoError(path_ + ": cannot read '" + name + "'");
+  }
+  return bytes;
+}
+
+void Hdf5File::Flush() {
+  if (H5Fflush(id_, H5F_SCOPE_GLOBAL) < 0) throw IoError(path_ + ": cannot flush");
 }
 
 std::vector<int> Hdf5File::DatasetShape(const std::string& name) const {

@@ -133,6 +133,18 @@ void WriteFileAtomically(const std::string& path, const std::string& contents) {
   }
 }
 
+void CommitFile(const std::string& temp, const std::string& path) {
+  const int fd = ::open(temp.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  const std::string reason = std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string why = synced ? std::strerror(errno) : reason;
+    ::unlink(temp.c_str());
+    throw IoError(path + ": cannot write: " + why);
+  }
+}
+
 void WriteProtoToBinaryFile(const google::protobuf::Message& message, const std::string& path) {
   std::string bytes;
   if (!message.SerializeToString(&bytes)) throw IoError(path + ": cannot serialize message");

@@ -118,6 +118,15 @@ bool Layer::BlobsFromParam() {
   return true;
 }
 
+void Layer::SaveState(LayerState* state) const {
+  state->set_layer(layer_param_.name());
+  state->set_rng(rng_.State());
+}
+
+void Layer::RestoreState(const LayerState& state) {
+  if (state.has_rng()) rng_.SetState(state.rng());
+}
+
 void Layer::ToProto(LayerParameter* param, bool write_diff) const {
   *param = layer_param_;
   param->clear_blobs();

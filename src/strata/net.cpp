@@ -6,6 +6,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/snapshot.hpp"
 
 namespace strata {
 
@@ -487,7 +488,7 @@ void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
 
 void Net::CopyTrainedLayersFrom(const std::string& path) {
   NetParameter trained;
-  ReadProtoFromBinaryFile(path, &trained);
+  ReadWeights(path, &trained);
   try {
     CopyTrainedLayersFrom(trained);
   } catch (const Error& e) {
@@ -513,6 +514,30 @@ void Net::ShareTrainedLayersWith(const Net& other) {
                          target[j]->shape_string() + " in the other");
       }
       target[j]->ShareData(*source[j]);
+    }
+  }
+}
+
+std::vector<LayerState> Net::SaveLayerStates() const {
+  std::vector<LayerState> states;
+  for (const auto& layer : layers_) {
+    states.emplace_back();
+    layer->SaveState(&states.back());
+  }
+  return states;
+}
+
+void Net::RestoreLayerStates(const std::vector<LayerState>& states) {
+  for (const auto& state : states) {
+    auto it = layer_index_.find(state.layer());
+    if (it == layer_index_.end()) {
+      throw ConfigError("the snapshot has state for layer '" + state.layer() + "', which net '" +
+                        name_ + "' does not have (was the net changed since the snapshot?)");
+    }
+    try {
+      layers_[it->second]->RestoreState(state);
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(it->second));
     }
   }
 }

@@ -12,6 +12,13 @@
 #include "strata/io.hpp"
 #include "strata/math.hpp"
 #include "strata/random.hpp"
+#include "strata/snapshot.hpp"
+#include "strata/solvers/adadelta_solver.hpp"
+#include "strata/solvers/adagrad_solver.hpp"
+#include "strata/solvers/adam_solver.hpp"
+#include "strata/solvers/nesterov_solver.hpp"
+#include "strata/solvers/rmsprop_solver.hpp"
+#include "strata/solvers/sgd_solver.hpp"
 
 namespace strata {
 
@@ -74,6 +81,10 @@ Solver::Solver(const SolverParameter& param) : param_(param) {
   if (param_.average_loss() < 1) throw ConfigError("average_loss must be at least 1");
   if (param_.iter_size() < 1) throw ConfigError("iter_size must be at least 1");
   if (param_.max_iter() < 0) throw ConfigError("max_iter must not be negative");
+  if (param_.warmup_iter() < 0 || param_.warmup_start_factor() < 0 ||
+      param_.warmup_start_factor() > 1) {
+    throw ConfigError("warmup_iter must not be negative and warmup_start_factor must be in [0, 1]");
+  }
   if (param_.display() < 0 || param_.snapshot() < 0 || param_.test_interval() < 0) {
     throw ConfigError("display, snapshot and test_interval must not be negative");
   }
@@ -90,6 +101,7 @@ Solver::Solver(const SolverParameter& param) : param_(param) {
     net_ = BuildNet(nullptr, param_.net(), train_state, train_seed);
   }
   InitTestNets(seeds.NextSeed());
+  start_time_ = Seconds();
   LOG(INFO) << "Solver ready: train net '" << net_->name() << "' with "
             << net_->learnable_params().size() << " parameter blobs, " << test_nets_.size()
             << " test net(s)";
@@ -162,6 +174,10 @@ float Solver::GetLearningRate() {
     throw ConfigError("unknown lr_policy '" + policy +
                       "' (known: fixed, step, exp, inv, multistep, poly, sigmoid)");
   }
+  if (iter < param_.warmup_iter()) {
+    const double start = param_.warmup_start_factor();
+    rate *= start + (1.0 - start) * iter / param_.warmup_iter();
+  }
   return static_cast<float>(rate);
 }
 
@@ -223,6 +239,7 @@ std::vector<OutputAverage> Solver::Test(int index) {
     }
     LOG(INFO) << "    Test net output #" << k << ": " << r.name << " = " << r.value << loss_note;
   }
+  for (Callback* callback : callbacks_) callback->OnTest(iter_, Seconds() - start_time_, index, results);
   return results;
 }
 
@@ -275,6 +292,7 @@ void Solver::Step(int iterations) {
     float loss = 0.f;
     for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
     loss /= param_.iter_size();
+    last_loss_ = loss;
     UpdateSmoothedLoss(loss);
     if (display) {
       const auto now = Clock::now();
@@ -295,13 +313,21 @@ void Solver::Step(int iterations) {
       }
       display_start = now;
       display_start_iter = iter_;
+      const float rate = GetLearningRate();
+      for (Callback* callback : callbacks_) {
+        callback->OnDisplay(iter_, Seconds() - start_time_, rate, smoothed_loss_);
+      }
     }
     for (Callback* callback : callbacks_) callback->OnGradientsReady();
     ApplyUpdate();
     ++iter_;
-    if (param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) Snapshot();
-    if (stop_requested_) {
+    const bool snapshotted = param_.snapshot() > 0 && iter_ % param_.snapshot() == 0;
+    if (snapshotted) Snapshot();
+    const Action action = action_ ? action_() : Action::kNone;
+    if (action == Action::kSnapshot && !snapshotted) Snapshot();
+    if (stop_requested_ || action == Action::kStop) {
       LOG(INFO) << "Stop requested at iteration " << iter_;
+      stopped_early_ = true;
       break;
     }
   }
@@ -314,7 +340,10 @@ void Solver::Solve() {
   if (param_.snapshot_after_train() && (param_.snapshot() == 0 || iter_ % param_.snapshot() != 0)) {
     Snapshot();
   }
-  if (stop_requested_) return;
+  if (stopped_early_) {
+    LOG(INFO) << "Optimization stopped early.";
+    return;
+  }
   if (param_.display() > 0 && iter_ % param_.display() == 0) {
     // One more forward pass so the final loss matches the final weights.
     const float loss = net_->Forward();
@@ -329,9 +358,7 @@ std::string Solver::Snapshot() {
   if (!param_.has_snapshot_prefix()) {
     throw ConfigError("snapshots need snapshot_prefix in the solver");
   }
-  if (param_.snapshot_format() == SolverParameter::HDF5) {
-    throw ConfigError("snapshot_format: HDF5 is not supported yet; use BINARYPROTO");
-  }
+  const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
   const std::string prefix = param_.snapshot_prefix() + "_iter_" + std::to_string(iter_);
   const std::filesystem::path folder = std::filesystem::path(prefix).parent_path();
   if (!folder.empty()) {
@@ -339,90 +366,77 @@ std::string Solver::Snapshot() {
     std::filesystem::create_directories(folder, error);
     if (error) throw IoError(folder.string() + ": cannot create snapshot folder: " + error.message());
   }
-  const std::string model = prefix + ".caffemodel";
+  const std::string model = prefix + (hdf5 ? ".caffemodel.h5" : ".caffemodel");
   NetParameter weights;
   net_->ToProto(&weights, param_.snapshot_diff());
-  WriteProtoToBinaryFile(weights, model);
+  WriteWeights(weights, model, hdf5, param_.snapshot_diff());
+
   SolverState state;
   state.set_iter(iter_);
   state.set_learned_net(model);
   state.set_current_step(current_step_);
   SnapshotState(&state);
-  WriteProtoToBinaryFile(state, prefix + ".solverstate");
-  LOG(INFO) << "Snapshotting to binary proto file " << model;
+  for (float loss : losses_) state.add_loss_window(loss);
+  state.set_loss_window_position(static_cast<int>(loss_position_));
+  for (size_t n = 0; n <= test_nets_.size(); ++n) {
+    const Net& net = n == 0 ? *net_ : *test_nets_[n - 1];
+    for (LayerState& layer_state : net.SaveLayerStates()) {
+      layer_state.set_net(static_cast<int>(n));
+      *state.add_layer_state() = layer_state;
+    }
+  }
+  const std::string state_path = prefix + (hdf5 ? ".solverstate.h5" : ".solverstate");
+  WriteSolverState(state, state_path, hdf5);
+  LOG(INFO) << "Snapshotting to " << (hdf5 ? "HDF5" : "binary proto") << " file " << model;
+  LOG(INFO) << "Snapshotting solver state to " << (hdf5 ? "HDF5" : "binary proto") << " file "
+            << state_path;
   last_snapshot_ = model;
   return model;
 }
 
-SGDSolver::SGDSolver(const SolverParameter& param) : Solver(param) {
-  if (!param_.has_lr_policy()) throw ConfigError("the solver needs an lr_policy");
-  if (param_.regularization_type() != "L2" && param_.regularization_type() != "L1") {
-    throw ConfigError("unknown regularization_type '" + param_.regularization_type() +
-                      "' (known: L1, L2)");
-  }
-  GetLearningRate();  // rejects an unknown policy now rather than mid-run
-  for (Blob* blob : net_->learnable_params()) history_.push_back(std::make_unique<Blob>(blob->shape()));
-}
-
-void SGDSolver::ClipGradients() {
-  const float clip = param_.clip_gradients();
-  if (clip < 0) return;
-  double sumsq = 0;
-  for (Blob* blob : net_->learnable_params()) sumsq += blob->sumsq_diff();
-  const double norm = std::sqrt(sumsq);
-  if (norm <= clip) return;
-  const float scale = static_cast<float>(clip / norm);
-  LOG(INFO) << "Gradient clipping: scaling down gradients (L2 norm " << norm << " > " << clip
-            << ") by scale factor " << scale;
-  for (Blob* blob : net_->learnable_params()) math::Scale(blob->count(), scale, blob->mutable_diff());
-}
-
-void SGDSolver::Normalize(int param_index) {
-  if (param_.iter_size() == 1) return;
-  Blob* blob = net_->learnable_params()[param_index];
-  math::Scale(blob->count(), 1.f / param_.iter_size(), blob->mutable_diff());
-}
-
-void SGDSolver::Regularize(int param_index) {
-  Blob* blob = net_->learnable_params()[param_index];
-  const float decay = param_.weight_decay() * net_->params_weight_decay()[param_index];
-  if (decay == 0.f) return;
-  float* diff = blob->mutable_diff();
-  const float* data = blob->data();
-  if (param_.regularization_type() == "L2") {
-    math::Axpy(blob->count(), decay, data, diff);
-  } else {
-    for (int i = 0; i < blob->count(); ++i) {
-      diff[i] += decay * static_cast<float>((data[i] > 0) - (data[i] < 0));
+void Solver::Restore(const std::string& state_path) {
+  SolverState state;
+  ReadSolverState(state_path, &state);
+  LOG(INFO) << "Restoring previous solver status from " << state_path;
+  try {
+    if (state.has_learned_net()) {
+      std::string model = state.learned_net();
+      // A snapshot folder that was moved still finds its model beside the state.
+      const auto beside = std::filesystem::path(state_path).parent_path() /
+                          std::filesystem::path(model).filename();
+      if (!std::filesystem::exists(model) && std::filesystem::exists(beside)) model = beside.string();
+      net_->CopyTrainedLayersFrom(model);
     }
+    RestoreState(state);
+    iter_ = state.iter();
+    current_step_ = state.current_step();
+    const size_t window = static_cast<size_t>(param_.average_loss());
+    if (state.loss_window_size() > 0 && static_cast<size_t>(state.loss_window_size()) <= window) {
+      losses_.assign(state.loss_window().begin(), state.loss_window().end());
+      loss_position_ = static_cast<size_t>(state.loss_window_position()) % window;
+      double sum = 0;
+      for (float value : losses_) sum += value;
+      smoothed_loss_ = static_cast<float>(sum / losses_.size());
+    }
+    std::vector<std::vector<LayerState>> per_net(test_nets_.size() + 1);
+    for (const auto& layer_state : state.layer_state()) {
+      if (layer_state.net() < 0 || layer_state.net() > static_cast<int>(test_nets_.size())) {
+        throw ConfigError("the snapshot has state for test net " +
+                          std::to_string(layer_state.net() - 1) + ", which this solver lacks");
+      }
+      per_net[layer_state.net()].push_back(layer_state);
+    }
+    for (size_t n = 0; n < per_net.size(); ++n) {
+      (n == 0 ? *net_ : *test_nets_[n - 1]).RestoreLayerStates(per_net[n]);
+    }
+  } catch (const Error& e) {
+    RethrowWithContext(e, state_path + ": ");
   }
+  LOG(INFO) << "Resuming at iteration " << iter_;
 }
 
-void SGDSolver::ComputeUpdateValue(int param_index, float rate) {
-  Blob* blob = net_->learnable_params()[param_index];
-  Blob* history = history_[param_index].get();
-  const float local_rate = rate * net_->params_lr()[param_index];
-  math::Axpby(blob->count(), local_rate, blob->diff(), param_.momentum(), history->mutable_data());
-  math::Copy(blob->count(), history->data(), blob->mutable_diff());
-}
-
-void SGDSolver::ApplyUpdate() {
-  const float rate = GetLearningRate();
-  if (param_.display() > 0 && iter_ % param_.display() == 0) {
-    LOG(INFO) << "Iteration " << iter_ << ", lr = " << rate;
-  }
-  ClipGradients();
-  const auto& params = net_->learnable_params();
-  for (size_t i = 0; i < params.size(); ++i) {
-    Normalize(static_cast<int>(i));
-    Regularize(static_cast<int>(i));
-    ComputeUpdateValue(static_cast<int>(i), rate);
-  }
-  for (Blob* blob : params) blob->Update();
-}
-
-void SGDSolver::SnapshotState(SolverState* state) const {
-  for (const auto& blob : history_) blob->ToProto(state->add_history());
+double Solver::Seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::unique_ptr<Solver> CreateSolver(const SolverParameter& param) {
@@ -432,7 +446,14 @@ std::unique_ptr<Solver> CreateSolver(const SolverParameter& param) {
     type = kNames[param.solver_type()];
   }
   if (type == "SGD") return std::make_unique<SGDSolver>(param);
-  throw ConfigError("unknown solver type '" + type + "' (known: SGD)");
+  if (type == "Nesterov") return std::make_unique<NesterovSolver>(param);
+  if (type == "AdaGrad") return std::make_unique<AdaGradSolver>(param);
+  if (type == "RMSProp") return std::make_unique<RMSPropSolver>(param);
+  if (type == "AdaDelta") return std::make_unique<AdaDeltaSolver>(param);
+  if (type == "Adam") return std::make_unique<AdamSolver>(param);
+  if (type == "AdamW") return std::make_unique<AdamWSolver>(param);
+  throw ConfigError("unknown solver type '" + type +
+                    "' (known: SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam, AdamW)");
 }
 
 }  // namespace strata

@@ -5,7 +5,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
-#include "strata/solver.hpp"
+#include "strata/solvers/sgd_solver.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {

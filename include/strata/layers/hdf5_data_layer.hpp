@@ -29,6 +29,10 @@ class HDF5DataLayer : public Layer {
   // Rows in the file currently loaded.
   int rows() const { return rows_; }
 
+  // Adds the cursor: file order, file position, row order, row position.
+  void SaveState(LayerState* state) const override;
+  void RestoreState(const LayerState& state) override;
+
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
   void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
@@ -36,8 +40,8 @@ class HDF5DataLayer : public Layer {
                    const std::vector<Blob*>& /*bottom*/) override {}
 
  private:
-  void LoadFile(int file_index, const std::vector<Blob*>& top);
-  void Advance(const std::vector<Blob*>& top);
+  void LoadFile(int file_index);
+  void Advance();
 
   std::vector<std::string> files_;
   std::vector<int> file_order_;

@@ -41,7 +41,7 @@ void HDF5DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   file_position_ = 0;
   data_.clear();
   for (size_t i = 0; i < top.size(); ++i) data_.push_back(std::make_unique<Blob>());
-  LoadFile(file_order_[0], top);
+  LoadFile(file_order_[0]);
 
   for (size_t i = 0; i < top.size(); ++i) {
     std::vector<int> shape = data_[i]->shape();
@@ -50,11 +50,11 @@ void HDF5DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   }
 }
 
-void HDF5DataLayer::LoadFile(int file_index, const std::vector<Blob*>& top) {
+void HDF5DataLayer::LoadFile(int file_index) {
   const std::string& path = files_[file_index];
   Hdf5File file(path, Hdf5File::Mode::kRead);
   rows_ = -1;
-  for (size_t i = 0; i < top.size(); ++i) {
+  for (size_t i = 0; i < data_.size(); ++i) {
     const std::string& name = layer_param_.top(static_cast<int>(i));
     file.Read(name, data_[i].get());
     if (data_[i]->num_axes() == 0) throw IoError(path + ": dataset '" + name + "' is a scalar");
@@ -75,7 +75,7 @@ void HDF5DataLayer::LoadFile(int file_index, const std::vector<Blob*>& top) {
   VLOG(1) << "HDF5Data '" << layer_param_.name() << "' loaded " << rows_ << " rows from " << path;
 }
 
-void HDF5DataLayer::Advance(const std::vector<Blob*>& top) {
+void HDF5DataLayer::Advance() {
   if (++row_position_ < rows_) return;
   if (++file_position_ == static_cast<int>(files_.size())) {
     file_position_ = 0;
@@ -84,7 +84,7 @@ void HDF5DataLayer::Advance(const std::vector<Blob*>& top) {
     }
   }
   if (files_.size() > 1) {
-    LoadFile(file_order_[file_position_], top);
+    LoadFile(file_order_[file_position_]);
   } else {
     row_position_ = 0;
     if (layer_param_.hdf5_data_param().shuffle()) {
@@ -107,8 +107,52 @@ void HDF5DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
       std::memcpy(top[i]->mutable_data() + static_cast<size_t>(b) * width,
                   data_[i]->data() + static_cast<size_t>(row) * width, sizeof(float) * width);
     }
-    Advance(top);
+    Advance();
   }
+}
+
+void HDF5DataLayer::SaveState(LayerState* state) const {
+  Layer::SaveState(state);
+  state->add_cursor(file_position_);
+  state->add_cursor(row_position_);
+  state->add_cursor(static_cast<int64_t>(file_order_.size()));
+  for (int f : file_order_) state->add_cursor(f);
+  state->add_cursor(static_cast<int64_t>(row_order_.size()));
+  for (int r : row_order_) state->add_cursor(r);
+}
+
+void HDF5DataLayer::RestoreState(const LayerState& state) {
+  const auto& c = state.cursor();
+  const int files = static_cast<int>(files_.size());
+  auto bad = [&] {
+    return IoError("the saved data cursor of layer '" + layer_param_.name() +
+                   "' does not fit its source " + layer_param_.hdf5_data_param().source() +
+                   " (did the data change since the snapshot?)");
+  };
+  if (c.size() < 3 || c[2] != files || c.size() < 4 + files) throw bad();
+  std::vector<int> file_order(c.begin() + 3, c.begin() + 3 + files);
+  for (int f : file_order) {
+    if (f < 0 || f >= files) throw bad();
+  }
+  const int file_position = static_cast<int>(c[0]);
+  if (file_position < 0 || file_position >= files) throw bad();
+  if (file_order[file_position] != file_order_[file_position_] || files > 1) {
+    LoadFile(file_order[file_position]);
+  }
+  const int64_t rows = c[3 + files];
+  if (rows != rows_ || c.size() != 4 + files + rows) throw bad();
+  std::vector<int> row_order(c.begin() + 4 + files, c.end());
+  for (int r : row_order) {
+    if (r < 0 || r >= rows_) throw bad();
+  }
+  const int row_position = static_cast<int>(c[1]);
+  if (row_position < 0 || row_position >= rows_) throw bad();
+  file_order_ = file_order;
+  file_position_ = file_position;
+  row_order_ = row_order;
+  row_position_ = row_position;
+  // Last: loading a file above draws from the stream when shuffling.
+  Layer::RestoreState(state);
 }
 
 STRATA_REGISTER_LAYER(HDF5Data);

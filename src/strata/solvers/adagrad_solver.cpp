@@ -1,0 +1,25 @@
+#include "strata/solvers/adagrad_solver.hpp"
+
+#include <cmath>
+
+#include "strata/errors.hpp"
+
+namespace strata {
+
+AdaGradSolver::AdaGradSolver(const SolverParameter& param) : SGDSolver(param) {
+  if (param_.momentum() != 0.f) throw ConfigError("AdaGrad takes no momentum; remove it");
+}
+
+void AdaGradSolver::ComputeUpdateValue(int param_index, float rate) {
+  Blob* blob = net_->learnable_params()[param_index];
+  float* h = history(0, param_index).mutable_data();
+  float* g = blob->mutable_diff();
+  const float local_rate = rate * net_->params_lr()[param_index];
+  const float delta = param_.delta();
+  for (int i = 0; i < blob->count(); ++i) {
+    h[i] += g[i] * g[i];
+    g[i] = local_rate * g[i] / (std::sqrt(h[i]) + delta);
+  }
+}
+
+}  // namespace strata
