@@ -6,20 +6,11 @@
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
 #include "strata/solvers/sgd_solver.hpp"
+#include "solvers/least_squares.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
 namespace {
-
-// Least squares with one weight vector: loss = (w . x - t)^2 / 2, x = (1, 2),
-// t = 1, w starts at (0.5, -0.25). Gradient: (w . x - t) * x.
-const char* kNet = R"(
-  layer { name: "data" type: "DummyData" top: "x" top: "t"
-    dummy_data_param { shape { dim: 1 dim: 2 } shape { dim: 1 dim: 1 }
-      data_filler { type: "constant" value: 1 } data_filler { type: "constant" value: 1 } } }
-  layer { name: "fc" type: "InnerProduct" bottom: "x" top: "y" PARAM
-    inner_product_param { num_output: 1 bias_term: false } }
-  layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" })";
 
 class TestableSGDSolver : public SGDSolver {
  public:
@@ -27,66 +18,38 @@ class TestableSGDSolver : public SGDSolver {
   void set_iter(int iter) { iter_ = iter; }
 };
 
-// `base` with the fields of `text` set over it.
-SolverParameter Merged(const SolverParameter& base, const std::string& text) {
-  SolverParameter extra;
-  ParseProtoFromText(text, "solver", &extra);
-  SolverParameter merged = base;
-  merged.MergeFrom(extra);
-  return merged;
-}
+using testing::Hyper;
+using testing::LeastSquaresSolver;
+using testing::Merged;
+using testing::ReferenceLeastSquares;
+using testing::TrainLeastSquares;
 
-SolverParameter MakeSolver(const std::string& extra, const std::string& param = "") {
-  std::string net = kNet;
-  net.replace(net.find("PARAM"), 5, param);
-  SolverParameter solver;
-  ParseProtoFromText("base_lr: 0.1 lr_policy: \"fixed\" max_iter: 3 random_seed: 1", "solver",
-                     &solver);
-  *solver.mutable_net_param() = testing::ParseNet(net);
-  return Merged(solver, extra);
-}
-
-// The hand-computed SGD trajectory in double precision.
 std::vector<double> Reference(int iterations, double lr, double momentum, double decay,
                               double lr_mult, bool l1 = false) {
-  double w[2] = {0.5, -0.25}, v[2] = {0, 0};
-  const double x[2] = {1, 2}, t = 1;
-  for (int it = 0; it < iterations; ++it) {
-    const double residual = w[0] * x[0] + w[1] * x[1] - t;
-    for (int i = 0; i < 2; ++i) {
-      const double regularizer = l1 ? (w[i] > 0) - (w[i] < 0) : w[i];
-      const double g = residual * x[i] + decay * regularizer;
-      v[i] = momentum * v[i] + lr * lr_mult * g;
-    }
-    for (int i = 0; i < 2; ++i) w[i] -= v[i];
-  }
-  return {w[0], w[1]};
+  Hyper h;
+  h.iterations = iterations;
+  h.lr = lr;
+  h.momentum = momentum;
+  h.decay = decay;
+  h.lr_mult = lr_mult;
+  h.l1 = l1;
+  return ReferenceLeastSquares(h);
 }
 
 class SGDSolverTest : public ::testing::Test {
  protected:
-  std::vector<float> Train(const SolverParameter& param) {
-    SGDSolver solver(param);
-    // DummyData's constant filler gives x = (1, 1); make it (1, 2) once and for all.
-    solver.net().blob_by_name("x")->mutable_data()[1] = 2;
-    float* w = solver.net().layer_by_name("fc")->blobs()[0]->mutable_data();
-    w[0] = 0.5f;
-    w[1] = -0.25f;
-    solver.Step(param.max_iter());
-    const Blob* weight = solver.net().layer_by_name("fc")->blobs()[0].get();
-    return {weight->data()[0], weight->data()[1]};
-  }
+  std::vector<float> Train(const SolverParameter& param) { return TrainLeastSquares(param); }
 };
 
 TEST_F(SGDSolverTest, PlainSgdMatchesHandComputed) {
-  const auto w = Train(MakeSolver(""));
+  const auto w = Train(LeastSquaresSolver(""));
   const auto expected = Reference(3, 0.1, 0, 0, 1);
   EXPECT_NEAR(w[0], expected[0], 1e-6);
   EXPECT_NEAR(w[1], expected[1], 1e-6);
 }
 
 TEST_F(SGDSolverTest, MomentumAndWeightDecayMatchHandComputed) {
-  const auto w = Train(MakeSolver("momentum: 0.9 weight_decay: 0.05 max_iter: 5"));
+  const auto w = Train(LeastSquaresSolver("momentum: 0.9 weight_decay: 0.05 max_iter: 5"));
   const auto expected = Reference(5, 0.1, 0.9, 0.05, 1);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
   EXPECT_NEAR(w[1], expected[1], 1e-5);
@@ -94,14 +57,14 @@ TEST_F(SGDSolverTest, MomentumAndWeightDecayMatchHandComputed) {
 
 TEST_F(SGDSolverTest, L1RegularizationMatchesHandComputed) {
   const auto w =
-      Train(MakeSolver("momentum: 0.5 weight_decay: 0.1 regularization_type: \"L1\" max_iter: 4"));
+      Train(LeastSquaresSolver("momentum: 0.5 weight_decay: 0.1 regularization_type: \"L1\" max_iter: 4"));
   const auto expected = Reference(4, 0.1, 0.5, 0.1, 1, /*l1=*/true);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
   EXPECT_NEAR(w[1], expected[1], 1e-5);
 }
 
 TEST_F(SGDSolverTest, LrMultAndDecayMultApply) {
-  const auto w = Train(MakeSolver("momentum: 0.9 weight_decay: 0.05",
+  const auto w = Train(LeastSquaresSolver("momentum: 0.9 weight_decay: 0.05",
                                   "param { lr_mult: 2 decay_mult: 0 }"));
   const auto expected = Reference(3, 0.1, 0.9, 0.0, 2);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
@@ -110,7 +73,7 @@ TEST_F(SGDSolverTest, LrMultAndDecayMultApply) {
 
 TEST_F(SGDSolverTest, IterSizeAveragesAccumulatedGradients) {
   // The data is constant, so k accumulated batches average to one batch.
-  const auto w = Train(MakeSolver("momentum: 0.9 iter_size: 3"));
+  const auto w = Train(LeastSquaresSolver("momentum: 0.9 iter_size: 3"));
   const auto expected = Reference(3, 0.1, 0.9, 0, 1);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
   EXPECT_NEAR(w[1], expected[1], 1e-5);
@@ -118,7 +81,7 @@ TEST_F(SGDSolverTest, IterSizeAveragesAccumulatedGradients) {
 
 TEST_F(SGDSolverTest, ClipGradientsScalesToTheGlobalNorm) {
   // First gradient: residual = 0.5 - 0.5 - 1 = -1, g = (-1, -2), norm sqrt(5).
-  const auto w = Train(MakeSolver("clip_gradients: 1 max_iter: 1"));
+  const auto w = Train(LeastSquaresSolver("clip_gradients: 1 max_iter: 1"));
   const double scale = 1 / std::sqrt(5.0);
   EXPECT_NEAR(w[0], 0.5 + 0.1 * scale, 1e-6);
   EXPECT_NEAR(w[1], -0.25 + 0.2 * scale, 1e-6);
@@ -135,7 +98,7 @@ void PrintTo(const PolicyCase& c, std::ostream* os) { *os << c.fields << " at it
 class LrPolicyTest : public ::testing::TestWithParam<PolicyCase> {};
 
 TEST_P(LrPolicyTest, MatchesHandComputed) {
-  const SolverParameter param = Merged(MakeSolver(""), GetParam().fields);
+  const SolverParameter param = Merged(LeastSquaresSolver(""), GetParam().fields);
   TestableSGDSolver solver(param);
   // multistep keeps state as it goes, so walk the iterations in order.
   float rate = 0;
@@ -157,21 +120,28 @@ INSTANTIATE_TEST_SUITE_P(
         PolicyCase{"lr_policy: 'multistep' gamma: 0.1 stepvalue: 2 stepvalue: 5", 4, 0.1 * 0.1},
         PolicyCase{"lr_policy: 'multistep' gamma: 0.1 stepvalue: 2 stepvalue: 5", 5, 0.1 * 0.01},
         PolicyCase{"lr_policy: 'poly' power: 2 max_iter: 10", 4, 0.1 * 0.36},
+        PolicyCase{"lr_policy: 'fixed' warmup_iter: 10 warmup_start_factor: 0.2", 5,
+                   0.1 * (0.2 + 0.8 * 0.5)},
+        PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 2 warmup_iter: 4", 3,
+                   0.1 * 0.5 * 0.75},
+        PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 2 warmup_iter: 4", 4, 0.1 * 0.25},
         PolicyCase{"lr_policy: 'sigmoid' gamma: -0.5 stepsize: 4", 6,
                    0.1 / (1 + std::exp(0.5 * 2))}),
     [](const ::testing::TestParamInfo<PolicyCase>& info) {
       const std::string& f = info.param.fields;
       const size_t start = f.find('\'') + 1;
-      return f.substr(start, f.find('\'', start) - start) + "_iter" + std::to_string(info.param.iter);
+      return f.substr(start, f.find('\'', start) - start) +
+             (f.find("warmup") != std::string::npos ? "_warmup" : "") + "_iter" +
+             std::to_string(info.param.iter) + "_" + std::to_string(info.index);
     });
 
 TEST(SolverTest, RejectsUnknownPolicyTypeAndMissingNet) {
-  EXPECT_THROW(SGDSolver(MakeSolver("lr_policy: 'cosine'")), ConfigError);
-  EXPECT_THROW(CreateSolver(MakeSolver("type: 'Lion'")), ConfigError);
+  EXPECT_THROW(SGDSolver(LeastSquaresSolver("lr_policy: 'cosine'")), ConfigError);
+  EXPECT_THROW(CreateSolver(LeastSquaresSolver("type: 'Lion'")), ConfigError);
   SolverParameter no_net;
   ParseProtoFromText("base_lr: 0.1 lr_policy: 'fixed'", "s", &no_net);
   EXPECT_THROW(CreateSolver(no_net), ConfigError);
-  EXPECT_THROW(SGDSolver(MakeSolver("regularization_type: 'L3'")), ConfigError);
+  EXPECT_THROW(SGDSolver(LeastSquaresSolver("regularization_type: 'L3'")), ConfigError);
 }
 
 TEST(SolverTest, MissingNetFileNamesIt) {
@@ -188,7 +158,7 @@ TEST(SolverTest, MissingNetFileNamesIt) {
 
 TEST(SolverTest, SnapshotWritesLoadableWeightsAndState) {
   const std::string dir = testing::MakeTempDir("snapshot");
-  SolverParameter param = MakeSolver("momentum: 0.9 snapshot: 2 snapshot_prefix: '" + dir +
+  SolverParameter param = LeastSquaresSolver("momentum: 0.9 snapshot: 2 snapshot_prefix: '" + dir +
                                      "/sub/model' max_iter: 2");
   auto solver = CreateSolver(param);
   solver->Solve();
@@ -208,7 +178,7 @@ TEST(SolverTest, SnapshotWritesLoadableWeightsAndState) {
 }
 
 TEST(SolverTest, TestNetsShareWeightsAndAverageOutputs) {
-  SolverParameter param = MakeSolver("test_iter: 3 test_interval: 1 max_iter: 1");
+  SolverParameter param = LeastSquaresSolver("test_iter: 3 test_interval: 1 max_iter: 1");
   auto solver = CreateSolver(param);
   ASSERT_EQ(solver->test_nets().size(), 1u);
   const auto results = solver->Test(0);

@@ -1,0 +1,53 @@
+#include "strata/solvers/adagrad_solver.hpp"
+
+#include <gtest/gtest.h>
+
+#include "solvers/least_squares.hpp"
+#include "strata/errors.hpp"
+
+namespace strata {
+namespace {
+
+using testing::Hyper;
+using testing::LeastSquaresSolver;
+using testing::ReferenceLeastSquares;
+using testing::TrainLeastSquares;
+
+Hyper Expected() {
+  Hyper h;
+  h.type = "AdaGrad";
+  h.iterations = 6;
+  h.delta = 1e-6;
+  return h;
+}
+
+TEST(AdaGradSolverTest, UpdatesMatchHandComputedWithWeightDecay) {
+  const std::string fields = "type: 'AdaGrad' max_iter: 6 weight_decay: 0.05 delta: 1e-6";
+  Hyper h = Expected();
+  h.decay = 0.05;
+  const auto w = TrainLeastSquares(LeastSquaresSolver(fields));
+  const auto expected = ReferenceLeastSquares(h);
+  EXPECT_NEAR(w[0], expected[0], 2e-5);
+  EXPECT_NEAR(w[1], expected[1], 2e-5);
+  EXPECT_NE(w[0], 0.5f);
+}
+
+TEST(AdaGradSolverTest, LrMultAndIterSizeApply) {
+  const std::string fields = "type: 'AdaGrad' max_iter: 6 iter_size: 2 delta: 1e-6";
+  Hyper h = Expected();
+  h.lr_mult = 0.5;
+  const auto w = TrainLeastSquares(LeastSquaresSolver(fields, "param { lr_mult: 0.5 }"));
+  const auto expected = ReferenceLeastSquares(h);
+  EXPECT_NEAR(w[0], expected[0], 2e-5);
+  EXPECT_NEAR(w[1], expected[1], 2e-5);
+}
+
+TEST(AdaGradSolverTest, CreatedByType) {
+  EXPECT_STREQ(CreateSolver(LeastSquaresSolver("type: 'AdaGrad' delta: 1e-6"))->type(), "AdaGrad");
+}
+
+TEST(AdaGradSolverTest, RejectsMomentum) {
+  EXPECT_THROW(CreateSolver(LeastSquaresSolver("type: 'AdaGrad' momentum: 0.9")), ConfigError);
+}
+}  // namespace
+}  // namespace strata
