@@ -12,6 +12,7 @@ packages=(
   libgtest-dev
   libhdf5-dev
   dataset-fashion-mnist
+  python3-matplotlib
 )
 
 missing=()

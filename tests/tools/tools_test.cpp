@@ -9,6 +9,16 @@
 #include <fstream>
 #include <sstream>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <regex>
+
+#include "strata/hdf5.hpp"
+#include "strata/random.hpp"
+#include "strata/snapshot.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -146,6 +156,191 @@ max_iter: 50 random_seed: 1 snapshot_prefix: ")" + dir + R"(/snap/n"
   r = RunTool("test", "--model=" + net + " --weights=" + dir + "/missing.caffemodel");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("missing.caffemodel"), std::string::npos) << r.err;
+}
+
+// A small classification problem in `dir`: data, net and a solver whose
+// extra fields are `solver_fields`. Returns the solver path.
+std::string TinyProblem(const std::string& dir, const std::string& solver_fields) {
+  Rng rng(3);
+  std::vector<float> data, label;
+  for (int i = 0; i < 120; ++i) {
+    for (int d = 0; d < 8; ++d) data.push_back(rng.Gaussian(d == i % 4 ? 1.5f : 0.f, 1.f));
+    label.push_back(static_cast<float>(i % 4));
+  }
+  {
+    Hdf5File file(dir + "/d.h5", Hdf5File::Mode::kTruncate);
+    file.Write("data", {120, 8}, data.data());
+    file.Write("label", {120}, label.data());
+  }
+  testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
+  const std::string net = testing::WriteTextFile(dir + "/net.prototxt", R"(name: "tiny"
+layer { name: "data" type: "HDF5Data" top: "data" top: "label"
+  hdf5_data_param { source: ")" + dir + R"(/list.txt" batch_size: 16 shuffle: true } }
+layer { name: "fc1" type: "InnerProduct" bottom: "data" top: "fc1"
+  inner_product_param { num_output: 64 weight_filler { type: "msra" } } }
+layer { name: "relu" type: "ReLU" bottom: "fc1" top: "fc1" }
+layer { name: "fc2" type: "InnerProduct" bottom: "fc1" top: "fc2"
+  inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc2" bottom: "label" top: "loss" }
+layer { name: "accuracy" type: "Accuracy" bottom: "fc2" bottom: "label" top: "accuracy"
+  include { phase: TEST } }
+)");
+  return testing::WriteTextFile(dir + "/solver.prototxt", "net: \"" + net + R"("
+base_lr: 0.05 momentum: 0.9 lr_policy: "fixed" random_seed: 4 snapshot_prefix: ")" + dir +
+                                                                "/snap/tiny\"\n" + solver_fields);
+}
+
+// "Iteration N (...), loss = X" lines, as (N, X) text pairs.
+std::vector<std::pair<int, std::string>> LossLines(const std::string& log) {
+  std::vector<std::pair<int, std::string>> lines;
+  const std::regex pattern(R"(Iteration (\d+) \([^)]*\), loss = (\S+))");
+  for (std::sregex_iterator it(log.begin(), log.end(), pattern), end; it != end; ++it) {
+    lines.emplace_back(std::stoi((*it)[1]), (*it)[2]);
+  }
+  return lines;
+}
+
+TEST(TrainToolTest, ResumedRunPrintsTheSameLosses) {
+  for (const char* format : {"BINARYPROTO", "HDF5"}) {
+    const std::string dir = testing::MakeTempDir(std::string("resume_tool_") + format);
+    const std::string solver = TinyProblem(
+        dir, std::string("type: 'Adam' display: 1 average_loss: 3 max_iter: 40 "
+                         "snapshot: 20 test_iter: 2 test_interval: 10 snapshot_format: ") + format);
+    Result full = RunTool("train", "--solver=" + solver);
+    ASSERT_EQ(full.code, 0) << full.err;
+    const std::string state = dir + "/snap/tiny_iter_20.solverstate" +
+                              (std::string(format) == "HDF5" ? ".h5" : "");
+    Result resumed = RunTool("train", "--solver=" + solver + " --snapshot=" + state);
+    ASSERT_EQ(resumed.code, 0) << resumed.err;
+    auto before = LossLines(full.err), after = LossLines(resumed.err);
+    before.erase(std::remove_if(before.begin(), before.end(), [](auto& l) { return l.first < 20; }),
+                 before.end());
+    ASSERT_EQ(after.size(), 20u) << resumed.err;
+    EXPECT_EQ(after, before) << format;
+    EXPECT_EQ(full.out, resumed.out);  // final test outputs and snapshot path
+  }
+}
+
+TEST(TrainToolTest, WrongFileForFlagSaysWhichFlagTakesIt) {
+  const std::string dir = testing::MakeTempDir("wrong_flag");
+  const std::string solver = TinyProblem(dir, "max_iter: 2");
+  ASSERT_EQ(RunTool("train", "--solver=" + solver).code, 0);
+  Result r = RunTool("train", "--solver=" + solver + " --snapshot=" + dir + "/snap/tiny_iter_2.caffemodel");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is a weights file, not a solver state; pass it with --weights"),
+            std::string::npos)
+      << r.err;
+  r = RunTool("train", "--solver=" + solver + " --weights=" + dir + "/snap/tiny_iter_2.solverstate");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is a solver state, not weights; resume from it with --snapshot"),
+            std::string::npos)
+      << r.err;
+  r = RunTool("train", "--solver=" + solver + " --weights=a --snapshot=b");
+  EXPECT_EQ(r.code, 2);
+  r = RunTool("train", "--solver=" + solver + " --sigint_effect=explode");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(TrainToolTest, FineTuneFromSeveralWeightFilesByLayerName) {
+  const std::string dir = testing::MakeTempDir("finetune");
+  const std::string solver = TinyProblem(dir, "max_iter: 3 snapshot_format: HDF5");
+  ASSERT_EQ(RunTool("train", "--solver=" + solver).code, 0);
+  const std::string h5 = dir + "/snap/tiny_iter_3.caffemodel.h5";
+  Result r = RunTool("train", "--solver=" + solver + " --weights=" + h5 + "," + h5);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("Initializing from " + h5), std::string::npos);
+}
+
+TEST(TrainToolTest, SignalsStopOrSnapshot) {
+  const std::string dir = testing::MakeTempDir("signals");
+  const std::string solver = TinyProblem(dir, "max_iter: 100000000 display: 1000");
+  const std::string train = ToolPath("train");
+  // SIGHUP snapshots and goes on; SIGINT then snapshots and stops.
+  const std::string script = train + " --solver=" + solver + " > " + dir + "/out 2> " + dir +
+                             "/err & pid=$!; sleep 1; kill -HUP $pid; sleep 0.5; kill -INT $pid; "
+                             "wait $pid";
+  const int status = std::system(("bash -c '" + script + "'").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0) << Slurp(dir + "/err");
+  const std::string err = Slurp(dir + "/err");
+  EXPECT_NE(err.find("Optimization stopped early"), std::string::npos) << err;
+  int snapshots = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/snap")) {
+    snapshots += entry.path().extension() == ".caffemodel";
+  }
+  EXPECT_EQ(snapshots, 2);
+  EXPECT_NE(Slurp(dir + "/out").find("Snapshot: "), std::string::npos);
+}
+
+TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
+  const std::string dir = testing::MakeTempDir("kills");
+  const std::string solver = TinyProblem(dir, "max_iter: 100000000 snapshot: 40 display: 0");
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> delay_ms(150, 600);
+  int newest = 0;
+  for (int kill_index = 0; kill_index < 6; ++kill_index) {
+    const std::string resume = newest ? " --snapshot=" + dir + "/snap/tiny_iter_" +
+                                            std::to_string(newest) + ".solverstate"
+                                      : "";
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const std::string command = ToolPath("train") + " --solver=" + solver + resume +
+                                  " > /dev/null 2>&1";
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    usleep(delay_ms(rng) * 1000);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    // Every snapshot on disk is complete and loadable.
+    int found = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir + "/snap")) {
+      const std::string path = entry.path().string();
+      const std::string ext = entry.path().extension().string();
+      if (ext == ".caffemodel") {
+        NetParameter weights;
+        EXPECT_NO_THROW(ReadWeights(path, &weights)) << path;
+        ++found;
+      } else if (ext == ".solverstate") {
+        SolverState state;
+        EXPECT_NO_THROW(ReadSolverState(path, &state)) << path;
+        newest = std::max(newest, state.iter());
+      }
+    }
+    EXPECT_GT(found, 0) << "no snapshot after kill " << kill_index;
+  }
+  // The newest snapshot resumes.
+  const std::string last = dir + "/snap/tiny_iter_" + std::to_string(newest) + ".solverstate";
+  const std::string final_solver =
+      TinyProblem(dir, "snapshot: 40 display: 0 max_iter: " + std::to_string(newest + 3));
+  const Result r = RunTool("train", "--solver=" + final_solver + " --snapshot=" + last);
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TrainToolTest, CsvLogAndPlot) {
+  const std::string dir = testing::MakeTempDir("csv");
+  const std::string solver =
+      TinyProblem(dir, "max_iter: 20 display: 5 test_iter: 2 test_interval: 10");
+  const Result r = RunTool("train", "--solver=" + solver + " --log_csv=" + dir + "/log.csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string csv = Slurp(dir + "/log.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "iteration,seconds,lr,train_loss,test0/loss,test0/accuracy");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4 + 3) << csv;  // 4 displays, 3 tests
+  EXPECT_NE(csv.find("\n5,"), std::string::npos);
+  if (std::system("/usr/bin/python3 -c 'import matplotlib' > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "Debian's python3-matplotlib is not installed (scripts/install_deps.sh "
+                    "installs it); the plot script was not run";
+  }
+  const std::string command = "/usr/bin/python3 scripts/plot_training.py " + dir + "/log.csv " +
+                              dir + "/plot.png > /dev/null";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  EXPECT_GT(std::filesystem::file_size(dir + "/plot.png"), 10000u);
+  const std::string bad = "/usr/bin/python3 scripts/plot_training.py " + solver + " " + dir +
+                          "/x.png 2> /dev/null";
+  EXPECT_NE(std::system(bad.c_str()), 0);
 }
 
 }  // namespace
