@@ -7,6 +7,8 @@
 #include "strata/io.hpp"
 #include "strata/solvers/sgd_solver.hpp"
 #include "solvers/least_squares.hpp"
+#include "strata/hdf5.hpp"
+#include "strata/random.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -187,6 +189,50 @@ TEST(SolverTest, TestNetsShareWeightsAndAverageOutputs) {
   EXPECT_EQ(results[0].loss_weight, 1.f);
   solver->net().layer_by_name("fc")->blobs()[0]->mutable_data()[0] = 7;
   EXPECT_EQ(solver->test_nets()[0]->layer_by_name("fc")->blobs()[0]->data()[0], 7);
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// With iter_size k and batch b, the step equals that of one batch of k * b.
+TEST(IterSizeTest, EqualsOneLargerBatch) {
+  const std::string dir = testing::MakeTempDir("iter_size");
+  {
+    Rng rng(8);
+    std::vector<float> data, label;
+    for (int i = 0; i < 12; ++i) {
+      for (int d = 0; d < 5; ++d) data.push_back(rng.Gaussian(0.f, 1.f));
+      label.push_back(static_cast<float>(i % 3));
+    }
+    Hdf5File file(dir + "/d.h5", Hdf5File::Mode::kTruncate);
+    file.Write("data", {12, 5}, data.data());
+    file.Write("label", {12}, label.data());
+  }
+  testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
+  auto weights_after = [&](int batch, int iter_size) {
+    SolverParameter param;
+    ParseProtoFromText("base_lr: 0.5 momentum: 0.9 weight_decay: 0.01 lr_policy: 'fixed' "
+                       "random_seed: 2 max_iter: 3 iter_size: " + std::to_string(iter_size) +
+                       R"( net_param {
+        layer { name: "data" type: "HDF5Data" top: "data" top: "label"
+          hdf5_data_param { source: ")" + dir + "/list.txt\" batch_size: " + std::to_string(batch) +
+                       R"( } }
+        layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+          inner_product_param { num_output: 3 weight_filler { type: "gaussian" } } }
+        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" } })",
+                       "solver", &param);
+    auto solver = CreateSolver(param);
+    solver->Step(3);
+    const Blob& w = *solver->net().learnable_params()[0];
+    return std::vector<float>(w.data(), w.data() + w.count());
+  };
+  const auto large = weights_after(12, 1);
+  const auto accumulated = weights_after(4, 3);
+  ASSERT_EQ(large.size(), accumulated.size());
+  for (size_t i = 0; i < large.size(); ++i) EXPECT_NEAR(large[i], accumulated[i], 1e-5) << i;
 }
 
 }  // namespace
