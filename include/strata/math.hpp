@@ -22,4 +22,23 @@ void Copy(int n, const float* x, float* y);
 float Dot(int n, const float* x, const float* y);
 float Asum(int n, const float* x);
 
+// The geometry of a 2-D sliding window (convolution, pooling, im2col).
+struct Window2d {
+  int channels, height, width;
+  int kernel_h, kernel_w;
+  int pad_h = 0, pad_w = 0;
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int output_height() const {
+    return (height + 2 * pad_h - (dilation_h * (kernel_h - 1) + 1)) / stride_h + 1;
+  }
+  int output_width() const {
+    return (width + 2 * pad_w - (dilation_w * (kernel_w - 1) + 1)) / stride_w + 1;
+  }
+};
+// Unfolds an image (C x H x W) into columns (C*kh*kw x out_h*out_w); padding reads 0.
+void Im2col(const float* image, const Window2d& w, float* columns);
+// The adjoint: sums columns back into an image (overwritten).
+void Col2im(const float* columns, const Window2d& w, float* image);
+
 }  // namespace strata::math

@@ -45,4 +45,52 @@ float Dot(int n, const float* x, const float* y) { return cblas_sdot(n, x, 1, y,
 
 float Asum(int n, const float* x) { return cblas_sasum(n, x, 1); }
 
+void Im2col(const float* image, const Window2d& w, float* columns) {
+  const int out_h = w.output_height(), out_w = w.output_width();
+  for (int c = 0; c < w.channels; ++c) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) {
+        const float* plane = image + static_cast<size_t>(c) * w.height * w.width;
+        for (int oy = 0; oy < out_h; ++oy) {
+          const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
+          if (y < 0 || y >= w.height) {
+            std::fill(columns, columns + out_w, 0.f);
+            columns += out_w;
+            continue;
+          }
+          const float* row = plane + static_cast<size_t>(y) * w.width;
+          for (int ox = 0; ox < out_w; ++ox) {
+            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
+            *columns++ = (x >= 0 && x < w.width) ? row[x] : 0.f;
+          }
+        }
+      }
+    }
+  }
+}
+
+void Col2im(const float* columns, const Window2d& w, float* image) {
+  const int out_h = w.output_height(), out_w = w.output_width();
+  std::fill(image, image + static_cast<size_t>(w.channels) * w.height * w.width, 0.f);
+  for (int c = 0; c < w.channels; ++c) {
+    float* plane = image + static_cast<size_t>(c) * w.height * w.width;
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) {
+        for (int oy = 0; oy < out_h; ++oy) {
+          const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
+          if (y < 0 || y >= w.height) {
+            columns += out_w;
+            continue;
+          }
+          float* row = plane + static_cast<size_t>(y) * w.width;
+          for (int ox = 0; ox < out_w; ++ox, ++columns) {
+            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
+            if (x >= 0 && x < w.width) row[x] += *columns;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace strata::math

@@ -1,0 +1,55 @@
+// Shared machinery of Convolution and Deconvolution (not a layer type).
+//
+// Reads convolution_param: num_output, kernel_size / kernel_h+kernel_w, pad /
+// pad_h+pad_w, stride / stride_h+stride_w, dilation, group, bias_term,
+// weight_filler, bias_filler, axis. Two spatial axes follow the channel axis.
+// The per-image work is im2col + one GEMM per group (math::Im2col, math::Gemm).
+#pragma once
+
+#include "strata/layer.hpp"
+#include "strata/math.hpp"
+
+namespace strata {
+
+class BaseConvolutionLayer : public Layer {
+ public:
+  using Layer::Layer;
+  int MinBottomBlobs() const override { return 1; }
+  int MinTopBlobs() const override { return 1; }
+  bool EqualNumBottomTopBlobs() const override { return true; }
+  std::vector<std::string> ParamFields() const override { return {"convolution_param"}; }
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  // True for Deconvolution: the roles of input and output swap.
+  virtual bool reverse_dimensions() const = 0;
+
+  // out = W * im2col(in), for one image, all groups (the convolution direction).
+  void ForwardGemm(const float* input, const float* weights, float* output);
+  // in_diff = col2im(W^T * out_diff), for one image.
+  void BackwardGemm(const float* output_diff, const float* weights, float* input_diff);
+  // W_diff += out_diff * im2col(in)^T, for one image.
+  void WeightGemm(const float* input, const float* output_diff, float* weights_diff);
+  void ForwardBias(const float* bias, float* output);
+  void BackwardBias(const float* output_diff, float* bias_diff);
+
+  int channel_axis_ = 1;
+  int num_ = 0;                 // images in the batch
+  int channels_ = 0;            // bottom channels
+  int num_output_ = 0;
+  int group_ = 1;
+  bool bias_term_ = true;
+  int kernel_h_ = 0, kernel_w_ = 0, pad_h_ = 0, pad_w_ = 0, stride_h_ = 1, stride_w_ = 1;
+  int dilation_h_ = 1, dilation_w_ = 1;
+  int bottom_dim_ = 0, top_dim_ = 0;  // values per image
+  // In the convolution direction ("conv_in" is the bottom for Convolution, the top for
+  // Deconvolution).
+  int conv_in_channels_ = 0, conv_out_channels_ = 0;
+  int conv_in_h_ = 0, conv_in_w_ = 0, conv_out_spatial_ = 0;
+  math::Window2d window_{};
+  Blob columns_;
+  Blob bias_multiplier_;
+};
+
+}  // namespace strata

@@ -1,0 +1,41 @@
+// Pooling: MAX or AVE over kh x kw windows of each channel, as Caffe does it.
+// Output size: ceil((H + 2 pad - k) / stride) + 1 (round_mode CEIL, the
+// default) or floor(...) + 1 (FLOOR), less one when the last window would
+// start in the padding. AVE divides by the window's size including padding
+// (clipped at H + pad). global_pooling pools each whole channel.
+// Bottom: N x C x H x W. Tops: N x C x H' x W'; MAX may add a second top with
+// the argmax index (h * W + w) of each output. In place: no.
+// Reads pooling_param { pool, kernel_size|kernel_h+kernel_w, pad|pad_h+pad_w,
+// stride|stride_h+stride_w, global_pooling, round_mode }. STOCHASTIC is refused.
+#pragma once
+
+#include "strata/layer.hpp"
+
+namespace strata {
+
+class PoolingLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "Pooling"; }
+  int ExactNumBottomBlobs() const override { return 1; }
+  int MinTopBlobs() const override { return 1; }
+  int MaxTopBlobs() const override {
+    return layer_param_.pooling_param().pool() == PoolingParameter::MAX ? 2 : 1;
+  }
+  std::vector<std::string> ParamFields() const override { return {"pooling_param"}; }
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                   const std::vector<Blob*>& bottom) override;
+
+ private:
+  int kernel_h_ = 0, kernel_w_ = 0, stride_h_ = 1, stride_w_ = 1, pad_h_ = 0, pad_w_ = 0;
+  int channels_ = 0, height_ = 0, width_ = 0, pooled_h_ = 0, pooled_w_ = 0;
+  bool global_ = false;
+  std::vector<int> argmax_;  // MAX: the winning bottom index of each output
+};
+
+}  // namespace strata

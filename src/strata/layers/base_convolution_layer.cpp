@@ -1,0 +1,206 @@
+#include "strata/layers/base_convolution_layer.hpp"
+
+#include "strata/errors.hpp"
+#include "strata/filler.hpp"
+
+namespace strata {
+
+namespace {
+
+// Reads a per-axis value given as `name_h`/`name_w` or as a repeated field
+// with zero (default), one (both axes) or two values.
+void ReadPair(const google::protobuf::RepeatedField<uint32_t>& values, bool has_h, uint32_t h,
+              bool has_w, uint32_t w, int fallback, const char* name, int* out_h, int* out_w) {
+  if (has_h || has_w) {
+    if (values.size() > 0) {
+      throw ConfigError(std::string("give ") + name + " or " + name + "_h/" + name + "_w, not both");
+    }
+    if (!(has_h && has_w)) {
+      throw ConfigError(std::string(name) + "_h and " + name + "_w go together");
+    }
+    *out_h = static_cast<int>(h);
+    *out_w = static_cast<int>(w);
+    return;
+  }
+  switch (values.size()) {
+    case 0:
+      *out_h = *out_w = fallback;
+      return;
+    case 1:
+      *out_h = *out_w = static_cast<int>(values.Get(0));
+      return;
+    case 2:
+      *out_h = static_cast<int>(values.Get(0));
+      *out_w = static_cast<int>(values.Get(1));
+      return;
+    default:
+      throw ConfigError(std::string(name) + " has " + std::to_string(values.size()) +
+                        " values; give one, or one per spatial axis (2)");
+  }
+}
+
+}  // namespace
+
+void BaseConvolutionLayer::LayerSetUp(const std::vector<Blob*>& bottom,
+                                      const std::vector<Blob*>& /*top*/) {
+  const ConvolutionParameter& p = layer_param_.convolution_param();
+  channel_axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
+  const int spatial_axes = bottom[0]->num_axes() - channel_axis_ - 1;
+  if (spatial_axes != 2) {
+    throw ShapeError("bottom shape " + bottom[0]->shape_string() + " has " +
+                     std::to_string(spatial_axes) +
+                     " spatial axes after the channel axis; only 2-D convolution is supported");
+  }
+  const int kernel_fallback = -1;
+  ReadPair(p.kernel_size(), p.has_kernel_h(), p.kernel_h(), p.has_kernel_w(), p.kernel_w(),
+           kernel_fallback, "kernel", &kernel_h_, &kernel_w_);
+  if (kernel_h_ <= 0 || kernel_w_ <= 0) {
+    throw ConfigError("convolution_param needs a positive kernel_size (or kernel_h and kernel_w)");
+  }
+  ReadPair(p.pad(), p.has_pad_h(), p.pad_h(), p.has_pad_w(), p.pad_w(), 0, "pad", &pad_h_, &pad_w_);
+  ReadPair(p.stride(), p.has_stride_h(), p.stride_h(), p.has_stride_w(), p.stride_w(), 1,
+           "stride", &stride_h_, &stride_w_);
+  if (stride_h_ <= 0 || stride_w_ <= 0) throw ConfigError("stride must be positive");
+  ReadPair(p.dilation(), false, 0, false, 0, 1, "dilation", &dilation_h_, &dilation_w_);
+  if (dilation_h_ <= 0 || dilation_w_ <= 0) throw ConfigError("dilation must be positive");
+
+  channels_ = bottom[0]->shape(channel_axis_);
+  if (!p.has_num_output() || p.num_output() == 0) {
+    throw ConfigError("convolution_param.num_output must be set and positive");
+  }
+  num_output_ = static_cast<int>(p.num_output());
+  group_ = static_cast<int>(p.group());
+  if (group_ <= 0 || channels_ % group_ != 0 || num_output_ % group_ != 0) {
+    throw ConfigError("group " + std::to_string(p.group()) + " must divide both the " +
+                      std::to_string(channels_) + " input channels and num_output " +
+                      std::to_string(num_output_));
+  }
+  conv_in_channels_ = reverse_dimensions() ? num_output_ : channels_;
+  conv_out_channels_ = reverse_dimensions() ? channels_ : num_output_;
+  bias_term_ = p.bias_term();
+
+  const std::vector<int> weight_shape{conv_out_channels_, conv_in_channels_ / group_, kernel_h_,
+                                      kernel_w_};
+  if (BlobsFromParam()) {
+    if (blobs_.size() != (bias_term_ ? 2u : 1u) || blobs_[0]->shape() != weight_shape ||
+        (bias_term_ && blobs_[1]->shape() != std::vector<int>{num_output_})) {
+      throw ShapeError("stored parameters do not fit: weight should be " +
+                       ShapeString(weight_shape));
+    }
+  } else {
+    ValidateFiller(p.weight_filler());
+    if (bias_term_) ValidateFiller(p.bias_filler());
+    blobs_.clear();
+    blobs_.push_back(std::make_shared<Blob>(weight_shape));
+    FillBlob(p.weight_filler(), &rng_, blobs_[0].get());
+    if (bias_term_) {
+      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
+      FillBlob(p.bias_filler(), &rng_, blobs_[1].get());
+    }
+  }
+  param_propagate_down_.assign(blobs_.size(), true);
+}
+
+void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& top) {
+  const Blob& first = *bottom[0];
+  if (first.num_axes() != channel_axis_ + 3) {
+    throw ShapeError("bottom shape " + first.shape_string() + " changed its number of axes");
+  }
+  if (first.shape(channel_axis_) != channels_) {
+    throw ShapeError("bottom shape " + first.shape_string() + " has " +
+                     std::to_string(first.shape(channel_axis_)) + " channels; the weights expect " +
+                     std::to_string(channels_));
+  }
+  for (const Blob* b : bottom) {
+    if (b->shape() != first.shape()) {
+      throw ShapeError("all bottoms must have the same shape, got " + first.shape_string() +
+                       " and " + b->shape_string());
+    }
+  }
+  num_ = first.count(0, channel_axis_);
+  const int in_h = first.shape(channel_axis_ + 1), in_w = first.shape(channel_axis_ + 2);
+  const int extent_h = dilation_h_ * (kernel_h_ - 1) + 1;
+  const int extent_w = dilation_w_ * (kernel_w_ - 1) + 1;
+  int out_h, out_w;
+  if (reverse_dimensions()) {
+    out_h = stride_h_ * (in_h - 1) + extent_h - 2 * pad_h_;
+    out_w = stride_w_ * (in_w - 1) + extent_w - 2 * pad_w_;
+  } else {
+    out_h = (in_h + 2 * pad_h_ - extent_h) / stride_h_ + 1;
+    out_w = (in_w + 2 * pad_w_ - extent_w) / stride_w_ + 1;
+    if (in_h + 2 * pad_h_ < extent_h || in_w + 2 * pad_w_ < extent_w) out_h = out_w = 0;
+  }
+  if (out_h <= 0 || out_w <= 0) {
+    throw ShapeError("a " + std::to_string(kernel_h_) + "x" + std::to_string(kernel_w_) +
+                     " kernel (dilation " + std::to_string(dilation_h_) + ", pad " +
+                     std::to_string(pad_h_) + ", stride " + std::to_string(stride_h_) +
+                     ") does not fit the bottom shape " + first.shape_string());
+  }
+  std::vector<int> top_shape(first.shape().begin(), first.shape().begin() + channel_axis_);
+  top_shape.insert(top_shape.end(), {num_output_, out_h, out_w});
+  for (Blob* t : top) t->Reshape(top_shape);
+
+  conv_in_h_ = reverse_dimensions() ? out_h : in_h;
+  conv_in_w_ = reverse_dimensions() ? out_w : in_w;
+  conv_out_spatial_ = reverse_dimensions() ? in_h * in_w : out_h * out_w;
+  bottom_dim_ = first.count(channel_axis_);
+  top_dim_ = top[0]->count(channel_axis_);
+  window_ = math::Window2d{conv_in_channels_, conv_in_h_, conv_in_w_, kernel_h_, kernel_w_,
+                           pad_h_, pad_w_, stride_h_, stride_w_, dilation_h_, dilation_w_};
+  columns_.Reshape({conv_in_channels_ * kernel_h_ * kernel_w_, conv_out_spatial_});
+  const int out_spatial = out_h * out_w;
+  if (bias_term_ && bias_multiplier_.count() != out_spatial) {
+    bias_multiplier_.Reshape({out_spatial});
+    math::Set(out_spatial, 1.f, bias_multiplier_.mutable_data());
+  }
+}
+
+void BaseConvolutionLayer::ForwardGemm(const float* input, const float* weights, float* output) {
+  math::Im2col(input, window_, columns_.mutable_data());
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const int n = conv_out_spatial_;
+  for (int g = 0; g < group_; ++g) {
+    math::Gemm(false, false, m, n, k, 1.f, weights + g * m * k, columns_.data() + g * k * n, 0.f,
+               output + g * m * n);
+  }
+}
+
+void BaseConvolutionLayer::BackwardGemm(const float* output_diff, const float* weights,
+                                        float* input_diff) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const int n = conv_out_spatial_;
+  float* columns = columns_.mutable_data();
+  for (int g = 0; g < group_; ++g) {
+    math::Gemm(true, false, k, n, m, 1.f, weights + g * m * k, output_diff + g * m * n, 0.f,
+               columns + g * k * n);
+  }
+  math::Col2im(columns, window_, input_diff);
+}
+
+void BaseConvolutionLayer::WeightGemm(const float* input, const float* output_diff,
+                                      float* weights_diff) {
+  math::Im2col(input, window_, columns_.mutable_data());
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const int n = conv_out_spatial_;
+  for (int g = 0; g < group_; ++g) {
+    math::Gemm(false, true, m, k, n, 1.f, output_diff + g * m * n, columns_.data() + g * k * n,
+               1.f, weights_diff + g * m * k);
+  }
+}
+
+void BaseConvolutionLayer::ForwardBias(const float* bias, float* output) {
+  const int spatial = bias_multiplier_.count();
+  math::Gemm(false, false, num_output_, spatial, 1, 1.f, bias, bias_multiplier_.data(), 1.f,
+             output);
+}
+
+void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_diff) {
+  math::Gemv(false, num_output_, bias_multiplier_.count(), 1.f, output_diff,
+             bias_multiplier_.data(), 1.f, bias_diff);
+}
+
+}  // namespace strata

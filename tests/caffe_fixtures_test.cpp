@@ -1,0 +1,74 @@
+// Strata computes Caffe's answers: nets from ../shared/fixtures/caffe (made by
+// BVLC Caffe 1.0) loaded with Caffe-trained weights reproduce Caffe's outputs.
+// Skipped, with a message, when the fixtures folder is absent.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "strata/hdf5.hpp"
+#include "strata/net.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+const std::string kFixtures = "../shared/fixtures/caffe";
+
+class CaffeFixturesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kFixtures)) {
+      GTEST_SKIP() << kFixtures << " is absent (run from the repository root with shared/ beside it)";
+    }
+  }
+
+  // Loads `deploy` in TEST phase with `weights`, feeds the reference `data`
+  // and compares each named blob with the reference dataset of that name.
+  void ExpectMatchesCaffe(const std::string& deploy, const std::string& weights,
+                          const std::string& reference, const std::vector<std::string>& blobs,
+                          float tolerance = 1e-4f) {
+    Net net(kFixtures + "/" + deploy, TEST);
+    net.CopyTrainedLayersFrom(kFixtures + "/" + weights);
+    Hdf5File file(kFixtures + "/" + reference, Hdf5File::Mode::kRead);
+    Blob input;
+    file.Read("data", &input);
+    Blob* data = net.blob_by_name("data");
+    data->Reshape(input.shape());
+    data->CopyFrom(input);
+    net.Reshape();
+    net.Forward();
+    for (const std::string& name : blobs) {
+      Blob expected;
+      file.Read(name, &expected);
+      const Blob* actual = net.blob_by_name(name);
+      ASSERT_EQ(actual->count(), expected.count()) << name << ": " << actual->shape_string()
+                                                   << " vs Caffe's " << expected.shape_string();
+      double worst = 0;
+      int worst_index = 0;
+      for (int i = 0; i < expected.count(); ++i) {
+        const double error = std::fabs(actual->data()[i] - expected.data()[i]);
+        if (error > worst) {
+          worst = error;
+          worst_index = i;
+        }
+      }
+      EXPECT_LE(worst, tolerance) << name << ": largest difference at element " << worst_index
+                                  << ": " << actual->data()[worst_index] << " vs Caffe's "
+                                  << expected.data()[worst_index];
+    }
+  }
+};
+
+TEST_F(CaffeFixturesTest, LenetReproducesCaffeLogitsAndProbabilities) {
+  ExpectMatchesCaffe("lenet_deploy.prototxt", "lenet_fashion_iter_10000.caffemodel",
+                     "lenet_fashion_reference.h5", {"ip2", "prob"});
+}
+
+TEST_F(CaffeFixturesTest, LenetFromHdf5WeightsReproducesCaffeLogits) {
+  ExpectMatchesCaffe("lenet_deploy.prototxt", "lenet_fashion_iter_10000.caffemodel.h5",
+                     "lenet_fashion_reference.h5", {"ip2", "prob"});
+}
+
+}  // namespace
+}  // namespace strata
