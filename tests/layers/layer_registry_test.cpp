@@ -12,8 +12,9 @@ namespace {
 // Every built-in type. The test binary links libstrata like any user would;
 // a layer dropped by the static linker shows up here.
 const char* kBuiltinTypes[] = {
-    "Accuracy", "DummyData", "EuclideanLoss", "HDF5Data", "InnerProduct", "Input",
-    "ReLU",     "Sigmoid",   "Softmax",       "SoftmaxWithLoss", "Split",  "TanH",
+    "Accuracy", "Convolution", "Deconvolution", "DummyData", "EuclideanLoss", "HDF5Data",
+    "InnerProduct", "Input", "Pooling", "ReLU", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Split",
+    "TanH",
 };
 
 TEST(LayerRegistry, HasAllBuiltinLayers) {

@@ -1,0 +1,129 @@
+#include "strata/layers/convolution_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "strata/errors.hpp"
+#include "support/gradient_checker.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+using testing::BlobOf;
+using testing::GaussianBlob;
+using testing::MakeLayer;
+
+// A direct (slow, obviously right) convolution for comparison.
+std::vector<float> DirectConvolution(const Blob& x, const Blob& w, const Blob* b, int pad,
+                                     int stride, int dilation, int group, int out_h, int out_w) {
+  const int n = x.shape(0), c = x.shape(1), h = x.shape(2), wd = x.shape(3);
+  const int o = w.shape(0), kh = w.shape(2), kw = w.shape(3);
+  const int cg = c / group, og = o / group;
+  std::vector<float> y(static_cast<size_t>(n) * o * out_h * out_w, 0.f);
+  for (int in = 0; in < n; ++in)
+    for (int oc = 0; oc < o; ++oc)
+      for (int oy = 0; oy < out_h; ++oy)
+        for (int ox = 0; ox < out_w; ++ox) {
+          double sum = b ? b->data()[oc] : 0.0;
+          const int g = oc / og;
+          for (int ic = 0; ic < cg; ++ic)
+            for (int ky = 0; ky < kh; ++ky)
+              for (int kx = 0; kx < kw; ++kx) {
+                const int iy = oy * stride - pad + ky * dilation;
+                const int ix = ox * stride - pad + kx * dilation;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                sum += static_cast<double>(
+                           x.data()[((in * c + g * cg + ic) * h + iy) * wd + ix]) *
+                       w.data()[((oc * cg + ic) * kh + ky) * kw + kx];
+              }
+          y[((in * o + oc) * out_h + oy) * out_w + ox] = static_cast<float>(sum);
+        }
+  return y;
+}
+
+TEST(ConvolutionLayerTest, ForwardMatchesHandComputed) {
+  // 1 image, 1 channel 3x3, one 2x2 kernel of ones, bias 0.5.
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 1 kernel_size: 2 bias_filler { type: "constant" value: 0.5 }
+                        weight_filler { type: "constant" value: 1 } })");
+  auto x = BlobOf({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  layer->Forward({x.get()}, {&y});
+  ASSERT_EQ(y.shape(), (std::vector<int>{1, 1, 2, 2}));
+  EXPECT_EQ(std::vector<float>(y.data(), y.data() + 4), (std::vector<float>{12.5, 16.5, 24.5, 28.5}));
+}
+
+TEST(ConvolutionLayerTest, PadStrideDilationGroupMatchDirectConvolution) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 4 kernel_size: 3 pad: 2 stride: 2 dilation: 2 group: 2
+                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({2, 6, 7, 6}, 1);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  layer->Forward({x.get()}, {&y});
+  // (7 + 4 - 5) / 2 + 1 = 4; (6 + 4 - 5) / 2 + 1 = 3
+  ASSERT_EQ(y.shape(), (std::vector<int>{2, 4, 4, 3}));
+  EXPECT_EQ(layer->blobs()[0]->shape(), (std::vector<int>{4, 3, 3, 3}));
+  const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 2, 2,
+                                          2, 2, 4, 3);
+  for (int i = 0; i < y.count(); ++i) EXPECT_NEAR(y.data()[i], expected[i], 1e-4) << i;
+}
+
+TEST(ConvolutionLayerTest, RectangularKernelAndSeparatePads) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 2 kernel_h: 3 kernel_w: 1 pad_h: 1 pad_w: 0 stride_h: 1 stride_w: 2
+                        weight_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({1, 2, 5, 5}, 2);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  EXPECT_EQ(y.shape(), (std::vector<int>{1, 2, 5, 3}));
+}
+
+TEST(ConvolutionLayerTest, GradientCheck) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 3 kernel_size: 3 pad: 1 stride: 2
+                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({2, 2, 5, 4}, 3);
+  Blob y;
+  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+}
+
+TEST(ConvolutionLayerTest, GradientCheckGroupsDilationTwoBottoms) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 4 kernel_size: 2 dilation: 2 group: 2
+                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto a = GaussianBlob({1, 4, 4, 4}, 4), b = GaussianBlob({1, 4, 4, 4}, 5);
+  Blob ya, yb;
+  testing::ExpectGradientsMatch(layer.get(), {a.get(), b.get()}, {&ya, &yb});
+}
+
+TEST(ConvolutionLayerTest, RejectsBadGeometry) {
+  auto x = GaussianBlob({1, 3, 4, 4}, 1);
+  Blob y;
+  auto too_big = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 5 })");
+  EXPECT_THROW(too_big->SetUp({x.get()}, {&y}), ShapeError);
+  auto bad_group = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 1 group: 2 })");
+  EXPECT_THROW(bad_group->SetUp({x.get()}, {&y}), ConfigError);
+  auto no_output = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { kernel_size: 1 })");
+  EXPECT_THROW(no_output->SetUp({x.get()}, {&y}), ConfigError);
+  auto no_kernel = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 })");
+  EXPECT_THROW(no_kernel->SetUp({x.get()}, {&y}), ConfigError);
+  auto zero_stride = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 stride: 0 })");
+  EXPECT_THROW(zero_stride->SetUp({x.get()}, {&y}), ConfigError);
+  auto three_d = GaussianBlob({1, 3, 4}, 1);
+  auto ok = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
+  EXPECT_THROW(ok->SetUp({three_d.get()}, {&y}), ShapeError);
+}
+
+TEST(ConvolutionLayerTest, RejectsChannelChangeAfterSetUp) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
+  auto x = GaussianBlob({1, 3, 4, 4}, 1);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  x->Reshape({1, 2, 4, 4});
+  EXPECT_THROW(layer->Reshape({x.get()}, {&y}), ShapeError);
+}
+
+}  // namespace
+}  // namespace strata
