@@ -11,6 +11,7 @@ packages=(
   libgoogle-glog-dev libgflags-dev
   libgtest-dev
   libhdf5-dev
+  liblmdb-dev
   dataset-fashion-mnist
   python3-matplotlib
 )

@@ -3,27 +3,36 @@
 #include <glog/logging.h>
 
 #include <filesystem>
+#include <cstdio>
 #include <iostream>
 
 #include "strata/errors.hpp"
 #include "strata/hdf5.hpp"
 #include "strata/idx.hpp"
 #include "strata/io.hpp"
+#include "strata/lmdb.hpp"
+#include "blob.pb.h"
 #include "tool_main.hpp"
 
 DEFINE_string(images, "", "IDX image file (e.g. train-images-idx3-ubyte.gz). Required.");
 DEFINE_string(labels, "", "IDX label file (e.g. train-labels-idx1-ubyte.gz). Required.");
-DEFINE_string(output, "", "HDF5 file to write (e.g. data/train.h5). Required.");
+DEFINE_string(output, "",
+              "Where to write: an HDF5 file (e.g. data/train.h5) or, with --format=lmdb, an LMDB "
+              "folder (e.g. data/train_lmdb). Required.");
+DEFINE_string(format, "hdf5", "hdf5 (for HDF5Data) or lmdb (Caffe's layout, for Data).");
 DEFINE_string(list_file, "",
               "List file for hdf5_data_param.source naming the output (default: OUTPUT.txt).");
 
 int main(int argc, char** argv) {
   return strata::tools::RunTool(
       "convert_mnist",
-      "converts MNIST-format (IDX) files to HDF5.\n"
+      "converts MNIST-format (IDX) files to HDF5 or LMDB.\n"
       "Usage: convert_mnist --images=IMAGES.gz --labels=LABELS.gz --output=OUT.h5\n"
-      "Writes datasets 'data' (N x 1 x H x W float32, pixels / 256, so in [0, 1)) and\n"
+      "       convert_mnist --format=lmdb --images=IMAGES.gz --labels=LABELS.gz --output=OUT_lmdb\n"
+      "HDF5: datasets 'data' (N x 1 x H x W float32, pixels / 256, so in [0, 1)) and\n"
       "'label' (N float32), and a list file naming OUT.h5 for hdf5_data_param.source.\n"
+      "LMDB: Caffe's layout (keys %08d, Datum records of uint8 pixels and a label), as\n"
+      "Caffe's convert_mnist_data writes it; scale with transform_param { scale: 0.00390625 }.\n"
       "Gzipped and plain IDX files are both read.",
       argc, argv, [](int argc, char**) {
         if (argc > 1) throw strata::tools::UsageError{"unexpected argument"};
@@ -41,6 +50,36 @@ int main(int argc, char** argv) {
                                 " labels to match the images");
         }
         const int n = images.dims[0], h = images.dims[1], w = images.dims[2];
+        if (FLAGS_format == "lmdb") {
+          // Build beside the target and rename, so an interrupted run leaves nothing half-written.
+          const std::string temp = FLAGS_output + ".partial";
+          std::filesystem::remove_all(temp);
+          {
+            strata::LmdbWriter writer(temp);
+            strata::Datum datum;
+            datum.set_channels(1);
+            datum.set_height(h);
+            datum.set_width(w);
+            const size_t pixels = static_cast<size_t>(h) * w;
+            char key[16];
+            std::string value;
+            for (int i = 0; i < n; ++i) {
+              datum.set_data(images.values.data() + i * pixels, pixels);
+              datum.set_label(labels.values[i]);
+              std::snprintf(key, sizeof(key), "%08d", i);
+              datum.SerializeToString(&value);
+              writer.Put(key, value);
+            }
+          }
+          std::filesystem::remove_all(FLAGS_output);
+          std::filesystem::rename(temp, FLAGS_output);
+          std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to LMDB "
+                    << FLAGS_output << "\n";
+          return 0;
+        }
+        if (FLAGS_format != "hdf5") {
+          throw strata::tools::UsageError{"--format must be hdf5 or lmdb, not '" + FLAGS_format + "'"};
+        }
         std::vector<float> data(images.values.size());
         for (size_t i = 0; i < data.size(); ++i) data[i] = images.values[i] / 256.f;
         std::vector<float> label(labels.values.begin(), labels.values.end());

@@ -12,7 +12,7 @@ namespace {
 // Every built-in type. The test binary links libstrata like any user would;
 // a layer dropped by the static linker shows up here.
 const char* kBuiltinTypes[] = {
-    "Accuracy", "Convolution", "Deconvolution", "DummyData", "EuclideanLoss", "HDF5Data",
+    "Accuracy", "Convolution", "Data", "Deconvolution", "DummyData", "EuclideanLoss", "HDF5Data",
     "InnerProduct", "Input", "Pooling", "ReLU", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Split",
     "TanH",
 };

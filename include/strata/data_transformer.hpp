@@ -1,0 +1,50 @@
+// DataTransformer: Caffe's transform_param, shared by every data layer that
+// takes one (Data, HDF5Data). For each example of C x H x W values:
+//   mirror     with mirror: true, flip left-right with probability 1/2
+//   crop       with crop_size: s, take an s x s window: random in TRAIN,
+//              centered in TEST
+//   mean       subtract mean_file (a BlobProto of 1 x C x H x W, as Caffe's
+//              compute_image_mean writes) or mean_value (one, or one per channel)
+//   scale      multiply by scale
+// i.e. out = (in - mean) * scale, as Caffe computes it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "net.pb.h"
+#include "strata/blob.hpp"
+
+namespace strata {
+
+class Rng;
+
+class DataTransformer {
+ public:
+  // Reads mean_file now; IoError / ConfigError on bad parameters.
+  DataTransformer(const TransformationParameter& param, Phase phase);
+
+  // The C x H' x W' shape of a transformed C x H x W example (ShapeError when
+  // crop_size exceeds it or the mean does not fit).
+  std::vector<int> OutputShape(int channels, int height, int width) const;
+
+  // Transforms one example. `rng` supplies the mirror and crop draws.
+  void Transform(const uint8_t* in, int channels, int height, int width, Rng* rng,
+                 float* out) const;
+  void Transform(const float* in, int channels, int height, int width, Rng* rng,
+                 float* out) const;
+
+  // True when the transform is the identity (no crop, mirror, mean or scale).
+  bool identity() const;
+
+ private:
+  template <typename T>
+  void Apply(const T* in, int channels, int height, int width, Rng* rng, float* out) const;
+
+  TransformationParameter param_;
+  Phase phase_;
+  Blob mean_;
+  bool has_mean_file_ = false;
+};
+
+}  // namespace strata

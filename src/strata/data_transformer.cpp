@@ -1,0 +1,95 @@
+#include "strata/data_transformer.hpp"
+
+#include "blob.pb.h"
+#include "strata/errors.hpp"
+#include "strata/io.hpp"
+#include "strata/random.hpp"
+
+namespace strata {
+
+DataTransformer::DataTransformer(const TransformationParameter& param, Phase phase)
+    : param_(param), phase_(phase) {
+  if (param.has_mean_file() && param.mean_value_size() > 0) {
+    throw ConfigError("transform_param: give mean_file or mean_value, not both");
+  }
+  if (param.has_mean_file()) {
+    BlobProto proto;
+    ReadProtoFromBinaryFile(param.mean_file(), &proto);
+    mean_.FromProto(proto);
+    has_mean_file_ = true;
+  }
+  if (param.force_color() || param.force_gray()) {
+    throw ConfigError("transform_param: force_color/force_gray apply to encoded images, which "
+                      "Strata does not decode");
+  }
+}
+
+bool DataTransformer::identity() const {
+  return param_.crop_size() == 0 && !param_.mirror() && !has_mean_file_ &&
+         param_.mean_value_size() == 0 && param_.scale() == 1.f;
+}
+
+std::vector<int> DataTransformer::OutputShape(int channels, int height, int width) const {
+  const int crop = static_cast<int>(param_.crop_size());
+  if (crop > height || crop > width) {
+    throw ShapeError("crop_size " + std::to_string(crop) + " exceeds the " +
+                     std::to_string(height) + "x" + std::to_string(width) + " examples");
+  }
+  if (has_mean_file_ && mean_.count() != channels * height * width) {
+    throw ShapeError("mean_file " + param_.mean_file() + " has shape " + mean_.shape_string() +
+                     " but the examples are " + std::to_string(channels) + "x" +
+                     std::to_string(height) + "x" + std::to_string(width));
+  }
+  if (param_.mean_value_size() > 1 && param_.mean_value_size() != channels) {
+    throw ConfigError("transform_param has " + std::to_string(param_.mean_value_size()) +
+                      " mean_value entries for " + std::to_string(channels) +
+                      " channels; give one, or one per channel");
+  }
+  return {channels, crop ? crop : height, crop ? crop : width};
+}
+
+template <typename T>
+void DataTransformer::Apply(const T* in, int channels, int height, int width, Rng* rng,
+                            float* out) const {
+  // Draws in Caffe's order: mirror, then the crop offsets.
+  const bool mirror = param_.mirror() && (rng->engine()() & 1);
+  const int crop = static_cast<int>(param_.crop_size());
+  int h_off = 0, w_off = 0, out_h = height, out_w = width;
+  if (crop) {
+    out_h = out_w = crop;
+    if (phase_ == TRAIN) {
+      h_off = static_cast<int>(rng->engine()() % static_cast<uint64_t>(height - crop + 1));
+      w_off = static_cast<int>(rng->engine()() % static_cast<uint64_t>(width - crop + 1));
+    } else {
+      h_off = (height - crop) / 2;
+      w_off = (width - crop) / 2;
+    }
+  }
+  const float scale = param_.scale();
+  const float* mean = has_mean_file_ ? mean_.data() : nullptr;
+  for (int c = 0; c < channels; ++c) {
+    const float channel_mean = param_.mean_value_size() == 0   ? 0.f
+                               : param_.mean_value_size() == 1 ? param_.mean_value(0)
+                                                               : param_.mean_value(c);
+    for (int h = 0; h < out_h; ++h) {
+      for (int w = 0; w < out_w; ++w) {
+        const int source = (c * height + h_off + h) * width + w_off + w;
+        const int target = (c * out_h + h) * out_w + (mirror ? out_w - 1 - w : w);
+        const float subtract = mean ? mean[source] : channel_mean;
+        out[target] = (static_cast<float>(in[source]) - subtract) * scale;
+      }
+    }
+  }
+}
+
+void DataTransformer::Transform(const uint8_t* in, int channels, int height, int width, Rng* rng,
+                                float* out) const {
+  Apply(in, channels, height, width, rng, out);
+}
+
+void DataTransformer::Transform(const float* in, int channels, int height, int width, Rng* rng,
+                                float* out) const {
+  Apply(in, channels, height, width, rng, out);
+}
+
+}  // namespace strata
