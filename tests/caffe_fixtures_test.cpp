@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "strata/hdf5.hpp"
+#include "strata/io.hpp"
 #include "strata/net.hpp"
 #include "support/test_util.hpp"
 
@@ -28,7 +29,36 @@ class CaffeFixturesTest : public ::testing::Test {
   void ExpectMatchesCaffe(const std::string& deploy, const std::string& weights,
                           const std::string& reference, const std::vector<std::string>& blobs,
                           float tolerance = 1e-4f) {
-    Net net(kFixtures + "/" + deploy, TEST);
+    NetParameter param;
+    ReadProtoFromTextFile(kFixtures + "/" + deploy, &param);
+    ExpectMatchesCaffe(param, weights, reference, blobs, tolerance);
+  }
+
+  // A train/test net with its data layers replaced by an Input of the reference data.
+  static NetParameter WithInput(const std::string& train_test, const std::vector<int>& shape) {
+    NetParameter source, param;
+    ReadProtoFromTextFile(kFixtures + "/" + train_test, &source);
+    param = source;
+    param.clear_layer();
+    LayerParameter* input = param.add_layer();
+    input->set_name("data");
+    input->set_type("Input");
+    input->add_top("data");
+    input->add_top("label");
+    BlobShape* data_shape = input->mutable_input_param()->add_shape();
+    for (int d : shape) data_shape->add_dim(d);
+    input->mutable_input_param()->add_shape()->add_dim(shape[0]);
+    for (const auto& layer : source.layer()) {
+      if (layer.type() != "Data") *param.add_layer() = layer;
+    }
+    return param;
+  }
+
+  void ExpectMatchesCaffe(NetParameter param, const std::string& weights,
+                          const std::string& reference, const std::vector<std::string>& blobs,
+                          float tolerance = 1e-4f) {
+    param.mutable_state()->set_phase(TEST);
+    Net net(param);
     net.CopyTrainedLayersFrom(kFixtures + "/" + weights);
     Hdf5File file(kFixtures + "/" + reference, Hdf5File::Mode::kRead);
     Blob input;
@@ -68,6 +98,12 @@ TEST_F(CaffeFixturesTest, LenetReproducesCaffeLogitsAndProbabilities) {
 TEST_F(CaffeFixturesTest, LenetFromHdf5WeightsReproducesCaffeLogits) {
   ExpectMatchesCaffe("lenet_deploy.prototxt", "lenet_fashion_iter_10000.caffemodel.h5",
                      "lenet_fashion_reference.h5", {"ip2", "prob"});
+}
+
+TEST_F(CaffeFixturesTest, LenetBatchNormReproducesCaffeActivations) {
+  ExpectMatchesCaffe(WithInput("lenet_bn_train_test.prototxt", {100, 1, 28, 28}),
+                     "lenet_bn_fashion_iter_1000.caffemodel", "lenet_bn_fashion_reference.h5",
+                     {"pool1", "pool2", "ip2"});
 }
 
 }  // namespace

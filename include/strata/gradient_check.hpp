@@ -42,7 +42,8 @@ struct GradientCheckReport {
 };
 
 // `layer` must be set up with `bottom` and `top`. `check_bottoms` lists the
-// bottoms to differentiate (empty: all). Parameters are always checked.
+// bottoms to differentiate (empty: all). Every parameter blob the layer learns
+// (param_propagate_down) is checked.
 GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& bottom,
                                        const std::vector<Blob*>& top,
                                        const std::vector<int>& check_bottoms,

@@ -61,6 +61,8 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
   };
   std::vector<Checked> checked;
   for (size_t p = 0; p < layer->blobs().size(); ++p) {
+    // Statistics such as BatchNorm's running mean are not parameters to learn.
+    if (!layer->param_propagate_down(static_cast<int>(p))) continue;
     Blob* blob = layer->blobs()[p].get();
     checked.push_back({blob, "param " + std::to_string(p),
                        std::vector<float>(blob->diff(), blob->diff() + blob->count())});

@@ -57,6 +57,13 @@ class CaffeLenetTest : public ::testing::Test {
                                *dir_ + "/examples/mnist/lenet_train_test.prototxt");
     std::filesystem::copy_file(kFixtures + "/lenet_solver.prototxt",
                                *dir_ + "/examples/mnist/lenet_solver.prototxt");
+    // The BatchNorm net names its LMDBs relative to the working folder.
+    std::filesystem::copy_file(kFixtures + "/lenet_bn_train_test.prototxt",
+                               *dir_ + "/lenet_bn_train_test.prototxt");
+    std::filesystem::create_directory_symlink("examples/mnist/mnist_train_lmdb",
+                                              *dir_ + "/fashion_mnist_train_lmdb");
+    std::filesystem::create_directory_symlink("examples/mnist/mnist_test_lmdb",
+                                              *dir_ + "/fashion_mnist_test_lmdb");
   }
   static void TearDownTestSuite() {
     if (dir_) std::filesystem::remove_all(*dir_);
@@ -82,6 +89,19 @@ TEST_F(CaffeLenetTest, CaffeWeightsGiveCaffeTestAccuracyOnTheFullTestSet) {
   std::smatch loss;
   ASSERT_TRUE(std::regex_search(out, loss, std::regex(R"(loss = ([0-9.]+))"))) << out;
   EXPECT_NEAR(std::stod(loss[1]), 0.299351, 2e-6) << out;
+}
+
+TEST_F(CaffeLenetTest, BatchNormNetGivesCaffeTestAccuracy) {
+  const std::string command = Tool("test") + " --model=lenet_bn_train_test.prototxt --weights=" +
+                              std::filesystem::absolute(kFixtures).string() +
+                              "/lenet_bn_fashion_iter_1000.caffemodel --iterations=100";
+  ASSERT_EQ(RunIn(*dir_, command), 0) << Slurp(*dir_ + "/err.txt");
+  const std::string out = Slurp(*dir_ + "/out.txt");
+  // Caffe: accuracy = 0.8474, loss = 0.404834.
+  EXPECT_NE(out.find("accuracy = 0.8474\n"), std::string::npos) << out;
+  std::smatch loss;
+  ASSERT_TRUE(std::regex_search(out, loss, std::regex(R"(loss = ([0-9.]+))"))) << out;
+  EXPECT_NEAR(std::stod(loss[1]), 0.404834, 2e-6) << out;
 }
 
 TEST_F(CaffeLenetTest, CaffeSolverAndNetRunUnchanged) {

@@ -1,0 +1,149 @@
+#include "strata/layers/batch_norm_layer.hpp"
+
+#include <cmath>
+
+#include "strata/errors.hpp"
+#include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
+
+namespace strata {
+
+void BatchNormLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+  const BatchNormParameter& p = layer_param_.batch_norm_param();
+  use_global_stats_ = p.has_use_global_stats() ? p.use_global_stats() : phase() == TEST;
+  if (p.moving_average_fraction() < 0 || p.moving_average_fraction() > 1) {
+    throw ConfigError("moving_average_fraction must be in [0, 1]");
+  }
+  if (p.eps() < 0) throw ConfigError("eps must not be negative");
+  if (bottom[0]->num_axes() < 2) {
+    throw ShapeError("BatchNorm needs a channel axis; bottom shape " + bottom[0]->shape_string());
+  }
+  channels_ = bottom[0]->shape(1);
+  if (BlobsFromParam()) {
+    if (blobs_.size() != 3 || blobs_[0]->count() != channels_ || blobs_[1]->count() != channels_ ||
+        blobs_[2]->count() != 1) {
+      throw ShapeError("stored statistics do not fit " + std::to_string(channels_) + " channels");
+    }
+  } else {
+    blobs_.clear();
+    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{channels_}));
+    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{channels_}));
+    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{1}));
+  }
+  // The statistics are not learned: lr_mult 0, as Caffe forces.
+  for (int i = 0; i < 3; ++i) {
+    if (i < layer_param_.param_size()) {
+      if (layer_param_.param(i).lr_mult() != 0.f) {
+        throw ConfigError("BatchNorm statistics cannot be learned; give lr_mult: 0 or no param");
+      }
+    } else {
+      layer_param_.add_param()->set_lr_mult(0.f);
+    }
+  }
+  param_propagate_down_.assign(3, false);
+}
+
+void BatchNormLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  if (bottom[0]->num_axes() < 2 || bottom[0]->shape(1) != channels_) {
+    throw ShapeError("bottom shape " + bottom[0]->shape_string() + " does not have the " +
+                     std::to_string(channels_) + " channels BatchNorm was set up with");
+  }
+  num_ = bottom[0]->shape(0);
+  spatial_ = bottom[0]->count(2);
+  top[0]->ReshapeLike(*bottom[0]);
+  normalized_.ReshapeLike(*bottom[0]);
+}
+
+void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const BatchNormParameter& p = layer_param_.batch_norm_param();
+  const float* x = bottom[0]->data();
+  float* y = top[0]->mutable_data();
+  std::vector<double> mean(channels_, 0.0), var(channels_, 0.0);
+  const double m = static_cast<double>(num_) * spatial_;
+  if (use_global_stats_) {
+    const float s = blobs_[2]->data()[0];
+    const double factor = s == 0.f ? 0.0 : 1.0 / s;
+    for (int c = 0; c < channels_; ++c) {
+      mean[c] = blobs_[0]->data()[c] * factor;
+      var[c] = blobs_[1]->data()[c] * factor;
+    }
+  } else {
+    for (int n = 0; n < num_; ++n) {
+      for (int c = 0; c < channels_; ++c) {
+        const float* plane = x + (static_cast<size_t>(n) * channels_ + c) * spatial_;
+        for (int i = 0; i < spatial_; ++i) mean[c] += plane[i];
+      }
+    }
+    for (int c = 0; c < channels_; ++c) mean[c] /= m;
+    for (int n = 0; n < num_; ++n) {
+      for (int c = 0; c < channels_; ++c) {
+        const float* plane = x + (static_cast<size_t>(n) * channels_ + c) * spatial_;
+        for (int i = 0; i < spatial_; ++i) var[c] += (plane[i] - mean[c]) * (plane[i] - mean[c]);
+      }
+    }
+    for (int c = 0; c < channels_; ++c) var[c] /= m;
+    const float maf = p.moving_average_fraction();
+    blobs_[2]->mutable_data()[0] = blobs_[2]->data()[0] * maf + 1.f;
+    const double correction = m > 1 ? m / (m - 1) : 1.0;
+    for (int c = 0; c < channels_; ++c) {
+      blobs_[0]->mutable_data()[c] = static_cast<float>(mean[c] + maf * blobs_[0]->data()[c]);
+      blobs_[1]->mutable_data()[c] =
+          static_cast<float>(correction * var[c] + maf * blobs_[1]->data()[c]);
+    }
+  }
+  inv_std_.resize(channels_);
+  for (int c = 0; c < channels_; ++c) {
+    inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + p.eps()));
+  }
+  for (int n = 0; n < num_; ++n) {
+    for (int c = 0; c < channels_; ++c) {
+      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
+      const float mu = static_cast<float>(mean[c]);
+      for (int i = 0; i < spatial_; ++i) y[base + i] = (x[base + i] - mu) * inv_std_[c];
+    }
+  }
+  math::Copy(top[0]->count(), y, normalized_.mutable_data());
+}
+
+void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                 const std::vector<bool>& propagate_down,
+                                 const std::vector<Blob*>& bottom) {
+  if (!propagate_down[0]) return;
+  const float* dy = top[0]->diff();
+  float* dx = bottom[0]->mutable_diff();
+  const float* y = normalized_.data();
+  if (use_global_stats_) {
+    for (int n = 0; n < num_; ++n) {
+      for (int c = 0; c < channels_; ++c) {
+        const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
+        for (int i = 0; i < spatial_; ++i) dx[base + i] = dy[base + i] * inv_std_[c];
+      }
+    }
+    return;
+  }
+  // dx = (dy - mean(dy) - y * mean(dy * y)) / std, means per channel.
+  const double m = static_cast<double>(num_) * spatial_;
+  std::vector<double> mean_dy(channels_, 0.0), mean_dy_y(channels_, 0.0);
+  for (int n = 0; n < num_; ++n) {
+    for (int c = 0; c < channels_; ++c) {
+      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
+      for (int i = 0; i < spatial_; ++i) {
+        mean_dy[c] += dy[base + i];
+        mean_dy_y[c] += static_cast<double>(dy[base + i]) * y[base + i];
+      }
+    }
+  }
+  for (int n = 0; n < num_; ++n) {
+    for (int c = 0; c < channels_; ++c) {
+      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
+      const double a = mean_dy[c] / m, b = mean_dy_y[c] / m;
+      for (int i = 0; i < spatial_; ++i) {
+        dx[base + i] = static_cast<float>((dy[base + i] - a - y[base + i] * b) * inv_std_[c]);
+      }
+    }
+  }
+}
+
+STRATA_REGISTER_LAYER(BatchNorm);
+
+}  // namespace strata

@@ -1,0 +1,111 @@
+#include "strata/layers/scale_layer.hpp"
+
+#include "strata/errors.hpp"
+#include "strata/filler.hpp"
+#include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
+
+namespace strata {
+
+void ScaleLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+  const ScaleParameter& p = layer_param_.scale_param();
+  axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
+  const bool learned_scale = bottom.size() == 1;
+  const std::vector<int> shape = learned_scale ? LearnedOperandShape(*bottom[0], axis_, p.num_axes())
+                                               : bottom[1]->shape();
+  if (BlobsFromParam()) {
+    const size_t expected = (learned_scale ? 1 : 0) + (p.bias_term() ? 1 : 0);
+    if (blobs_.size() != expected) throw ShapeError("stored parameters do not fit");
+    for (const auto& blob : blobs_) {
+      if (blob->shape() != shape) {
+        throw ShapeError("stored parameter of shape " + blob->shape_string() + " should be " +
+                         ShapeString(shape));
+      }
+    }
+  } else {
+    blobs_.clear();
+    if (learned_scale) {
+      FillerParameter filler = p.filler();
+      if (!p.has_filler()) {
+        filler.set_type("constant");
+        filler.set_value(1.f);
+      }
+      ValidateFiller(filler);
+      blobs_.push_back(std::make_shared<Blob>(shape));
+      FillBlob(filler, &rng_, blobs_.back().get());
+    }
+    if (p.bias_term()) {
+      ValidateFiller(p.bias_filler());
+      blobs_.push_back(std::make_shared<Blob>(shape));
+      FillBlob(p.bias_filler(), &rng_, blobs_.back().get());
+    }
+  }
+  bias_index_ = p.bias_term() ? static_cast<int>(blobs_.size()) - 1 : -1;
+  param_propagate_down_.assign(blobs_.size(), true);
+}
+
+void ScaleLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  view_ = MakeBroadcastView(*bottom[0], axis_, scale(bottom).shape());
+  top[0]->ReshapeLike(*bottom[0]);
+  input_.ReshapeLike(*bottom[0]);
+}
+
+void ScaleLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const float* x = bottom[0]->data();
+  math::Copy(bottom[0]->count(), x, input_.mutable_data());
+  const float* s = scale(bottom).data();
+  const float* b = bias_index_ >= 0 ? blobs_[bias_index_]->data() : nullptr;
+  float* y = top[0]->mutable_data();
+  for (int o = 0; o < view_.outer; ++o) {
+    for (int d = 0; d < view_.dim; ++d) {
+      const size_t base = (static_cast<size_t>(o) * view_.dim + d) * view_.inner;
+      const float shift = b ? b[d] : 0.f;
+      for (int i = 0; i < view_.inner; ++i) y[base + i] = input_.data()[base + i] * s[d] + shift;
+    }
+  }
+}
+
+void ScaleLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                             const std::vector<Blob*>& bottom) {
+  const float* dy = top[0]->diff();
+  const float* x = input_.data();
+  const bool learned_scale = bottom.size() == 1;
+  const bool scale_needed = learned_scale ? param_propagate_down(0) : propagate_down[1];
+  if (scale_needed || (bias_index_ >= 0 && param_propagate_down(bias_index_))) {
+    std::vector<double> ds(view_.dim, 0.0), db(view_.dim, 0.0);
+    for (int o = 0; o < view_.outer; ++o) {
+      for (int d = 0; d < view_.dim; ++d) {
+        const size_t base = (static_cast<size_t>(o) * view_.dim + d) * view_.inner;
+        for (int i = 0; i < view_.inner; ++i) {
+          ds[d] += static_cast<double>(dy[base + i]) * x[base + i];
+          db[d] += dy[base + i];
+        }
+      }
+    }
+    if (scale_needed) {
+      // A learned scale accumulates; a bottom's diff is overwritten.
+      float* target = learned_scale ? blobs_[0]->mutable_diff() : bottom[1]->mutable_diff();
+      for (int d = 0; d < view_.dim; ++d) {
+        target[d] = static_cast<float>((learned_scale ? target[d] : 0.f) + ds[d]);
+      }
+    }
+    if (bias_index_ >= 0 && param_propagate_down(bias_index_)) {
+      float* target = blobs_[bias_index_]->mutable_diff();
+      for (int d = 0; d < view_.dim; ++d) target[d] += static_cast<float>(db[d]);
+    }
+  }
+  if (propagate_down[0]) {
+    const float* s = scale(bottom).data();
+    float* dx = bottom[0]->mutable_diff();
+    for (int o = 0; o < view_.outer; ++o) {
+      for (int d = 0; d < view_.dim; ++d) {
+        const size_t base = (static_cast<size_t>(o) * view_.dim + d) * view_.inner;
+        for (int i = 0; i < view_.inner; ++i) dx[base + i] = dy[base + i] * s[d];
+      }
+    }
+  }
+}
+
+STRATA_REGISTER_LAYER(Scale);
+
+}  // namespace strata
