@@ -12,8 +12,8 @@ namespace {
 // Every built-in type. The test binary links libstrata like any user would;
 // a layer dropped by the static linker shows up here.
 const char* kBuiltinTypes[] = {
-    "Accuracy", "BatchNorm", "Bias", "Convolution", "Data", "Deconvolution", "Dropout", "DummyData", "EuclideanLoss", "HDF5Data",
-    "InnerProduct", "Input", "Pooling", "ReLU", "Scale", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Split",
+    "Accuracy", "BatchNorm", "Bias", "Convolution", "Crop", "Data", "Deconvolution", "Dropout", "DummyData", "EuclideanLoss", "HDF5Data",
+    "Im2col", "InnerProduct", "Input", "LayerNorm", "LRN", "MVN", "Pooling", "ReLU", "Scale", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Split", "SPP",
     "TanH",
 };
 
