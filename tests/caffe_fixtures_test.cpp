@@ -106,5 +106,14 @@ TEST_F(CaffeFixturesTest, LenetBatchNormReproducesCaffeActivations) {
                      {"pool1", "pool2", "ip2"});
 }
 
+TEST_F(CaffeFixturesTest, LayerCoverageNetReproducesEveryCaffeTop) {
+  ExpectMatchesCaffe("coverage_deploy.prototxt", "coverage_iter_30.caffemodel",
+                     "coverage_reference.h5",
+                     {"conv1", "bn1", "pool1", "conv2", "lrn1", "prelu1", "lrn2", "pool2",
+                      "deconv1", "elu1", "concat1", "tanh1", "sig1", "esum", "eprod", "emax",
+                      "mvn1", "swish1", "bnll1", "power1", "clip1", "bias1", "crop1", "flat1",
+                      "ip1", "absv1", "exp1", "log1", "drop1", "ip2", "prob"});
+}
+
 }  // namespace
 }  // namespace strata
