@@ -76,6 +76,29 @@ TEST_F(HDF5DataLayerTest, ShuffleVisitsEveryRowOncePerPass) {
   for (int i = 0; i < 5; ++i) EXPECT_FLOAT_EQ(data.data()[2 * i], label.data()[i]);
 }
 
+TEST_F(HDF5DataLayerTest, TransformParamCropsAndScalesImages) {
+  std::vector<float> images(2 * 1 * 3 * 3), labels{0, 1};
+  for (size_t i = 0; i < images.size(); ++i) images[i] = static_cast<float>(i);
+  {
+    Hdf5File file(dir_ + "/img.h5", Hdf5File::Mode::kTruncate);
+    file.Write("data", {2, 1, 3, 3}, images.data());
+    file.Write("label", {2}, labels.data());
+  }
+  const std::string list = testing::WriteTextFile(dir_ + "/list.txt", "img.h5\n");
+  auto layer = MakeLayer(Layer(list, 2) + " phase: TEST transform_param { crop_size: 1 scale: 2 }");
+  Blob data, label;
+  layer->SetUp({}, {&data, &label});
+  EXPECT_EQ(data.shape(), (std::vector<int>{2, 1, 1, 1}));
+  layer->Forward({}, {&data, &label});
+  EXPECT_EQ(data.data()[0], 8.f);   // center of image 0 (4), doubled
+  EXPECT_EQ(data.data()[1], 26.f);  // center of image 1 (13), doubled
+  // Two-dimensional data cannot be cropped.
+  WriteRows(dir_ + "/rows.h5", 3);
+  const std::string rows = testing::WriteTextFile(dir_ + "/rows.txt", "rows.h5\n");
+  EXPECT_THROW(MakeLayer(Layer(rows, 2) + " transform_param { scale: 2 }")->SetUp({}, {&data, &label}),
+               ShapeError);
+}
+
 TEST_F(HDF5DataLayerTest, RejectsMissingListFileNamingIt) {
   auto layer = MakeLayer(Layer(dir_ + "/nope.txt", 2));
   Blob data, label;

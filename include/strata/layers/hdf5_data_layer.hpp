@@ -6,13 +6,16 @@
 // Rows are read in order, wrapping to the next file and around; with
 // shuffle: true the file order and the rows within each file are permuted
 // anew on every pass (from the layer's seeded stream).
-// Reads hdf5_data_param { source, batch_size, shuffle }.
+// Reads hdf5_data_param { source, batch_size, shuffle } and, for 4-D data
+// (N x C x H x W), transform_param (applied to the first top; see
+// data_transformer.hpp).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "strata/data_transformer.hpp"
 #include "strata/layer.hpp"
 
 namespace strata {
@@ -23,7 +26,9 @@ class HDF5DataLayer : public Layer {
   const char* type() const override { return "HDF5Data"; }
   int ExactNumBottomBlobs() const override { return 0; }
   int MinTopBlobs() const override { return 1; }
-  std::vector<std::string> ParamFields() const override { return {"hdf5_data_param"}; }
+  std::vector<std::string> ParamFields() const override {
+    return {"hdf5_data_param", "transform_param"};
+  }
   void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
 
   // Rows in the file currently loaded.
@@ -51,6 +56,7 @@ class HDF5DataLayer : public Layer {
   int row_position_ = 0;
   int rows_ = 0;
   int batch_size_ = 0;
+  std::unique_ptr<DataTransformer> transformer_;  // for top 0, when transform_param is given
 };
 
 }  // namespace strata

@@ -43,8 +43,21 @@ void HDF5DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   for (size_t i = 0; i < top.size(); ++i) data_.push_back(std::make_unique<Blob>());
   LoadFile(file_order_[0]);
 
+  transformer_.reset();
+  if (layer_param_.has_transform_param()) {
+    if (data_[0]->num_axes() != 4) {
+      throw ShapeError("transform_param needs N x C x H x W data; dataset '" +
+                       layer_param_.top(0) + "' has shape " + data_[0]->shape_string());
+    }
+    transformer_ = std::make_unique<DataTransformer>(layer_param_.transform_param(), phase());
+  }
   for (size_t i = 0; i < top.size(); ++i) {
     std::vector<int> shape = data_[i]->shape();
+    if (i == 0 && transformer_) {
+      const std::vector<int> example = transformer_->OutputShape(shape[1], shape[2], shape[3]);
+      shape.assign(1, 0);
+      shape.insert(shape.end(), example.begin(), example.end());
+    }
     shape[0] = batch_size_;
     top[i]->Reshape(shape);
   }
@@ -99,6 +112,15 @@ void HDF5DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
     const int row = row_order_[row_position_];
     for (size_t i = 0; i < top.size(); ++i) {
       const int width = data_[i]->count(1);
+      if (i == 0 && transformer_) {
+        const Blob& d = *data_[0];
+        if (d.num_axes() != 4 || d.count(1) != width) {
+          throw ShapeError("dataset '" + layer_param_.top(0) + "' changed shape");
+        }
+        transformer_->Transform(d.data() + static_cast<size_t>(row) * width, d.shape(1), d.shape(2),
+                                d.shape(3), &rng_, top[0]->mutable_data() + b * top[0]->count(1));
+        continue;
+      }
       if (top[i]->count(1) != width) {
         throw ShapeError("dataset '" + layer_param_.top(static_cast<int>(i)) + "' has shape " +
                          data_[i]->shape_string() + " in " + files_[file_order_[file_position_]] +
