@@ -24,6 +24,8 @@ struct GradientCheckOptions {
   float kink = 0.f;
   float kink_range = -1.f;  // negative: skip nothing
   uint64_t seed = 1701;
+  // Check the parameter blobs only (for layers whose inputs carry no gradient).
+  bool params_only = false;
 };
 
 struct GradientMismatch {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "strata/errors.hpp"
 #include "strata/math.hpp"
 
 namespace strata {
@@ -25,11 +26,18 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
                                        const std::vector<int>& check_bottoms,
                                        const GradientCheckOptions& options) {
   std::vector<int> bottoms = check_bottoms;
-  if (bottoms.empty()) {
+  if (bottoms.empty() && !options.params_only) {
     for (size_t i = 0; i < bottom.size(); ++i) bottoms.push_back(static_cast<int>(i));
   }
   std::vector<bool> propagate_down(bottom.size(), false);
-  for (int b : bottoms) propagate_down[b] = true;
+  if (options.params_only) bottoms.clear();
+  for (int b : bottoms) {
+    if (b < 0 || b >= static_cast<int>(bottom.size())) {
+      throw InternalError("gradient check of bottom " + std::to_string(b) + " of a layer with " +
+                          std::to_string(bottom.size()) + " bottoms");
+    }
+    propagate_down[b] = true;
+  }
 
   auto forward = [&] {
     layer->Seed(options.seed);

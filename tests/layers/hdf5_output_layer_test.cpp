@@ -1,0 +1,51 @@
+#include "strata/layers/hdf5_output_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "strata/errors.hpp"
+#include "support/gradient_checker.hpp"
+#include "strata/hdf5.hpp"
+#include "strata/random.hpp"
+#include "support/test_util.hpp"
+
+namespace strata {
+namespace {
+
+using testing::BlobOf;
+using testing::GaussianBlob;
+using testing::MakeLayer;
+
+[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+
+TEST(HDF5OutputLayerTest, WritesEveryPassSoFar) {
+  const std::string path = testing::MakeTempDir("hdf5_out") + "/out.h5";
+  auto layer = MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: ")" + path + R"(" })");
+  auto data = BlobOf({2, 2}, {1, 2, 3, 4});
+  auto label = BlobOf({2}, {0, 1});
+  layer->SetUp({data.get(), label.get()}, {});
+  layer->Forward({data.get(), label.get()}, {});
+  data->mutable_data()[0] = 9;
+  layer->Forward({data.get(), label.get()}, {});
+  Hdf5File file(path, Hdf5File::Mode::kRead);
+  Blob read;
+  file.Read("data", &read);
+  EXPECT_EQ(read.shape(), (std::vector<int>{4, 2}));
+  EXPECT_EQ(read.data()[0], 1.f);
+  EXPECT_EQ(read.data()[4], 9.f);
+  file.Read("label", &read);
+  EXPECT_EQ(read.count(), 4);
+}
+
+TEST(HDF5OutputLayerTest, RejectsMissingFileNameAndMismatch) {
+  auto data = BlobOf({2, 2}, {1, 2, 3, 4});
+  auto label = BlobOf({3}, {0, 1, 2});
+  EXPECT_THROW(MakeLayer(R"(name: "o" type: "HDF5Output")")->SetUp({data.get(), label.get()}, {}), ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: "/tmp/x.h5" })")
+                   ->SetUp({data.get(), label.get()}, {}),
+               ShapeError);
+}
+
+}  // namespace
+}  // namespace strata
