@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "strata/solver.hpp"
 #include "tool_main.hpp"
@@ -10,6 +11,8 @@
 DEFINE_string(model, "", "The net definition (.prototxt). Required.");
 DEFINE_string(weights, "", "Trained weights (.caffemodel). Required.");
 DEFINE_int32(iterations, 50, "Number of batches to run.");
+DEFINE_string(stage, "", "Comma-separated NetState stages.");
+DEFINE_int32(level, 0, "NetState level.");
 
 int main(int argc, char** argv) {
   return strata::tools::RunTool(
@@ -22,7 +25,13 @@ int main(int argc, char** argv) {
         if (FLAGS_model.empty()) throw strata::tools::UsageError{"--model is required"};
         if (FLAGS_weights.empty()) throw strata::tools::UsageError{"--weights is required"};
         if (FLAGS_iterations < 1) throw strata::tools::UsageError{"--iterations must be >= 1"};
-        strata::Net net(FLAGS_model, strata::TEST);
+        strata::NetOptions options;
+        options.level = FLAGS_level;
+        std::stringstream stage_list(FLAGS_stage);
+        for (std::string stage; std::getline(stage_list, stage, ',');) {
+          if (!stage.empty()) options.stages.push_back(stage);
+        }
+        strata::Net net(FLAGS_model, strata::TEST, options);
         net.CopyTrainedLayersFrom(FLAGS_weights);
         LOG(INFO) << "Running " << FLAGS_iterations << " iterations";
         const auto results = strata::AverageOutputs(net, FLAGS_iterations);

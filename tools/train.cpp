@@ -7,6 +7,8 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <vector>
+#include <algorithm>
 
 #include "strata/solver.hpp"
 #include "strata/training_log.hpp"
@@ -23,6 +25,10 @@ DEFINE_string(sigint_effect, "stop",
               "What Ctrl-C (SIGINT) does: stop (snapshot and exit), snapshot (and go on), none.");
 DEFINE_string(sighup_effect, "snapshot",
               "What SIGHUP does: stop (snapshot and exit), snapshot (and go on), none.");
+DEFINE_string(stage, "",
+              "Comma-separated NetState stages for the train and test nets (added to the "
+              "solver's train_state and test_state).");
+DEFINE_int32(level, 0, "NetState level for the train and test nets.");
 DEFINE_string(log_csv, "",
               "Write a CSV row per display and test step here (overrides the solver's log_csv).");
 
@@ -62,7 +68,23 @@ int main(int argc, char** argv) {
         const auto sigint = ParseEffect("sigint_effect", FLAGS_sigint_effect);
         const auto sighup = ParseEffect("sighup_effect", FLAGS_sighup_effect);
 
-        const strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver);
+        strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver);
+        // Caffe's rule: the flags set the level and add stages to every net's state.
+        std::vector<std::string> stages;
+        std::stringstream stage_list(FLAGS_stage);
+        for (std::string stage; std::getline(stage_list, stage, ',');) {
+          if (!stage.empty()) stages.push_back(stage);
+        }
+        if (!stages.empty() || FLAGS_level != 0) {
+          param.mutable_train_state()->set_level(FLAGS_level);
+          for (const auto& stage : stages) param.mutable_train_state()->add_stage(stage);
+          const int tests = std::max(param.test_iter_size(), param.test_state_size());
+          for (int i = param.test_state_size(); i < tests; ++i) param.add_test_state();
+          for (auto& state : *param.mutable_test_state()) {
+            state.set_level(FLAGS_level);
+            for (const auto& stage : stages) state.add_stage(stage);
+          }
+        }
         auto solver = strata::CreateSolver(param);
         if (!FLAGS_snapshot.empty()) {
           solver->Restore(FLAGS_snapshot);

@@ -94,6 +94,14 @@ class Net {
   std::vector<LayerState> SaveLayerStates() const;
   void RestoreLayerStates(const std::vector<LayerState>& states);
 
+  // With debug_info (NetParameter or solver field), Forward and Backward log,
+  // per layer, the mean absolute value of every top's data, bottom's diff and
+  // param's data/diff, in Caffe's line shapes ("    [Forward] Layer conv1, top
+  // blob conv1 data: 0.12"). LogParamUpdates prints the [Update] lines.
+  bool debug_info() const { return debug_info_; }
+  void set_debug_info(bool value) { debug_info_ = value; }
+  void LogParamUpdates() const;
+
   // True when `state` meets `rule` (every set field of the rule matches).
   static bool StateMeetsRule(const NetState& state, const NetStateRule& rule);
 
@@ -103,8 +111,12 @@ class Net {
   void DecideBackward(bool force_backward);
   std::string Context(int layer_index) const;
 
+  void ForwardDebugInfo(int layer_index) const;
+  void BackwardDebugInfo(int layer_index) const;
+
   std::string name_;
   Phase phase_ = TEST;
+  bool debug_info_ = false;
   NetSource source_;
   std::vector<int> source_index_;  // position of each layer in the original file
   std::vector<std::unique_ptr<Layer>> layers_;

@@ -88,8 +88,11 @@ void ReadNetParameterFromTextFile(const std::string& path, NetParameter* net, Ne
   if (source == nullptr) return;
   source->path = path;
   source->layer_positions.clear();
-  const auto* layer_field = NetParameter::descriptor()->FindFieldByName("layer");
-  for (int i = 0; i < net->layer_size(); ++i) {
+  // Positions of `layer` entries, or of deprecated `layers` entries (upgraded later).
+  const bool v1 = net->layer_size() == 0 && net->layers_size() > 0;
+  const auto* layer_field = NetParameter::descriptor()->FindFieldByName(v1 ? "layers" : "layer");
+  const int count = v1 ? net->layers_size() : net->layer_size();
+  for (int i = 0; i < count; ++i) {
     const auto location = tree.GetLocation(layer_field, i);
     source->layer_positions.emplace_back(location.line + 1, location.column + 1);
   }

@@ -2,55 +2,17 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <set>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/snapshot.hpp"
+#include "strata/upgrade.hpp"
 
 namespace strata {
 
 namespace {
-
-// Turns deprecated `input:` / `input_shape` / `input_dim` fields into an Input
-// layer at the front. Returns true when it did.
-bool UpgradeInputFields(NetParameter* param) {
-  if (param->input_size() == 0) return false;
-  const int n = param->input_size();
-  const bool by_shape = param->input_shape_size() > 0;
-  if (by_shape && param->input_shape_size() != n && param->input_shape_size() != 1) {
-    throw ConfigError("net has " + std::to_string(n) + " inputs but " +
-                      std::to_string(param->input_shape_size()) + " input_shape entries");
-  }
-  if (!by_shape && param->input_dim_size() != 4 * n) {
-    throw ConfigError("net has " + std::to_string(n) + " inputs, so needs " +
-                      std::to_string(4 * n) + " input_dim values, got " +
-                      std::to_string(param->input_dim_size()));
-  }
-  LayerParameter input;
-  input.set_name("input");
-  input.set_type("Input");
-  for (int i = 0; i < n; ++i) {
-    input.add_top(param->input(i));
-    BlobShape* shape = input.mutable_input_param()->add_shape();
-    if (by_shape) {
-      *shape = param->input_shape(param->input_shape_size() == 1 ? 0 : i);
-    } else {
-      for (int d = 0; d < 4; ++d) shape->add_dim(param->input_dim(4 * i + d));
-    }
-  }
-  NetParameter upgraded = *param;
-  upgraded.clear_input();
-  upgraded.clear_input_shape();
-  upgraded.clear_input_dim();
-  upgraded.clear_layer();
-  *upgraded.add_layer() = input;
-  for (const auto& layer : param->layer()) *upgraded.add_layer() = layer;
-  *param = upgraded;
-  LOG(WARNING) << "net '" << param->name()
-               << "' uses deprecated input fields; upgraded to an Input layer";
-  return true;
-}
 
 bool StateMeetsRules(const NetState& state, const LayerParameter& layer) {
   if (layer.include_size() > 0 && layer.exclude_size() > 0) {
@@ -186,16 +148,20 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
   if (source != nullptr) source_ = *source;
   NetParameter param = in_param;
   const std::string file_prefix = source_.path.empty() ? "" : source_.path + ": ";
-  // Index of each layer of `param` in the file; -1 for layers Strata adds.
-  std::vector<int> file_index(param.layer_size());
-  for (int i = 0; i < param.layer_size(); ++i) file_index[i] = i;
+  // Index of each layer of `param` in the file (V1 `layers` count like `layer`); -1 for
+  // layers Strata adds.
+  std::vector<int> file_index(std::max(param.layer_size(), param.layers_size()));
+  for (size_t i = 0; i < file_index.size(); ++i) file_index[i] = static_cast<int>(i);
   try {
-    if (UpgradeInputFields(&param)) file_index.insert(file_index.begin(), -1);
+    const bool had_inputs = param.input_size() > 0;
+    if (UpgradeNetParameter(&param) && had_inputs) file_index.insert(file_index.begin(), -1);
+    file_index.resize(param.layer_size(), -1);
   } catch (const Error& e) {
     RethrowWithContext(e, file_prefix);
   }
   name_ = param.name();
   phase_ = param.state().phase();
+  debug_info_ = param.debug_info();
 
   NetParameter filtered = param;
   filtered.clear_layer();
@@ -408,6 +374,7 @@ float Net::Forward() {
   for (size_t i = 0; i < layers_.size(); ++i) {
     try {
       loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
+      if (debug_info_) ForwardDebugInfo(static_cast<int>(i));
     } catch (const Error& e) {
       RethrowWithContext(e, Context(static_cast<int>(i)));
     }
@@ -420,8 +387,49 @@ void Net::Backward() {
     if (!layer_need_backward_[i]) continue;
     try {
       layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+      if (debug_info_) BackwardDebugInfo(i);
     } catch (const Error& e) {
       RethrowWithContext(e, Context(i));
+    }
+  }
+}
+
+void Net::ForwardDebugInfo(int i) const {
+  for (size_t t = 0; t < top_vecs_[i].size(); ++t) {
+    const Blob& blob = *top_vecs_[i][t];
+    LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top blob "
+              << blob_names_[top_ids_[i][t]] << " data: " << blob.asum_data() / std::max(blob.count(), 1);
+  }
+  const auto& params = layers_[i]->blobs();
+  for (size_t p = 0; p < params.size(); ++p) {
+    LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", param blob " << p
+              << " data: " << params[p]->asum_data() / std::max(params[p]->count(), 1);
+  }
+}
+
+void Net::BackwardDebugInfo(int i) const {
+  for (size_t b = 0; b < bottom_vecs_[i].size(); ++b) {
+    if (!bottom_need_backward_[i][b]) continue;
+    const Blob& blob = *bottom_vecs_[i][b];
+    LOG(INFO) << "    [Backward] Layer " << layer_names_[i] << ", bottom blob "
+              << blob_names_[bottom_ids_[i][b]] << " diff: " << blob.asum_diff() / std::max(blob.count(), 1);
+  }
+  const auto& params = layers_[i]->blobs();
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (!layers_[i]->param_propagate_down(static_cast<int>(p))) continue;
+    LOG(INFO) << "    [Backward] Layer " << layer_names_[i] << ", param blob " << p
+              << " diff: " << params[p]->asum_diff() / std::max(params[p]->count(), 1);
+  }
+}
+
+void Net::LogParamUpdates() const {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto& params = layers_[i]->blobs();
+    for (size_t p = 0; p < params.size(); ++p) {
+      const Blob& blob = *params[p];
+      const int n = std::max(blob.count(), 1);
+      LOG(INFO) << "    [Update] Layer " << layer_names_[i] << ", param " << p
+                << " data: " << blob.asum_data() / n << "; diff: " << blob.asum_diff() / n;
     }
   }
 }

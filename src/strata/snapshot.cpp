@@ -54,7 +54,9 @@ FileKind DetectFileKind(const std::string& path) {
   }
   const std::string bytes = ReadFileToString(path);
   NetParameter net;
-  if (ParsesAs(bytes, &net) && net.layer_size() > 0) return FileKind::kWeights;
+  if (ParsesAs(bytes, &net) && (net.layer_size() > 0 || net.layers_size() > 0)) {
+    return FileKind::kWeights;
+  }
   SolverState state;
   if (ParsesAs(bytes, &state) && (state.has_iter() || state.history_size() > 0)) {
     return FileKind::kSolverState;
@@ -67,6 +69,13 @@ void ReadWeights(const std::string& path, NetParameter* weights) {
   switch (DetectFileKind(path)) {
     case FileKind::kWeights:
       ReadProtoFromBinaryFile(path, weights);
+      // Weights saved by old Caffe use V1 `layers`; only names and blobs matter here.
+      for (const auto& old : weights->layers()) {
+        LayerParameter* layer = weights->add_layer();
+        layer->set_name(old.name());
+        *layer->mutable_blobs() = old.blobs();
+      }
+      weights->clear_layers();
       return;
     case FileKind::kWeightsHdf5: {
       Hdf5File file(path, Hdf5File::Mode::kRead);

@@ -45,7 +45,7 @@ NetState StateFor(Phase phase, const NetState* given) {
 }
 
 std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::string& file,
-                              const NetState& state, uint64_t seed) {
+                              const NetState& state, uint64_t seed, bool debug_info = false) {
   NetParameter param;
   NetSource source;
   if (inline_param != nullptr) {
@@ -57,6 +57,7 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
   NetState merged = param.state();
   merged.MergeFrom(state);
   *param.mutable_state() = merged;
+  if (debug_info) param.set_debug_info(true);
   return std::make_unique<Net>(param, seed, inline_param ? nullptr : &source);
 }
 
@@ -91,14 +92,15 @@ Solver::Solver(const SolverParameter& param) : param_(param) {
   const NetState train_state =
       StateFor(TRAIN, param_.has_train_state() ? &param_.train_state() : nullptr);
   const uint64_t train_seed = seeds.NextSeed();
+  const bool debug = param_.debug_info();
   if (param_.has_train_net_param()) {
-    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed);
+    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed, debug);
   } else if (param_.has_train_net()) {
-    net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed);
+    net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed, debug);
   } else if (param_.has_net_param()) {
-    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed);
+    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, debug);
   } else {
-    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed);
+    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed, debug);
   }
   InitTestNets(seeds.NextSeed());
   start_time_ = Seconds();
@@ -320,6 +322,7 @@ void Solver::Step(int iterations) {
     }
     for (Callback* callback : callbacks_) callback->OnGradientsReady();
     ApplyUpdate();
+    if (net_->debug_info()) net_->LogParamUpdates();
     ++iter_;
     const bool snapshotted = param_.snapshot() > 0 && iter_ % param_.snapshot() == 0;
     if (snapshotted) Snapshot();

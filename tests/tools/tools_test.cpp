@@ -319,6 +319,61 @@ TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TrainToolTest, DebugInfoPrintsPerLayerMagnitudes) {
+  const std::string dir = testing::MakeTempDir("debug_info");
+  const std::string solver = TinyProblem(dir, "max_iter: 2 debug_info: true");
+  const Result r = RunTool("train", "--solver=" + solver);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("    [Forward] Layer fc1, top blob fc1 data: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("    [Forward] Layer fc1, param blob 0 data: "), std::string::npos);
+  EXPECT_NE(r.err.find("    [Backward] Layer fc2, bottom blob fc1 diff: "), std::string::npos);
+  EXPECT_NE(r.err.find("    [Backward] Layer fc1, param blob 1 diff: "), std::string::npos);
+  EXPECT_NE(r.err.find("    [Update] Layer fc2, param 0 data: "), std::string::npos);
+}
+
+TEST(TrainToolTest, StageAndLevelSelectLayers) {
+  const std::string dir = testing::MakeTempDir("stages");
+  const std::string net = testing::WriteTextFile(dir + "/net.prototxt", R"(name: "staged"
+layer { name: "in" type: "Input" top: "x" input_param { shape { dim: 2 dim: 3 } } }
+layer { name: "wide" type: "InnerProduct" bottom: "x" top: "y" include { stage: "wide" }
+  inner_product_param { num_output: 7 } }
+layer { name: "narrow" type: "InnerProduct" bottom: "x" top: "y" exclude { stage: "wide" }
+  inner_product_param { num_output: 2 } }
+layer { name: "deep" type: "ReLU" bottom: "y" top: "z" include { min_level: 2 } }
+)");
+  ASSERT_EQ(RunTool("train", "--solver=" + testing::WriteTextFile(dir + "/s.prototxt",
+            "net: \"" + net + "\" base_lr: 0.1 lr_policy: 'fixed' max_iter: 1 snapshot_prefix: \"" +
+            dir + "/n\"")).code, 0);
+  Result r = RunTool("test", "--model=" + net + " --weights=" + dir + "/n_iter_1.caffemodel --iterations=1");
+  EXPECT_EQ(r.code, 0) << r.err;
+  // Default state: the narrow layer only; output y is 2 x 2.
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
+  EXPECT_EQ(r.out.find("z ="), std::string::npos);
+  // Stage "wide" swaps in the 7-output layer (its weights are not in the snapshot, so it
+  // keeps its initialization), and level 2 adds the ReLU: output z is 2 x 7.
+  r = RunTool("test", "--model=" + net + " --weights=" + dir +
+                          "/n_iter_1.caffemodel --iterations=1 --stage=wide --level=2");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 14) << r.out;
+  EXPECT_EQ(r.out.rfind("z = ", 0), 0u) << r.out;
+}
+
+TEST(TrainToolTest, UpgradeNetWritesCurrentForm) {
+  const std::string dir = testing::MakeTempDir("upgrade_tool");
+  const std::string old = testing::WriteTextFile(dir + "/old.prototxt",
+      "name: \"o\"\ninput: \"data\"\ninput_dim: 1\ninput_dim: 2\ninput_dim: 1\ninput_dim: 1\n"
+      "layers { name: \"r\" type: RELU bottom: \"data\" top: \"out\" }\n");
+  Result r = RunTool("upgrade_net", "--input=" + old + " --output=" + dir + "/new.prototxt");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string upgraded = Slurp(dir + "/new.prototxt");
+  EXPECT_NE(upgraded.find("type: \"Input\""), std::string::npos) << upgraded;
+  EXPECT_NE(upgraded.find("type: \"ReLU\""), std::string::npos);
+  EXPECT_EQ(upgraded.find("layers {"), std::string::npos);
+  r = RunTool("upgrade_net", "--input=" + dir + "/missing --output=" + dir + "/x");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(RunTool("upgrade_net", "--help").code, 0);
+}
+
 TEST(TrainToolTest, CsvLogAndPlot) {
   const std::string dir = testing::MakeTempDir("csv");
   const std::string solver =
