@@ -160,6 +160,46 @@ TEST(NetTest, LossWeightScalesLossAndGradients) {
   }
 }
 
+TEST(NetTest, AnyTopCanCarryALossWeight) {
+  // The loss is 0.5 * sum(fc) plus the Euclidean loss; fc's gradient gains 0.5 everywhere.
+  const char* text = R"(
+    layer { name: "data" type: "DummyData" top: "x" top: "t"
+      dummy_data_param { shape { dim: 2 dim: 3 } shape { dim: 2 dim: 2 }
+        data_filler { type: "constant" value: 1 } } }
+    layer { name: "fc" type: "InnerProduct" bottom: "x" top: "fc" loss_weight: 0.5
+      inner_product_param { num_output: 2 bias_term: false weight_filler { type: "constant" value: 0.25 } } }
+    layer { name: "loss" type: "EuclideanLoss" bottom: "fc" bottom: "t" top: "loss" })";
+  Net net(WithPhase(text, TRAIN));
+  const float loss = net.ForwardBackward();
+  // fc = 0.75 everywhere; Euclidean: 4 * (0.75 - 1)^2 / 2 / 2 = 0.0625; weighted sum: 0.5 * 3.
+  EXPECT_NEAR(loss, 1.5 + 0.0625, 1e-6);
+  // dL/dW = sum over the batch of x * (0.5 + (fc - t) / N) = 2 * (0.5 - 0.125) = 0.75.
+  EXPECT_NEAR(net.learnable_params()[0]->diff()[0], 0.75, 1e-6);
+}
+
+TEST(NetTest, PermissiveSharingNeedsOnlyEqualCounts) {
+  const char* text = R"(
+    layer { name: "in" type: "Input" top: "a" input_param { shape { dim: 1 dim: 6 } } }
+    layer { name: "fa" type: "InnerProduct" bottom: "a" top: "fa" param { name: "w" }
+      inner_product_param { num_output: 2 bias_term: false } }
+    layer { name: "fb" type: "InnerProduct" bottom: "a" top: "fb"
+      param { name: "w" share_mode: PERMISSIVE }
+      inner_product_param { num_output: 6 transpose: true bias_term: false axis: 0 } })";
+  // fb's weight would be 6 x 6 here, which does not fit; share one with the same count instead.
+  const char* fits = R"(
+    layer { name: "in" type: "Input" top: "a" input_param { shape { dim: 1 dim: 6 } } }
+    layer { name: "fa" type: "InnerProduct" bottom: "a" top: "fa" param { name: "w" }
+      inner_product_param { num_output: 2 bias_term: false } }
+    layer { name: "fb" type: "InnerProduct" bottom: "a" top: "fb"
+      param { name: "w" share_mode: PERMISSIVE }
+      inner_product_param { num_output: 2 transpose: true bias_term: false } })";
+  EXPECT_THROW(Net(WithPhase(text, TEST)), ShapeError);
+  Net net(WithPhase(fits, TEST));
+  EXPECT_EQ(net.learnable_params().size(), 1u);
+  EXPECT_TRUE(net.layer_by_name("fb")->blobs()[0]->SharesDataWith(*net.layer_by_name("fa")->blobs()[0]));
+  EXPECT_EQ(net.layer_by_name("fb")->blobs()[0]->shape(), (std::vector<int>{6, 2}));
+}
+
 TEST(NetTest, ParamSpecsGiveLrAndDecayMultipliers) {
   std::string text = Regression();
   text.replace(text.find("inner_product_param"), 0,
