@@ -121,6 +121,14 @@ class LossLayer : public Layer {
   // Labels carry no gradient.
   bool AllowForceBackward(int bottom_index) const override { return bottom_index != 1; }
   std::vector<std::string> ParamFields() const override { return {"loss_param"}; }
+
+ protected:
+  // The divisor of the summed loss: loss_param.normalization, or the deprecated
+  // normalize (true: VALID, false: BATCH_SIZE), or else `fallback`. FULL
+  // divides by `full` positions, VALID by the `valid` (non-ignored) ones,
+  // BATCH_SIZE by `batch`, NONE by 1; never less than 1.
+  float Normalizer(LossParameter::NormalizationMode fallback, int batch, int full,
+                   int valid) const;
 };
 
 }  // namespace strata

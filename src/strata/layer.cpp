@@ -133,4 +133,32 @@ void Layer::ToProto(LayerParameter* param, bool write_diff) const {
   for (const auto& blob : blobs_) blob->ToProto(param->add_blobs(), write_diff);
 }
 
+float LossLayer::Normalizer(LossParameter::NormalizationMode fallback, int batch, int full,
+                            int valid) const {
+  const LossParameter& p = layer_param_.loss_param();
+  LossParameter::NormalizationMode mode = fallback;
+  if (p.has_normalization()) {
+    mode = p.normalization();
+  } else if (p.has_normalize()) {
+    mode = p.normalize() ? LossParameter::VALID : LossParameter::BATCH_SIZE;
+  }
+  float divisor = 1.f;
+  switch (mode) {
+    case LossParameter::FULL:
+      divisor = static_cast<float>(full);
+      break;
+    case LossParameter::VALID:
+      divisor = static_cast<float>(valid);
+      break;
+    case LossParameter::BATCH_SIZE:
+      divisor = static_cast<float>(batch);
+      break;
+    case LossParameter::NONE:
+      divisor = 1.f;
+      break;
+  }
+  // An all-ignored batch would divide by zero.
+  return std::max(1.f, divisor);
+}
+
 }  // namespace strata

@@ -35,7 +35,9 @@ class InfogainLossLayer : public LossLayer {
     return bottom.size() > 2 ? *bottom[2] : infogain_;
   }
   int Label(const float* labels, int position) const;
-  float Normalizer(int valid) const;
+  float Divisor() const {
+    return Normalizer(LossParameter::VALID, outer_, outer_ * inner_, valid_);
+  }
   Blob infogain_, prob_;
   int outer_ = 0, channels_ = 0, inner_ = 0, valid_ = 0;
 };

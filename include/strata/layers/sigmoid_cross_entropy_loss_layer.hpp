@@ -24,7 +24,7 @@ class SigmoidCrossEntropyLossLayer : public LossLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  float Normalizer(int valid) const;
+  float Divisor() const { return Normalizer(LossParameter::BATCH_SIZE, outer_, count_, valid_); }
   int valid_ = 0, count_ = 0, outer_ = 0;
 };
 

@@ -30,13 +30,10 @@ class SoftmaxWithLossLayer : public LossLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  float Normalizer(int valid_count) const;
-
   Blob prob_;
   int outer_ = 0, channels_ = 0, inner_ = 0, axis_ = 1;
   bool has_ignore_label_ = false;
   int ignore_label_ = 0;
-  LossParameter::NormalizationMode normalization_ = LossParameter::VALID;
 };
 
 }  // namespace strata

@@ -50,20 +50,6 @@ int InfogainLossLayer::Label(const float* labels, int position) const {
   return label;
 }
 
-float InfogainLossLayer::Normalizer(int valid) const {
-  const LossParameter& p = layer_param_.loss_param();
-  LossParameter::NormalizationMode mode = LossParameter::VALID;
-  if (p.has_normalization()) {
-    mode = p.normalization();
-  } else if (p.has_normalize()) {
-    mode = p.normalize() ? LossParameter::VALID : LossParameter::BATCH_SIZE;
-  }
-  return std::max(1.f, mode == LossParameter::FULL         ? static_cast<float>(outer_ * inner_)
-                       : mode == LossParameter::BATCH_SIZE ? static_cast<float>(outer_)
-                       : mode == LossParameter::NONE       ? 1.f
-                                                           : static_cast<float>(valid));
-}
-
 void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   SoftmaxForward(outer_, channels_, inner_, bottom[0]->data(), prob_.mutable_data());
   const LossParameter& p = layer_param_.loss_param();
@@ -83,7 +69,7 @@ void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::
       ++valid_;
     }
   }
-  top[0]->mutable_data()[0] = static_cast<float>(loss / Normalizer(valid_));
+  top[0]->mutable_data()[0] = static_cast<float>(loss / Divisor());
   if (top.size() > 1) top[1]->CopyFrom(prob_);
 }
 
@@ -97,7 +83,7 @@ void InfogainLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::ve
   const float* h = infogain(bottom).data();
   const float* prob = prob_.data();
   float* dx = bottom[0]->mutable_diff();
-  const float scale = top[0]->diff()[0] / Normalizer(valid_);
+  const float scale = top[0]->diff()[0] / Divisor();
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
       const float* labels = bottom[1]->data();

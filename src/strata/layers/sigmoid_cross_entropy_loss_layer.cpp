@@ -17,20 +17,6 @@ void SigmoidCrossEntropyLossLayer::Reshape(const std::vector<Blob*>& bottom,
   top[0]->Reshape(std::vector<int>{});
 }
 
-float SigmoidCrossEntropyLossLayer::Normalizer(int valid) const {
-  const LossParameter& p = layer_param_.loss_param();
-  LossParameter::NormalizationMode mode = LossParameter::BATCH_SIZE;
-  if (p.has_normalization()) {
-    mode = p.normalization();
-  } else if (p.has_normalize()) {
-    mode = p.normalize() ? LossParameter::VALID : LossParameter::BATCH_SIZE;
-  }
-  return std::max(1.f, mode == LossParameter::FULL   ? static_cast<float>(count_)
-                       : mode == LossParameter::VALID ? static_cast<float>(valid)
-                       : mode == LossParameter::NONE  ? 1.f
-                                                      : static_cast<float>(outer_));
-}
-
 void SigmoidCrossEntropyLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                              const std::vector<Blob*>& top) {
   const LossParameter& p = layer_param_.loss_param();
@@ -46,7 +32,7 @@ void SigmoidCrossEntropyLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     loss += std::max(x[i], 0.f) - x[i] * t[i] + std::log1p(std::exp(-std::fabs(x[i])));
     ++valid_;
   }
-  top[0]->mutable_data()[0] = static_cast<float>(loss / Normalizer(valid_));
+  top[0]->mutable_data()[0] = static_cast<float>(loss / Divisor());
 }
 
 void SigmoidCrossEntropyLossLayer::BackwardCpu(const std::vector<Blob*>& top,
@@ -58,7 +44,7 @@ void SigmoidCrossEntropyLossLayer::BackwardCpu(const std::vector<Blob*>& top,
   const float* x = bottom[0]->data();
   const float* t = bottom[1]->data();
   float* dx = bottom[0]->mutable_diff();
-  const float scale = top[0]->diff()[0] / Normalizer(valid_);
+  const float scale = top[0]->diff()[0] / Divisor();
   for (int i = 0; i < bottom[0]->count(); ++i) {
     if (p.has_ignore_label() && static_cast<int>(t[i]) == p.ignore_label()) {
       dx[i] = 0.f;

@@ -16,13 +16,6 @@ void SoftmaxWithLossLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   const LossParameter& loss = layer_param_.loss_param();
   has_ignore_label_ = loss.has_ignore_label();
   ignore_label_ = loss.ignore_label();
-  if (loss.has_normalization()) {
-    normalization_ = loss.normalization();
-  } else if (loss.has_normalize()) {
-    normalization_ = loss.normalize() ? LossParameter::VALID : LossParameter::BATCH_SIZE;
-  } else {
-    normalization_ = LossParameter::VALID;
-  }
 }
 
 void SoftmaxWithLossLayer::Reshape(const std::vector<Blob*>& bottom,
@@ -39,26 +32,6 @@ void SoftmaxWithLossLayer::Reshape(const std::vector<Blob*>& bottom,
   prob_.ReshapeLike(*bottom[0]);
   top[0]->Reshape(std::vector<int>{});
   if (top.size() >= 2) top[1]->ReshapeLike(*bottom[0]);
-}
-
-float SoftmaxWithLossLayer::Normalizer(int valid_count) const {
-  float normalizer = 1.f;
-  switch (normalization_) {
-    case LossParameter::FULL:
-      normalizer = static_cast<float>(outer_ * inner_);
-      break;
-    case LossParameter::VALID:
-      normalizer = static_cast<float>(valid_count);
-      break;
-    case LossParameter::BATCH_SIZE:
-      normalizer = static_cast<float>(outer_);
-      break;
-    case LossParameter::NONE:
-      normalizer = 1.f;
-      break;
-  }
-  // An all-ignored batch would divide by zero.
-  return std::max(1.f, normalizer);
 }
 
 void SoftmaxWithLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
@@ -81,7 +54,8 @@ void SoftmaxWithLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
       ++valid;
     }
   }
-  top[0]->mutable_data()[0] = static_cast<float>(loss / Normalizer(valid));
+  top[0]->mutable_data()[0] =
+      static_cast<float>(loss / Normalizer(LossParameter::VALID, outer_, outer_ * inner_, valid));
   if (top.size() == 2) math::Copy(prob_.count(), prob, top[1]->mutable_data());
 }
 
@@ -107,7 +81,9 @@ void SoftmaxWithLossLayer::BackwardCpu(const std::vector<Blob*>& top,
       ++valid;
     }
   }
-  math::Scale(prob_.count(), top[0]->diff()[0] / Normalizer(valid), dx);
+  math::Scale(prob_.count(),
+              top[0]->diff()[0] / Normalizer(LossParameter::VALID, outer_, outer_ * inner_, valid),
+              dx);
 }
 
 STRATA_REGISTER_LAYER(SoftmaxWithLoss);
