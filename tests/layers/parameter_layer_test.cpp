@@ -25,8 +25,17 @@ TEST(ParameterLayerTest, TopIsTheLearnedBlob) {
   layer->blobs()[0]->mutable_data()[4] = 7;
   layer->Forward({}, {&y});
   EXPECT_EQ(y.data()[4], 7.f);
-  y.mutable_diff()[1] = 3;  // a consumer's gradient lands in the parameter's diff
-  EXPECT_EQ(layer->blobs()[0]->diff()[1], 3.f);
+  // A consumer's gradient is added to the parameter's diff, pass after pass (iter_size).
+  y.mutable_diff()[1] = 3;
+  layer->Backward({&y}, {}, {});
+  layer->Backward({&y}, {}, {});
+  EXPECT_EQ(layer->blobs()[0]->diff()[1], 6.f);
+}
+
+TEST(ParameterLayerTest, GradientCheck) {
+  auto layer = MakeLayer(R"(name: "p" type: "Parameter" parameter_param { shape { dim: 3 } })");
+  Blob y;
+  testing::ExpectGradientsMatch(layer.get(), {}, {&y});
 }
 
 TEST(ParameterLayerTest, RejectsMissingShape) {
