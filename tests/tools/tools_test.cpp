@@ -256,9 +256,11 @@ TEST(TrainToolTest, SignalsStopOrSnapshot) {
   const std::string solver = TinyProblem(dir, "max_iter: 100000000 display: 1000");
   const std::string train = ToolPath("train");
   // SIGHUP snapshots and goes on; SIGINT then snapshots and stops.
+  // Signals go out only once the solver runs (handlers installed), whatever the machine's load.
   const std::string script = train + " --solver=" + solver + " > " + dir + "/out 2> " + dir +
-                             "/err & pid=$!; sleep 1; kill -HUP $pid; sleep 0.5; kill -INT $pid; "
-                             "wait $pid";
+                             "/err & pid=$!; for i in $(seq 200); do grep -q Solving " + dir +
+                             "/err && break; sleep 0.05; done; sleep 0.2; kill -HUP $pid; "
+                             "sleep 0.5; kill -INT $pid; wait $pid";
   const int status = std::system(("bash -c '" + script + "'").c_str());
   EXPECT_EQ(WEXITSTATUS(status), 0) << Slurp(dir + "/err");
   const std::string err = Slurp(dir + "/err");
