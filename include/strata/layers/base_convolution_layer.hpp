@@ -25,6 +25,12 @@ class BaseConvolutionLayer : public Layer {
   // True for Deconvolution: the roles of input and output swap.
   virtual bool reverse_dimensions() const = 0;
 
+  // Bottom -> top is the convolution direction (ForwardGemm) for Convolution and
+  // its adjoint (BackwardGemm) for Deconvolution; Backward swaps them.
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                   const std::vector<Blob*>& bottom) override;
+
   // out = W * im2col(in), for one image, all groups (the convolution direction).
   void ForwardGemm(const float* input, const float* weights, float* output);
   // in_diff = col2im(W^T * out_diff), for one image.

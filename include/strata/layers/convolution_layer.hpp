@@ -17,9 +17,6 @@ class ConvolutionLayer : public BaseConvolutionLayer {
 
  protected:
   bool reverse_dimensions() const override { return false; }
-  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
-  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
-                   const std::vector<Blob*>& bottom) override;
 };
 
 }  // namespace strata

@@ -203,4 +203,53 @@ void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_di
              bias_multiplier_.data(), 1.f, bias_diff);
 }
 
+void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                      const std::vector<Blob*>& top) {
+  const float* weights = blobs_[0]->data();
+  for (size_t i = 0; i < bottom.size(); ++i) {
+    const float* x = bottom[i]->data();
+    float* y = top[i]->mutable_data();
+    for (int n = 0; n < num_; ++n) {
+      if (reverse_dimensions()) {
+        BackwardGemm(x + n * bottom_dim_, weights, y + n * top_dim_);
+      } else {
+        ForwardGemm(x + n * bottom_dim_, weights, y + n * top_dim_);
+      }
+      if (bias_term_) ForwardBias(blobs_[1]->data(), y + n * top_dim_);
+    }
+  }
+}
+
+void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                       const std::vector<bool>& propagate_down,
+                                       const std::vector<Blob*>& bottom) {
+  const float* weights = blobs_[0]->data();
+  for (size_t i = 0; i < top.size(); ++i) {
+    const float* dy = top[i]->diff();
+    if (bias_term_ && param_propagate_down(1)) {
+      for (int n = 0; n < num_; ++n) BackwardBias(dy + n * top_dim_, blobs_[1]->mutable_diff());
+    }
+    const float* x = bottom[i]->data();
+    for (int n = 0; n < num_; ++n) {
+      const float* x_n = x + n * bottom_dim_;
+      const float* dy_n = dy + n * top_dim_;
+      float* dx_n = bottom[i]->mutable_diff() + n * bottom_dim_;
+      if (param_propagate_down(0)) {
+        // The weight gradient pairs the convolution's input with its output's diff.
+        if (reverse_dimensions()) {
+          WeightGemm(dy_n, x_n, blobs_[0]->mutable_diff());
+        } else {
+          WeightGemm(x_n, dy_n, blobs_[0]->mutable_diff());
+        }
+      }
+      if (!propagate_down[i]) continue;
+      if (reverse_dimensions()) {
+        ForwardGemm(dy_n, weights, dx_n);
+      } else {
+        BackwardGemm(dy_n, weights, dx_n);
+      }
+    }
+  }
+}
+
 }  // namespace strata
