@@ -64,7 +64,7 @@ void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
 }
 
 TEST(ToolsTest, HelpExitsZeroAndDescribesFlags) {
-  for (const char* tool : {"train", "test", "convert_mnist"}) {
+  for (const char* tool : {"train", "test", "time", "convert_mnist", "upgrade_net"}) {
     const Result r = RunTool(tool, "--help");
     EXPECT_EQ(r.code, 0) << tool;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << tool << ": " << r.out;
@@ -374,6 +374,23 @@ TEST(TrainToolTest, UpgradeNetWritesCurrentForm) {
   r = RunTool("upgrade_net", "--input=" + dir + "/missing --output=" + dir + "/x");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(RunTool("upgrade_net", "--help").code, 0);
+}
+
+TEST(TimeToolTest, PrintsPerLayerAndTotalTimes) {
+  const std::string dir = testing::MakeTempDir("time_tool");
+  TinyProblem(dir, "max_iter: 1");
+  Result r = RunTool("time", "--model=" + dir + "/net.prototxt --iterations=3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* line : {"Average time per layer (3 iterations):", "fc1   forward: ",
+                           "fc1  backward: ", "Average Forward pass: ", "Average Backward pass: ",
+                           "Average Forward-Backward: ", "Throughput: "}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing from\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("(batch 16, forward-backward)"), std::string::npos) << r.out;
+  r = RunTool("time", "--model=" + dir + "/missing.prototxt");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("missing.prototxt"), std::string::npos) << r.err;
+  EXPECT_EQ(RunTool("time", "--model=" + dir + "/net.prototxt --phase=VALIDATE").code, 2);
 }
 
 TEST(TrainToolTest, CsvLogAndPlot) {

@@ -1,0 +1,87 @@
+// time: per-layer forward and backward timings of a net, as `caffe time` prints them.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "strata/net.hpp"
+#include "tool_main.hpp"
+
+DEFINE_string(model, "", "The net definition (.prototxt). Required.");
+DEFINE_int32(iterations, 50, "Forward-backward passes to average over.");
+DEFINE_string(phase, "TRAIN", "Phase to build the net in: TRAIN or TEST.");
+
+namespace {
+
+double Milliseconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return strata::tools::RunTool(
+      "time",
+      "times a net, layer by layer.\n"
+      "Usage: time --model=net.prototxt [--iterations=50] [--phase=TRAIN|TEST]\n"
+      "Runs one warm-up pass, then --iterations forward and backward passes, and prints the\n"
+      "average milliseconds of each layer's forward and backward, the totals, and images/s\n"
+      "(the first axis of the first layer's first top is taken as the batch size).",
+      argc, argv, [](int argc, char**) {
+        if (argc > 1) throw strata::tools::UsageError{"unexpected argument"};
+        if (FLAGS_model.empty()) throw strata::tools::UsageError{"--model is required"};
+        if (FLAGS_iterations < 1) throw strata::tools::UsageError{"--iterations must be >= 1"};
+        if (FLAGS_phase != "TRAIN" && FLAGS_phase != "TEST") {
+          throw strata::tools::UsageError{"--phase must be TRAIN or TEST"};
+        }
+        strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST);
+        const auto& layers = net.layers();
+        const size_t n = layers.size();
+        using Clock = std::chrono::steady_clock;
+        std::vector<double> forward(n, 0.0), backward(n, 0.0);
+        net.ForwardBackward();  // warm-up: allocations, prefetch threads
+        double forward_total = 0, backward_total = 0;
+        const auto start = Clock::now();
+        for (int it = 0; it < FLAGS_iterations; ++it) {
+          const auto f0 = Clock::now();
+          for (size_t i = 0; i < n; ++i) {
+            const auto t = Clock::now();
+            layers[i]->Forward(net.bottom_vecs()[i], net.top_vecs()[i]);
+            forward[i] += Milliseconds(Clock::now() - t);
+          }
+          const auto b0 = Clock::now();
+          forward_total += Milliseconds(b0 - f0);
+          for (size_t j = n; j-- > 0;) {
+            if (!net.layer_need_backward()[j]) continue;
+            const auto t = Clock::now();
+            layers[j]->Backward(net.top_vecs()[j], net.bottom_need_backward()[j],
+                                net.bottom_vecs()[j]);
+            backward[j] += Milliseconds(Clock::now() - t);
+          }
+          backward_total += Milliseconds(Clock::now() - b0);
+        }
+        const double total = Milliseconds(Clock::now() - start);
+        const double iters = FLAGS_iterations;
+        std::printf("Average time per layer (%d iterations):\n", FLAGS_iterations);
+        for (size_t i = 0; i < n; ++i) {
+          std::printf("%16s   forward: %9.4f ms.\n", net.layer_names()[i].c_str(), forward[i] / iters);
+          std::printf("%16s  backward: %9.4f ms.\n", net.layer_names()[i].c_str(), backward[i] / iters);
+        }
+        std::printf("Average Forward pass: %.4f ms.\n", forward_total / iters);
+        std::printf("Average Backward pass: %.4f ms.\n", backward_total / iters);
+        std::printf("Average Forward-Backward: %.4f ms.\n", total / iters);
+        std::printf("Total Time: %.4f ms.\n", total);
+        const auto& first_top = net.top_vecs().empty() || net.top_vecs()[0].empty()
+                                    ? nullptr
+                                    : net.top_vecs()[0][0];
+        if (first_top != nullptr && first_top->num_axes() > 0) {
+          const double batch = first_top->shape(0);
+          std::printf("Throughput: %.1f images/s (batch %d, forward-backward)\n",
+                      batch * 1000.0 * iters / total, first_top->shape(0));
+        }
+        return 0;
+      });
+}
