@@ -13,16 +13,7 @@ namespace {
 
 // Three Gaussian clusters in 4-D.
 void WriteClusters(const std::string& path, int n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> data, label;
-  for (int i = 0; i < n; ++i) {
-    const int c = i % 3;
-    for (int d = 0; d < 4; ++d) data.push_back(rng.Gaussian(d == c ? 2.f : 0.f, 0.7f));
-    label.push_back(static_cast<float>(c));
-  }
-  Hdf5File file(path, Hdf5File::Mode::kTruncate);
-  file.Write("data", {n, 4}, data.data());
-  file.Write("label", {n}, label.data());
+  testing::WriteClusterHdf5(path, n, 4, 3, 2.f, 0.7f, seed);
 }
 
 TEST(EndToEndTest, TinyNetLearnsAndLossFalls) {

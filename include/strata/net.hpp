@@ -75,6 +75,8 @@ class Net {
   const std::vector<Blob*>& input_blobs() const { return input_blobs_; }
   const std::vector<Blob*>& output_blobs() const { return output_blobs_; }
   const std::vector<std::string>& output_blob_names() const { return output_blob_names_; }
+  // The loss_weight of each output blob (0 for outputs that are not losses).
+  const std::vector<float>& output_loss_weights() const { return output_loss_weights_; }
 
   // The blobs the solver updates: one per distinct (unshared) parameter.
   const std::vector<Blob*>& learnable_params() const { return learnable_params_; }
@@ -132,6 +134,7 @@ class Net {
   std::vector<std::vector<bool>> bottom_need_backward_;
   std::vector<Blob*> input_blobs_, output_blobs_;
   std::vector<std::string> output_blob_names_;
+  std::vector<float> output_loss_weights_;
 
   // All parameter blobs, and for each the index of the one it shares, or -1.
   std::vector<Blob*> params_;

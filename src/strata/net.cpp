@@ -249,10 +249,18 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
       RethrowWithContext(e, Context(i));
     }
   }
+  std::vector<float> blob_loss_weight(blobs_.size(), 0.f);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (size_t t = 0; t < top_ids_[i].size(); ++t) {
+      const float weight = layers_[i]->loss(static_cast<int>(t));
+      if (weight != 0.f) blob_loss_weight[top_ids_[i][t]] = weight;
+    }
+  }
   for (const auto& name : available_order) {
     if (!available.count(name)) continue;
     output_blobs_.push_back(blobs_[blob_index_[name]].get());
     output_blob_names_.push_back(name);
+    output_loss_weights_.push_back(blob_loss_weight[blob_index_[name]]);
   }
   DecideBackward(param.force_backward());
 }

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
@@ -197,13 +196,6 @@ void Solver::UpdateSmoothedLoss(float loss) {
 }
 
 std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
-  std::map<const Blob*, float> loss_weight;
-  for (size_t i = 0; i < net.layers().size(); ++i) {
-    for (size_t t = 0; t < net.top_vecs()[i].size(); ++t) {
-      const float weight = net.layers()[i]->loss(static_cast<int>(t));
-      if (weight != 0.f) loss_weight[net.top_vecs()[i][t]] = weight;
-    }
-  }
   std::vector<OutputAverage> results;
   std::vector<double> sums;
   for (int it = 0; it < iterations; ++it) {
@@ -213,9 +205,7 @@ std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
       const Blob* blob = net.output_blobs()[b];
       for (int j = 0; j < blob->count(); ++j, ++k) {
         if (it == 0) {
-          auto it_weight = loss_weight.find(blob);
-          results.push_back({net.output_blob_names()[b], 0.f,
-                             it_weight == loss_weight.end() ? 0.f : it_weight->second});
+          results.push_back({net.output_blob_names()[b], 0.f, net.output_loss_weights()[b]});
           sums.push_back(0.0);
         }
         sums[k] += blob->data()[j];
@@ -257,12 +247,7 @@ void Solver::LogTrainOutputs() const {
   int k = 0;
   for (size_t b = 0; b < net_->output_blobs().size(); ++b) {
     const Blob* blob = net_->output_blobs()[b];
-    float weight = 0.f;
-    for (size_t i = 0; i < net_->layers().size(); ++i) {
-      for (size_t t = 0; t < net_->top_vecs()[i].size(); ++t) {
-        if (net_->top_vecs()[i][t] == blob) weight = net_->layers()[i]->loss(static_cast<int>(t));
-      }
-    }
+    const float weight = net_->output_loss_weights()[b];
     for (int j = 0; j < blob->count(); ++j, ++k) {
       const float value = blob->data()[j];
       std::string loss_note;

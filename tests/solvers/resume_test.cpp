@@ -20,17 +20,7 @@ class ResumeTest : public ::testing::TestWithParam<std::tuple<std::string, bool>
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir("resume");
-    Rng rng(5);
-    std::vector<float> data, label;
-    for (int i = 0; i < 50; ++i) {
-      for (int d = 0; d < 3; ++d) data.push_back(rng.Gaussian(d == i % 3 ? 1.f : 0.f, 1.f));
-      label.push_back(static_cast<float>(i % 3));
-    }
-    {
-      Hdf5File file(dir_ + "/d.h5", Hdf5File::Mode::kTruncate);
-      file.Write("data", {50, 3}, data.data());
-      file.Write("label", {50}, label.data());
-    }
+    testing::WriteClusterHdf5(dir_ + "/d.h5", 50, 3, 3, 1.f, 1.f, 5);
     testing::WriteTextFile(dir_ + "/list.txt", "d.h5\n");
   }
 

@@ -200,17 +200,7 @@ namespace {
 // With iter_size k and batch b, the step equals that of one batch of k * b.
 TEST(IterSizeTest, EqualsOneLargerBatch) {
   const std::string dir = testing::MakeTempDir("iter_size");
-  {
-    Rng rng(8);
-    std::vector<float> data, label;
-    for (int i = 0; i < 12; ++i) {
-      for (int d = 0; d < 5; ++d) data.push_back(rng.Gaussian(0.f, 1.f));
-      label.push_back(static_cast<float>(i % 3));
-    }
-    Hdf5File file(dir + "/d.h5", Hdf5File::Mode::kTruncate);
-    file.Write("data", {12, 5}, data.data());
-    file.Write("label", {12}, label.data());
-  }
+  testing::WriteClusterHdf5(dir + "/d.h5", 12, 5, 3, 0.f, 1.f, 8);
   testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
   auto weights_after = [&](int batch, int iter_size) {
     SolverParameter param;

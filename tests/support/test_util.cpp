@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "strata/hdf5.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/random.hpp"
 
@@ -40,6 +41,21 @@ std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<fl
   EXPECT_EQ(blob->count(), static_cast<int>(values.size()));
   std::copy(values.begin(), values.end(), blob->mutable_data());
   return blob;
+}
+
+void WriteClusterHdf5(const std::string& path, int rows, int dims, int classes, float separation,
+                      float stddev, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> data, label;
+  for (int i = 0; i < rows; ++i) {
+    for (int d = 0; d < dims; ++d) {
+      data.push_back(rng.Gaussian(d == i % classes ? separation : 0.f, stddev));
+    }
+    label.push_back(static_cast<float>(i % classes));
+  }
+  Hdf5File file(path, Hdf5File::Mode::kTruncate);
+  file.Write("data", {rows, dims}, data.data());
+  file.Write("label", {rows}, label.data());
 }
 
 std::string MakeTempDir(const std::string& name) {

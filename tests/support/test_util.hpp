@@ -23,6 +23,12 @@ std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
 // Blob holding `values` (count must match the shape).
 std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<float>& values);
 
+// Writes an HDF5 file of `rows` examples for HDF5Data: dataset "data" (rows x
+// dims) drawn from N(mean, stddev), mean = separation on dimension (row % classes)
+// and 0 elsewhere, and dataset "label" = row % classes. Same seed, same file.
+void WriteClusterHdf5(const std::string& path, int rows, int dims, int classes, float separation,
+                      float stddev, uint64_t seed);
+
 // A fresh folder under the system temp dir, removed by the caller if wanted.
 std::string MakeTempDir(const std::string& name);
 // Writes text to a file, returning its path.

@@ -161,17 +161,7 @@ max_iter: 50 random_seed: 1 snapshot_prefix: ")" + dir + R"(/snap/n"
 // A small classification problem in `dir`: data, net and a solver whose
 // extra fields are `solver_fields`. Returns the solver path.
 std::string TinyProblem(const std::string& dir, const std::string& solver_fields) {
-  Rng rng(3);
-  std::vector<float> data, label;
-  for (int i = 0; i < 120; ++i) {
-    for (int d = 0; d < 8; ++d) data.push_back(rng.Gaussian(d == i % 4 ? 1.5f : 0.f, 1.f));
-    label.push_back(static_cast<float>(i % 4));
-  }
-  {
-    Hdf5File file(dir + "/d.h5", Hdf5File::Mode::kTruncate);
-    file.Write("data", {120, 8}, data.data());
-    file.Write("label", {120}, label.data());
-  }
+  testing::WriteClusterHdf5(dir + "/d.h5", 120, 8, 4, 1.5f, 1.f, 3);
   testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
   const std::string net = testing::WriteTextFile(dir + "/net.prototxt", R"(name: "tiny"
 layer { name: "data" type: "HDF5Data" top: "data" top: "label"
