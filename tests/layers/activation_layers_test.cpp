@@ -120,5 +120,19 @@ TEST(ActivationLayersTest, RejectBadParameters) {
   EXPECT_TRUE(MakeLayer(R"(name: "a" type: "ELU")")->AllowsInPlace());
 }
 
+TEST(ActivationLayersTest, RejectWrongBlobCountsAndUnreadParams) {
+  auto a = testing::GaussianBlob({3}, 1), b = testing::GaussianBlob({3}, 2);
+  Blob y, z;
+  for (const char* type : {"ELU", "AbsVal", "Power", "Exp", "Log", "BNLL", "Clip", "Swish"}) {
+    const std::string base = std::string("name: \"a\" type: \"") + type + "\"" +
+                             (std::string(type) == "Clip" ? " clip_param { min: 0 max: 1 }" : "");
+    EXPECT_THROW(MakeLayer(base)->SetUp({a.get(), b.get()}, {&y}), ConfigError) << type;
+    EXPECT_THROW(MakeLayer(base)->SetUp({a.get()}, {&y, &z}), ConfigError) << type;
+    EXPECT_THROW(MakeLayer(base + " pooling_param { kernel_size: 2 }")->SetUp({a.get()}, {&y}),
+                 ConfigError)
+        << type;
+  }
+}
+
 }  // namespace
 }  // namespace strata
