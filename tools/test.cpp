@@ -3,7 +3,6 @@
 #include <glog/logging.h>
 
 #include <iostream>
-#include <sstream>
 
 #include "strata/solver.hpp"
 #include "tool_main.hpp"
@@ -25,12 +24,8 @@ int main(int argc, char** argv) {
         if (FLAGS_model.empty()) throw strata::tools::UsageError{"--model is required"};
         if (FLAGS_weights.empty()) throw strata::tools::UsageError{"--weights is required"};
         if (FLAGS_iterations < 1) throw strata::tools::UsageError{"--iterations must be >= 1"};
-        strata::NetOptions options;
-        options.level = FLAGS_level;
-        std::stringstream stage_list(FLAGS_stage);
-        for (std::string stage; std::getline(stage_list, stage, ',');) {
-          if (!stage.empty()) options.stages.push_back(stage);
-        }
+        const strata::NetOptions options =
+            strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);
         strata::Net net(FLAGS_model, strata::TEST, options);
         net.CopyTrainedLayersFrom(FLAGS_weights);
         LOG(INFO) << "Running " << FLAGS_iterations << " iterations";

@@ -8,11 +8,22 @@ DECLARE_bool(helpshort);
 
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "strata/errors.hpp"
 
 namespace strata::tools {
+
+NetOptions NetOptionsFromFlags(const std::string& stages, int level) {
+  NetOptions options;
+  options.level = level;
+  std::stringstream list(stages);
+  for (std::string stage; std::getline(list, stage, ',');) {
+    if (!stage.empty()) options.stages.push_back(stage);
+  }
+  return options;
+}
 
 int RunTool(const char* name, const char* usage, int argc, char** argv,
             const std::function<int(int, char**)>& body) {

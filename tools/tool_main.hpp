@@ -8,12 +8,17 @@
 #include <functional>
 #include <string>
 
+#include "strata/net.hpp"
+
 namespace strata::tools {
 
 // `usage` is shown by --help (gflags adds the flag list). `body` gets the
 // arguments left after flags.
 int RunTool(const char* name, const char* usage, int argc, char** argv,
             const std::function<int(int argc, char** argv)>& body);
+
+// NetOptions from the common --stage (comma-separated) and --level flags.
+NetOptions NetOptionsFromFlags(const std::string& stages, int level);
 
 // A usage error: printed as "<tool>: usage error: ..." with exit code 2.
 struct UsageError {

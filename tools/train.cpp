@@ -70,11 +70,8 @@ int main(int argc, char** argv) {
 
         strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver);
         // Caffe's rule: the flags set the level and add stages to every net's state.
-        std::vector<std::string> stages;
-        std::stringstream stage_list(FLAGS_stage);
-        for (std::string stage; std::getline(stage_list, stage, ',');) {
-          if (!stage.empty()) stages.push_back(stage);
-        }
+        const std::vector<std::string> stages =
+            strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level).stages;
         if (!stages.empty() || FLAGS_level != 0) {
           param.mutable_train_state()->set_level(FLAGS_level);
           for (const auto& stage : stages) param.mutable_train_state()->add_stage(stage);

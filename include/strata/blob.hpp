@@ -50,6 +50,10 @@ class Blob {
   void ShareData(const Blob& other);
   void ShareDiff(const Blob& other);
   bool SharesDataWith(const Blob& other) const { return data_ == other.data_; }
+  // Makes `storage` (grown to fit) this blob's data; the old contents are not copied.
+  void UseDataStorage(std::shared_ptr<Storage> storage);
+  const Storage& data_storage() const { return *data_; }
+  const Storage& diff_storage() const { return *diff_; }
 
   // Copies data (and diff when `copy_diff`) from `source`, reshaping if asked.
   void CopyFrom(const Blob& source, bool copy_diff = false, bool reshape = false);

@@ -63,6 +63,11 @@ class Layer {
   virtual std::vector<std::string> ParamFields() const { return {}; }
   // The loss_weight of a top when the definition gives none.
   virtual float DefaultLossWeight(int /*top_index*/) const { return 0.f; }
+  // Floating-point operations of one Forward at the current shapes (a
+  // multiply-add counts two). The default, one per top element, suits
+  // element-wise layers; layers with real arithmetic say theirs.
+  virtual double ForwardFlops(const std::vector<Blob*>& bottom,
+                              const std::vector<Blob*>& top) const;
 
   const LayerParameter& layer_param() const { return layer_param_; }
   Phase phase() const { return layer_param_.phase(); }

@@ -33,13 +33,23 @@ struct NetOptions {
   std::vector<std::string> stages;
   // Seeds every layer's random stream (fillers, shuffling, dropout).
   uint64_t seed = 1701;
+  // Inference memory: in TEST phase without force_backward, an activation
+  // buffer is handed on to a later blob once its last reader has run, so that
+  // the net holds only as many buffers as are alive at one time. Inputs,
+  // outputs and the blobs named in `keep_blobs` keep their own memory; asking
+  // blob_by_name for a reused blob, or calling Backward, is a ConfigError.
+  bool reuse_activations = true;
+  std::vector<std::string> keep_blobs;
 };
 
 class Net {
  public:
   // Reads a .prototxt; `phase`, level and stages form the NetState.
   Net(const std::string& path, Phase phase, const NetOptions& options = {});
-  // The state comes from param.state(); `source` (optional) locates layers for errors.
+  // The state comes from param.state(); `source` (optional) locates layers for
+  // errors. Options' level and stages are ignored (the state says them).
+  Net(const NetParameter& param, const NetOptions& options, const NetSource* source = nullptr);
+  // Keeps every blob's memory (what the solver's nets use).
   explicit Net(const NetParameter& param, uint64_t seed = 1701, const NetSource* source = nullptr);
   Net(const Net&) = delete;
   Net& operator=(const Net&) = delete;
@@ -67,7 +77,8 @@ class Net {
   }
 
   bool has_blob(const std::string& name) const { return blob_index_.count(name) > 0; }
-  // ConfigError when there is no such blob / layer.
+  // ConfigError when there is no such blob / layer, or when the blob's memory
+  // is reused by later activations (see NetOptions::reuse_activations).
   Blob* blob_by_name(const std::string& name) const;
   Layer* layer_by_name(const std::string& name) const;
 
@@ -92,6 +103,13 @@ class Net {
   void ShareTrainedLayersWith(const Net& other);
   void ToProto(NetParameter* param, bool write_diff = false) const;
 
+  // True when activation buffers are handed on (see NetOptions::reuse_activations).
+  bool reuses_activations() const { return reuses_activations_; }
+  // Bytes held by the blobs between layers (data and any gradients allocated),
+  // and by the parameters (counted once however many layers or nets share them).
+  size_t activation_bytes() const;
+  size_t param_bytes() const;
+
   // Every layer's run-time state (random streams, data cursors), for resume.
   std::vector<LayerState> SaveLayerStates() const;
   void RestoreLayerStates(const std::vector<LayerState>& states);
@@ -106,11 +124,14 @@ class Net {
 
   // True when `state` meets `rule` (every set field of the rule matches).
   static bool StateMeetsRule(const NetState& state, const NetStateRule& rule);
+  // True when the layer's include/exclude rules keep it in a net of `state`.
+  static bool StateIncludesLayer(const NetState& state, const LayerParameter& layer);
 
  private:
   void Init(const NetParameter& param, uint64_t seed, const NetSource* source);
   void AppendParams(int layer_index);
   void DecideBackward(bool force_backward);
+  void PlanActivationMemory(const std::vector<std::string>& keep);
   std::string Context(int layer_index) const;
 
   void ForwardDebugInfo(int layer_index) const;
@@ -119,6 +140,8 @@ class Net {
   std::string name_;
   Phase phase_ = TEST;
   bool debug_info_ = false;
+  bool reuses_activations_ = false;
+  std::vector<bool> blob_reused_;  // per blob: its memory is handed on
   NetSource source_;
   std::vector<int> source_index_;  // position of each layer in the original file
   std::vector<std::unique_ptr<Layer>> layers_;

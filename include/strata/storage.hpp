@@ -1,5 +1,9 @@
 // The one place that owns numeric memory: a 64-byte aligned float buffer that
 // grows but never shrinks. A second device would add its copy here.
+//
+// Reserve allocates at once; ReserveLazily only records the size, and the
+// memory is allocated (zeroed) on first access. Blobs reserve their gradients
+// lazily, so a net that never runs backward never pays for them.
 #pragma once
 
 #include <cstddef>
@@ -15,13 +19,24 @@ class Storage {
 
   // Ensures room for `count` floats; new memory is zeroed, old contents kept.
   void Reserve(size_t count);
+  void ReserveLazily(size_t count);
+  // Floats allocated so far.
   size_t capacity() const { return capacity_; }
-  const float* data() const { return data_; }
-  float* mutable_data() { return data_; }
+  const float* data() const {
+    if (wanted_ > capacity_) Grow();
+    return data_;
+  }
+  float* mutable_data() {
+    if (wanted_ > capacity_) Grow();
+    return data_;
+  }
 
  private:
-  float* data_ = nullptr;
-  size_t capacity_ = 0;
+  void Grow() const;
+
+  mutable float* data_ = nullptr;
+  mutable size_t capacity_ = 0;
+  size_t wanted_ = 0;
 };
 
 }  // namespace strata

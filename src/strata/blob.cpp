@@ -31,7 +31,12 @@ void Blob::Reshape(const std::vector<int>& shape) {
   shape_ = shape;
   count_ = static_cast<int>(count);
   data_->Reserve(count_);
-  diff_->Reserve(count_);
+  diff_->ReserveLazily(count_);
+}
+
+void Blob::UseDataStorage(std::shared_ptr<Storage> storage) {
+  storage->Reserve(count_);
+  data_ = std::move(storage);
 }
 
 void Blob::Reshape(const BlobShape& shape) { Reshape(ToShapeVector(shape)); }

@@ -127,6 +127,13 @@ void Layer::RestoreState(const LayerState& state) {
   if (state.has_rng()) rng_.SetState(state.rng());
 }
 
+double Layer::ForwardFlops(const std::vector<Blob*>& /*bottom*/,
+                           const std::vector<Blob*>& top) const {
+  double flops = 0;
+  for (const Blob* blob : top) flops += blob->count();
+  return flops;
+}
+
 void Layer::ToProto(LayerParameter* param, bool write_diff) const {
   *param = layer_param_;
   param->clear_blobs();

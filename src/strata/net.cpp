@@ -12,9 +12,7 @@
 
 namespace strata {
 
-namespace {
-
-bool StateMeetsRules(const NetState& state, const LayerParameter& layer) {
+bool Net::StateIncludesLayer(const NetState& state, const LayerParameter& layer) {
   if (layer.include_size() > 0 && layer.exclude_size() > 0) {
     throw ConfigError("give include or exclude rules, not both");
   }
@@ -29,6 +27,8 @@ bool StateMeetsRules(const NetState& state, const LayerParameter& layer) {
   }
   return true;
 }
+
+namespace {
 
 std::string SplitLayerName(const std::string& layer, const std::string& blob, int top) {
   return blob + "_" + layer + "_" + std::to_string(top) + "_split";
@@ -132,10 +132,141 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
   state->set_level(options.level);
   for (const auto& stage : options.stages) state->add_stage(stage);
   Init(param, options.seed, &source);
+  if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
+    PlanActivationMemory(options.keep_blobs);
+  }
+}
+
+Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* source) {
+  Init(param, options.seed, source);
+  if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
+    PlanActivationMemory(options.keep_blobs);
+  }
 }
 
 Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
   Init(param, seed, source);
+}
+
+void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
+  const int num_blobs = static_cast<int>(blobs_.size());
+  for (const auto& name : keep) {
+    if (!blob_index_.count(name)) {
+      throw ConfigError("keep_blobs names '" + name + "', which net '" + name_ + "' lacks");
+    }
+  }
+  // Blobs that already share memory (Flatten, Reshape, Split alias their
+  // bottom) form one group that lives from its first writer to its last reader.
+  std::vector<int> group(num_blobs);
+  for (int b = 0; b < num_blobs; ++b) {
+    group[b] = b;
+    for (int a = 0; a < b; ++a) {
+      if (blobs_[b]->SharesDataWith(*blobs_[a])) {
+        group[b] = group[a];
+        break;
+      }
+    }
+  }
+  const int n = static_cast<int>(layers_.size());
+  std::vector<int> first(num_blobs, n), last(num_blobs, -1);
+  std::vector<bool> pinned(num_blobs, false);
+  auto touch = [&](int blob, int layer) {
+    const int g = group[blob];
+    first[g] = std::min(first[g], layer);
+    last[g] = std::max(last[g], layer);
+  };
+  for (int i = 0; i < n; ++i) {
+    for (int id : bottom_ids_[i]) touch(id, i);
+    for (int id : top_ids_[i]) touch(id, i);
+  }
+  auto pin = [&](const Blob* blob) {
+    for (int b = 0; b < num_blobs; ++b) {
+      if (blobs_[b].get() == blob) pinned[group[b]] = true;
+    }
+  };
+  for (const Blob* blob : input_blobs_) pin(blob);
+  for (const Blob* blob : output_blobs_) pin(blob);
+  for (const auto& name : keep) pin(blobs_[blob_index_.at(name)].get());
+
+  // Greedy interval assignment in order of first use: a group takes a free
+  // buffer whose previous owner's last reader ran strictly before it.
+  std::vector<int> order;
+  for (int g = 0; g < num_blobs; ++g) {
+    if (group[g] == g && !pinned[g] && last[g] >= 0) order.push_back(g);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return first[a] < first[b]; });
+  struct Buffer {
+    std::shared_ptr<Storage> storage;
+    int busy_until;
+  };
+  std::vector<Buffer> buffers;
+  std::vector<int> buffer_of(num_blobs, -1);
+  auto group_count = [&](int g) {
+    size_t count = 0;
+    for (int b = 0; b < num_blobs; ++b) {
+      if (group[b] == g) count = std::max(count, static_cast<size_t>(blobs_[b]->count()));
+    }
+    return count;
+  };
+  for (int g : order) {
+    const size_t need = group_count(g);
+    int best = -1;
+    for (size_t k = 0; k < buffers.size(); ++k) {
+      if (buffers[k].busy_until >= first[g]) continue;
+      // Prefer the smallest buffer that fits, else the largest (it grows least).
+      const size_t have = buffers[k].storage->capacity();
+      if (best < 0) {
+        best = static_cast<int>(k);
+        continue;
+      }
+      const size_t best_have = buffers[best].storage->capacity();
+      const bool fits = have >= need, best_fits = best_have >= need;
+      if ((fits && (!best_fits || have < best_have)) || (!fits && !best_fits && have > best_have)) {
+        best = static_cast<int>(k);
+      }
+    }
+    if (best < 0) {
+      buffers.push_back({std::make_shared<Storage>(), -1});
+      best = static_cast<int>(buffers.size()) - 1;
+    }
+    buffers[best].storage->Reserve(need);
+    buffers[best].busy_until = last[g];
+    buffer_of[g] = best;
+  }
+  blob_reused_.assign(num_blobs, false);
+  for (int b = 0; b < num_blobs; ++b) {
+    const int k = buffer_of[group[b]];
+    if (k < 0) continue;
+    blobs_[b]->UseDataStorage(buffers[k].storage);
+    blob_reused_[b] = true;
+  }
+  reuses_activations_ = true;
+  // Layers that alias a bottom in Reshape pick up the new storage.
+  Reshape();
+}
+
+size_t Net::activation_bytes() const {
+  std::set<const Storage*> seen;
+  size_t floats = 0;
+  for (const auto& blob : blobs_) {
+    for (const Storage* s : {&blob->data_storage(), &blob->diff_storage()}) {
+      if (seen.insert(s).second) floats += s->capacity();
+    }
+  }
+  return floats * sizeof(float);
+}
+
+size_t Net::param_bytes() const {
+  std::set<const Storage*> seen;
+  size_t floats = 0;
+  for (const auto& layer : layers_) {
+    for (const auto& blob : layer->blobs()) {
+      for (const Storage* s : {&blob->data_storage(), &blob->diff_storage()}) {
+        if (seen.insert(s).second) floats += s->capacity();
+      }
+    }
+  }
+  return floats * sizeof(float);
 }
 
 std::string Net::Context(int layer_index) const {
@@ -168,7 +299,7 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
   std::vector<int> kept;
   for (int i = 0; i < param.layer_size(); ++i) {
     try {
-      if (!StateMeetsRules(param.state(), param.layer(i))) continue;
+      if (!StateIncludesLayer(param.state(), param.layer(i))) continue;
     } catch (const Error& e) {
       RethrowWithContext(e, source_.Where(file_index[i]) + "layer '" + param.layer(i).name() +
                                 "': ");
@@ -391,6 +522,11 @@ float Net::Forward() {
 }
 
 void Net::Backward() {
+  if (reuses_activations_) {
+    throw ConfigError("net '" + name_ +
+                      "' reuses activation memory (TEST phase, no force_backward) and cannot run "
+                      "backward; build it with NetOptions::reuse_activations = false");
+  }
   for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
     if (!layer_need_backward_[i]) continue;
     try {
@@ -466,6 +602,11 @@ Blob* Net::blob_by_name(const std::string& name) const {
   auto it = blob_index_.find(name);
   if (it == blob_index_.end()) {
     throw ConfigError("net '" + name_ + "' has no blob named '" + name + "'");
+  }
+  if (reuses_activations_ && blob_reused_[it->second]) {
+    throw ConfigError("blob '" + name + "' of net '" + name_ +
+                      "' shares its memory with later activations; name it in "
+                      "NetOptions::keep_blobs (or set reuse_activations = false) to read it");
   }
   return blobs_[it->second].get();
 }

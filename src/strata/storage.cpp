@@ -1,5 +1,6 @@
 #include "strata/storage.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -13,7 +14,14 @@ constexpr size_t kAlignment = 64;
 Storage::~Storage() { std::free(data_); }
 
 void Storage::Reserve(size_t count) {
-  if (count <= capacity_) return;
+  ReserveLazily(count);
+  if (wanted_ > capacity_) Grow();
+}
+
+void Storage::ReserveLazily(size_t count) { wanted_ = std::max(wanted_, count); }
+
+void Storage::Grow() const {
+  const size_t count = wanted_;
   size_t bytes = count * sizeof(float);
   bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   auto* fresh = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));

@@ -19,6 +19,8 @@ class BaseConvolutionLayer : public Layer {
   bool EqualNumBottomTopBlobs() const override { return true; }
   std::vector<std::string> ParamFields() const override { return {"convolution_param"}; }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  double ForwardFlops(const std::vector<Blob*>& bottom,
+                      const std::vector<Blob*>& top) const override;
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;

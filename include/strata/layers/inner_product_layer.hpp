@@ -18,6 +18,9 @@ class InnerProductLayer : public Layer {
   int ExactNumTopBlobs() const override { return 1; }
   std::vector<std::string> ParamFields() const override { return {"inner_product_param"}; }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  double ForwardFlops(const std::vector<Blob*>&, const std::vector<Blob*>&) const override {
+    return 2.0 * m_ * k_ * n_ + (bias_term_ ? 1.0 * m_ * n_ : 0.0);
+  }
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;

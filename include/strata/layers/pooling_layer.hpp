@@ -24,6 +24,10 @@ class PoolingLayer : public Layer {
   }
   std::vector<std::string> ParamFields() const override { return {"pooling_param"}; }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  // One comparison or addition per window element.
+  double ForwardFlops(const std::vector<Blob*>&, const std::vector<Blob*>& top) const override {
+    return 1.0 * top[0]->count() * kernel_h_ * kernel_w_;
+  }
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;

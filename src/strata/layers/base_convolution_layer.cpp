@@ -156,6 +156,15 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   }
 }
 
+double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
+                                          const std::vector<Blob*>& /*top*/) const {
+  // Per image: one (out/g) x spatial x (in/g * kh * kw) GEMM per group, plus the bias.
+  const double gemm = 2.0 * conv_out_channels_ * conv_out_spatial_ *
+                      (conv_in_channels_ / group_) * kernel_h_ * kernel_w_;
+  const double bias = bias_term_ ? 1.0 * num_output_ * bias_multiplier_.count() : 0.0;
+  return bottom.size() * num_ * (gemm + bias);
+}
+
 void BaseConvolutionLayer::ForwardGemm(const float* input, const float* weights, float* output) {
   math::Im2col(input, window_, columns_.mutable_data());
   const int m = conv_out_channels_ / group_;
