@@ -21,6 +21,8 @@ DEFINE_double(threshold, 1e-3, "Allowed |analytic - numeric| relative to max(|a|
 DEFINE_bool(skip_kinks, true,
             "Skip elements where the forward itself is not differentiable (one-sided slopes "
             "disagree: ReLU at 0, tied maxima in max pooling); they are counted as skipped.");
+DEFINE_bool(rounding_floor, true,
+            "Widen the tolerance to the float rounding noise of the objective over big tops.");
 DEFINE_int32(max_checks, 200,
              "Elements checked per blob, evenly spread (0: every element; slow on big blobs).");
 
@@ -66,7 +68,7 @@ Outcome CheckLayer(strata::Net* net, size_t i) {
   check.max_checks_per_blob = FLAGS_max_checks;
   check.params_only = bottoms.empty();
   check.skip_detected_kinks = FLAGS_skip_kinks;
-  check.rounding_floor = true;
+  check.rounding_floor = FLAGS_rounding_floor;
   strata::GradientCheckReport report;
   try {
     layer->Reshape(bottom, top);

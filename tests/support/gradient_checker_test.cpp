@@ -72,5 +72,43 @@ TEST(GradientCheckerTest, KinkRangeSkipsElements) {
   EXPECT_EQ(report.checked, 1);
 }
 
+TEST(GradientCheckerTest, DetectedKinksForgiveReluAtZeroButNotAWrongGradient) {
+  // Through a ReLU: elements within a step of 0 sit on the kink.
+  auto relu = testing::MakeLayer("name: 'r' type: 'ReLU'");
+  auto x = testing::BlobOf({4}, {0.004f, 1.f, -0.003f, -2.f});
+  Blob y;
+  relu->SetUp({x.get()}, {&y});
+  GradientCheckOptions strict;
+  EXPECT_FALSE(CheckLayerGradient(relu.get(), {x.get()}, {&y}, {}, strict).passed());
+  GradientCheckOptions forgiving;
+  forgiving.skip_detected_kinks = true;
+  const auto report = CheckLayerGradient(relu.get(), {x.get()}, {&y}, {}, forgiving);
+  EXPECT_TRUE(report.passed());
+  EXPECT_EQ(report.skipped, 2);
+  EXPECT_EQ(report.checked, 2);
+
+  // A smooth function with a wrong gradient is not a kink.
+  NoisyScaleLayer wrong(1.05f);
+  auto z = testing::GaussianBlob({4, 5}, 1);
+  Blob out;
+  wrong.SetUp({z.get()}, {&out});
+  forgiving.rounding_floor = true;
+  const auto bad = CheckLayerGradient(&wrong, {z.get()}, {&out}, {}, forgiving);
+  EXPECT_FALSE(bad.passed());
+  EXPECT_EQ(bad.skipped, 0);
+}
+
+TEST(GradientCheckerTest, MaxChecksSpreadsOverTheBlob) {
+  NoisyScaleLayer layer;
+  auto x = testing::GaussianBlob({10, 10}, 1);
+  Blob y;
+  layer.SetUp({x.get()}, {&y});
+  GradientCheckOptions options;
+  options.max_checks_per_blob = 7;
+  const auto report = CheckLayerGradient(&layer, {x.get()}, {&y}, {}, options);
+  EXPECT_TRUE(report.passed());
+  EXPECT_EQ(report.checked, 7);
+}
+
 }  // namespace
 }  // namespace strata
