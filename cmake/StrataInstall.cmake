@@ -47,8 +47,11 @@ endif()
 
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+# The model definitions and their READMEs, not what training left beside them.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/strata/models
-  COMPONENT runtime)
+  COMPONENT runtime
+  FILES_MATCHING PATTERN "*.prototxt" PATTERN "*.md" PATTERN "*.txt" PATTERN "*.py"
+  PATTERN "snapshots" EXCLUDE)
 
 # cpack -G DEB (run in the build directory) writes strata_<version>_<arch>.deb.
 set(CPACK_PACKAGE_NAME strata)

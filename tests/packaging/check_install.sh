@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs Strata the two ways a user can - `cmake --install` into a prefix, and
+# the .deb that `cpack -G DEB` builds - and builds and runs
+# examples/cpp_classification against each, as a downstream project would.
+#   check_install.sh <source dir> <build dir>
+set -euo pipefail
+src=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+fixtures="$src/../shared/fixtures/caffe"
+images=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+work=$(mktemp -d /tmp/strata-package.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "check_install: $*" >&2; exit 1; }
+
+# Builds the example against the Strata under $1, runs it, and checks it links that copy.
+build_and_run_example() {
+  local prefix=$1 name=$2
+  cmake -S "$src/examples/cpp_classification" -B "$work/example-$name" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release > "$work/example-$name.log" 2>&1 ||
+    { cat "$work/example-$name.log"; fail "configuring the example against $prefix failed"; }
+  cmake --build "$work/example-$name" -j2 >> "$work/example-$name.log" 2>&1 ||
+    { cat "$work/example-$name.log"; fail "building the example against $prefix failed"; }
+  local binary="$work/example-$name/classify_example"
+  ldd "$binary" | grep -q "$prefix.*libstrata.so" ||
+    { ldd "$binary"; fail "the example does not load libstrata from $prefix"; }
+  if [ -d "$fixtures" ] && [ -f "$images" ]; then
+    "$binary" "$fixtures/lenet_deploy.prototxt" "$fixtures/lenet_fashion_iter_10000.caffemodel" \
+      "$images" 5 > "$work/run-$name.txt" || { cat "$work/run-$name.txt"; fail "the example failed"; }
+    # Caffe's LeNet on the first test images: ankle boot, pullover, trouser, trouser, shirt.
+    grep -q "image 0: Ankle boot" "$work/run-$name.txt" &&
+      grep -q "image 1: Pullover" "$work/run-$name.txt" &&
+      grep -q "replica in a second thread agrees on all 5 images" "$work/run-$name.txt" ||
+      { cat "$work/run-$name.txt"; fail "unexpected classes from the example ($name)"; }
+  else
+    echo "check_install: $fixtures or $images absent; the example was built but not run" >&2
+    exit 77
+  fi
+  echo "example against $name: $(tail -1 "$work/run-$name.txt")"
+}
+
+# 1. cmake --install into a prefix.
+prefix="$work/prefix"
+cmake --install "$build" --prefix "$prefix" > "$work/install.log" || fail "cmake --install failed"
+for f in include/strata/net.hpp include/strata/layers/convolution_layer.hpp \
+         include/strata/proto/net.pb.h lib/cmake/Strata/StrataConfig.cmake \
+         lib/cmake/Strata/StrataTargets.cmake share/strata/proto/net.proto; do
+  [ -e "$prefix/$f" ] || fail "cmake --install did not install $f"
+done
+ls "$prefix"/lib/libstrata.so* > /dev/null || fail "no libstrata.so installed"
+for tool in train test time classify summary draw_net gradcheck convert_mnist upgrade_net; do
+  "$prefix/bin/strata-$tool" --help > /dev/null || fail "installed strata-$tool --help failed"
+done
+build_and_run_example "$prefix" install
+
+# 2. The Debian package, unpacked (installing it would need root and touch /usr).
+(cd "$build" && cpack -G DEB -B "$work/deb" > "$work/cpack.log" 2>&1) ||
+  { cat "$work/cpack.log"; fail "cpack -G DEB failed"; }
+deb=$(ls "$work"/deb/strata_*.deb)
+dpkg-deb --info "$deb" > "$work/deb-info.txt"
+dpkg-deb -c "$deb" > "$work/deb-contents.txt"
+grep -q "Depends:.*libprotobuf" "$work/deb-info.txt" || fail "the .deb lacks its dependencies"
+grep -q "./usr/bin/strata-train -> ../libexec/strata/train" "$work/deb-contents.txt" ||
+  fail "the .deb lacks the strata-train link"
+dpkg-deb -x "$deb" "$work/root"
+build_and_run_example "$work/root/usr" deb
+echo "check_install: install prefix and $(basename "$deb") both serve a downstream project"
