@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <cstdio>
+#include <set>
 
 #include "strata/net.hpp"
 #include "tool_main.hpp"
@@ -35,15 +36,16 @@ int main(int argc, char** argv) {
       "Usage: summary --model=net.prototxt [--phase=TEST|TRAIN] [--stage=a,b] [--level=N]\n"
       "Builds the net (data layers read their sources) and prints, for every layer, its type,\n"
       "top shapes, parameter count and forward FLOPs (a multiply-add counts two),\n"
-      "then the totals and the memory the activations and parameters take.",
+      "then the totals and the memory the activations and parameters take (in TEST phase,\n"
+      "also what inference holds at once when buffers are handed on).",
       argc, argv, [](int argc, char**) {
         if (argc > 1) throw strata::tools::UsageError{"unexpected argument"};
         if (FLAGS_model.empty()) throw strata::tools::UsageError{"--model is required"};
         if (FLAGS_phase != "TRAIN" && FLAGS_phase != "TEST") {
           throw strata::tools::UsageError{"--phase must be TRAIN or TEST"};
         }
-        strata::NetOptions options = strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);
-        options.reuse_activations = false;  // show what every blob holds
+        const strata::NetOptions options =
+            strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);
         strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
                         options);
         std::printf("%-24s %-20s %-24s %12s %14s\n", "layer", "type", "top shapes", "params",
@@ -71,8 +73,17 @@ int main(int argc, char** argv) {
         std::printf("\nlayers: %zu   learnable parameters: %lld (%s)   forward: %s per batch\n",
                     net.layers().size(), total_params,
                     Human(4.0 * total_params, "B").c_str(), Human(total_flops, "FLOP").c_str());
-        std::printf("activation memory: %s (data of every blob; gradients double it in training)\n",
-                    Human(static_cast<double>(net.activation_bytes()), "B").c_str());
+        std::set<const strata::Blob*> blobs;
+        for (const auto& tops : net.top_vecs()) blobs.insert(tops.begin(), tops.end());
+        double activation_bytes = 0;
+        for (const strata::Blob* blob : blobs) activation_bytes += 4.0 * blob->count();
+        std::printf("activations: %s in %zu blobs (training doubles it with gradients)",
+                    Human(activation_bytes, "B").c_str(), blobs.size());
+        if (net.reuses_activations()) {
+          std::printf("; inference holds %s at once (buffers reused)",
+                      Human(static_cast<double>(net.activation_bytes()), "B").c_str());
+        }
+        std::printf("\n");
         return 0;
       });
 }

@@ -13,6 +13,8 @@
 DEFINE_string(model, "", "The net definition (.prototxt). Required.");
 DEFINE_int32(iterations, 50, "Forward-backward passes to average over.");
 DEFINE_string(phase, "TRAIN", "Phase to build the net in: TRAIN or TEST.");
+DEFINE_bool(reuse_activations, true,
+            "In TEST phase, hand activation buffers on once read (the inference default).");
 
 namespace {
 
@@ -37,12 +39,18 @@ int main(int argc, char** argv) {
         if (FLAGS_phase != "TRAIN" && FLAGS_phase != "TEST") {
           throw strata::tools::UsageError{"--phase must be TRAIN or TEST"};
         }
-        strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST);
+        strata::NetOptions options;
+        options.reuse_activations = FLAGS_reuse_activations;
+        strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
+                        options);
         const auto& layers = net.layers();
         const size_t n = layers.size();
         using Clock = std::chrono::steady_clock;
         std::vector<double> forward(n, 0.0), backward(n, 0.0);
-        net.ForwardBackward();  // warm-up: allocations, prefetch threads
+        // Warm-up: allocations, prefetch threads. A net that reuses activation
+        // memory runs no backward (and no layer of a net without a loss needs one).
+        net.Forward();
+        if (!net.reuses_activations()) net.Backward();
         double forward_total = 0, backward_total = 0;
         const auto start = Clock::now();
         for (int it = 0; it < FLAGS_iterations; ++it) {

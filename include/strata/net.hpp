@@ -105,8 +105,9 @@ class Net {
 
   // True when activation buffers are handed on (see NetOptions::reuse_activations).
   bool reuses_activations() const { return reuses_activations_; }
-  // Bytes held by the blobs between layers (data and any gradients allocated),
-  // and by the parameters (counted once however many layers or nets share them).
+  // Bytes the blobs between layers hold: their data (allocated on first use)
+  // and the gradients allocated so far. param_bytes is the same for the
+  // parameters, counted once however many layers or nets share them.
   size_t activation_bytes() const;
   size_t param_bytes() const;
 

@@ -22,6 +22,8 @@ class Storage {
   void ReserveLazily(size_t count);
   // Floats allocated so far.
   size_t capacity() const { return capacity_; }
+  // Floats it holds once touched (allocated or not yet).
+  size_t reserved() const { return wanted_ > capacity_ ? wanted_ : capacity_; }
   const float* data() const {
     if (wanted_ > capacity_) Grow();
     return data_;

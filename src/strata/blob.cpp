@@ -30,12 +30,12 @@ void Blob::Reshape(const std::vector<int>& shape) {
   }
   shape_ = shape;
   count_ = static_cast<int>(count);
-  data_->Reserve(count_);
+  data_->ReserveLazily(count_);
   diff_->ReserveLazily(count_);
 }
 
 void Blob::UseDataStorage(std::shared_ptr<Storage> storage) {
-  storage->Reserve(count_);
+  storage->ReserveLazily(count_);
   data_ = std::move(storage);
 }
 

@@ -214,12 +214,12 @@ void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
     for (size_t k = 0; k < buffers.size(); ++k) {
       if (buffers[k].busy_until >= first[g]) continue;
       // Prefer the smallest buffer that fits, else the largest (it grows least).
-      const size_t have = buffers[k].storage->capacity();
+      const size_t have = buffers[k].storage->reserved();
       if (best < 0) {
         best = static_cast<int>(k);
         continue;
       }
-      const size_t best_have = buffers[best].storage->capacity();
+      const size_t best_have = buffers[best].storage->reserved();
       const bool fits = have >= need, best_fits = best_have >= need;
       if ((fits && (!best_fits || have < best_have)) || (!fits && !best_fits && have > best_have)) {
         best = static_cast<int>(k);
@@ -229,7 +229,7 @@ void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
       buffers.push_back({std::make_shared<Storage>(), -1});
       best = static_cast<int>(buffers.size()) - 1;
     }
-    buffers[best].storage->Reserve(need);
+    buffers[best].storage->ReserveLazily(need);
     buffers[best].busy_until = last[g];
     buffer_of[g] = best;
   }
@@ -249,9 +249,8 @@ size_t Net::activation_bytes() const {
   std::set<const Storage*> seen;
   size_t floats = 0;
   for (const auto& blob : blobs_) {
-    for (const Storage* s : {&blob->data_storage(), &blob->diff_storage()}) {
-      if (seen.insert(s).second) floats += s->capacity();
-    }
+    if (seen.insert(&blob->data_storage()).second) floats += blob->data_storage().reserved();
+    if (seen.insert(&blob->diff_storage()).second) floats += blob->diff_storage().capacity();
   }
   return floats * sizeof(float);
 }
@@ -261,9 +260,8 @@ size_t Net::param_bytes() const {
   size_t floats = 0;
   for (const auto& layer : layers_) {
     for (const auto& blob : layer->blobs()) {
-      for (const Storage* s : {&blob->data_storage(), &blob->diff_storage()}) {
-        if (seen.insert(s).second) floats += s->capacity();
-      }
+      if (seen.insert(&blob->data_storage()).second) floats += blob->data_storage().reserved();
+      if (seen.insert(&blob->diff_storage()).second) floats += blob->diff_storage().capacity();
     }
   }
   return floats * sizeof(float);

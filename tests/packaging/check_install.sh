@@ -22,8 +22,11 @@ build_and_run_example() {
   cmake --build "$work/example-$name" -j2 >> "$work/example-$name.log" 2>&1 ||
     { cat "$work/example-$name.log"; fail "building the example against $prefix failed"; }
   local binary="$work/example-$name/classify_example"
-  ldd "$binary" | grep -q "$prefix.*libstrata.so" ||
-    { ldd "$binary"; fail "the example does not load libstrata from $prefix"; }
+  # (No early-exiting grep in a pipe: with pipefail its SIGPIPE would fail the check.)
+  local libraries
+  libraries=$(ldd "$binary")
+  [[ "$libraries" == *"$prefix"*libstrata.so* ]] ||
+    { echo "$libraries"; fail "the example does not load libstrata from $prefix"; }
   if [ -d "$fixtures" ] && [ -f "$images" ]; then
     "$binary" "$fixtures/lenet_deploy.prototxt" "$fixtures/lenet_fashion_iter_10000.caffemodel" \
       "$images" 5 > "$work/run-$name.txt" || { cat "$work/run-$name.txt"; fail "the example failed"; }
