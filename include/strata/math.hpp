@@ -3,6 +3,8 @@
 // Matrices are row-major. OpenBLAS's s* routines are wrapped here and only here.
 #pragma once
 
+#include <cstddef>
+
 namespace strata::math {
 
 // C = alpha * op(A) * op(B) + beta * C; op(A) is M x K, op(B) is K x N.
@@ -22,6 +24,16 @@ void Copy(int n, const float* x, float* y);
 float Dot(int n, const float* x, const float* y);
 float Asum(int n, const float* x);
 
+// x[c][s] += bias[c] over `channels` rows of `spatial` values.
+void AddChannelBias(int channels, int spatial, const float* bias, float* x);
+// sums[c] += sum over s of x[c][s].
+void AccumulateChannelSums(int channels, int spatial, const float* x, float* sums);
+
+// Scratch memory of the calling thread, shared by every layer that runs on it
+// (im2col columns and the like): `slot` 0..3, at least `count` floats, valid
+// until the next call for the same slot. Contents are undefined.
+float* Workspace(int slot, size_t count);
+
 // The geometry of a 2-D sliding window (convolution, pooling, im2col).
 struct Window2d {
   int channels, height, width;
@@ -36,9 +48,11 @@ struct Window2d {
     return (width + 2 * pad_w - (dilation_w * (kernel_w - 1) + 1)) / stride_w + 1;
   }
 };
-// Unfolds an image (C x H x W) into columns (C*kh*kw x out_h*out_w); padding reads 0.
-void Im2col(const float* image, const Window2d& w, float* columns);
+// Unfolds an image (C x H x W) into columns (C*kh*kw rows of out_h*out_w);
+// padding reads 0. Row r starts at columns + r * ld (ld 0: out_h*out_w), so
+// several images can sit side by side in one matrix for one GEMM.
+void Im2col(const float* image, const Window2d& w, float* columns, int ld = 0);
 // The adjoint: sums columns back into an image (overwritten).
-void Col2im(const float* columns, const Window2d& w, float* image);
+void Col2im(const float* columns, const Window2d& w, float* image, int ld = 0);
 
 }  // namespace strata::math

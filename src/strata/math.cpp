@@ -4,6 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string>
+
+#include "strata/errors.hpp"
+#include "strata/storage.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata::math {
 
@@ -11,8 +17,25 @@ void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
           const float* b, float beta, float* c) {
   const int lda = trans_a ? m : k;
   const int ldb = trans_b ? k : n;
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+  // Large products are split over the thread pool by blocks of C's columns
+  // (each thread one single-threaded sgemm); small ones are not worth waking it.
+  constexpr double kMinFlopsPerPart = 4e6;
+  constexpr int kColumnBlock = 16;
+  const double flops = 2.0 * m * n * k;
+  const int blocks = (n + kColumnBlock - 1) / kColumnBlock;
+  const int max_parts = static_cast<int>(std::min<double>(blocks, flops / kMinFlopsPerPart));
+  const auto op_a = trans_a ? CblasTrans : CblasNoTrans;
+  const auto op_b = trans_b ? CblasTrans : CblasNoTrans;
+  if (max_parts < 2 || ParallelParts(blocks, (blocks + max_parts - 1) / max_parts) < 2) {
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+    return;
+  }
+  ParallelFor(blocks, (blocks + max_parts - 1) / max_parts, [&](int, int begin, int end) {
+    const int j0 = begin * kColumnBlock, j1 = std::min(n, end * kColumnBlock);
+    const float* b_part = trans_b ? b + static_cast<size_t>(j0) * k : b + j0;
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, j1 - j0, k, alpha, a, lda, b_part, ldb, beta,
+                c + j0, n);
+  });
 }
 
 void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* x, float beta,
@@ -45,47 +68,107 @@ float Dot(int n, const float* x, const float* y) { return cblas_sdot(n, x, 1, y,
 
 float Asum(int n, const float* x) { return cblas_sasum(n, x, 1); }
 
-void Im2col(const float* image, const Window2d& w, float* columns) {
+void AddChannelBias(int channels, int spatial, const float* bias, float* x) {
+  for (int c = 0; c < channels; ++c) {
+    const float b = bias[c];
+    float* row = x + static_cast<size_t>(c) * spatial;
+    for (int i = 0; i < spatial; ++i) row[i] += b;
+  }
+}
+
+void AccumulateChannelSums(int channels, int spatial, const float* x, float* sums) {
+  for (int c = 0; c < channels; ++c) {
+    const float* row = x + static_cast<size_t>(c) * spatial;
+    float sum = 0.f;
+    for (int i = 0; i < spatial; ++i) sum += row[i];
+    sums[c] += sum;
+  }
+}
+
+float* Workspace(int slot, size_t count) {
+  thread_local std::unique_ptr<Storage> slots[4];
+  if (slot < 0 || slot >= 4) throw InternalError("math::Workspace slot " + std::to_string(slot));
+  std::unique_ptr<Storage>& storage = slots[slot];
+  if (!storage || storage->capacity() < count) {
+    storage.reset();  // grow without copying contents nobody keeps
+    storage = std::make_unique<Storage>();
+    storage->Reserve(count);
+  }
+  return storage->mutable_data();
+}
+
+namespace {
+
+// For kernel column kx: the output columns [lo, hi) whose input x is inside
+// the image; x = ox * stride - pad + kx * dilation.
+void ValidRange(const Window2d& w, int kx, int out_w, int* lo, int* hi) {
+  const int offset = kx * w.dilation_w - w.pad_w;  // x of ox = 0
+  // smallest ox with ox * stride + offset >= 0
+  *lo = offset >= 0 ? 0 : (-offset + w.stride_w - 1) / w.stride_w;
+  // largest ox with ox * stride + offset <= width - 1
+  const int last = w.width - 1 - offset;
+  *hi = last < 0 ? 0 : std::min(out_w, last / w.stride_w + 1);
+  *lo = std::min(*lo, *hi);
+}
+
+}  // namespace
+
+void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
   const int out_h = w.output_height(), out_w = w.output_width();
+  if (ld == 0) ld = out_h * out_w;
+  int row_index = 0;
   for (int c = 0; c < w.channels; ++c) {
+    const float* plane = image + static_cast<size_t>(c) * w.height * w.width;
     for (int ky = 0; ky < w.kernel_h; ++ky) {
-      for (int kx = 0; kx < w.kernel_w; ++kx) {
-        const float* plane = image + static_cast<size_t>(c) * w.height * w.width;
-        for (int oy = 0; oy < out_h; ++oy) {
+      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
+        float* out = columns + static_cast<size_t>(row_index) * ld;
+        int lo, hi;
+        ValidRange(w, kx, out_w, &lo, &hi);
+        const int offset = kx * w.dilation_w - w.pad_w;
+        for (int oy = 0; oy < out_h; ++oy, out += out_w) {
           const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
           if (y < 0 || y >= w.height) {
-            std::fill(columns, columns + out_w, 0.f);
-            columns += out_w;
+            std::fill(out, out + out_w, 0.f);
             continue;
           }
           const float* row = plane + static_cast<size_t>(y) * w.width;
-          for (int ox = 0; ox < out_w; ++ox) {
-            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
-            *columns++ = (x >= 0 && x < w.width) ? row[x] : 0.f;
+          // Plain loops: the segments are short (a row of the output), where a
+          // call to memcpy costs more than the copy.
+          for (int ox = 0; ox < lo; ++ox) out[ox] = 0.f;
+          if (w.stride_w == 1) {
+            const float* src = row + offset;
+            for (int ox = lo; ox < hi; ++ox) out[ox] = src[ox];
+          } else {
+            for (int ox = lo; ox < hi; ++ox) out[ox] = row[ox * w.stride_w + offset];
           }
+          for (int ox = hi; ox < out_w; ++ox) out[ox] = 0.f;
         }
       }
     }
   }
 }
 
-void Col2im(const float* columns, const Window2d& w, float* image) {
+void Col2im(const float* columns, const Window2d& w, float* image, int ld) {
   const int out_h = w.output_height(), out_w = w.output_width();
+  if (ld == 0) ld = out_h * out_w;
   std::fill(image, image + static_cast<size_t>(w.channels) * w.height * w.width, 0.f);
+  int row_index = 0;
   for (int c = 0; c < w.channels; ++c) {
     float* plane = image + static_cast<size_t>(c) * w.height * w.width;
     for (int ky = 0; ky < w.kernel_h; ++ky) {
-      for (int kx = 0; kx < w.kernel_w; ++kx) {
-        for (int oy = 0; oy < out_h; ++oy) {
+      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
+        const float* in = columns + static_cast<size_t>(row_index) * ld;
+        int lo, hi;
+        ValidRange(w, kx, out_w, &lo, &hi);
+        const int offset = kx * w.dilation_w - w.pad_w;
+        for (int oy = 0; oy < out_h; ++oy, in += out_w) {
           const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
-          if (y < 0 || y >= w.height) {
-            columns += out_w;
-            continue;
-          }
-          float* row = plane + static_cast<size_t>(y) * w.width;
-          for (int ox = 0; ox < out_w; ++ox, ++columns) {
-            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
-            if (x >= 0 && x < w.width) row[x] += *columns;
+          if (y < 0 || y >= w.height || lo >= hi) continue;
+          float* row = plane + static_cast<size_t>(y) * w.width + lo * w.stride_w + offset;
+          if (w.stride_w == 1) {
+            for (int ox = lo; ox < hi; ++ox) *row++ += in[ox];
+          } else {
+            for (int ox = lo; ox < hi; ++ox, row += w.stride_w) *row += in[ox];
           }
         }
       }

@@ -33,12 +33,16 @@ class BaseConvolutionLayer : public Layer {
   void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                    const std::vector<Blob*>& bottom) override;
 
-  // out = W * im2col(in), for one image, all groups (the convolution direction).
-  void ForwardGemm(const float* input, const float* weights, float* output);
-  // in_diff = col2im(W^T * out_diff), for one image.
-  void BackwardGemm(const float* output_diff, const float* weights, float* input_diff);
-  // W_diff += out_diff * im2col(in)^T, for one image.
-  void WeightGemm(const float* input, const float* output_diff, float* weights_diff);
+  // The three products of a convolution, each over `count` consecutive images
+  // of the chunk (images of the convolution's input lie in_dim_ apart, of its
+  // output out_dim_ apart). The images' columns sit side by side, so each
+  // group is one GEMM over the whole chunk rather than one per image.
+  // out = W * im2col(in)
+  void ForwardGemm(const float* in, float* out, int count);
+  // in_diff = col2im(W^T * out_diff)
+  void BackwardGemm(const float* out_diff, float* in_diff, int count);
+  // weights_diff += out_diff * im2col(in)^T
+  void WeightGemm(const float* in, const float* out_diff, int count, float* weights_diff);
   void ForwardBias(const float* bias, float* output);
   void BackwardBias(const float* output_diff, float* bias_diff);
 
@@ -55,9 +59,9 @@ class BaseConvolutionLayer : public Layer {
   // Deconvolution).
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
   int conv_in_h_ = 0, conv_in_w_ = 0, conv_out_spatial_ = 0;
+  int in_dim_ = 0, out_dim_ = 0;  // values per image, convolution direction
+  int chunk_ = 1;                 // images per GEMM
   math::Window2d window_{};
-  Blob columns_;
-  Blob bias_multiplier_;
 };
 
 }  // namespace strata

@@ -39,6 +39,10 @@ class PoolingLayer : public Layer {
   int kernel_h_ = 0, kernel_w_ = 0, stride_h_ = 1, stride_w_ = 1, pad_h_ = 0, pad_w_ = 0;
   int channels_ = 0, height_ = 0, width_ = 0, pooled_h_ = 0, pooled_w_ = 0;
   bool global_ = false;
+  // One channel of one image: (C's ceil rounding, padding, MAX or AVE).
+  void ForwardPlane(const float* in, float* out, int* arg) const;
+  void BackwardPlane(const float* out_diff, const int* arg, float* in_diff) const;
+
   std::vector<int> argmax_;  // MAX: the winning bottom index of each output
 };
 

@@ -1,7 +1,10 @@
 #include "strata/layers/base_convolution_layer.hpp"
 
+#include <algorithm>
+
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -148,12 +151,14 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   top_dim_ = top[0]->count(channel_axis_);
   window_ = math::Window2d{conv_in_channels_, conv_in_h_, conv_in_w_, kernel_h_, kernel_w_,
                            pad_h_, pad_w_, stride_h_, stride_w_, dilation_h_, dilation_w_};
-  columns_.Reshape({conv_in_channels_ * kernel_h_ * kernel_w_, conv_out_spatial_});
-  const int out_spatial = out_h * out_w;
-  if (bias_term_ && bias_multiplier_.count() != out_spatial) {
-    bias_multiplier_.Reshape({out_spatial});
-    math::Set(out_spatial, 1.f, bias_multiplier_.mutable_data());
-  }
+  in_dim_ = conv_in_channels_ * conv_in_h_ * conv_in_w_;
+  out_dim_ = conv_out_channels_ * conv_out_spatial_;
+  // Images per GEMM: as many as keep the column matrix within 1 MB (about a
+  // core's L2), so it is still in cache when the GEMM reads it.
+  constexpr long long kColumnFloats = 256 << 10;
+  const long long per_image =
+      static_cast<long long>(conv_in_channels_) * kernel_h_ * kernel_w_ * conv_out_spatial_;
+  chunk_ = static_cast<int>(std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
@@ -161,102 +166,190 @@ double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
   // Per image: one (out/g) x spatial x (in/g * kh * kw) GEMM per group, plus the bias.
   const double gemm = 2.0 * conv_out_channels_ * conv_out_spatial_ *
                       (conv_in_channels_ / group_) * kernel_h_ * kernel_w_;
-  const double bias = bias_term_ ? 1.0 * num_output_ * bias_multiplier_.count() : 0.0;
+  const double bias = bias_term_ ? 1.0 * top_dim_ : 0.0;
   return bottom.size() * num_ * (gemm + bias);
 }
 
-void BaseConvolutionLayer::ForwardGemm(const float* input, const float* weights, float* output) {
-  math::Im2col(input, window_, columns_.mutable_data());
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_;
-  for (int g = 0; g < group_; ++g) {
-    math::Gemm(false, false, m, n, k, 1.f, weights + g * m * k, columns_.data() + g * k * n, 0.f,
-               output + g * m * n);
+namespace {
+
+// Columns of the chunk are [kernel rows] x [count * spatial]; the GEMM result is
+// [channels] x [count * spatial]. These move between that and per-image layout.
+void Scatter(const float* matrix, int channels, int spatial, int count, int image_dim,
+             float* images) {
+  const size_t n = static_cast<size_t>(count) * spatial;
+  for (int b = 0; b < count; ++b) {
+    for (int c = 0; c < channels; ++c) {
+      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
+                  images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial);
+    }
   }
 }
 
-void BaseConvolutionLayer::BackwardGemm(const float* output_diff, const float* weights,
-                                        float* input_diff) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_;
-  float* columns = columns_.mutable_data();
-  for (int g = 0; g < group_; ++g) {
-    math::Gemm(true, false, k, n, m, 1.f, weights + g * m * k, output_diff + g * m * n, 0.f,
-               columns + g * k * n);
+void Gather(const float* images, int channels, int spatial, int count, int image_dim,
+            float* matrix) {
+  const size_t n = static_cast<size_t>(count) * spatial;
+  for (int b = 0; b < count; ++b) {
+    for (int c = 0; c < channels; ++c) {
+      std::copy_n(images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial,
+                  spatial, matrix + c * n + static_cast<size_t>(b) * spatial);
+    }
   }
-  math::Col2im(columns, window_, input_diff);
 }
 
-void BaseConvolutionLayer::WeightGemm(const float* input, const float* output_diff,
+}  // namespace
+
+void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const int n = conv_out_spatial_ * count;
+  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
+  for (int b = 0; b < count; ++b) {
+    math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
+                 columns + static_cast<size_t>(b) * conv_out_spatial_, n);
+  }
+  // One image: the product is already in the output's layout.
+  float* product = count == 1 ? out : math::Workspace(1, static_cast<size_t>(m) * group_ * n);
+  const float* weights = blobs_[0]->data();
+  for (int g = 0; g < group_; ++g) {
+    math::Gemm(false, false, m, n, k, 1.f, weights + static_cast<size_t>(g) * m * k,
+               columns + static_cast<size_t>(g) * k * n, 0.f,
+               product + static_cast<size_t>(g) * m * n);
+  }
+  if (count > 1) Scatter(product, conv_out_channels_, conv_out_spatial_, count, out_dim_, out);
+}
+
+void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, int count) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const int n = conv_out_spatial_ * count;
+  const float* product = out_diff;
+  if (count > 1) {
+    float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
+    Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
+    product = gathered;
+  }
+  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
+  const float* weights = blobs_[0]->data();
+  for (int g = 0; g < group_; ++g) {
+    math::Gemm(true, false, k, n, m, 1.f, weights + static_cast<size_t>(g) * m * k,
+               product + static_cast<size_t>(g) * m * n, 0.f,
+               columns + static_cast<size_t>(g) * k * n);
+  }
+  for (int b = 0; b < count; ++b) {
+    math::Col2im(columns + static_cast<size_t>(b) * conv_out_spatial_, window_,
+                 in_diff + static_cast<size_t>(b) * in_dim_, n);
+  }
+}
+
+void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, int count,
                                       float* weights_diff) {
-  math::Im2col(input, window_, columns_.mutable_data());
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_;
+  const int n = conv_out_spatial_ * count;
+  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
+  for (int b = 0; b < count; ++b) {
+    math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
+                 columns + static_cast<size_t>(b) * conv_out_spatial_, n);
+  }
+  const float* product = out_diff;
+  if (count > 1) {
+    float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
+    Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
+    product = gathered;
+  }
   for (int g = 0; g < group_; ++g) {
-    math::Gemm(false, true, m, k, n, 1.f, output_diff + g * m * n, columns_.data() + g * k * n,
-               1.f, weights_diff + g * m * k);
+    math::Gemm(false, true, m, k, n, 1.f, product + static_cast<size_t>(g) * m * n,
+               columns + static_cast<size_t>(g) * k * n, 1.f,
+               weights_diff + static_cast<size_t>(g) * m * k);
   }
 }
 
 void BaseConvolutionLayer::ForwardBias(const float* bias, float* output) {
-  const int spatial = bias_multiplier_.count();
-  math::Gemm(false, false, num_output_, spatial, 1, 1.f, bias, bias_multiplier_.data(), 1.f,
-             output);
+  math::AddChannelBias(num_output_, top_dim_ / num_output_, bias, output);
 }
 
 void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_diff) {
-  math::Gemv(false, num_output_, bias_multiplier_.count(), 1.f, output_diff,
-             bias_multiplier_.data(), 1.f, bias_diff);
+  math::AccumulateChannelSums(num_output_, top_dim_ / num_output_, output_diff, bias_diff);
 }
 
+// Images are spread over the thread pool; each thread runs its images in
+// chunks with its own workspace (and single-threaded GEMMs).
 void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                       const std::vector<Blob*>& top) {
-  const float* weights = blobs_[0]->data();
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
-    for (int n = 0; n < num_; ++n) {
-      if (reverse_dimensions()) {
-        BackwardGemm(x + n * bottom_dim_, weights, y + n * top_dim_);
-      } else {
-        ForwardGemm(x + n * bottom_dim_, weights, y + n * top_dim_);
+    const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
+    blobs_[0]->data();  // allocate before the threads read it
+    ParallelFor(num_, 1, [&](int, int begin, int end) {
+      for (int n = begin; n < end; n += chunk_) {
+        const int count = std::min(chunk_, end - n);
+        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
+        float* y_n = y + static_cast<size_t>(n) * top_dim_;
+        if (reverse_dimensions()) {
+          BackwardGemm(x_n, y_n, count);
+        } else {
+          ForwardGemm(x_n, y_n, count);
+        }
+        for (int b = 0; b < count && bias; ++b) ForwardBias(bias, y_n + b * top_dim_);
       }
-      if (bias_term_) ForwardBias(blobs_[1]->data(), y + n * top_dim_);
-    }
+    });
   }
 }
 
 void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
                                        const std::vector<bool>& propagate_down,
                                        const std::vector<Blob*>& bottom) {
-  const float* weights = blobs_[0]->data();
+  const bool weight_grad = param_propagate_down(0);
+  const bool bias_grad = bias_term_ && param_propagate_down(1);
+  const int weight_count = blobs_[0]->count();
   for (size_t i = 0; i < top.size(); ++i) {
     const float* dy = top[i]->diff();
-    if (bias_term_ && param_propagate_down(1)) {
-      for (int n = 0; n < num_; ++n) BackwardBias(dy + n * top_dim_, blobs_[1]->mutable_diff());
-    }
     const float* x = bottom[i]->data();
-    for (int n = 0; n < num_; ++n) {
-      const float* x_n = x + n * bottom_dim_;
-      const float* dy_n = dy + n * top_dim_;
-      float* dx_n = bottom[i]->mutable_diff() + n * bottom_dim_;
-      if (param_propagate_down(0)) {
-        // The weight gradient pairs the convolution's input with its output's diff.
+    float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
+    float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
+    float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
+    blobs_[0]->data();
+    // Each part sums its images' parameter gradients apart; the parts are
+    // added in order afterwards, so the result depends only on the thread count.
+    const int parts = ParallelParts(num_, 1);
+    std::vector<float*> weight_partial(parts, weights_diff), bias_partial(parts, bias_diff);
+    ParallelFor(num_, 1, [&](int part, int begin, int end) {
+      if (parts > 1 && weight_grad) {
+        weight_partial[part] = math::Workspace(2, weight_count);
+        math::Set(weight_count, 0.f, weight_partial[part]);
+      }
+      if (parts > 1 && bias_grad) {
+        bias_partial[part] = math::Workspace(3, num_output_);
+        math::Set(num_output_, 0.f, bias_partial[part]);
+      }
+      for (int n = begin; n < end; n += chunk_) {
+        const int count = std::min(chunk_, end - n);
+        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
+        const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
+        for (int b = 0; b < count && bias_grad; ++b) {
+          BackwardBias(dy_n + b * top_dim_, bias_partial[part]);
+        }
+        if (weight_grad) {
+          // The weight gradient pairs the convolution's input with its output's diff.
+          if (reverse_dimensions()) {
+            WeightGemm(dy_n, x_n, count, weight_partial[part]);
+          } else {
+            WeightGemm(x_n, dy_n, count, weight_partial[part]);
+          }
+        }
+        if (dx == nullptr) continue;
+        float* dx_n = dx + static_cast<size_t>(n) * bottom_dim_;
         if (reverse_dimensions()) {
-          WeightGemm(dy_n, x_n, blobs_[0]->mutable_diff());
+          ForwardGemm(dy_n, dx_n, count);
         } else {
-          WeightGemm(x_n, dy_n, blobs_[0]->mutable_diff());
+          BackwardGemm(dy_n, dx_n, count);
         }
       }
-      if (!propagate_down[i]) continue;
-      if (reverse_dimensions()) {
-        ForwardGemm(dy_n, weights, dx_n);
-      } else {
-        BackwardGemm(dy_n, weights, dx_n);
-      }
+    });
+    for (int p = 0; p < parts && parts > 1; ++p) {
+      if (weight_grad) math::Axpy(weight_count, 1.f, weight_partial[p], weights_diff);
+      if (bias_grad) math::Axpy(num_output_, 1.f, bias_partial[p], bias_diff);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -84,52 +85,86 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   argmax_.resize(top[0]->count());
 }
 
-void PoolingLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
-  const float* x = bottom[0]->data();
-  float* y = top[0]->mutable_data();
-  const int planes = bottom[0]->shape(0) * channels_;
+void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
-  for (int plane = 0; plane < planes; ++plane) {
-    const float* in = x + static_cast<size_t>(plane) * height_ * width_;
-    float* out = y + static_cast<size_t>(plane) * pooled_h_ * pooled_w_;
-    int* arg = argmax_.data() + static_cast<size_t>(plane) * pooled_h_ * pooled_w_;
-    for (int ph = 0; ph < pooled_h_; ++ph) {
-      for (int pw = 0; pw < pooled_w_; ++pw) {
-        int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;
-        if (max) {
-          const int h1 = std::min(h0 + kernel_h_, height_), w1 = std::min(w0 + kernel_w_, width_);
-          h0 = std::max(h0, 0);
-          w0 = std::max(w0, 0);
-          float best = -FLT_MAX;
-          int best_index = -1;
-          for (int h = h0; h < h1; ++h) {
-            for (int w = w0; w < w1; ++w) {
-              if (in[h * width_ + w] > best) {
-                best = in[h * width_ + w];
-                best_index = h * width_ + w;
-              }
-            }
+  for (int ph = 0; ph < pooled_h_; ++ph) {
+    for (int pw = 0; pw < pooled_w_; ++pw) {
+      int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;
+      if (max) {
+        const int h1 = std::min(h0 + kernel_h_, height_), w1 = std::min(w0 + kernel_w_, width_);
+        h0 = std::max(h0, 0);
+        w0 = std::max(w0, 0);
+        // The first largest value wins (strict >), scanning rows then columns.
+        float best = -FLT_MAX;
+        int best_index = -1;
+        for (int h = h0; h < h1; ++h) {
+          const float* row = in + h * width_;
+          for (int w = w0; w < w1; ++w) {
+            // Branch-free: with real data the winner is unpredictable.
+            const float v = row[w];
+            const bool better = v > best;
+            best = better ? v : best;
+            best_index = better ? h * width_ + w : best_index;
           }
-          out[ph * pooled_w_ + pw] = best;
-          arg[ph * pooled_w_ + pw] = best_index;
-        } else {
-          int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
-          int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
-          const int size = (h1 - h0) * (w1 - w0);
-          h0 = std::max(h0, 0);
-          w0 = std::max(w0, 0);
-          h1 = std::min(h1, height_);
-          w1 = std::min(w1, width_);
-          float sum = 0.f;
-          for (int h = h0; h < h1; ++h) {
-            for (int w = w0; w < w1; ++w) sum += in[h * width_ + w];
-          }
-          out[ph * pooled_w_ + pw] = sum / size;
         }
+        out[ph * pooled_w_ + pw] = best;
+        arg[ph * pooled_w_ + pw] = best_index;
+      } else {
+        int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
+        int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
+        const int size = (h1 - h0) * (w1 - w0);
+        h0 = std::max(h0, 0);
+        w0 = std::max(w0, 0);
+        h1 = std::min(h1, height_);
+        w1 = std::min(w1, width_);
+        float sum = 0.f;
+        for (int h = h0; h < h1; ++h) {
+          for (int w = w0; w < w1; ++w) sum += in[h * width_ + w];
+        }
+        out[ph * pooled_w_ + pw] = sum / size;
       }
     }
   }
-  if (max && top.size() > 1) {
+}
+
+void PoolingLayer::BackwardPlane(const float* out, const int* arg, float* in) const {
+  const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
+  std::fill(in, in + static_cast<size_t>(height_) * width_, 0.f);
+  for (int ph = 0; ph < pooled_h_; ++ph) {
+    for (int pw = 0; pw < pooled_w_; ++pw) {
+      const int o = ph * pooled_w_ + pw;
+      if (max) {
+        if (arg[o] >= 0) in[arg[o]] += out[o];
+        continue;
+      }
+      int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;
+      int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
+      int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
+      const float share = out[o] / ((h1 - h0) * (w1 - w0));
+      h0 = std::max(h0, 0);
+      w0 = std::max(w0, 0);
+      h1 = std::min(h1, height_);
+      w1 = std::min(w1, width_);
+      for (int h = h0; h < h1; ++h) {
+        for (int w = w0; w < w1; ++w) in[h * width_ + w] += share;
+      }
+    }
+  }
+}
+
+// Planes (one channel of one image) are independent: they are spread over the
+// thread pool.
+void PoolingLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const float* x = bottom[0]->data();
+  float* y = top[0]->mutable_data();
+  const size_t in_plane = static_cast<size_t>(height_) * width_;
+  const size_t out_plane = static_cast<size_t>(pooled_h_) * pooled_w_;
+  ParallelFor(bottom[0]->shape(0) * channels_, 16, [&](int, int begin, int end) {
+    for (int plane = begin; plane < end; ++plane) {
+      ForwardPlane(x + plane * in_plane, y + plane * out_plane, argmax_.data() + plane * out_plane);
+    }
+  });
+  if (top.size() > 1) {
     float* mask = top[1]->mutable_data();
     for (size_t i = 0; i < argmax_.size(); ++i) mask[i] = static_cast<float>(argmax_[i]);
   }
@@ -140,34 +175,13 @@ void PoolingLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<
   if (!propagate_down[0]) return;
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
-  math::Set(bottom[0]->count(), 0.f, dx);
-  const int planes = bottom[0]->shape(0) * channels_;
-  const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
-  for (int plane = 0; plane < planes; ++plane) {
-    float* in = dx + static_cast<size_t>(plane) * height_ * width_;
-    const float* out = dy + static_cast<size_t>(plane) * pooled_h_ * pooled_w_;
-    const int* arg = argmax_.data() + static_cast<size_t>(plane) * pooled_h_ * pooled_w_;
-    for (int ph = 0; ph < pooled_h_; ++ph) {
-      for (int pw = 0; pw < pooled_w_; ++pw) {
-        const int o = ph * pooled_w_ + pw;
-        if (max) {
-          if (arg[o] >= 0) in[arg[o]] += out[o];
-          continue;
-        }
-        int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;
-        int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
-        int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
-        const float share = out[o] / ((h1 - h0) * (w1 - w0));
-        h0 = std::max(h0, 0);
-        w0 = std::max(w0, 0);
-        h1 = std::min(h1, height_);
-        w1 = std::min(w1, width_);
-        for (int h = h0; h < h1; ++h) {
-          for (int w = w0; w < w1; ++w) in[h * width_ + w] += share;
-        }
-      }
+  const size_t in_plane = static_cast<size_t>(height_) * width_;
+  const size_t out_plane = static_cast<size_t>(pooled_h_) * pooled_w_;
+  ParallelFor(bottom[0]->shape(0) * channels_, 16, [&](int, int begin, int end) {
+    for (int plane = begin; plane < end; ++plane) {
+      BackwardPlane(dy + plane * out_plane, argmax_.data() + plane * out_plane, dx + plane * in_plane);
     }
-  }
+  });
 }
 
 STRATA_REGISTER_LAYER(Pooling);

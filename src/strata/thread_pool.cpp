@@ -1,0 +1,170 @@
+#include "strata/thread_pool.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "strata/errors.hpp"
+
+namespace strata {
+
+namespace {
+
+thread_local bool in_region = false;
+
+int DefaultThreads() {
+  if (const char* env = std::getenv("STRATA_NUM_THREADS")) {
+    const int value = std::atoi(env);
+    if (value >= 1) return value;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Workers sleep on a condition variable between regions; a region hands each
+// worker one part, and the caller waits until all are done.
+class Pool {
+ public:
+  static Pool& Get() {
+    static Pool* pool = new Pool();  // never destroyed: workers may outlive static teardown
+    return *pool;
+  }
+
+  int threads() const { return threads_; }
+  void set_threads(int threads) {
+    std::lock_guard<std::mutex> region(region_mutex_);
+    threads_ = threads;
+  }
+
+  void Run(int parts, const std::function<void(int)>& part) {
+    std::vector<std::exception_ptr> errors(parts);
+    // One region at a time; a thread that finds the pool busy (several nets
+    // serving in their own threads) runs its parts itself, in order.
+    std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
+    if (!region.owns_lock()) {
+      for (int p = 0; p < parts; ++p) RunPart(p, part, &errors);
+      for (auto& error : errors) {
+        if (error) std::rethrow_exception(error);
+      }
+      return;
+    }
+    EnsureWorkers(parts - 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      task_ = &part;
+      errors_ = &errors;
+      parts_ = parts;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    RunPart(0, part, &errors);
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return pending_ == 0; });
+      task_ = nullptr;
+    }
+    for (auto& error : errors) {
+      if (error) std::rethrow_exception(error);
+    }
+  }
+
+ private:
+  Pool() : threads_(DefaultThreads()) {
+    // Our parallelism replaces OpenBLAS's own threads (which would otherwise
+    // compete with the pool for the same cores).
+    openblas_set_num_threads(1);
+  }
+
+  static void RunPart(int p, const std::function<void(int)>& part,
+                      std::vector<std::exception_ptr>* errors) {
+    in_region = true;
+    try {
+      part(p);
+    } catch (...) {
+      (*errors)[p] = std::current_exception();
+    }
+    in_region = false;
+  }
+
+  void EnsureWorkers(int count) {
+    while (static_cast<int>(workers_.size()) < count) {
+      const int index = static_cast<int>(workers_.size()) + 1;  // part index it serves
+      workers_.emplace_back([this, index] { WorkerLoop(index); });
+      workers_.back().detach();
+    }
+  }
+
+  void WorkerLoop(int index) {
+    long long seen = 0;
+    for (;;) {
+      const std::function<void(int)>* task;
+      std::vector<std::exception_ptr>* errors;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (index >= parts_) continue;  // not needed this time
+        task = task_;
+        errors = errors_;
+      }
+      RunPart(index, *task, errors);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  int threads_;
+  std::mutex region_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int)>* task_ = nullptr;
+  std::vector<std::exception_ptr>* errors_ = nullptr;
+  int parts_ = 0;
+  int pending_ = 0;
+  long long generation_ = 0;
+};
+
+}  // namespace
+
+int NumThreads() { return Pool::Get().threads(); }
+
+void SetNumThreads(int threads) {
+  if (threads < 1) throw ConfigError("the thread count must be at least 1, got " + std::to_string(threads));
+  Pool::Get().set_threads(threads);
+}
+
+bool InParallelRegion() { return in_region; }
+
+int ParallelParts(int n, int min_per_part) {
+  if (n <= 0) return 0;
+  if (in_region) return 1;
+  const int by_size = (n + std::max(min_per_part, 1) - 1) / std::max(min_per_part, 1);
+  return std::max(1, std::min(NumThreads(), by_size));
+}
+
+void ParallelFor(int n, int min_per_part,
+                 const std::function<void(int part, int begin, int end)>& fn) {
+  const int parts = ParallelParts(n, min_per_part);
+  if (parts == 0) return;
+  auto range = [&](int p) {
+    const long long begin = static_cast<long long>(n) * p / parts;
+    const long long end = static_cast<long long>(n) * (p + 1) / parts;
+    fn(p, static_cast<int>(begin), static_cast<int>(end));
+  };
+  if (parts == 1) {  // nested calls inside may still use the pool
+    range(0);
+    return;
+  }
+  Pool::Get().Run(parts, range);
+}
+
+}  // namespace strata
