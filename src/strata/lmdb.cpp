@@ -2,7 +2,11 @@
 
 #include <lmdb.h>
 
+#include <sys/mman.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "strata/errors.hpp"
 
@@ -12,6 +16,27 @@ namespace {
 void Check(int rc, const std::string& path, const char* what) {
   if (rc != MDB_SUCCESS) throw IoError(path + ": " + what + ": " + mdb_strerror(rc));
 }
+// Drops this process's resident pages of every read-only mapping of `file`
+// (LMDB does not say where it mapped the file; /proc/self/maps does). Only
+// file-backed mappings of that very file are touched, so nothing is lost.
+void ReleaseMappedPages(const std::string& file) {
+  std::error_code error;
+  const std::string canonical = std::filesystem::canonical(file, error).string();
+  if (error) return;
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.size() < canonical.size() ||
+        line.compare(line.size() - canonical.size(), canonical.size(), canonical) != 0) {
+      continue;
+    }
+    unsigned long begin = 0, end = 0;
+    char perms[5] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &begin, &end, perms) != 3) continue;
+    if (perms[1] == 'w') continue;  // only read-only mappings
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+}
+
 }  // namespace
 
 struct LmdbReader::Impl {
@@ -20,6 +45,7 @@ struct LmdbReader::Impl {
   MDB_dbi dbi = 0;
   MDB_cursor* cursor = nullptr;
   MDB_val key{}, value{};
+  size_t bytes_since_release = 0;
   ~Impl() {
     if (cursor) mdb_cursor_close(cursor);
     if (txn) mdb_txn_abort(txn);
@@ -55,6 +81,15 @@ bool LmdbReader::First() {
 }
 
 void LmdbReader::Next() {
+  // The database is memory-mapped: every record read stays in this process's
+  // resident memory until the kernel needs it back (an epoch of Fashion-MNIST is
+  // 50 MB). Every 1 MB read, the mapping's pages are released; they stay in
+  // the page cache, so reading them again costs no disk access.
+  impl_->bytes_since_release += impl_->value.mv_size;
+  if (impl_->bytes_since_release > (1u << 20)) {
+    impl_->bytes_since_release = 0;
+    ReleaseMappedPages(path_ + "/data.mdb");
+  }
   const int rc = mdb_cursor_get(impl_->cursor, &impl_->key, &impl_->value, MDB_NEXT);
   if (rc == MDB_NOTFOUND) {
     if (!First()) throw IoError(path_ + ": database is empty");

@@ -57,7 +57,10 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
   merged.MergeFrom(state);
   *param.mutable_state() = merged;
   if (debug_info) param.set_debug_info(true);
-  return std::make_unique<Net>(param, seed, inline_param ? nullptr : &source);
+  // Test nets (TEST phase, outputs only) hand their activation buffers on.
+  NetOptions options;
+  options.seed = seed;
+  return std::make_unique<Net>(param, options, inline_param ? nullptr : &source);
 }
 
 }  // namespace

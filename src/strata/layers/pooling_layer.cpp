@@ -85,8 +85,49 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   argmax_.resize(top[0]->count());
 }
 
+namespace {
+
+// MAX pooling of one plane whose every window lies inside it (no padding, no
+// partial window at the edge), with the window size known at compile time so
+// that the loops unroll. Same result and tie rule as the general loop.
+template <int KH, int KW>
+void MaxPoolInterior(const float* in, int width, int pooled_h, int pooled_w, int stride_h,
+                     int stride_w, float* out, int* arg) {
+  for (int ph = 0; ph < pooled_h; ++ph) {
+    const int h0 = ph * stride_h;
+    for (int pw = 0; pw < pooled_w; ++pw) {
+      const int w0 = pw * stride_w;
+      float best = -FLT_MAX;
+      int best_index = -1;
+      for (int kh = 0; kh < KH; ++kh) {
+        const float* row = in + (h0 + kh) * width + w0;
+        for (int kw = 0; kw < KW; ++kw) {
+          const bool better = row[kw] > best;
+          best = better ? row[kw] : best;
+          best_index = better ? (h0 + kh) * width + w0 + kw : best_index;
+        }
+      }
+      out[ph * pooled_w + pw] = best;
+      arg[ph * pooled_w + pw] = best_index;
+    }
+  }
+}
+
+}  // namespace
+
 void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
+  const bool interior = pad_h_ == 0 && pad_w_ == 0 &&
+                        (pooled_h_ - 1) * stride_h_ + kernel_h_ <= height_ &&
+                        (pooled_w_ - 1) * stride_w_ + kernel_w_ <= width_;
+  if (max && interior && kernel_h_ == 2 && kernel_w_ == 2) {
+    MaxPoolInterior<2, 2>(in, width_, pooled_h_, pooled_w_, stride_h_, stride_w_, out, arg);
+    return;
+  }
+  if (max && interior && kernel_h_ == 3 && kernel_w_ == 3) {
+    MaxPoolInterior<3, 3>(in, width_, pooled_h_, pooled_w_, stride_h_, stride_w_, out, arg);
+    return;
+  }
   for (int ph = 0; ph < pooled_h_; ++ph) {
     for (int pw = 0; pw < pooled_w_; ++pw) {
       int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;

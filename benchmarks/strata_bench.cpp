@@ -1,0 +1,160 @@
+// strata_bench: the figures benchmarks/run.sh sets beside PyTorch's.
+//
+//   strata_bench --solver=models/fashion_mnist/lenet/solver.prototxt
+//       ms per training iteration: forward, forward+backward, full step (with
+//       the update), median of --repeats runs of --iters iterations each, in
+//       the line format of ../shared/bench/pytorch_lenet.py; then the GEMM
+//       work of one iteration and the sgemm bound at the measured rate.
+//   strata_bench --model=models/alexnet/deploy.prototxt
+//       a deploy net with random input: forward, and forward+backward through
+//       every layer (as with force_backward), median ms.
+//   strata_bench --sgemm
+//       sgemm GFLOP/s on 1024^3 through math::Gemm (the thread pool).
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "strata/io.hpp"
+#include "strata/math.hpp"
+#include "strata/net.hpp"
+#include "strata/random.hpp"
+#include "strata/solver.hpp"
+#include "strata/thread_pool.hpp"
+#include "tool_main.hpp"
+
+DEFINE_string(solver, "", "Time training iterations of this solver's net.");
+DEFINE_string(model, "", "Time forward and forward+backward of this deploy net.");
+DEFINE_bool(sgemm, false, "Measure sgemm GFLOP/s (1024 x 1024 x 1024).");
+DEFINE_int32(iters, 200, "Iterations per repeat.");
+DEFINE_int32(repeats, 5, "Repeats (the median is reported).");
+DEFINE_int32(warmup, 50, "Iterations before timing.");
+DEFINE_int32(threads, 0, "Compute threads (0: the default, all cores).");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Median over repeats of the ms per iteration of `body`.
+std::vector<double> Time(const std::function<void()>& body) {
+  std::vector<double> runs;
+  for (int r = 0; r < FLAGS_repeats; ++r) {
+    const auto start = Clock::now();
+    for (int i = 0; i < FLAGS_iters; ++i) body();
+    runs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count() /
+                   FLAGS_iters);
+  }
+  return runs;
+}
+
+void Print(const char* what, std::vector<double> runs) {
+  std::vector<double> sorted = runs;
+  std::sort(sorted.begin(), sorted.end());
+  std::printf("  %-22s ms/iter median=%.3f min=%.3f max=%.3f  all=", what,
+              sorted[sorted.size() / 2], sorted.front(), sorted.back());
+  for (double t : runs) std::printf("%.3f ", t);
+  std::printf("\n");
+}
+
+double SgemmGflops() {
+  const int n = 1024;
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  std::vector<double> rates;
+  for (int r = 0; r < 15; ++r) {
+    const auto start = Clock::now();
+    strata::math::Gemm(false, false, n, n, n, 1.f, a.data(), b.data(), 0.f, c.data());
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    rates.push_back(2.0 * n * n * n / s / 1e9);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+// FLOPs of the products of one forward+backward: each layer with parameters
+// (convolution, inner product) does its forward product, the weight gradient,
+// and the input gradient where its bottom needs one.
+double TrainingGemmFlops(strata::Net& net) {
+  double flops = 0;
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    const strata::Layer& layer = *net.layers()[i];
+    if (layer.blobs().empty() || std::string(layer.type()) == "BatchNorm" ||
+        std::string(layer.type()) == "Scale") {
+      continue;
+    }
+    const double forward = layer.ForwardFlops(net.bottom_vecs()[i], net.top_vecs()[i]);
+    const bool input_grad = !net.bottom_need_backward()[i].empty() && net.bottom_need_backward()[i][0];
+    flops += forward * (2 + (input_grad ? 1 : 0));
+  }
+  return flops;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return strata::tools::RunTool(
+      "strata_bench",
+      "times Strata for benchmarks/run.sh.\n"
+      "Usage: strata_bench --solver=solver.prototxt | --model=deploy.prototxt | --sgemm",
+      argc, argv, [](int argc, char**) {
+        if (argc > 1) throw strata::tools::UsageError{"unexpected argument"};
+        if (FLAGS_threads > 0) strata::SetNumThreads(FLAGS_threads);
+        if (FLAGS_sgemm) {
+          std::printf("sgemm 1024^3 threads=%d: %.1f GFLOP/s\n", strata::NumThreads(),
+                      SgemmGflops());
+        }
+        if (!FLAGS_solver.empty()) {
+          strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver);
+          // Only the training iterations: no test passes, snapshots or progress lines.
+          param.set_test_interval(0);
+          param.set_snapshot(0);
+          param.set_display(0);
+          auto solver = strata::CreateSolver(param);
+          strata::Net& net = solver->net();
+          solver->Step(FLAGS_warmup);
+          std::printf("bench threads=%d batch=%d iters/repeat=%d repeats=%d warmup=%d\n",
+                      strata::NumThreads(), net.top_vecs()[0][0]->shape(0), FLAGS_iters,
+                      FLAGS_repeats, FLAGS_warmup);
+          Print("fwd", Time([&] { net.Forward(); }));
+          Print("fwd+bwd", Time([&] {
+                  net.ClearParamDiffs();
+                  net.ForwardBackward();
+                }));
+          Print("iter(fwd+bwd+update)", Time([&] { solver->Step(1); }));
+          const double gflop = TrainingGemmFlops(net) / 1e9;
+          const double rate = SgemmGflops();
+          std::printf("gemm work %.1f MFLOP per iteration; sgemm %.1f GFLOP/s -> bound %.2f ms\n",
+                      gflop * 1e3, rate, gflop / rate * 1e3);
+        }
+        if (!FLAGS_model.empty()) {
+          strata::NetParameter param;
+          strata::NetSource source;
+          strata::ReadNetParameterFromTextFile(FLAGS_model, &param, &source);
+          param.set_force_backward(true);
+          param.mutable_state()->set_phase(strata::TRAIN);
+          strata::Net net(param, 1701, &source);
+          strata::Rng rng(7);
+          for (strata::Blob* input : net.input_blobs()) {
+            float* x = input->mutable_data();
+            for (int i = 0; i < input->count(); ++i) x[i] = rng.Gaussian(0.f, 1.f);
+          }
+          for (strata::Blob* output : net.output_blobs()) {
+            float* dy = output->mutable_diff();
+            for (int i = 0; i < output->count(); ++i) dy[i] = rng.Gaussian(0.f, 1e-3f);
+          }
+          for (int i = 0; i < FLAGS_warmup; ++i) net.ForwardBackward();
+          std::printf("bench %s threads=%d batch=%d iters/repeat=%d repeats=%d\n",
+                      net.name().c_str(), strata::NumThreads(), net.input_blobs()[0]->shape(0),
+                      FLAGS_iters, FLAGS_repeats);
+          Print("fwd", Time([&] { net.Forward(); }));
+          Print("fwd+bwd", Time([&] {
+                  net.ClearParamDiffs();
+                  net.ForwardBackward();
+                }));
+        }
+        return 0;
+      });
+}
