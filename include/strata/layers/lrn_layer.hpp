@@ -27,13 +27,13 @@ class LRNLayer : public Layer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  // Sums of squares over each element's neighbourhood, into `out` (same layout as x).
+  // For one image: sums over each element's neighbourhood, into `out` (same layout as x).
   void NeighbourhoodSums(const float* x, float* out) const;
   int size_ = 5;
   float alpha_ = 1, beta_ = 0.75f, k_ = 1;
   bool across_ = true;
   int num_ = 0, channels_ = 0, height_ = 0, width_ = 0;
-  Blob scale_;  // the base raised to -beta, per element
+  Blob scale_;  // the base k + alpha/n * sum of squares, per element
 };
 
 }  // namespace strata
