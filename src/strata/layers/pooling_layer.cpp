@@ -117,7 +117,8 @@ void MaxPoolInterior(const float* in, int width, int pooled_h, int pooled_w, int
 
 void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
-  const bool interior = pad_h_ == 0 && pad_w_ == 0 &&
+  // (Measured: for narrow outputs the general loop is the faster one.)
+  const bool interior = pooled_w_ >= 8 && pad_h_ == 0 && pad_w_ == 0 &&
                         (pooled_h_ - 1) * stride_h_ + kernel_h_ <= height_ &&
                         (pooled_w_ - 1) * stride_w_ + kernel_w_ <= width_;
   if (max && interior && kernel_h_ == 2 && kernel_w_ == 2) {

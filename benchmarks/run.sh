@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Strata beside PyTorch, in one run on this machine (medians; see docs/performance.md).
+#   bash benchmarks/run.sh [--quick]
+# Needs a build (bash scripts/build.sh), the converted data (scripts/convert_fashion_mnist.sh,
+# or run scripts/main.sh once) and Debian's python3-torch (installed here if missing).
+# Both frameworks get the same two threads: Strata's pool, and PyTorch's OpenMP threads with
+# OpenBLAS held to one (as ../shared/bench/README.md says).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${STRATA_BUILD_DIR:-build}"
+threads="${BENCH_THREADS:-2}"
+repeats=5
+[ "${1:-}" = "--quick" ] && repeats=3
+bench="$build/benchmarks/strata_bench"
+[ -x "$bench" ] || { echo "run.sh: $bench is missing; run bash scripts/build.sh first" >&2; exit 1; }
+[ -f data/fashion_mnist/train_lmdb/data.mdb ] || bash scripts/convert_fashion_mnist.sh
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch > /dev/null
+  else
+    echo "run.sh: PyTorch is missing: apt-get install python3-torch" >&2; exit 1
+  fi
+fi
+pytorch_lenet=../shared/bench/pytorch_lenet.py
+[ -f "$pytorch_lenet" ] || { echo "run.sh: $pytorch_lenet is missing" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+median() { grep -E "^ +$1 " "$2" | sed -E 's/.*median=([0-9.]+).*/\1/'; }
+
+echo "== $(date -u +%F\ %H:%M) $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, threads=$threads"
+"$bench" --sgemm --threads="$threads" 2> /dev/null | tee "$out/sgemm"
+echo "-- LeNet training iteration, batch 64"
+"$bench" --solver=models/fashion_mnist/lenet/solver.prototxt --threads="$threads" \
+  --repeats="$repeats" 2> /dev/null | tee "$out/strata_lenet"
+OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$pytorch_lenet" --mode bench \
+  --threads "$threads" --repeats "$repeats" 2> /dev/null | tee "$out/torch_lenet"
+echo "-- AlexNet-sized net, batch 10, forward + backward"
+"$bench" --model=models/alexnet/deploy.prototxt --threads="$threads" --iters=5 --warmup=2 \
+  --repeats="$repeats" 2> /dev/null | tee "$out/strata_alexnet"
+OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/pytorch_alexnet.py \
+  --threads "$threads" --repeats "$repeats" 2> /dev/null | tee "$out/torch_alexnet"
+
+bound=$(sed -nE 's/.*bound ([0-9.]+) ms/\1/p' "$out/strata_lenet")
+s_iter=$(median 'iter\(fwd\+bwd\+update\)' "$out/strata_lenet")
+t_iter=$(median 'iter\(fwd\+bwd\+update\)' "$out/torch_lenet")
+s_fb=$(median 'fwd\+bwd' "$out/strata_lenet"); t_fb=$(median 'fwd\+bwd' "$out/torch_lenet")
+s_alex=$(median 'fwd\+bwd' "$out/strata_alexnet"); t_alex=$(median 'fwd\+bwd' "$out/torch_alexnet")
+echo
+echo "| median ms | Strata | PyTorch | Strata / PyTorch |"
+echo "| --- | --- | --- | --- |"
+awk -v s="$s_fb" -v t="$t_fb" 'BEGIN { printf "| LeNet forward+backward | %.2f | %.2f | %.2f |\n", s, t, s / t }'
+awk -v s="$s_iter" -v t="$t_iter" 'BEGIN { printf "| LeNet training iteration | %.2f | %.2f | %.2f |\n", s, t, s / t }'
+awk -v s="$s_alex" -v t="$t_alex" 'BEGIN { printf "| AlexNet forward+backward | %.1f | %.1f | %.2f |\n", s, t, s / t }'
+awk -v s="$s_iter" -v b="$bound" 'BEGIN { printf "LeNet iteration / sgemm bound (%.2f ms): %.2f\n", b, s / b }'
