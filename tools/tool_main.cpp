@@ -6,6 +6,7 @@
 DECLARE_bool(help);
 DECLARE_bool(helpshort);
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -47,6 +48,9 @@ int RunTool(const char* name, const char* usage, int argc, char** argv,
     return 0;
   }
   google::InitGoogleLogging(argv[0]);
+  // A file-size limit (ulimit -f) must fail the write with EFBIG, which the
+  // tools report, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return body(argc, argv);
   } catch (const UsageError& e) {

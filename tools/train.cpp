@@ -31,6 +31,9 @@ DEFINE_string(stage, "",
 DEFINE_int32(level, 0, "NetState level for the train and test nets.");
 DEFINE_string(log_csv, "",
               "Write a CSV row per display and test step here (overrides the solver's log_csv).");
+DEFINE_bool(check_finite, false,
+            "After every forward and backward, stop at the first NaN or infinity: name the "
+            "layer and blob, write a snapshot, exit 1 (the solver field check_finite).");
 
 namespace {
 
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
             for (const auto& stage : stages) state.add_stage(stage);
           }
         }
+        if (FLAGS_check_finite) param.set_check_finite(true);
         auto solver = strata::CreateSolver(param);
         if (!FLAGS_snapshot.empty()) {
           solver->Restore(FLAGS_snapshot);

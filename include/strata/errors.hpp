@@ -39,6 +39,12 @@ class DataError : public Error {
   explicit DataError(const std::string& message) : Error(message) {}
 };
 
+// A value went non-finite (NaN or infinity) during training.
+class NumericalError : public Error {
+ public:
+  explicit NumericalError(const std::string& message) : Error(message) {}
+};
+
 class InternalError : public Error {
  public:
   explicit InternalError(const std::string& message) : Error(message) {}

@@ -28,6 +28,8 @@ class LayerRegistry {
   static std::unique_ptr<Layer> Create(const LayerParameter& param);
   static bool Has(const std::string& type);
   // Sorted.
+  // The registered type nearest to `type` by edit distance (ignoring case).
+  static std::string ClosestType(const std::string& type);
   static std::vector<std::string> Types();
 };
 

@@ -15,7 +15,7 @@ void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* 
           float* y);
 // y += alpha * x
 void Axpy(int n, float alpha, const float* x, float* y);
-// y = alpha * x + beta * y
+// y = alpha * x + beta * y; with beta 0, y is only written (never read), as in BLAS.
 void Axpby(int n, float alpha, const float* x, float beta, float* y);
 // x *= alpha
 void Scale(int n, float alpha, float* x);

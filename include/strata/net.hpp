@@ -123,6 +123,13 @@ class Net {
   void set_debug_info(bool value) { debug_info_ = value; }
   void LogParamUpdates() const;
 
+  // The first non-finite value (NaN or infinity), described with its layer,
+  // blob and index, or "" when all are finite. After forward: parameters and
+  // tops, in layer order. After backward: parameter gradients and the
+  // gradients of bottoms, from the loss down (the order backward ran).
+  std::string FindNonFiniteForward() const;
+  std::string FindNonFiniteBackward() const;
+
   // True when `state` meets `rule` (every set field of the rule matches).
   static bool StateMeetsRule(const NetState& state, const NetStateRule& rule);
   // True when the layer's include/exclude rules keep it in a net of `state`.
@@ -133,6 +140,7 @@ class Net {
   void AppendParams(int layer_index);
   void DecideBackward(bool force_backward);
   void PlanActivationMemory(const std::vector<std::string>& keep);
+  void CheckMemoryFits() const;
   std::string Context(int layer_index) const;
 
   void ForwardDebugInfo(int layer_index) const;

@@ -109,6 +109,9 @@ class Solver {
   std::vector<std::unique_ptr<Net>> test_nets_;
 
  private:
+  // With check_finite: throws NumericalError for a non-empty finding from
+  // Net::FindNonFinite*, after writing a snapshot when snapshot_prefix is set.
+  void StopIfNonFinite(const std::string& finding);
   void InitTestNets(uint64_t seed);
   void UpdateSmoothedLoss(float loss);
   void LogTrainOutputs() const;

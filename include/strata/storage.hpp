@@ -6,7 +6,9 @@
 // lazily, so a net that never runs backward never pays for them.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <string>
 
 namespace strata {
 
@@ -20,6 +22,12 @@ class Storage {
   // Ensures room for `count` floats; new memory is zeroed, old contents kept.
   void Reserve(size_t count);
   void ReserveLazily(size_t count);
+  // Bytes all storages hold now, and the machine's physical memory: an
+  // allocation that would pass it is refused with a ShapeError.
+  static size_t TotalBytes() { return total_bytes_.load(); }
+  static size_t PhysicalMemoryBytes();
+  static std::string FormatBytes(double bytes);
+
   // Floats allocated so far.
   size_t capacity() const { return capacity_; }
   // Floats it holds once touched (allocated or not yet).
@@ -36,8 +44,10 @@ class Storage {
  private:
   void Grow() const;
 
+  static std::atomic<size_t> total_bytes_;
   mutable float* data_ = nullptr;
   mutable size_t capacity_ = 0;
+  mutable size_t allocated_bytes_ = 0;
   size_t wanted_ = 0;
 };
 

@@ -24,7 +24,10 @@ class CollectingErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
   explicit CollectingErrorCollector(std::string name) : name_(std::move(name)) {}
   void AddError(int line, int column, const std::string& message) override {
-    if (first_.empty()) first_ = Format(line, column, message);
+    if (!first_.empty()) return;
+    // protobuf says "Expected identifier, got: " with nothing after it at the end of the text.
+    const bool at_end = message.size() >= 5 && message.compare(message.size() - 5, 5, "got: ") == 0;
+    first_ = Format(line, column, at_end ? message + "end of file (a '}' missing?)" : message);
   }
   void AddWarning(int line, int column, const std::string& message) override {
     (void)line, (void)column, (void)message;

@@ -1,5 +1,8 @@
 #include "strata/layer_registry.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <map>
 
 #include "strata/errors.hpp"
@@ -29,12 +32,48 @@ std::vector<std::string> LayerRegistry::Types() {
   return types;
 }
 
+namespace {
+
+// Edit distance, letters compared without case ("relu" is one step from nothing).
+int Distance(const std::string& a, const std::string& b) {
+  std::vector<int> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string LayerRegistry::ClosestType(const std::string& type) {
+  std::string best;
+  int best_distance = 1 << 30;
+  for (const auto& known : Types()) {
+    const int d = Distance(type, known);
+    if (d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  return best;
+}
+
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   auto it = Creators().find(param.type());
   if (it == Creators().end()) {
     std::string known;
     for (const auto& type : Types()) known += (known.empty() ? "" : ", ") + type;
-    throw ConfigError("unknown layer type '" + param.type() + "' (known types: " + known + ")");
+    throw ConfigError("unknown layer type '" + param.type() + "'; did you mean '" +
+                      ClosestType(param.type()) + "'? (known types: " + known + ")");
   }
   return it->second(param);
 }

@@ -47,6 +47,12 @@ void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* 
 void Axpy(int n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
 
 void Axpby(int n, float alpha, const float* x, float beta, float* y) {
+  if (beta == 0.f) {
+    // As in BLAS, beta 0 means y is not read: stale NaN or infinity in it
+    // (a gradient from a diverged step) must not survive as 0 * NaN.
+    for (int i = 0; i < n; ++i) y[i] = alpha * x[i];
+    return;
+  }
   for (int i = 0; i < n; ++i) y[i] = alpha * x[i] + beta * y[i];
 }
 

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "strata/errors.hpp"
@@ -245,6 +246,72 @@ void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
   Reshape();
 }
 
+namespace {
+
+// Index of the first non-finite element, or -1.
+int FirstNonFinite(const float* x, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) return i;
+  }
+  return -1;
+}
+
+std::string Describe(float value) {
+  return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+}
+
+}  // namespace
+
+std::string Net::FindNonFiniteForward() const {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto& params = layers_[i]->blobs();
+    for (size_t p = 0; p < params.size(); ++p) {
+      const int bad = FirstNonFinite(params[p]->data(), params[p]->count());
+      if (bad >= 0) {
+        return Context(static_cast<int>(i)) + "parameter " + std::to_string(p) + " holds " +
+               Describe(params[p]->data()[bad]) + " at index " + std::to_string(bad);
+      }
+    }
+    for (size_t t = 0; t < top_vecs_[i].size(); ++t) {
+      const Blob& top = *top_vecs_[i][t];
+      const int bad = FirstNonFinite(top.data(), top.count());
+      if (bad >= 0) {
+        return Context(static_cast<int>(i)) + "forward produced " + Describe(top.data()[bad]) +
+               " in top '" + blob_names_[top_ids_[i][t]] + "' " + top.shape_string() +
+               " at index " + std::to_string(bad);
+      }
+    }
+  }
+  return "";
+}
+
+std::string Net::FindNonFiniteBackward() const {
+  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+    if (!layer_need_backward_[i]) continue;
+    const auto& params = layers_[i]->blobs();
+    for (size_t p = 0; p < params.size(); ++p) {
+      if (!layers_[i]->param_propagate_down(static_cast<int>(p))) continue;
+      const int bad = FirstNonFinite(params[p]->diff(), params[p]->count());
+      if (bad >= 0) {
+        return Context(i) + "backward produced " + Describe(params[p]->diff()[bad]) +
+               " in the gradient of parameter " + std::to_string(p) + " at index " +
+               std::to_string(bad);
+      }
+    }
+    for (size_t b = 0; b < bottom_vecs_[i].size(); ++b) {
+      if (!bottom_need_backward_[i][b]) continue;
+      const Blob& bottom = *bottom_vecs_[i][b];
+      const int bad = FirstNonFinite(bottom.diff(), bottom.count());
+      if (bad >= 0) {
+        return Context(i) + "backward produced " + Describe(bottom.diff()[bad]) +
+               " in the gradient of bottom '" + blob_names_[bottom_ids_[i][b]] + "' " +
+               bottom.shape_string() + " at index " + std::to_string(bad);
+      }
+    }
+  }
+  return "";
+}
+
 size_t Net::activation_bytes() const {
   std::set<const Storage*> seen;
   size_t floats = 0;
@@ -337,6 +404,15 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
       bottom_ids_.emplace_back();
       for (const auto& bottom : layer_param.bottom()) {
         if (!available.count(bottom)) {
+          for (int later = i + 1; later < wired.layer_size(); ++later) {
+            for (const auto& top : wired.layer(later).top()) {
+              if (top != bottom) continue;
+              throw ConfigError("bottom '" + bottom + "' is produced only by the later layer '" +
+                                wired.layer(later).name() +
+                                "': a layer must come after the layers it reads (a cycle, or "
+                                "layers out of order)");
+            }
+          }
           throw ConfigError("bottom '" + bottom + "' is not produced by any earlier layer" +
                             (blob_index_.count(bottom) ? " (or is already consumed)" : ""));
         }
@@ -392,6 +468,24 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
     output_loss_weights_.push_back(blob_loss_weight[blob_index_[name]]);
   }
   DecideBackward(param.force_backward());
+  try {
+    CheckMemoryFits();
+  } catch (const Error& e) {
+    RethrowWithContext(e, file_prefix);
+  }
+}
+
+void Net::CheckMemoryFits() const {
+  // Blobs allocate when first touched; refuse now what could never be held.
+  double bytes = static_cast<double>(activation_bytes()) + static_cast<double>(param_bytes());
+  if (phase_ == TRAIN) bytes *= 2;  // gradients
+  if (bytes > static_cast<double>(Storage::PhysicalMemoryBytes())) {
+    throw ShapeError((name_.empty() ? std::string("the net") : "net '" + name_ + "'") +
+                     " needs about " + Storage::FormatBytes(bytes) +
+                     " for its blobs at these shapes, more than this machine's " +
+                     Storage::FormatBytes(static_cast<double>(Storage::PhysicalMemoryBytes())) +
+                     "; use a smaller batch or smaller layers");
+  }
 }
 
 void Net::AppendParams(int layer_index) {
@@ -618,6 +712,20 @@ Layer* Net::layer_by_name(const std::string& name) const {
 }
 
 void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
+  int with_blobs = 0, matched = 0;
+  for (const auto& source : trained.layer()) {
+    if (source.blobs_size() > 0) ++with_blobs;
+    if (source.blobs_size() > 0 && layer_index_.count(source.name())) ++matched;
+  }
+  if (with_blobs > 0 && matched == 0) {
+    std::string example;
+    for (const auto& source : trained.layer()) {
+      if (source.blobs_size() > 0 && example.empty()) example = source.name();
+    }
+    throw ConfigError("none of the " + std::to_string(with_blobs) +
+                      " layers with weights in the file (e.g. '" + example +
+                      "') is a layer of net '" + name_ + "': weights of another net?");
+  }
   for (const auto& source : trained.layer()) {
     auto it = layer_index_.find(source.name());
     if (it == layer_index_.end()) {

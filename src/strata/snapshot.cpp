@@ -99,7 +99,12 @@ void ReadWeights(const std::string& path, NetParameter* weights) {
     case FileKind::kUnknown:
       break;
   }
-  throw IoError(path + ": not a weights file (.caffemodel or .caffemodel.h5)");
+  std::error_code error;
+  if (std::filesystem::file_size(path, error) == 0 && !error) {
+    throw IoError(path + ": the weights file is empty (0 bytes)");
+  }
+  throw IoError(path + ": not a weights file (.caffemodel or .caffemodel.h5): it parses as "
+                       "neither; truncated, or another kind of file");
 }
 
 void WriteWeights(const NetParameter& weights, const std::string& path, bool hdf5,

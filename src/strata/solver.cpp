@@ -280,7 +280,16 @@ void Solver::Step(int iterations) {
     }
     const bool display = param_.display() > 0 && iter_ % param_.display() == 0;
     float loss = 0.f;
-    for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
+    for (int i = 0; i < param_.iter_size(); ++i) {
+      if (!param_.check_finite()) {
+        loss += net_->ForwardBackward();
+        continue;
+      }
+      loss += net_->Forward();
+      StopIfNonFinite(net_->FindNonFiniteForward());
+      net_->Backward();
+      StopIfNonFinite(net_->FindNonFiniteBackward());
+    }
     loss /= param_.iter_size();
     last_loss_ = loss;
     UpdateSmoothedLoss(loss);
@@ -343,6 +352,17 @@ void Solver::Solve() {
   }
   if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) TestAll();
   LOG(INFO) << "Optimization Done.";
+}
+
+void Solver::StopIfNonFinite(const std::string& finding) {
+  if (finding.empty()) return;
+  const std::string message = "iteration " + std::to_string(iter_) + ": " + finding;
+  LOG(ERROR) << "check_finite: " << message;
+  if (param_.has_snapshot_prefix()) {
+    const std::string written = Snapshot();
+    throw NumericalError(message + "; training stopped, snapshot " + written);
+  }
+  throw NumericalError(message + "; training stopped (no snapshot_prefix, no snapshot written)");
 }
 
 std::string Solver::Snapshot() {

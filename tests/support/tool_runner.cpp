@@ -24,11 +24,15 @@ std::string Slurp(const std::string& path) {
   return text.str();
 }
 
-ToolResult RunTool(const std::string& tool, const std::string& args) {
+ToolResult RunShell(const std::string& command) {
   static const std::string dir = MakeTempDir("tools_out");
-  const std::string command = ToolPath(tool) + " " + args + " > " + dir + "/out 2> " + dir + "/err";
-  const int status = std::system(command.c_str());
+  const std::string line = "(" + command + ") > " + dir + "/out 2> " + dir + "/err";
+  const int status = std::system(line.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir + "/out"), Slurp(dir + "/err")};
+}
+
+ToolResult RunTool(const std::string& tool, const std::string& args) {
+  return RunShell(ToolPath(tool) + " " + args);
 }
 
 void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
@@ -43,6 +47,26 @@ void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
   out.push(boost::iostreams::gzip_compressor());
   out.push(file);
   out << bytes;
+}
+
+std::string TinyProblem(const std::string& dir, const std::string& solver_fields) {
+  testing::WriteClusterHdf5(dir + "/d.h5", 120, 8, 4, 1.5f, 1.f, 3);
+  testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
+  const std::string net = testing::WriteTextFile(dir + "/net.prototxt", R"(name: "tiny"
+layer { name: "data" type: "HDF5Data" top: "data" top: "label"
+  hdf5_data_param { source: ")" + dir + R"(/list.txt" batch_size: 16 shuffle: true } }
+layer { name: "fc1" type: "InnerProduct" bottom: "data" top: "fc1"
+  inner_product_param { num_output: 64 weight_filler { type: "msra" } } }
+layer { name: "relu" type: "ReLU" bottom: "fc1" top: "fc1" }
+layer { name: "fc2" type: "InnerProduct" bottom: "fc1" top: "fc2"
+  inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc2" bottom: "label" top: "loss" }
+layer { name: "accuracy" type: "Accuracy" bottom: "fc2" bottom: "label" top: "accuracy"
+  include { phase: TEST } }
+)");
+  return testing::WriteTextFile(dir + "/solver.prototxt", "net: \"" + net + R"("
+base_lr: 0.05 momentum: 0.9 lr_policy: "fixed" random_seed: 4 snapshot_prefix: ")" + dir +
+                                                                "/snap/tiny\"\n" + solver_fields);
 }
 
 }  // namespace strata::testing

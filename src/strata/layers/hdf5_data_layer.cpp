@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -71,6 +72,15 @@ void HDF5DataLayer::LoadFile(int file_index) {
     const std::string& name = layer_param_.top(static_cast<int>(i));
     file.Read(name, data_[i].get());
     if (data_[i]->num_axes() == 0) throw IoError(path + ": dataset '" + name + "' is a scalar");
+    // NaN or infinity in the inputs would poison every weight they touch.
+    const float* values = data_[i]->data();
+    for (int k = 0; k < data_[i]->count(); ++k) {
+      if (std::isfinite(values[k])) continue;
+      const int per_row = std::max(data_[i]->count(1), 1);
+      throw DataError(path + ": dataset '" + name + "' holds " +
+                      (std::isnan(values[k]) ? "NaN" : "infinity") + " at row " +
+                      std::to_string(k / per_row) + ", element " + std::to_string(k % per_row));
+    }
     const int rows = data_[i]->shape(0);
     if (rows_ >= 0 && rows != rows_) {
       throw IoError(path + ": dataset '" + name + "' has " + std::to_string(rows) +
