@@ -722,9 +722,11 @@ void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
     for (const auto& source : trained.layer()) {
       if (source.blobs_size() > 0 && example.empty()) example = source.name();
     }
-    throw ConfigError("none of the " + std::to_string(with_blobs) +
-                      " layers with weights in the file (e.g. '" + example +
-                      "') is a layer of net '" + name_ + "': weights of another net?");
+    // Not an error: a net variant (another stage) may share no layer with the
+    // weights and keep its initialization, as in Caffe. But say so.
+    LOG(WARNING) << "none of the " << with_blobs << " layers with weights in the file (e.g. '"
+                 << example << "') is a layer of net '" << name_
+                 << "': nothing was copied (weights of another net?)";
   }
   for (const auto& source : trained.layer()) {
     auto it = layer_index_.find(source.name());

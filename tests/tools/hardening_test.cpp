@@ -154,9 +154,13 @@ TEST_F(HardeningTest, BadWeightFilesAreNamedNotLoaded) {
   Blob blob({2, 2});
   blob.ToProto(layer->add_blobs());
   WriteWeights(foreign, dir_ + "/foreign.caffemodel", false, false);
-  ExpectOneLineError(RunTool("test", model + dir_ + "/foreign.caffemodel"),
-                     {"foreign.caffemodel", "none of the 1 layers with weights", "'elsewhere'"},
-                     "foreign");
+  // (A warning, not an error: a stage variant of a net may share no layer with its weights.)
+  const ToolResult foreign_run = RunTool("test", model + dir_ + "/foreign.caffemodel");
+  EXPECT_EQ(foreign_run.code, 0) << foreign_run.err;
+  EXPECT_NE(foreign_run.err.find("none of the 1 layers with weights in the file (e.g. 'elsewhere') "
+                                 "is a layer of net 'LeNet': nothing was copied"),
+            std::string::npos)
+      << foreign_run.err;
 }
 
 // A net on an HDF5 file list, for the data cases.
