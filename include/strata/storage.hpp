@@ -26,6 +26,13 @@ class Storage {
   // allocation that would pass it is refused with a ShapeError.
   static size_t TotalBytes() { return total_bytes_.load(); }
   static size_t PhysicalMemoryBytes();
+  // The ceiling on TotalBytes (default: physical memory; 0 restores it). The
+  // fuzz targets lower it; a server could too.
+  static void SetMemoryLimit(size_t bytes) { limit_bytes_ = bytes; }
+  static size_t MemoryLimitBytes() {
+    const size_t limit = limit_bytes_.load();
+    return limit > 0 ? limit : PhysicalMemoryBytes();
+  }
   static std::string FormatBytes(double bytes);
 
   // Floats allocated so far.
@@ -45,6 +52,7 @@ class Storage {
   void Grow() const;
 
   static std::atomic<size_t> total_bytes_;
+  static std::atomic<size_t> limit_bytes_;
   mutable float* data_ = nullptr;
   mutable size_t capacity_ = 0;
   mutable size_t allocated_bytes_ = 0;

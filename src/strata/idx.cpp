@@ -1,5 +1,7 @@
 #include "strata/idx.hpp"
 
+#include <cstdio>
+
 #include <boost/iostreams/copy.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
@@ -41,7 +43,9 @@ IdxArray ParseIdx(const std::string& bytes, const std::string& name) {
   const int type = static_cast<uint8_t>(bytes[2]);
   const int rank = static_cast<uint8_t>(bytes[3]);
   if (type != 0x08) {
-    throw IoError(name + ": IDX value type 0x" + std::to_string(type) +
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "0x%02X", type);
+    throw IoError(name + ": IDX value type " + hex +
                   " is not supported (only unsigned bytes, 0x08)");
   }
   if (rank == 0) throw IoError(name + ": IDX file has no dimensions");

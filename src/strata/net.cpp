@@ -479,11 +479,11 @@ void Net::CheckMemoryFits() const {
   // Blobs allocate when first touched; refuse now what could never be held.
   double bytes = static_cast<double>(activation_bytes()) + static_cast<double>(param_bytes());
   if (phase_ == TRAIN) bytes *= 2;  // gradients
-  if (bytes > static_cast<double>(Storage::PhysicalMemoryBytes())) {
+  if (bytes > static_cast<double>(Storage::MemoryLimitBytes())) {
     throw ShapeError((name_.empty() ? std::string("the net") : "net '" + name_ + "'") +
                      " needs about " + Storage::FormatBytes(bytes) +
                      " for its blobs at these shapes, more than this machine's " +
-                     Storage::FormatBytes(static_cast<double>(Storage::PhysicalMemoryBytes())) +
+                     Storage::FormatBytes(static_cast<double>(Storage::MemoryLimitBytes())) +
                      "; use a smaller batch or smaller layers");
   }
 }

@@ -29,6 +29,7 @@ void Storage::Reserve(size_t count) {
 void Storage::ReserveLazily(size_t count) { wanted_ = std::max(wanted_, count); }
 
 std::atomic<size_t> Storage::total_bytes_{0};
+std::atomic<size_t> Storage::limit_bytes_{0};
 
 size_t Storage::PhysicalMemoryBytes() {
   static const size_t bytes = [] {
@@ -56,11 +57,11 @@ void Storage::Grow() const {
   // Refuse, before allocating, what the machine cannot hold: with Linux's
   // overcommit the allocation would succeed and the process die later.
   const size_t held = total_bytes_.load();
-  if (held + bytes > PhysicalMemoryBytes()) {
+  if (held + bytes > MemoryLimitBytes()) {
     throw ShapeError("cannot allocate " + FormatBytes(static_cast<double>(bytes)) +
                      " for a blob: blobs already hold " + FormatBytes(static_cast<double>(held)) +
-                     " of this machine's " +
-                     FormatBytes(static_cast<double>(PhysicalMemoryBytes())) + " of memory");
+                     " of the " + FormatBytes(static_cast<double>(MemoryLimitBytes())) +
+                     " they may use (this machine's memory)");
   }
   auto* fresh = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
   if (fresh == nullptr) throw std::bad_alloc();

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <regex>
 
@@ -42,6 +43,7 @@ void ExpectOneLineError(const ToolResult& r, const std::vector<std::string>& fra
   std::string last = r.err;
   while (!last.empty() && last.back() == '\n') last.pop_back();
   last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+  std::cout << "[ message  ] " << what << ": " << last << "\n";  // docs/reliability.md quotes these
   for (const auto& fragment : fragments) {
     EXPECT_NE(last.find(fragment), std::string::npos) << what << ": '" << fragment << "' not in\n" << last;
   }
@@ -234,8 +236,8 @@ layer { name: "data" type: "Data" top: "data" top: "label"
   std::string floats = {0, 0, 0x0D, 1, 0, 0, 0, 2};
   floats += std::string(8, '\0');
   testing::WriteTextFile(dir_ + "/floats.idx", floats);
-  ExpectOneLineError(convert(dir_ + "/floats.idx", dir_ + "/labels.gz"), {"floats.idx"},
-                     "idx dtype");
+  ExpectOneLineError(convert(dir_ + "/floats.idx", dir_ + "/labels.gz"),
+                     {"floats.idx", "IDX value type 0x0D is not supported"}, "idx dtype");
 }
 
 TEST_F(HardeningTest, NonFiniteValuesNameTheFirstLayer) {
