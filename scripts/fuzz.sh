@@ -47,9 +47,10 @@ seed() {
       local labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
       if [ -f "$images" ]; then
         printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$dir/images2"
-        zcat "$images" | head -c 1584 | tail -c 1568 >> "$dir/images2"
+        # (zcat stops early on a closed pipe: not an error here.)
+        { zcat "$images" || true; } | head -c 1584 | tail -c 1568 >> "$dir/images2"
         gzip -c "$dir/images2" > "$dir/images2.gz"
-        zcat "$labels" | head -c 18 > "$dir/labels10"
+        { zcat "$labels" || true; } | head -c 18 > "$dir/labels10"
       fi ;;
     fuzz_hdf5)
       for f in "$fixtures"/coverage_reference.h5 "$fixtures"/lenet_fashion_iter_10000.caffemodel.h5; do
