@@ -14,7 +14,7 @@
 namespace strata {
 namespace {
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 
 class CaffeFixturesTest : public ::testing::Test {
  protected:

@@ -12,7 +12,7 @@
 namespace strata {
 namespace {
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 
 class CaffeCompatTest : public ::testing::Test {
  protected:

@@ -15,7 +15,7 @@
 namespace strata {
 namespace {
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 
 class InferenceTest : public ::testing::Test {
  protected:

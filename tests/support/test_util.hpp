@@ -11,6 +11,10 @@
 
 namespace strata::testing {
 
+// Files made by the real Caffe 1.0 (see its README), relative to the
+// repository root, where the tests run.
+inline const std::string kCaffeFixtures = "../shared/fixtures/caffe";
+
 // Parses a LayerParameter / NetParameter from text (test input must be valid).
 LayerParameter ParseLayer(const std::string& text);
 NetParameter ParseNet(const std::string& text);

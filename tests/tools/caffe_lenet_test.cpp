@@ -16,7 +16,7 @@
 namespace strata {
 namespace {
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 const std::string kDataset = "/usr/share/datasets/fashion-mnist";
 
 std::string Slurp(const std::string& path) {

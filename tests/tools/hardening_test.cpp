@@ -31,7 +31,7 @@ namespace {
 using testing::RunTool;
 using testing::ToolResult;
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 const std::string kInput =
     R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } } })";
 

@@ -17,7 +17,7 @@ namespace {
 using testing::RunTool;
 using testing::ToolResult;
 
-const std::string kFixtures = "../shared/fixtures/caffe";
+const std::string& kFixtures = testing::kCaffeFixtures;
 const std::string kLabels = "models/fashion_mnist/labels.txt";
 
 class InferenceToolsTest : public ::testing::Test {
