@@ -2,25 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
 #include <fstream>
 #include <sstream>
 
 #include "strata/errors.hpp"
 #include "support/test_util.hpp"
+#include "support/tool_runner.hpp"
 
 namespace strata {
 namespace {
 
-std::string IdxBytes(const std::vector<int>& dims, const std::vector<uint8_t>& values) {
-  std::string bytes = {0, 0, 8, static_cast<char>(dims.size())};
-  for (int d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((d >> shift) & 0xff));
-  }
-  bytes.append(values.begin(), values.end());
-  return bytes;
-}
+using testing::IdxBytes;
 
 TEST(IdxTest, ParsesHeaderAndValues) {
   const IdxArray array = ParseIdx(IdxBytes({2, 3}, {1, 2, 3, 4, 5, 255}), "x");
@@ -31,13 +23,7 @@ TEST(IdxTest, ParsesHeaderAndValues) {
 TEST(IdxTest, ReadsGzippedFile) {
   const std::string dir = testing::MakeTempDir("idx");
   const std::string path = dir + "/labels.gz";
-  {
-    std::ofstream file(path, std::ios::binary);
-    boost::iostreams::filtering_ostream out;
-    out.push(boost::iostreams::gzip_compressor());
-    out.push(file);
-    out << IdxBytes({4}, {3, 1, 4, 1});
-  }
+  testing::WriteGzippedIdx(path, {4}, {3, 1, 4, 1});
   const IdxArray array = ReadIdxFile(path);
   EXPECT_EQ(array.dims, (std::vector<int>{4}));
   EXPECT_EQ(array.values, (std::vector<uint8_t>{3, 1, 4, 1}));

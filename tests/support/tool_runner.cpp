@@ -35,18 +35,22 @@ ToolResult RunTool(const std::string& tool, const std::string& args) {
   return RunShell(ToolPath(tool) + " " + args);
 }
 
-void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
-                     const std::vector<uint8_t>& values) {
+std::string IdxBytes(const std::vector<int>& dims, const std::vector<uint8_t>& values) {
   std::string bytes = {0, 0, 8, static_cast<char>(dims.size())};
   for (int d : dims) {
     for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((d >> shift) & 0xff));
   }
   bytes.append(values.begin(), values.end());
+  return bytes;
+}
+
+void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
+                     const std::vector<uint8_t>& values) {
   std::ofstream file(path, std::ios::binary);
   boost::iostreams::filtering_ostream out;
   out.push(boost::iostreams::gzip_compressor());
   out.push(file);
-  out << bytes;
+  out << IdxBytes(dims, values);
 }
 
 std::string TinyProblem(const std::string& dir, const std::string& solver_fields) {

@@ -20,6 +20,8 @@ ToolResult RunTool(const std::string& tool, const std::string& args);
 // Any shell command line, captured the same way.
 ToolResult RunShell(const std::string& command);
 std::string Slurp(const std::string& path);
+// The bytes of an IDX file of unsigned bytes (header, big-endian dims, values).
+std::string IdxBytes(const std::vector<int>& dims, const std::vector<uint8_t>& values);
 // A gzip-compressed IDX file of unsigned bytes, as Fashion-MNIST ships them.
 void WriteGzippedIdx(const std::string& path, const std::vector<int>& dims,
                      const std::vector<uint8_t>& values);

@@ -252,7 +252,9 @@ TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
         newest = std::max(newest, state.iter());
       }
     }
-    if (newest > 0) EXPECT_GT(found, 0) << "no snapshot after kill " << kill_index;
+    if (newest > 0) {
+      EXPECT_GT(found, 0) << "no snapshot after kill " << kill_index;
+    }
   }
   ASSERT_GT(newest, 0) << "no snapshot was ever written";
   // The newest snapshot resumes.

@@ -43,7 +43,8 @@ class PoolingLayer : public Layer {
   void ForwardPlane(const float* in, float* out, int* arg) const;
   void BackwardPlane(const float* out_diff, const int* arg, float* in_diff) const;
 
-  std::vector<int> argmax_;  // MAX: the winning bottom index of each output
+  std::vector<int> argmax_;
+  int unrolled_kernel_ = 0;  // 2 or 3: ForwardPlane's unrolled MAX kernel applies (set in Reshape)  // MAX: the winning bottom index of each output
 };
 
 }  // namespace strata
