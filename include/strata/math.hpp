@@ -17,6 +17,9 @@ void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* 
 void Axpy(int n, float alpha, const float* x, float* y);
 // y = alpha * x + beta * y; with beta 0, y is only written (never read), as in BLAS.
 void Axpby(int n, float alpha, const float* x, float beta, float* y);
+// SGD's momentum step in one pass: history = rate * diff + momentum * history,
+// then diff = history (the value the update subtracts).
+void MomentumStep(int n, float rate, float momentum, float* diff, float* history);
 // x *= alpha
 void Scale(int n, float alpha, float* x);
 void Set(int n, float value, float* x);

@@ -44,30 +44,71 @@ void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* 
               y, 1);
 }
 
-void Axpy(int n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
+namespace {
 
-void Axpby(int n, float alpha, const float* x, float beta, float* y) {
-  if (beta == 0.f) {
-    // As in BLAS, beta 0 means y is not read: stale NaN or infinity in it
-    // (a gradient from a diverged step) must not survive as 0 * NaN.
-    for (int i = 0; i < n; ++i) y[i] = alpha * x[i];
+// Element-wise work on long vectors (a solver update over a big weight
+// matrix, clearing its gradient) is split over the pool; each element's
+// result does not depend on the split.
+constexpr int kMinElementsPerPart = 1 << 15;
+
+template <typename F>
+void ForRanges(int n, F&& f) {
+  if (n < 2 * kMinElementsPerPart) {
+    f(0, n);
     return;
   }
-  for (int i = 0; i < n; ++i) y[i] = alpha * x[i] + beta * y[i];
+  ParallelFor(n, kMinElementsPerPart, [&](int, int begin, int end) { f(begin, end); });
 }
 
-void Scale(int n, float alpha, float* x) { cblas_sscal(n, alpha, x, 1); }
+}  // namespace
+
+void Axpy(int n, float alpha, const float* x, float* y) {
+  ForRanges(n, [&](int begin, int end) {
+    cblas_saxpy(end - begin, alpha, x + begin, 1, y + begin, 1);
+  });
+}
+
+void Axpby(int n, float alpha, const float* x, float beta, float* y) {
+  ForRanges(n, [&](int begin, int end) {
+    if (beta == 0.f) {
+      // As in BLAS, beta 0 means y is not read: stale NaN or infinity in it
+      // (a gradient from a diverged step) must not survive as 0 * NaN.
+      for (int i = begin; i < end; ++i) y[i] = alpha * x[i];
+      return;
+    }
+    for (int i = begin; i < end; ++i) y[i] = alpha * x[i] + beta * y[i];
+  });
+}
+
+void MomentumStep(int n, float rate, float momentum, float* diff, float* history) {
+  ForRanges(n, [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      const float step = rate * diff[i] + momentum * history[i];
+      history[i] = step;
+      diff[i] = step;
+    }
+  });
+}
+
+void Scale(int n, float alpha, float* x) {
+  ForRanges(n, [&](int begin, int end) { cblas_sscal(end - begin, alpha, x + begin, 1); });
+}
 
 void Set(int n, float value, float* x) {
-  if (value == 0.f) {
-    std::memset(x, 0, sizeof(float) * n);
-  } else {
-    std::fill(x, x + n, value);
-  }
+  ForRanges(n, [&](int begin, int end) {
+    if (value == 0.f) {
+      std::memset(x + begin, 0, sizeof(float) * (end - begin));
+    } else {
+      std::fill(x + begin, x + end, value);
+    }
+  });
 }
 
 void Copy(int n, const float* x, float* y) {
-  if (x != y && n > 0) std::memcpy(y, x, sizeof(float) * n);
+  if (x == y || n <= 0) return;
+  ForRanges(n, [&](int begin, int end) {
+    std::memcpy(y + begin, x + begin, sizeof(float) * (end - begin));
+  });
 }
 
 float Dot(int n, const float* x, const float* y) { return cblas_sdot(n, x, 1, y, 1); }
@@ -112,16 +153,58 @@ float* Workspace(int slot, size_t count) {
 
 namespace {
 
-// For kernel column kx: the output columns [lo, hi) whose input x is inside
-// the image; x = ox * stride - pad + kx * dilation.
-void ValidRange(const Window2d& w, int kx, int out_w, int* lo, int* hi) {
-  const int offset = kx * w.dilation_w - w.pad_w;  // x of ox = 0
-  // smallest ox with ox * stride + offset >= 0
-  *lo = offset >= 0 ? 0 : (-offset + w.stride_w - 1) / w.stride_w;
-  // largest ox with ox * stride + offset <= width - 1
-  const int last = w.width - 1 - offset;
-  *hi = last < 0 ? 0 : std::min(out_w, last / w.stride_w + 1);
+// The output indices [lo, hi) whose input index o * stride + offset lies in
+// [0, size): the part of an output row (or column) that reads the image.
+void ValidRange(int offset, int stride, int size, int out, int* lo, int* hi) {
+  *lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  const int last = size - 1 - offset;
+  *hi = last < 0 ? 0 : std::min(out, last / stride + 1);
   *lo = std::min(*lo, *hi);
+}
+
+// Short spans (one row of a small output map): inline copies beat memcpy calls.
+inline void CopyShort(const float* __restrict src, int n, float* __restrict dst) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+inline void AddShort(const float* __restrict src, int n, float* __restrict dst) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) dst[i + j] += src[i + j];
+  }
+  for (; i < n; ++i) dst[i] += src[i];
+}
+
+// One row of the column matrix: kernel offset (c, ky, kx). Output rows
+// [y_lo, y_hi) and columns [lo, hi) read the image, starting at `first`
+// (the image offset of output (y_lo, lo)); the rest is padding.
+struct WindowRow {
+  int y_lo, y_hi, lo, hi;
+  long first;
+};
+
+// Calls f(row_index, WindowRow) for each kernel offset; bounds are worked out
+// once per offset, so the loops over the output stay branch-free.
+template <typename F>
+void ForEachWindowRow(const Window2d& w, F&& f) {
+  const int out_h = w.output_height(), out_w = w.output_width();
+  int row_index = 0;
+  for (int c = 0; c < w.channels; ++c) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      const int y_offset = ky * w.dilation_h - w.pad_h;
+      WindowRow r{};
+      ValidRange(y_offset, w.stride_h, w.height, out_h, &r.y_lo, &r.y_hi);
+      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
+        const int x_offset = kx * w.dilation_w - w.pad_w;
+        ValidRange(x_offset, w.stride_w, w.width, out_w, &r.lo, &r.hi);
+        r.first = (static_cast<long>(c) * w.height + r.y_lo * w.stride_h + y_offset) * w.width +
+                  r.lo * w.stride_w + x_offset;
+        f(row_index, r);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -129,66 +212,48 @@ void ValidRange(const Window2d& w, int kx, int out_w, int* lo, int* hi) {
 void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
   const int out_h = w.output_height(), out_w = w.output_width();
   if (ld == 0) ld = out_h * out_w;
-  int row_index = 0;
-  for (int c = 0; c < w.channels; ++c) {
-    const float* plane = image + static_cast<size_t>(c) * w.height * w.width;
-    for (int ky = 0; ky < w.kernel_h; ++ky) {
-      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
-        float* out = columns + static_cast<size_t>(row_index) * ld;
-        int lo, hi;
-        ValidRange(w, kx, out_w, &lo, &hi);
-        const int offset = kx * w.dilation_w - w.pad_w;
-        for (int oy = 0; oy < out_h; ++oy, out += out_w) {
-          const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
-          if (y < 0 || y >= w.height) {
-            std::fill(out, out + out_w, 0.f);
-            continue;
-          }
-          const float* row = plane + static_cast<size_t>(y) * w.width;
-          // Plain loops: the segments are short (a row of the output), where a
-          // call to memcpy costs more than the copy.
-          for (int ox = 0; ox < lo; ++ox) out[ox] = 0.f;
-          if (w.stride_w == 1) {
-            const float* src = row + lo + offset;
-            int ox = lo;
-            for (; ox + 8 <= hi; ox += 8, src += 8) std::memcpy(out + ox, src, 8 * sizeof(float));
-            for (; ox < hi; ++ox) out[ox] = *src++;
-          } else {
-            for (int ox = lo; ox < hi; ++ox) out[ox] = row[ox * w.stride_w + offset];
-          }
-          for (int ox = hi; ox < out_w; ++ox) out[ox] = 0.f;
-        }
+  const int stride_w = w.stride_w;
+  const long row_step = static_cast<long>(w.stride_h) * w.width;
+  ForEachWindowRow(w, [&](int index, const WindowRow& r) {
+    float* out = columns + static_cast<size_t>(index) * ld;
+    std::fill(out, out + r.y_lo * out_w, 0.f);
+    const float* src = image + r.first;
+    const int n = r.hi - r.lo;
+    if (stride_w == 1 && n == out_w) {  // whole output rows: the common case
+      for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
+        CopyShort(src, out_w, out + oy * out_w);
+      }
+    } else {
+      for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
+        float* o = out + oy * out_w;
+        std::fill(o, o + r.lo, 0.f);
+        for (int i = 0; i < n; ++i) o[r.lo + i] = src[i * stride_w];
+        std::fill(o + r.hi, o + out_w, 0.f);
       }
     }
-  }
+    std::fill(out + r.y_hi * out_w, out + out_h * out_w, 0.f);
+  });
 }
 
 void Col2im(const float* columns, const Window2d& w, float* image, int ld) {
   const int out_h = w.output_height(), out_w = w.output_width();
   if (ld == 0) ld = out_h * out_w;
   std::fill(image, image + static_cast<size_t>(w.channels) * w.height * w.width, 0.f);
-  int row_index = 0;
-  for (int c = 0; c < w.channels; ++c) {
-    float* plane = image + static_cast<size_t>(c) * w.height * w.width;
-    for (int ky = 0; ky < w.kernel_h; ++ky) {
-      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
-        const float* in = columns + static_cast<size_t>(row_index) * ld;
-        int lo, hi;
-        ValidRange(w, kx, out_w, &lo, &hi);
-        const int offset = kx * w.dilation_w - w.pad_w;
-        for (int oy = 0; oy < out_h; ++oy, in += out_w) {
-          const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
-          if (y < 0 || y >= w.height || lo >= hi) continue;
-          float* row = plane + static_cast<size_t>(y) * w.width + lo * w.stride_w + offset;
-          if (w.stride_w == 1) {
-            for (int ox = lo; ox < hi; ++ox) *row++ += in[ox];
-          } else {
-            for (int ox = lo; ox < hi; ++ox, row += w.stride_w) *row += in[ox];
-          }
-        }
+  const int stride_w = w.stride_w;
+  const long row_step = static_cast<long>(w.stride_h) * w.width;
+  ForEachWindowRow(w, [&](int index, const WindowRow& r) {
+    const float* in = columns + static_cast<size_t>(index) * ld + r.lo;
+    float* dst = image + r.first;
+    const int n = r.hi - r.lo;
+    for (int oy = r.y_lo; oy < r.y_hi; ++oy, dst += row_step) {
+      const float* i_row = in + oy * out_w;
+      if (stride_w == 1) {
+        AddShort(i_row, n, dst);
+      } else {
+        for (int i = 0; i < n; ++i) dst[i * stride_w] += i_row[i];
       }
     }
-  }
+  });
 }
 
 }  // namespace strata::math

@@ -61,8 +61,8 @@ void SGDSolver::ComputeUpdateValue(int param_index, float rate) {
   Blob* blob = net_->learnable_params()[param_index];
   Blob* history = history_[param_index].get();
   const float local_rate = rate * net_->params_lr()[param_index];
-  math::Axpby(blob->count(), local_rate, blob->diff(), param_.momentum(), history->mutable_data());
-  math::Copy(blob->count(), history->data(), blob->mutable_diff());
+  math::MomentumStep(blob->count(), local_rate, param_.momentum(), blob->mutable_diff(),
+                     history->mutable_data());
 }
 
 void SGDSolver::ApplyUpdate() {

@@ -1,0 +1,188 @@
+// The numerical kernels against plain reference loops: the unfolding for
+// every window geometry (padding, stride, dilation, kernels wider than the
+// image's padding), its adjoint, and the element-wise operations that are
+// split over the thread pool.
+#include "strata/math.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "strata/thread_pool.hpp"
+
+namespace strata {
+namespace {
+
+std::vector<float> RandomVector(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// Column (c*kh*kw + ky*kw + kx, oy*out_w + ox) reads image (c, y, x) with
+// y = oy*stride_h - pad_h + ky*dilation_h (and likewise x), or 0 outside.
+std::vector<float> ReferenceIm2col(const std::vector<float>& image, const math::Window2d& w) {
+  const int out_h = w.output_height(), out_w = w.output_width();
+  std::vector<float> columns;
+  for (int c = 0; c < w.channels; ++c) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) {
+        for (int oy = 0; oy < out_h; ++oy) {
+          for (int ox = 0; ox < out_w; ++ox) {
+            const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
+            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
+            const bool inside = y >= 0 && y < w.height && x >= 0 && x < w.width;
+            columns.push_back(inside ? image[(c * w.height + y) * w.width + x] : 0.f);
+          }
+        }
+      }
+    }
+  }
+  return columns;
+}
+
+struct Geometry {
+  int channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w,
+      dilation_h, dilation_w;
+};
+
+class Im2colTest : public ::testing::TestWithParam<Geometry> {
+ protected:
+  math::Window2d Window() const {
+    const Geometry& g = GetParam();
+    return math::Window2d{g.channels, g.height,  g.width,    g.kernel_h,   g.kernel_w,  g.pad_h,
+                          g.pad_w,    g.stride_h, g.stride_w, g.dilation_h, g.dilation_w};
+  }
+};
+
+TEST_P(Im2colTest, MatchesReferenceLoops) {
+  const math::Window2d w = Window();
+  const auto image = RandomVector(static_cast<size_t>(w.channels) * w.height * w.width, 1);
+  const auto expected = ReferenceIm2col(image, w);
+  std::vector<float> columns(expected.size(), 42.f);  // every entry must be written
+  math::Im2col(image.data(), w, columns.data());
+  EXPECT_EQ(columns, expected);
+}
+
+TEST_P(Im2colTest, ImagesSideBySideUseTheLeadingDimension) {
+  const math::Window2d w = Window();
+  const int spatial = w.output_height() * w.output_width();
+  const int rows = w.channels * w.kernel_h * w.kernel_w;
+  const size_t image_size = static_cast<size_t>(w.channels) * w.height * w.width;
+  const auto images = RandomVector(2 * image_size, 2);
+  std::vector<float> columns(static_cast<size_t>(rows) * 2 * spatial, 42.f);
+  for (int b = 0; b < 2; ++b) {
+    math::Im2col(images.data() + b * image_size, w, columns.data() + b * spatial, 2 * spatial);
+  }
+  for (int b = 0; b < 2; ++b) {
+    const std::vector<float> image(images.begin() + b * image_size,
+                                   images.begin() + (b + 1) * image_size);
+    const auto expected = ReferenceIm2col(image, w);
+    for (int r = 0; r < rows; ++r) {
+      for (int s = 0; s < spatial; ++s) {
+        ASSERT_EQ(columns[(static_cast<size_t>(r) * 2 + b) * spatial + s],
+                  expected[static_cast<size_t>(r) * spatial + s])
+            << "image " << b << " row " << r << " column " << s;
+      }
+    }
+  }
+}
+
+// Col2im is Im2col's adjoint: <Im2col(x), c> == <x, Col2im(c)> for all x, c.
+// Summing each column entry into the image position it was read from is
+// checked against the reference loops directly.
+TEST_P(Im2colTest, Col2imSumsBackIntoTheImage) {
+  const math::Window2d w = Window();
+  const size_t image_size = static_cast<size_t>(w.channels) * w.height * w.width;
+  const int out_h = w.output_height(), out_w = w.output_width();
+  const auto columns =
+      RandomVector(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w * out_h * out_w, 3);
+  std::vector<float> expected(image_size, 0.f);
+  size_t index = 0;
+  for (int c = 0; c < w.channels; ++c) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) {
+        for (int oy = 0; oy < out_h; ++oy) {
+          for (int ox = 0; ox < out_w; ++ox, ++index) {
+            const int y = oy * w.stride_h - w.pad_h + ky * w.dilation_h;
+            const int x = ox * w.stride_w - w.pad_w + kx * w.dilation_w;
+            if (y >= 0 && y < w.height && x >= 0 && x < w.width) {
+              expected[(c * w.height + y) * w.width + x] += columns[index];
+            }
+          }
+        }
+      }
+    }
+  }
+  std::vector<float> image(image_size, 42.f);  // overwritten, not added to
+  math::Col2im(columns.data(), w, image.data());
+  ASSERT_EQ(image.size(), expected.size());
+  for (size_t i = 0; i < image.size(); ++i) {
+    EXPECT_NEAR(image[i], expected[i], 1e-5f) << "at " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Windows, Im2colTest,
+    ::testing::Values(Geometry{1, 28, 28, 5, 5, 0, 0, 1, 1, 1, 1},    // LeNet conv1
+                      Geometry{3, 12, 12, 5, 5, 0, 0, 1, 1, 1, 1},    // LeNet conv2 shape
+                      Geometry{2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},      // same padding
+                      Geometry{2, 11, 10, 3, 2, 2, 1, 2, 3, 1, 1},    // strides, padding
+                      Geometry{1, 9, 9, 3, 3, 2, 2, 1, 1, 2, 2},      // dilation
+                      Geometry{2, 5, 4, 4, 4, 3, 3, 2, 2, 1, 1},      // rows all padding
+                      Geometry{1, 3, 20, 1, 1, 0, 0, 1, 1, 1, 1},     // 1x1, long rows
+                      Geometry{1, 4, 19, 2, 3, 1, 2, 1, 1, 1, 1}));   // odd widths
+
+// Vectors long enough to be split over the pool give the same values as the
+// plain loops (the split must not change any element).
+class ElementwiseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { SetNumThreads(2); }
+  static constexpr int kLong = 300001;  // several parts, ragged end
+};
+
+TEST_F(ElementwiseTest, LongVectorsMatchPlainLoops) {
+  const auto x = RandomVector(kLong, 4);
+  const auto y0 = RandomVector(kLong, 5);
+  std::vector<float> y = y0;
+  math::Axpy(kLong, 0.5f, x.data(), y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_FLOAT_EQ(y[i], y0[i] + 0.5f * x[i]) << i;
+  y = y0;
+  math::Axpby(kLong, 0.5f, x.data(), -2.f, y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_EQ(y[i], 0.5f * x[i] + -2.f * y0[i]) << i;
+  y = y0;
+  math::Scale(kLong, 3.f, y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_FLOAT_EQ(y[i], 3.f * y0[i]) << i;
+  math::Set(kLong, 0.f, y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_EQ(y[i], 0.f) << i;
+  math::Set(kLong, 7.f, y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_EQ(y[i], 7.f) << i;
+  math::Copy(kLong, x.data(), y.data());
+  EXPECT_EQ(y, x);
+}
+
+TEST_F(ElementwiseTest, AxpbyWithBetaZeroNeverReadsY) {
+  const auto x = RandomVector(kLong, 6);
+  std::vector<float> y(kLong, std::numeric_limits<float>::quiet_NaN());
+  math::Axpby(kLong, 2.f, x.data(), 0.f, y.data());
+  for (int i = 0; i < kLong; ++i) ASSERT_EQ(y[i], 2.f * x[i]) << i;
+}
+
+TEST_F(ElementwiseTest, MomentumStepIsTheTwoStepUpdate) {
+  const auto diff0 = RandomVector(kLong, 7);
+  const auto history0 = RandomVector(kLong, 8);
+  std::vector<float> diff = diff0, history = history0;
+  math::MomentumStep(kLong, 0.01f, 0.9f, diff.data(), history.data());
+  for (int i = 0; i < kLong; ++i) {
+    const float expected = 0.01f * diff0[i] + 0.9f * history0[i];
+    ASSERT_EQ(history[i], expected) << i;
+    ASSERT_EQ(diff[i], expected) << i;
+  }
+}
+
+}  // namespace
+}  // namespace strata
