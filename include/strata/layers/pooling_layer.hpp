@@ -43,8 +43,12 @@ class PoolingLayer : public Layer {
   void ForwardPlane(const float* in, float* out, int* arg) const;
   void BackwardPlane(const float* out_diff, const int* arg, float* in_diff) const;
 
-  std::vector<int> argmax_;
-  int unrolled_kernel_ = 0;  // 2 or 3: ForwardPlane's unrolled MAX kernel applies (set in Reshape)  // MAX: the winning bottom index of each output
+  std::vector<int> argmax_;  // MAX: the winning bottom index of each output
+  // Set in Reshape: 2 or 3 when ForwardPlane's unrolled MAX kernel applies;
+  // tiled_2x2_ when the windows are 2x2 with stride 2, inside the image, and
+  // so tile it without overlap (both directions then run vector kernels).
+  int unrolled_kernel_ = 0;
+  bool tiled_2x2_ = false;
 };
 
 }  // namespace strata

@@ -4,6 +4,10 @@
 #include <cfloat>
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
@@ -93,6 +97,9 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   unrolled_kernel_ = max && interior && kernel_h_ == kernel_w_ && (kernel_h_ == 2 || kernel_h_ == 3)
                          ? kernel_h_
                          : 0;
+  tiled_2x2_ = max && pad_h_ == 0 && pad_w_ == 0 && kernel_h_ == 2 && kernel_w_ == 2 &&
+               stride_h_ == 2 && stride_w_ == 2 && 2 * pooled_h_ <= height_ &&
+               2 * pooled_w_ <= width_;
 }
 
 namespace {
@@ -123,10 +130,108 @@ void MaxPoolInterior(const float* in, int width, int pooled_h, int pooled_w, int
   }
 }
 
+// 2x2 windows with stride 2 tile the plane: four outputs at a time from two
+// input rows, the even and odd columns split apart by shuffles. The scan order
+// and tie rule are the general loop's: (0,0), (0,1), (1,0), (1,1), strict >,
+// starting from -FLT_MAX (so an all-NaN window keeps index -1).
+void MaxPoolTiled2x2(const float* in, int width, int pooled_h, int pooled_w, float* out,
+                     int* arg) {
+  for (int ph = 0; ph < pooled_h; ++ph) {
+    const float* r0 = in + 2 * ph * width;
+    const float* r1 = r0 + width;
+    float* o = out + ph * pooled_w;
+    int* a = arg + ph * pooled_w;
+    int pw = 0;
+#if defined(__SSE2__)
+    const __m128i step = _mm_set_epi32(6, 4, 2, 0);
+    for (; pw + 4 <= pooled_w; pw += 4) {
+      const __m128 a0 = _mm_loadu_ps(r0 + 2 * pw), b0 = _mm_loadu_ps(r0 + 2 * pw + 4);
+      const __m128 a1 = _mm_loadu_ps(r1 + 2 * pw), b1 = _mm_loadu_ps(r1 + 2 * pw + 4);
+      const __m128 candidates[4] = {_mm_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1)),
+                                    _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+      const __m128i base = _mm_add_epi32(_mm_set1_epi32(2 * ph * width + 2 * pw), step);
+      const int offsets[4] = {0, 1, width, width + 1};
+      __m128 best = _mm_set1_ps(-FLT_MAX);
+      __m128i best_index = _mm_set1_epi32(-1);
+      for (int k = 0; k < 4; ++k) {
+        const __m128 better = _mm_cmpgt_ps(candidates[k], best);
+        const __m128i take = _mm_castps_si128(better);
+        best = _mm_or_ps(_mm_and_ps(better, candidates[k]), _mm_andnot_ps(better, best));
+        const __m128i index = _mm_add_epi32(base, _mm_set1_epi32(offsets[k]));
+        best_index = _mm_or_si128(_mm_and_si128(take, index), _mm_andnot_si128(take, best_index));
+      }
+      _mm_storeu_ps(o + pw, best);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(a + pw), best_index);
+    }
+#endif
+    for (; pw < pooled_w; ++pw) {
+      float best = -FLT_MAX;
+      int best_index = -1;
+      const int offsets[4] = {0, 1, width, width + 1};
+      for (int k = 0; k < 4; ++k) {
+        const int index = 2 * ph * width + 2 * pw + offsets[k];
+        const bool better = in[index] > best;
+        best = better ? in[index] : best;
+        best_index = better ? index : best_index;
+      }
+      o[pw] = best;
+      a[pw] = best_index;
+    }
+  }
+}
+
+// The adjoint of MaxPoolTiled2x2: each input is in at most one window, so the
+// plane is written once, row by row (the winner gets the gradient, the rest
+// 0), instead of cleared and then scattered into.
+void MaxUnpoolTiled2x2(const float* out_diff, const int* arg, int height, int width,
+                       int pooled_h, int pooled_w, float* in_diff) {
+  for (int ph = 0; ph < pooled_h; ++ph) {
+    float* r0 = in_diff + 2 * ph * width;
+    float* r1 = r0 + width;
+    const float* d = out_diff + ph * pooled_w;
+    const int* a = arg + ph * pooled_w;
+    int pw = 0;
+#if defined(__SSE2__)
+    const __m128i step = _mm_set_epi32(6, 4, 2, 0);
+    for (; pw + 4 <= pooled_w; pw += 4) {
+      const __m128 g = _mm_loadu_ps(d + pw);
+      const __m128i winner = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + pw));
+      const __m128i base = _mm_add_epi32(_mm_set1_epi32(2 * ph * width + 2 * pw), step);
+      auto share = [&](int offset) {
+        const __m128i hit = _mm_cmpeq_epi32(winner, _mm_add_epi32(base, _mm_set1_epi32(offset)));
+        return _mm_and_ps(_mm_castsi128_ps(hit), g);
+      };
+      const __m128 g00 = share(0), g01 = share(1), g10 = share(width), g11 = share(width + 1);
+      _mm_storeu_ps(r0 + 2 * pw, _mm_unpacklo_ps(g00, g01));
+      _mm_storeu_ps(r0 + 2 * pw + 4, _mm_unpackhi_ps(g00, g01));
+      _mm_storeu_ps(r1 + 2 * pw, _mm_unpacklo_ps(g10, g11));
+      _mm_storeu_ps(r1 + 2 * pw + 4, _mm_unpackhi_ps(g10, g11));
+    }
+#endif
+    for (; pw < pooled_w; ++pw) {
+      const int index = 2 * ph * width + 2 * pw;
+      r0[2 * pw] = a[pw] == index ? d[pw] : 0.f;
+      r0[2 * pw + 1] = a[pw] == index + 1 ? d[pw] : 0.f;
+      r1[2 * pw] = a[pw] == index + width ? d[pw] : 0.f;
+      r1[2 * pw + 1] = a[pw] == index + width + 1 ? d[pw] : 0.f;
+    }
+    // An odd width leaves a last column no window reads.
+    for (int x = 2 * pooled_w; x < width; ++x) r0[x] = r1[x] = 0.f;
+  }
+  // Likewise rows below the last window.
+  std::fill(in_diff + 2 * pooled_h * width, in_diff + height * width, 0.f);
+}
+
 }  // namespace
 
 void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
+  if (tiled_2x2_) {
+    MaxPoolTiled2x2(in, width_, pooled_h_, pooled_w_, out, arg);
+    return;
+  }
   if (unrolled_kernel_ == 2) {
     MaxPoolInterior<2, 2>(in, width_, pooled_h_, pooled_w_, stride_h_, stride_w_, out, arg);
     return;
@@ -177,6 +282,10 @@ void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
 
 void PoolingLayer::BackwardPlane(const float* out, const int* arg, float* in) const {
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
+  if (tiled_2x2_) {
+    MaxUnpoolTiled2x2(out, arg, height_, width_, pooled_h_, pooled_w_, in);
+    return;
+  }
   std::fill(in, in + static_cast<size_t>(height_) * width_, 0.f);
   for (int ph = 0; ph < pooled_h_; ++ph) {
     for (int pw = 0; pw < pooled_w_; ++pw) {
