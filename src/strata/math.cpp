@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "strata/errors.hpp"
 #include "strata/storage.hpp"
@@ -185,24 +186,33 @@ struct WindowRow {
   long first;
 };
 
-// Calls f(row_index, WindowRow) for each kernel offset; bounds are worked out
-// once per offset, so the loops over the output stay branch-free.
+// Calls f(row_index, WindowRow) for each kernel offset. The bounds depend on
+// (ky, kx) only: they are worked out once per call (divisions included, which
+// cost more than copying a short row), then shifted to each channel.
 template <typename F>
 void ForEachWindowRow(const Window2d& w, F&& f) {
   const int out_h = w.output_height(), out_w = w.output_width();
-  int row_index = 0;
+  thread_local std::vector<WindowRow> offsets;  // grows once, then no allocation
+  offsets.resize(static_cast<size_t>(w.kernel_h) * w.kernel_w);
+  for (int ky = 0, i = 0; ky < w.kernel_h; ++ky) {
+    const int y_offset = ky * w.dilation_h - w.pad_h;
+    WindowRow r{};
+    ValidRange(y_offset, w.stride_h, w.height, out_h, &r.y_lo, &r.y_hi);
+    for (int kx = 0; kx < w.kernel_w; ++kx, ++i) {
+      const int x_offset = kx * w.dilation_w - w.pad_w;
+      ValidRange(x_offset, w.stride_w, w.width, out_w, &r.lo, &r.hi);
+      r.first = (static_cast<long>(r.y_lo) * w.stride_h + y_offset) * w.width +
+                r.lo * w.stride_w + x_offset;
+      offsets[i] = r;
+    }
+  }
+  const long plane = static_cast<long>(w.height) * w.width;
+  const int per_channel = static_cast<int>(offsets.size());
   for (int c = 0; c < w.channels; ++c) {
-    for (int ky = 0; ky < w.kernel_h; ++ky) {
-      const int y_offset = ky * w.dilation_h - w.pad_h;
-      WindowRow r{};
-      ValidRange(y_offset, w.stride_h, w.height, out_h, &r.y_lo, &r.y_hi);
-      for (int kx = 0; kx < w.kernel_w; ++kx, ++row_index) {
-        const int x_offset = kx * w.dilation_w - w.pad_w;
-        ValidRange(x_offset, w.stride_w, w.width, out_w, &r.lo, &r.hi);
-        r.first = (static_cast<long>(c) * w.height + r.y_lo * w.stride_h + y_offset) * w.width +
-                  r.lo * w.stride_w + x_offset;
-        f(row_index, r);
-      }
+    for (int i = 0; i < per_channel; ++i) {
+      WindowRow r = offsets[i];
+      r.first += c * plane;
+      f(c * per_channel + i, r);
     }
   }
 }
