@@ -104,6 +104,9 @@ class Pool {
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
     while (condition()) {
       for (int i = 0; i < 64; ++i) CpuRelax();
+      // Let another runnable thread of the process (the data prefetcher) have
+      // the core; without it the prefetcher waits for a preemption.
+      std::this_thread::yield();
       if (std::chrono::steady_clock::now() > until) return;
     }
   }
