@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "strata/errors.hpp"
 #include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
@@ -101,32 +103,25 @@ TEST(ConvolutionLayerTest, GradientCheckGroupsDilationTwoBottoms) {
 // Images with 256 or more output pixels run one product each, straight into
 // the output; smaller ones are unfolded side by side in chunks. Both paths,
 // forward against the direct loops and backward against numerical gradients.
-TEST(ConvolutionLayerTest, WideImagesRunOneProductEach) {
-  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
-    convolution_param { num_output: 3 kernel_size: 3
-                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
-  auto x = GaussianBlob({3, 2, 18, 18}, 6);  // 16x16 = 256 output pixels
-  Blob y;
-  layer->SetUp({x.get()}, {&y});
-  layer->Forward({x.get()}, {&y});
-  const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 0, 1,
-                                          1, 1, 16, 16);
-  for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
-  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
-}
-
-TEST(ConvolutionLayerTest, SmallImagesInChunksMatchDirectConvolution) {
-  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
-    convolution_param { num_output: 5 kernel_size: 3 pad: 1
-                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
-  auto x = GaussianBlob({7, 3, 5, 5}, 7);  // 25 output pixels: all 7 images in one chunk
-  Blob y;
-  layer->SetUp({x.get()}, {&y});
-  layer->Forward({x.get()}, {&y});
-  const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 1, 1,
-                                          1, 1, 5, 5);
-  for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
-  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+TEST(ConvolutionLayerTest, WideImagesOneByOneAndSmallOnesInChunks) {
+  struct Case {
+    std::vector<int> shape;
+    int pad, out;
+  };
+  // 16x16 = 256 output pixels: one product per image; 5x5: all 7 images in one chunk.
+  for (const Case& c : {Case{{3, 2, 18, 18}, 0, 16}, Case{{7, 3, 5, 5}, 1, 5}}) {
+    auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+      convolution_param { num_output: 3 kernel_size: 3 pad: )" + std::to_string(c.pad) + R"(
+                          weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+    auto x = GaussianBlob(c.shape, 6);
+    Blob y;
+    layer->SetUp({x.get()}, {&y});
+    layer->Forward({x.get()}, {&y});
+    const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(),
+                                            c.pad, 1, 1, 1, c.out, c.out);
+    for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
+    testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+  }
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {
