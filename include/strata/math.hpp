@@ -27,6 +27,12 @@ void Copy(int n, const float* x, float* y);
 float Dot(int n, const float* x, const float* y);
 float Asum(int n, const float* x);
 
+// Sums in double over eight interleaved lanes (a fixed order, so results
+// repeat, and the loop vectorizes): sum of x, of x * y, of (x - mean)^2.
+double SumDouble(int n, const float* x);
+double DotDouble(int n, const float* x, const float* y);
+double SquaredDeviationDouble(int n, const float* x, double mean);
+
 // x[c][s] += bias[c] over `channels` rows of `spatial` values.
 void AddChannelBias(int channels, int spatial, const float* bias, float* x);
 // sums[c] += sum over s of x[c][s].

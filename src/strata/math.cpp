@@ -140,6 +140,38 @@ void AccumulateChannelSums(int channels, int spatial, const float* x, float* sum
   }
 }
 
+namespace {
+
+template <typename Term>
+double LaneSum(int n, Term term) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) lanes[j] += term(i + j);
+  }
+  double sum = 0;
+  for (; i < n; ++i) sum += term(i);
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+}  // namespace
+
+double SumDouble(int n, const float* x) {
+  return LaneSum(n, [x](int i) { return static_cast<double>(x[i]); });
+}
+
+double DotDouble(int n, const float* x, const float* y) {
+  return LaneSum(n, [x, y](int i) { return static_cast<double>(x[i]) * y[i]; });
+}
+
+double SquaredDeviationDouble(int n, const float* x, double mean) {
+  return LaneSum(n, [x, mean](int i) {
+    const double d = x[i] - mean;
+    return d * d;
+  });
+}
+
 float* Workspace(int slot, size_t count) {
   thread_local std::unique_ptr<Storage> slots[4];
   if (slot < 0 || slot >= 4) throw InternalError("math::Workspace slot " + std::to_string(slot));

@@ -5,6 +5,7 @@
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -54,12 +55,16 @@ void BatchNormLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector
   normalized_.ReshapeLike(*bottom[0]);
 }
 
+// Channels are independent: they are spread over the thread pool, each summed
+// by one thread in a fixed order (so results do not depend on the split).
 void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const BatchNormParameter& p = layer_param_.batch_norm_param();
   const float* x = bottom[0]->data();
   float* y = top[0]->mutable_data();
+  float* normalized = normalized_.mutable_data();
   std::vector<double> mean(channels_, 0.0), var(channels_, 0.0);
   const double m = static_cast<double>(num_) * spatial_;
+  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   if (use_global_stats_) {
     const float s = blobs_[2]->data()[0];
     const double factor = s == 0.f ? 0.0 : 1.0 / s;
@@ -68,20 +73,16 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
       var[c] = blobs_[1]->data()[c] * factor;
     }
   } else {
-    for (int n = 0; n < num_; ++n) {
-      for (int c = 0; c < channels_; ++c) {
-        const float* plane = x + (static_cast<size_t>(n) * channels_ + c) * spatial_;
-        for (int i = 0; i < spatial_; ++i) mean[c] += plane[i];
+    ParallelFor(channels_, 1, [&](int, int begin, int end) {
+      for (int c = begin; c < end; ++c) {
+        for (int n = 0; n < num_; ++n) mean[c] += math::SumDouble(spatial_, x + plane(n, c));
+        mean[c] /= m;
+        for (int n = 0; n < num_; ++n) {
+          var[c] += math::SquaredDeviationDouble(spatial_, x + plane(n, c), mean[c]);
+        }
+        var[c] /= m;
       }
-    }
-    for (int c = 0; c < channels_; ++c) mean[c] /= m;
-    for (int n = 0; n < num_; ++n) {
-      for (int c = 0; c < channels_; ++c) {
-        const float* plane = x + (static_cast<size_t>(n) * channels_ + c) * spatial_;
-        for (int i = 0; i < spatial_; ++i) var[c] += (plane[i] - mean[c]) * (plane[i] - mean[c]);
-      }
-    }
-    for (int c = 0; c < channels_; ++c) var[c] /= m;
+    });
     const float maf = p.moving_average_fraction();
     blobs_[2]->mutable_data()[0] = blobs_[2]->data()[0] * maf + 1.f;
     const double correction = m > 1 ? m / (m - 1) : 1.0;
@@ -95,14 +96,18 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   for (int c = 0; c < channels_; ++c) {
     inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + p.eps()));
   }
-  for (int n = 0; n < num_; ++n) {
-    for (int c = 0; c < channels_; ++c) {
-      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
-      const float mu = static_cast<float>(mean[c]);
-      for (int i = 0; i < spatial_; ++i) y[base + i] = (x[base + i] - mu) * inv_std_[c];
+  ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
+    for (int nc = begin; nc < end; ++nc) {
+      const int c = nc % channels_;
+      const size_t base = static_cast<size_t>(nc) * spatial_;
+      const float mu = static_cast<float>(mean[c]), inv_std = inv_std_[c];
+      for (int i = 0; i < spatial_; ++i) {
+        const float v = (x[base + i] - mu) * inv_std;
+        normalized[base + i] = v;
+        y[base + i] = v;
+      }
     }
-  }
-  math::Copy(top[0]->count(), y, normalized_.mutable_data());
+  });
 }
 
 void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
@@ -112,36 +117,36 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
   const float* y = normalized_.data();
+  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   if (use_global_stats_) {
-    for (int n = 0; n < num_; ++n) {
-      for (int c = 0; c < channels_; ++c) {
-        const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
-        for (int i = 0; i < spatial_; ++i) dx[base + i] = dy[base + i] * inv_std_[c];
+    ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
+      for (int nc = begin; nc < end; ++nc) {
+        const size_t base = static_cast<size_t>(nc) * spatial_;
+        const float inv_std = inv_std_[nc % channels_];
+        for (int i = 0; i < spatial_; ++i) dx[base + i] = dy[base + i] * inv_std;
       }
-    }
+    });
     return;
   }
   // dx = (dy - mean(dy) - y * mean(dy * y)) / std, means per channel.
   const double m = static_cast<double>(num_) * spatial_;
-  std::vector<double> mean_dy(channels_, 0.0), mean_dy_y(channels_, 0.0);
-  for (int n = 0; n < num_; ++n) {
-    for (int c = 0; c < channels_; ++c) {
-      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
-      for (int i = 0; i < spatial_; ++i) {
-        mean_dy[c] += dy[base + i];
-        mean_dy_y[c] += static_cast<double>(dy[base + i]) * y[base + i];
+  ParallelFor(channels_, 1, [&](int, int begin, int end) {
+    for (int c = begin; c < end; ++c) {
+      double sum_dy = 0, sum_dy_y = 0;
+      for (int n = 0; n < num_; ++n) {
+        sum_dy += math::SumDouble(spatial_, dy + plane(n, c));
+        sum_dy_y += math::DotDouble(spatial_, dy + plane(n, c), y + plane(n, c));
+      }
+      const float a = static_cast<float>(sum_dy / m), b = static_cast<float>(sum_dy_y / m);
+      const float inv_std = inv_std_[c];
+      for (int n = 0; n < num_; ++n) {
+        const size_t base = plane(n, c);
+        for (int i = 0; i < spatial_; ++i) {
+          dx[base + i] = (dy[base + i] - a - y[base + i] * b) * inv_std;
+        }
       }
     }
-  }
-  for (int n = 0; n < num_; ++n) {
-    for (int c = 0; c < channels_; ++c) {
-      const size_t base = (static_cast<size_t>(n) * channels_ + c) * spatial_;
-      const double a = mean_dy[c] / m, b = mean_dy_y[c] / m;
-      for (int i = 0; i < spatial_; ++i) {
-        dx[base + i] = static_cast<float>((dy[base + i] - a - y[base + i] * b) * inv_std_[c]);
-      }
-    }
-  }
+  });
 }
 
 STRATA_REGISTER_LAYER(BatchNorm);
