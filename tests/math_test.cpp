@@ -7,21 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "strata/thread_pool.hpp"
+#include "support/test_util.hpp"
 
 namespace strata {
 namespace {
-
-std::vector<float> RandomVector(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 // Column (c*kh*kw + ky*kw + kx, oy*out_w + ox) reads image (c, y, x) with
 // y = oy*stride_h - pad_h + ky*dilation_h (and likewise x), or 0 outside.
@@ -61,7 +53,7 @@ class Im2colTest : public ::testing::TestWithParam<Geometry> {
 
 TEST_P(Im2colTest, MatchesReferenceLoops) {
   const math::Window2d w = Window();
-  const auto image = RandomVector(static_cast<size_t>(w.channels) * w.height * w.width, 1);
+  const auto image = testing::UniformVector(static_cast<size_t>(w.channels) * w.height * w.width, 1);
   const auto expected = ReferenceIm2col(image, w);
   std::vector<float> columns(expected.size(), 42.f);  // every entry must be written
   math::Im2col(image.data(), w, columns.data());
@@ -73,7 +65,7 @@ TEST_P(Im2colTest, ImagesSideBySideUseTheLeadingDimension) {
   const int spatial = w.output_height() * w.output_width();
   const int rows = w.channels * w.kernel_h * w.kernel_w;
   const size_t image_size = static_cast<size_t>(w.channels) * w.height * w.width;
-  const auto images = RandomVector(2 * image_size, 2);
+  const auto images = testing::UniformVector(2 * image_size, 2);
   std::vector<float> columns(static_cast<size_t>(rows) * 2 * spatial, 42.f);
   for (int b = 0; b < 2; ++b) {
     math::Im2col(images.data() + b * image_size, w, columns.data() + b * spatial, 2 * spatial);
@@ -100,7 +92,7 @@ TEST_P(Im2colTest, Col2imSumsBackIntoTheImage) {
   const size_t image_size = static_cast<size_t>(w.channels) * w.height * w.width;
   const int out_h = w.output_height(), out_w = w.output_width();
   const auto columns =
-      RandomVector(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w * out_h * out_w, 3);
+      testing::UniformVector(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w * out_h * out_w, 3);
   std::vector<float> expected(image_size, 0.f);
   size_t index = 0;
   for (int c = 0; c < w.channels; ++c) {
@@ -146,8 +138,8 @@ class ElementwiseTest : public ::testing::Test {
 };
 
 TEST_F(ElementwiseTest, LongVectorsMatchPlainLoops) {
-  const auto x = RandomVector(kLong, 4);
-  const auto y0 = RandomVector(kLong, 5);
+  const auto x = testing::UniformVector(kLong, 4);
+  const auto y0 = testing::UniformVector(kLong, 5);
   std::vector<float> y = y0;
   math::Axpy(kLong, 0.5f, x.data(), y.data());
   for (int i = 0; i < kLong; ++i) ASSERT_FLOAT_EQ(y[i], y0[i] + 0.5f * x[i]) << i;
@@ -166,15 +158,15 @@ TEST_F(ElementwiseTest, LongVectorsMatchPlainLoops) {
 }
 
 TEST_F(ElementwiseTest, AxpbyWithBetaZeroNeverReadsY) {
-  const auto x = RandomVector(kLong, 6);
+  const auto x = testing::UniformVector(kLong, 6);
   std::vector<float> y(kLong, std::numeric_limits<float>::quiet_NaN());
   math::Axpby(kLong, 2.f, x.data(), 0.f, y.data());
   for (int i = 0; i < kLong; ++i) ASSERT_EQ(y[i], 2.f * x[i]) << i;
 }
 
 TEST_F(ElementwiseTest, MomentumStepIsTheTwoStepUpdate) {
-  const auto diff0 = RandomVector(kLong, 7);
-  const auto history0 = RandomVector(kLong, 8);
+  const auto diff0 = testing::UniformVector(kLong, 7);
+  const auto history0 = testing::UniformVector(kLong, 8);
   std::vector<float> diff = diff0, history = history0;
   math::MomentumStep(kLong, 0.01f, 0.9f, diff.data(), history.data());
   for (int i = 0; i < kLong; ++i) {
@@ -187,7 +179,7 @@ TEST_F(ElementwiseTest, MomentumStepIsTheTwoStepUpdate) {
 // The lane sums against plain long double loops, on lengths with a ragged end.
 TEST(LaneSumTest, MatchPlainSums) {
   for (int n : {0, 1, 7, 8, 9, 676, 1001}) {
-    const auto x = RandomVector(n, 9), y = RandomVector(n, 10);
+    const auto x = testing::UniformVector(n, 9), y = testing::UniformVector(n, 10);
     long double sum = 0, dot = 0, dev = 0;
     for (int i = 0; i < n; ++i) {
       sum += x[i];

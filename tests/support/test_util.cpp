@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "strata/hdf5.hpp"
 #include "strata/layer_registry.hpp"
@@ -34,6 +35,14 @@ std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
   Rng rng(seed);
   for (int i = 0; i < blob->count(); ++i) blob->mutable_data()[i] = rng.Gaussian(0.f, stddev);
   return blob;
+}
+
+std::vector<float> UniformVector(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
 }
 
 std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<float>& values) {

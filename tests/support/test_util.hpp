@@ -24,6 +24,8 @@ std::unique_ptr<Layer> MakeLayer(const std::string& text);
 // Blob filled with N(0, stddev) from `seed`.
 std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
                                    float stddev = 1.f);
+// n values drawn uniformly from [-1, 1) with `seed` (same seed, same values).
+std::vector<float> UniformVector(size_t n, unsigned seed);
 // Blob holding `values` (count must match the shape).
 std::unique_ptr<Blob> BlobOf(const std::vector<int>& shape, const std::vector<float>& values);
 

@@ -3,11 +3,16 @@
 // Reads convolution_param: num_output, kernel_size / kernel_h+kernel_w, pad /
 // pad_h+pad_w, stride / stride_h+stride_w, dilation, group, bias_term,
 // weight_filler, bias_filler, axis. Two spatial axes follow the channel axis.
-// The per-image work is im2col + one GEMM per group (math::Im2col, math::Gemm).
+// The per-image work is im2col + one product per group: math::GemmPacked with
+// the weights packed once per pass for the image and input-gradient products,
+// math::Gemm (OpenBLAS) for the weight gradient.
 #pragma once
+
+#include <vector>
 
 #include "strata/layer.hpp"
 #include "strata/math.hpp"
+#include "strata/packed_gemm.hpp"
 
 namespace strata {
 
@@ -35,14 +40,18 @@ class BaseConvolutionLayer : public Layer {
 
   // The three products of a convolution, each over `count` consecutive images
   // of the chunk (images of the convolution's input lie in_dim_ apart, of its
-  // output out_dim_ apart). The images' columns sit side by side, so each
-  // group is one GEMM over the whole chunk rather than one per image.
-  // out = W * im2col(in)
-  void ForwardGemm(const float* in, float* out, int count);
+  // output out_dim_ apart). The images' columns sit side by side in one
+  // matrix. ForwardGemm and BackwardGemm read the weights packed by
+  // PackWeights (false and true) and write or read each image's output in
+  // place; WeightGemm is one OpenBLAS GEMM per group over the whole chunk.
+  // out = W * im2col(in) (+ bias per output channel, if not null)
+  void ForwardGemm(const float* in, float* out, int count, const float* bias);
   // in_diff = col2im(W^T * out_diff)
   void BackwardGemm(const float* out_diff, float* in_diff, int count);
   // weights_diff += out_diff * im2col(in)^T
   void WeightGemm(const float* in, const float* out_diff, int count, float* weights_diff);
+  // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm).
+  void PackWeights(bool transposed);
   void ForwardBias(const float* bias, float* output);
   void BackwardBias(const float* output_diff, float* bias_diff);
 
@@ -62,6 +71,7 @@ class BaseConvolutionLayer : public Layer {
   int in_dim_ = 0, out_dim_ = 0;  // values per image, convolution direction
   int chunk_ = 1;                 // images per GEMM
   math::Window2d window_{};
+  std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
 };
 
 }  // namespace strata

@@ -153,13 +153,14 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
                            pad_h_, pad_w_, stride_h_, stride_w_, dilation_h_, dilation_w_};
   in_dim_ = conv_in_channels_ * conv_in_h_ * conv_in_w_;
   out_dim_ = conv_out_channels_ * conv_out_spatial_;
-  // Images per GEMM: as many as keep the column matrix within 512 KB, so that
-  // it and the GEMM's packed copy of it stay in a core's L2 (measured on
-  // LeNet with 256 KB, 512 KB, 1 MB and 2 MB: 512 KB is the fastest).
-  // Only small output maps gain from that: with a few hundred output pixels an
-  // image is a wide enough product by itself, and needs no gathering into
-  // and out of the shared matrix (measured on LeNet: conv1, 24x24 outputs,
-  // runs 2x faster image by image; conv2, 8x8, 10% faster in chunks).
+  // Images per chunk: as many as keep the column matrix within 512 KB, so that
+  // it and OpenBLAS's packed copy of it stay in a core's L2 during the weight
+  // gradient, one GEMM over the whole chunk (measured on LeNet with 256 KB,
+  // 512 KB, 1 MB and 2 MB: 512 KB is the fastest). Only small output maps
+  // gain from that: with a few hundred output pixels an image is a wide
+  // enough product by itself (measured on LeNet: conv1, 24x24 outputs, runs
+  // 2x faster image by image; conv2, 8x8, 10% faster in chunks). The other two
+  // products run image by image in any case (GemmPacked).
   constexpr long long kColumnFloats = 128 << 10;
   constexpr int kWideEnough = 256;
   const long long per_image =
@@ -179,19 +180,9 @@ double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
 
 namespace {
 
-// Columns of the chunk are [kernel rows] x [count * spatial]; the GEMM result is
-// [channels] x [count * spatial]. These move between that and per-image layout.
-void Scatter(const float* matrix, int channels, int spatial, int count, int image_dim,
-             float* images) {
-  const size_t n = static_cast<size_t>(count) * spatial;
-  for (int b = 0; b < count; ++b) {
-    for (int c = 0; c < channels; ++c) {
-      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
-                  images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial);
-    }
-  }
-}
-
+// Copies each image's output gradient (channels x spatial, image_dim apart)
+// side by side into a [channels] x [count * spatial] matrix for the weight
+// gradient's GEMM.
 void Gather(const float* images, int channels, int spatial, int count, int image_dim,
             float* matrix) {
   const size_t n = static_cast<size_t>(count) * spatial;
@@ -205,7 +196,20 @@ void Gather(const float* images, int channels, int spatial, int count, int image
 
 }  // namespace
 
-void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count) {
+void BaseConvolutionLayer::PackWeights(bool transposed) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const float* weights = blobs_[0]->data();
+  packed_.resize(group_);
+  for (int g = 0; g < group_; ++g) {
+    // W is m x k; BackwardGemm multiplies by W^T (k rows, depth m).
+    packed_[g].Pack(transposed, transposed ? k : m, transposed ? m : k,
+                    weights + static_cast<size_t>(g) * m * k);
+  }
+}
+
+void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
+                                       const float* bias) {
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
@@ -214,33 +218,36 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count) {
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
                  columns + static_cast<size_t>(b) * conv_out_spatial_, n);
   }
-  // One image: the product is already in the output's layout.
-  float* product = count == 1 ? out : math::Workspace(1, static_cast<size_t>(m) * group_ * n);
-  const float* weights = blobs_[0]->data();
-  for (int g = 0; g < group_; ++g) {
-    math::Gemm(false, false, m, n, k, 1.f, weights + static_cast<size_t>(g) * m * k,
-               columns + static_cast<size_t>(g) * k * n, 0.f,
-               product + static_cast<size_t>(g) * m * n);
+  // Each image's product goes straight into its place in the output.
+  for (int b = 0; b < count; ++b) {
+    for (int g = 0; g < group_; ++g) {
+      math::GemmPacked(packed_[g], conv_out_spatial_,
+                       columns + static_cast<size_t>(g) * k * n +
+                           static_cast<size_t>(b) * conv_out_spatial_,
+                       n, bias ? bias + static_cast<size_t>(g) * m : nullptr, false,
+                       out + static_cast<size_t>(b) * out_dim_ +
+                           static_cast<size_t>(g) * m * conv_out_spatial_,
+                       conv_out_spatial_);
+    }
   }
-  if (count > 1) Scatter(product, conv_out_channels_, conv_out_spatial_, count, out_dim_, out);
 }
 
 void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, int count) {
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
-  const float* product = out_diff;
-  if (count > 1) {
-    float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
-    Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
-    product = gathered;
-  }
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
-  const float* weights = blobs_[0]->data();
-  for (int g = 0; g < group_; ++g) {
-    math::Gemm(true, false, k, n, m, 1.f, weights + static_cast<size_t>(g) * m * k,
-               product + static_cast<size_t>(g) * m * n, 0.f,
-               columns + static_cast<size_t>(g) * k * n);
+  // Each image's output gradient is read where it lies.
+  for (int b = 0; b < count; ++b) {
+    for (int g = 0; g < group_; ++g) {
+      math::GemmPacked(packed_[g], conv_out_spatial_,
+                       out_diff + static_cast<size_t>(b) * out_dim_ +
+                           static_cast<size_t>(g) * m * conv_out_spatial_,
+                       conv_out_spatial_, nullptr, false,
+                       columns + static_cast<size_t>(g) * k * n +
+                           static_cast<size_t>(b) * conv_out_spatial_,
+                       n);
+    }
   }
   for (int b = 0; b < count; ++b) {
     math::Col2im(columns + static_cast<size_t>(b) * conv_out_spatial_, window_,
@@ -287,7 +294,7 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
     const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
-    blobs_[0]->data();  // allocate before the threads read it
+    PackWeights(reverse_dimensions());
     ParallelFor(num_, 1, [&](int, int begin, int end) {
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
@@ -295,10 +302,10 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
         float* y_n = y + static_cast<size_t>(n) * top_dim_;
         if (reverse_dimensions()) {
           BackwardGemm(x_n, y_n, count);
+          for (int b = 0; b < count && bias; ++b) ForwardBias(bias, y_n + b * top_dim_);
         } else {
-          ForwardGemm(x_n, y_n, count);
+          ForwardGemm(x_n, y_n, count, bias);  // the bias rides along
         }
-        for (int b = 0; b < count && bias; ++b) ForwardBias(bias, y_n + b * top_dim_);
       }
     });
   }
@@ -316,7 +323,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
-    blobs_[0]->data();
+    if (dx != nullptr) PackWeights(!reverse_dimensions());
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
@@ -348,7 +355,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
         if (dx == nullptr) continue;
         float* dx_n = dx + static_cast<size_t>(n) * bottom_dim_;
         if (reverse_dimensions()) {
-          ForwardGemm(dy_n, dx_n, count);
+          ForwardGemm(dy_n, dx_n, count, nullptr);
         } else {
           BackwardGemm(dy_n, dx_n, count);
         }

@@ -1,0 +1,62 @@
+// Strata's own matrix product for convolution: the left operand (the layer's
+// weights) is packed once per pass and reused for every image, and the right
+// operand is read where it lies (an unfolded image, or an output gradient
+// inside its blob), so no copy of it is packed, gathered or scattered.
+//
+// For convolution's shapes (a few dozen rows, depth in the hundreds, an
+// image's pixels as columns) this beats OpenBLAS, which packs both operands on
+// every call (docs/performance.md). Large products stay with math::Gemm.
+//
+// The kernels use the widest vectors the CPU has (AVX-512, AVX2 with FMA, or
+// portable C++); sums run in the same order for every column split, so
+// results do not depend on the thread count.
+#pragma once
+
+#include <memory>
+
+namespace strata {
+class Storage;
+}
+
+namespace strata::math {
+
+enum class Isa { kGeneric, kAvx2, kAvx512 };
+
+// The kernel set in use: the best the CPU supports, unless the environment
+// variable STRATA_GEMM_ISA (generic, avx2, avx512) asks for a narrower one.
+Isa GemmIsa();
+bool CpuSupports(Isa isa);
+const char* IsaName(Isa isa);
+// Switches kernel sets (tests, benchmarks). Matrices packed before keep
+// their layout and are repacked on their next Pack. Throws ConfigError when
+// the CPU lacks `isa`.
+void SetGemmIsa(Isa isa);
+
+// op(A), rows x depth, in panels of the kernel's row count.
+class PackedMatrix {
+ public:
+  PackedMatrix();
+  ~PackedMatrix();
+  PackedMatrix(PackedMatrix&&) noexcept;
+  PackedMatrix& operator=(PackedMatrix&&) noexcept;
+
+  // A is row-major: rows x depth, or depth x rows with `transposed`.
+  void Pack(bool transposed, int rows, int depth, const float* a);
+  int rows() const { return rows_; }
+  int depth() const { return depth_; }
+
+ private:
+  friend void GemmPacked(const PackedMatrix&, int, const float*, int, const float*, bool, float*,
+                         int);
+  Isa isa_ = Isa::kGeneric;
+  int rows_ = 0, depth_ = 0;
+  std::unique_ptr<Storage> storage_;
+};
+
+// C = A * B + (C if `accumulate`, else row_bias broadcast along each row, or 0).
+// A is packed (rows x depth); B is depth x n with leading dimension ldb; C is
+// rows x n with leading dimension ldc. row_bias may be null.
+void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
+                bool accumulate, float* c, int ldc);
+
+}  // namespace strata::math
