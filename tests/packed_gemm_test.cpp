@@ -2,7 +2,8 @@
 // CPU has: row counts around each kernel's panel sizes, column counts that
 // leave a narrow last block, depths past one depth block, leading
 // dimensions wider than the product, transposed packing, bias and
-// accumulation.
+// accumulation; and the product that reads its right operand straight from
+// an image through a window, against unfolding it with Im2col.
 #include "strata/packed_gemm.hpp"
 
 #include <gtest/gtest.h>
@@ -100,6 +101,77 @@ TEST_P(PackedGemmTest, EmptyDepthLeavesBiasOrZero) {
   EXPECT_EQ(c, (std::vector<float>{1, 1, 2, 2, 3, 3}));
   math::GemmPacked(packed, 2, nullptr, 2, nullptr, true, c.data(), 2);
   EXPECT_EQ(c, (std::vector<float>{1, 1, 2, 2, 3, 3}));
+}
+
+// Reading B through the window equals unfolding it first: output widths of
+// one to three runs of 8, heights that leave a narrow last column block,
+// kernels from 1x1 to 5x5, more than one depth block.
+TEST_P(PackedGemmTest, WindowReadEqualsUnfolding) {
+  struct Geometry {
+    int channels, out_h, out_w, kernel_h, kernel_w;
+  };
+  unsigned seed = 100;
+  for (const Geometry& g : {Geometry{1, 24, 24, 5, 5}, Geometry{20, 8, 8, 5, 5},
+                            Geometry{3, 5, 8, 3, 3}, Geometry{2, 3, 16, 1, 1},
+                            Geometry{4, 7, 24, 2, 3}, Geometry{12, 2, 8, 5, 5}}) {
+    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1,
+                     g.kernel_h, g.kernel_w};
+    const int rows = 13, depth = g.channels * g.kernel_h * g.kernel_w;
+    const int spatial = g.out_h * g.out_w, ldc = spatial + 5;
+    const auto a = testing::UniformVector(static_cast<size_t>(rows) * depth, seed++);
+    const auto image =
+        testing::UniformVector(static_cast<size_t>(g.channels) * w.height * w.width, seed++);
+    const auto bias = testing::UniformVector(rows, seed++);
+    std::vector<float> columns(static_cast<size_t>(depth) * spatial);
+    math::Im2col(image.data(), w, columns.data());
+    math::PackedMatrix packed;
+    packed.Pack(false, rows, depth, a.data());
+    const std::string what = "channels " + std::to_string(g.channels) + ", " +
+                             std::to_string(g.out_h) + "x" + std::to_string(g.out_w) +
+                             " outputs, kernel " + std::to_string(g.kernel_h) + "x" +
+                             std::to_string(g.kernel_w);
+    if (GetParam() == math::Isa::kGeneric) {
+      EXPECT_FALSE(math::ReadsWindow(packed, w)) << what;
+      continue;
+    }
+    ASSERT_TRUE(math::ReadsWindow(packed, w)) << what;
+    std::vector<float> c(static_cast<size_t>(rows) * ldc, 42.f);
+    math::GemmPackedWindow(packed, image.data(), w, bias.data(), c.data(), ldc);
+    for (int i = 0; i < rows; ++i) {
+      for (int j = 0; j < ldc; ++j) {
+        double want = 42.0;
+        if (j < spatial) {
+          want = bias[i];
+          for (int k = 0; k < depth; ++k) {
+            want += static_cast<double>(a[i * depth + k]) * columns[k * spatial + j];
+          }
+        }
+        ASSERT_NEAR(c[i * ldc + j], want, j < spatial ? 1e-4 : 0.0)
+            << what << " at (" << i << ", " << j << ")";
+      }
+    }
+  }
+}
+
+TEST_P(PackedGemmTest, WindowReadOnlyForPlainWindows) {
+  math::PackedMatrix packed;
+  const auto a = testing::UniformVector(4 * 9, 7);
+  packed.Pack(false, 4, 9, a.data());
+  const math::Window2d plain{1, 10, 10, 3, 3};  // 8x8 outputs
+  EXPECT_EQ(math::ReadsWindow(packed, plain), GetParam() != math::Isa::kGeneric);
+  math::Window2d strided = plain, padded = plain, dilated = plain, narrow = plain;
+  strided.stride_h = 2;
+  padded.pad_w = 1;
+  dilated.dilation_h = 2;
+  narrow.width = 9;  // 7 outputs wide
+  for (const auto& w : {strided, padded, dilated, narrow}) EXPECT_FALSE(math::ReadsWindow(packed, w));
+  math::Window2d two_channels = plain;
+  two_channels.channels = 2;  // depth would be 18, not 9
+  EXPECT_FALSE(math::ReadsWindow(packed, two_channels));
+  std::vector<float> c(64);
+  std::vector<float> image(100);
+  EXPECT_THROW(math::GemmPackedWindow(packed, image.data(), strided, nullptr, c.data(), 64),
+               InternalError);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryKernelSet, PackedGemmTest,

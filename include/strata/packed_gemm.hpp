@@ -14,6 +14,8 @@
 
 #include <memory>
 
+#include "strata/math.hpp"
+
 namespace strata {
 class Storage;
 }
@@ -48,6 +50,9 @@ class PackedMatrix {
  private:
   friend void GemmPacked(const PackedMatrix&, int, const float*, int, const float*, bool, float*,
                          int);
+  friend bool ReadsWindow(const PackedMatrix&, const Window2d&);
+  friend void GemmPackedWindow(const PackedMatrix&, const float*, const Window2d&, const float*,
+                               float*, int);
   Isa isa_ = Isa::kGeneric;
   int rows_ = 0, depth_ = 0;
   std::unique_ptr<Storage> storage_;
@@ -58,5 +63,16 @@ class PackedMatrix {
 // rows x n with leading dimension ldc. row_bias may be null.
 void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float* c, int ldc);
+
+// Whether GemmPackedWindow can read B straight from an image through `w`
+// with the kernels `a` was packed for: a vector kernel set, stride 1, no
+// padding or dilation, output rows a multiple of 8 wide, and a's depth equal
+// to the window's channels * kernel_h * kernel_w.
+bool ReadsWindow(const PackedMatrix& a, const Window2d& w);
+// C = A * Im2col(image, w) (+ row_bias along each row, if not null), with no
+// unfolded copy of the image; C is rows x (out_h * out_w), leading dimension
+// ldc. Only where ReadsWindow (InternalError otherwise).
+void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
+                      const float* row_bias, float* c, int ldc);
 
 }  // namespace strata::math

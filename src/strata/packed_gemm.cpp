@@ -20,14 +20,31 @@ namespace {
 // current values (accumulating, or a later block of the depth).
 enum class Init { kZero, kBias, kLoad };
 
-using TileFn = void (*)(int rows, int depth, const float* a, const float* b, int ldb, float* c,
-                        int ldc, Init init, const float* bias);
+// Where a tile reads B's rows (one row per depth step, `width` columns):
+// a matrix row by row, or an image through a stride-1 window, where a row
+// is `width / 8` runs of 8 pixels (run s at image + offsets[k] + runs[s]).
+struct MatrixB {
+  const float* b;
+  int ldb;
+};
+struct WindowB {
+  const float* image;
+  const int* offsets;  // per depth step: (channel * H + ky) * W + kx
+  int runs[4];         // per 8 columns: out_y * W + out_x
+};
+
+using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
+                        Init init, const float* bias);
+using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
+                              int ldc, Init init, const float* bias);
 
 // A kernel set: C tiles of up to `max_rows` rows by `width` columns.
+// `window_tile` is null where the set has no window reader.
 struct Kernels {
   int max_rows;
   int width;
   TileFn tile;
+  WindowTileFn window_tile;
 };
 
 // Each tile sums the depth in blocks of this many steps, so that the block of
@@ -38,7 +55,7 @@ constexpr int kDepthBlock = 256;
 // ---- Portable C++ (the compiler vectorizes the column loop). ----
 
 template <int R>
-void GenericTile(int depth, const float* a, const float* b, int ldb, float* c, int ldc, Init init,
+void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc, Init init,
                  const float* bias) {
   constexpr int W = 8;
   float acc[R][W];
@@ -48,7 +65,7 @@ void GenericTile(int depth, const float* a, const float* b, int ldb, float* c, i
     }
   }
   for (int k = 0; k < depth; ++k) {
-    const float* bk = b + static_cast<size_t>(k) * ldb;
+    const float* bk = b.b + static_cast<size_t>(k) * b.ldb;
     for (int i = 0; i < R; ++i) {
       const float ai = a[k * R + i];
       for (int j = 0; j < W; ++j) acc[i][j] += ai * bk[j];
@@ -59,63 +76,106 @@ void GenericTile(int depth, const float* a, const float* b, int ldb, float* c, i
   }
 }
 
-void GenericTiles(int rows, int depth, const float* a, const float* b, int ldb, float* c, int ldc,
+void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
                   Init init, const float* bias) {
   switch (rows) {
-    case 1: return GenericTile<1>(depth, a, b, ldb, c, ldc, init, bias);
-    case 2: return GenericTile<2>(depth, a, b, ldb, c, ldc, init, bias);
-    case 3: return GenericTile<3>(depth, a, b, ldb, c, ldc, init, bias);
-    default: return GenericTile<4>(depth, a, b, ldb, c, ldc, init, bias);
+    case 1: return GenericTile<1>(depth, a, b, c, ldc, init, bias);
+    case 2: return GenericTile<2>(depth, a, b, c, ldc, init, bias);
+    case 3: return GenericTile<3>(depth, a, b, c, ldc, init, bias);
+    default: return GenericTile<4>(depth, a, b, c, ldc, init, bias);
   }
 }
+
+// The vector kernels below are one template each, over a register type's
+// traits (V) and B's reader, stamped out once per kernel set inside that
+// set's target region (a template shared across regions would be compiled for
+// one instruction set only): PREFIX##MatrixTiles and PREFIX##WindowTiles.
+#define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                    \
+  template <int R, class B>                                                                      \
+  void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,         \
+                    const float* bias) {                                                         \
+    using V = PREFIX##Vector;                                                                    \
+    typename V::type lo[R], hi[R];                                                               \
+    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                       \
+      float* ci = c + static_cast<size_t>(i) * ldc;                                              \
+      if (init == Init::kLoad) {                                                                 \
+        lo[i] = V::load(ci);                                                                     \
+        hi[i] = V::load(ci + V::kLanes);                                                         \
+      } else {                                                                                   \
+        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);                   \
+      }                                                                                          \
+    }                                                                                            \
+    for (int k = 0; k < depth; ++k) {                                                            \
+      typename V::type b0, b1;                                                                   \
+      V::read(b, k, &b0, &b1);                                                                   \
+      _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                     \
+        const typename V::type ai = V::set1(a[k * R + i]);                                       \
+        lo[i] = V::fma(ai, b0, lo[i]);                                                           \
+        hi[i] = V::fma(ai, b1, hi[i]);                                                           \
+      }                                                                                          \
+    }                                                                                            \
+    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                       \
+      float* ci = c + static_cast<size_t>(i) * ldc;                                              \
+      V::store(ci, lo[i]);                                                                       \
+      V::store(ci + V::kLanes, hi[i]);                                                           \
+    }                                                                                            \
+  }                                                                                              \
+  template <class B>                                                                             \
+  void PREFIX##Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,         \
+                     Init init, const float* bias) {                                             \
+    switch (rows) {                                                                              \
+      case 1: return PREFIX##Tile<1>(depth, a, b, c, ldc, init, bias);                           \
+      case 2: return PREFIX##Tile<2>(depth, a, b, c, ldc, init, bias);                           \
+      case 3: return PREFIX##Tile<3>(depth, a, b, c, ldc, init, bias);                           \
+      case 4: return PREFIX##Tile<4>(depth, a, b, c, ldc, init, bias);                           \
+      case 5: return PREFIX##Tile<5>(depth, a, b, c, ldc, init, bias);                           \
+      case 6: return PREFIX##Tile<6>(depth, a, b, c, ldc, init, bias);                           \
+      default: break;                                                                            \
+    }                                                                                            \
+    if constexpr (MAX_ROWS > 6) {                                                                \
+      switch (rows) {                                                                            \
+        case 7: return PREFIX##Tile<7>(depth, a, b, c, ldc, init, bias);        \
+        case 8: return PREFIX##Tile<8>(depth, a, b, c, ldc, init, bias);        \
+        case 9: return PREFIX##Tile<9>(depth, a, b, c, ldc, init, bias);        \
+        case 10: return PREFIX##Tile<10>(depth, a, b, c, ldc, init, bias);      \
+        case 11: return PREFIX##Tile<11>(depth, a, b, c, ldc, init, bias);      \
+        default: return PREFIX##Tile<12>(depth, a, b, c, ldc, init, bias);      \
+      }                                                                                          \
+    }                                                                                            \
+  }                                                                                              \
+  void PREFIX##MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,      \
+                           int ldc, Init init, const float* bias) {                              \
+    PREFIX##Tiles(rows, depth, a, b, c, ldc, init, bias);                                        \
+  }                                                                                              \
+  void PREFIX##WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c,      \
+                           int ldc, Init init, const float* bias) {                              \
+    PREFIX##Tiles(rows, depth, a, b, c, ldc, init, bias);                                        \
+  }
 
 // ---- AVX2 + FMA: 16 columns (two registers) by up to 6 rows. ----
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 
-template <int R>
-void Avx2Tile(int depth, const float* a, const float* b, int ldb, float* c, int ldc, Init init,
-              const float* bias) {
-  __m256 lo[R], hi[R];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    float* ci = c + static_cast<size_t>(i) * ldc;
-    if (init == Init::kLoad) {
-      lo[i] = _mm256_loadu_ps(ci);
-      hi[i] = _mm256_loadu_ps(ci + 8);
-    } else {
-      lo[i] = hi[i] = init == Init::kBias ? _mm256_set1_ps(bias[i]) : _mm256_setzero_ps();
-    }
+struct Avx2Vector {
+  using type = __m256;
+  static constexpr int kLanes = 8;
+  static type load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, type v) { _mm256_storeu_ps(p, v); }
+  static type set1(float x) { return _mm256_set1_ps(x); }
+  static type fma(type a, type b, type c) { return _mm256_fmadd_ps(a, b, c); }
+  static void read(const MatrixB& b, int k, type* b0, type* b1) {
+    const float* row = b.b + static_cast<size_t>(k) * b.ldb;
+    *b0 = _mm256_loadu_ps(row);
+    *b1 = _mm256_loadu_ps(row + 8);
   }
-  for (int k = 0; k < depth; ++k) {
-    const float* bk = b + static_cast<size_t>(k) * ldb;
-    const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(a + k * R + i);
-      lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
-      hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
-    }
+  static void read(const WindowB& b, int k, type* b0, type* b1) {
+    const float* at = b.image + b.offsets[k];
+    *b0 = _mm256_loadu_ps(at + b.runs[0]);
+    *b1 = _mm256_loadu_ps(at + b.runs[1]);
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    float* ci = c + static_cast<size_t>(i) * ldc;
-    _mm256_storeu_ps(ci, lo[i]);
-    _mm256_storeu_ps(ci + 8, hi[i]);
-  }
-}
+};
 
-void Avx2Tiles(int rows, int depth, const float* a, const float* b, int ldb, float* c, int ldc,
-               Init init, const float* bias) {
-  switch (rows) {
-    case 1: return Avx2Tile<1>(depth, a, b, ldb, c, ldc, init, bias);
-    case 2: return Avx2Tile<2>(depth, a, b, ldb, c, ldc, init, bias);
-    case 3: return Avx2Tile<3>(depth, a, b, ldb, c, ldc, init, bias);
-    case 4: return Avx2Tile<4>(depth, a, b, ldb, c, ldc, init, bias);
-    case 5: return Avx2Tile<5>(depth, a, b, ldb, c, ldc, init, bias);
-    default: return Avx2Tile<6>(depth, a, b, ldb, c, ldc, init, bias);
-  }
-}
+STRATA_VECTOR_TILES(Avx2, 6)
 
 #pragma GCC pop_options
 
@@ -123,62 +183,40 @@ void Avx2Tiles(int rows, int depth, const float* a, const float* b, int ldb, flo
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
 
-template <int R>
-void Avx512Tile(int depth, const float* a, const float* b, int ldb, float* c, int ldc, Init init,
-                const float* bias) {
-  __m512 lo[R], hi[R];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    float* ci = c + static_cast<size_t>(i) * ldc;
-    if (init == Init::kLoad) {
-      lo[i] = _mm512_loadu_ps(ci);
-      hi[i] = _mm512_loadu_ps(ci + 16);
-    } else {
-      lo[i] = hi[i] = init == Init::kBias ? _mm512_set1_ps(bias[i]) : _mm512_setzero_ps();
-    }
+struct Avx512Vector {
+  using type = __m512;
+  static constexpr int kLanes = 16;
+  static type load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, type v) { _mm512_storeu_ps(p, v); }
+  static type set1(float x) { return _mm512_set1_ps(x); }
+  static type fma(type a, type b, type c) { return _mm512_fmadd_ps(a, b, c); }
+  static void read(const MatrixB& b, int k, type* b0, type* b1) {
+    const float* row = b.b + static_cast<size_t>(k) * b.ldb;
+    *b0 = _mm512_loadu_ps(row);
+    *b1 = _mm512_loadu_ps(row + 16);
   }
-  for (int k = 0; k < depth; ++k) {
-    const float* bk = b + static_cast<size_t>(k) * ldb;
-    const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[k * R + i]);
-      lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-      hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
-    }
+  // Eight floats from `lo` in the low half, eight from `hi` in the high half:
+  // two masked loads (masked-off lanes neither read nor fault).
+  static type Join(const float* lo, const float* hi) {
+    const __m512 low = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x00ff), lo);
+    return _mm512_mask_loadu_ps(low, static_cast<__mmask16>(0xff00), hi - 8);
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    float* ci = c + static_cast<size_t>(i) * ldc;
-    _mm512_storeu_ps(ci, lo[i]);
-    _mm512_storeu_ps(ci + 16, hi[i]);
+  static void read(const WindowB& b, int k, type* b0, type* b1) {
+    const float* at = b.image + b.offsets[k];
+    *b0 = Join(at + b.runs[0], at + b.runs[1]);
+    *b1 = Join(at + b.runs[2], at + b.runs[3]);
   }
-}
+};
 
-void Avx512Tiles(int rows, int depth, const float* a, const float* b, int ldb, float* c, int ldc,
-                 Init init, const float* bias) {
-  switch (rows) {
-    case 1: return Avx512Tile<1>(depth, a, b, ldb, c, ldc, init, bias);
-    case 2: return Avx512Tile<2>(depth, a, b, ldb, c, ldc, init, bias);
-    case 3: return Avx512Tile<3>(depth, a, b, ldb, c, ldc, init, bias);
-    case 4: return Avx512Tile<4>(depth, a, b, ldb, c, ldc, init, bias);
-    case 5: return Avx512Tile<5>(depth, a, b, ldb, c, ldc, init, bias);
-    case 6: return Avx512Tile<6>(depth, a, b, ldb, c, ldc, init, bias);
-    case 7: return Avx512Tile<7>(depth, a, b, ldb, c, ldc, init, bias);
-    case 8: return Avx512Tile<8>(depth, a, b, ldb, c, ldc, init, bias);
-    case 9: return Avx512Tile<9>(depth, a, b, ldb, c, ldc, init, bias);
-    case 10: return Avx512Tile<10>(depth, a, b, ldb, c, ldc, init, bias);
-    case 11: return Avx512Tile<11>(depth, a, b, ldb, c, ldc, init, bias);
-    default: return Avx512Tile<12>(depth, a, b, ldb, c, ldc, init, bias);
-  }
-}
+STRATA_VECTOR_TILES(Avx512, 12)
 
 #pragma GCC pop_options
+#undef STRATA_VECTOR_TILES
 
 const Kernels& KernelsFor(Isa isa) {
-  static const Kernels generic{4, 8, GenericTiles};
-  static const Kernels avx2{6, 16, Avx2Tiles};
-  static const Kernels avx512{12, 32, Avx512Tiles};
+  static const Kernels generic{4, 8, GenericTiles, nullptr};
+  static const Kernels avx2{6, 16, Avx2MatrixTiles, Avx2WindowTiles};
+  static const Kernels avx512{12, 32, Avx512MatrixTiles, Avx512WindowTiles};
   switch (isa) {
     case Isa::kAvx512: return avx512;
     case Isa::kAvx2: return avx2;
@@ -274,6 +312,57 @@ void PackedMatrix::Pack(bool transposed, int rows, int depth, const float* a) {
   }
 }
 
+namespace {
+
+MatrixB Advance(const MatrixB& b, int k) { return {b.b + static_cast<size_t>(k) * b.ldb, b.ldb}; }
+WindowB Advance(const WindowB& b, int k) {
+  WindowB moved = b;
+  moved.offsets += k;
+  return moved;
+}
+
+// One block of `kernels.width` columns: every row panel over the whole depth,
+// block by block.
+template <class B, class Tile>
+void ColumnBlock(Tile tile, const Kernels& kernels, const PackedMatrix& a, const float* packed,
+                 const B& b, const float* row_bias, bool accumulate, float* c, int ldc) {
+  const int rows = a.rows(), depth = a.depth();
+  const int panels = PanelCount(rows, kernels.max_rows);
+  for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
+    const int kc = std::min(kDepthBlock, depth - k0);
+    const Init init = k0 > 0 || accumulate ? Init::kLoad : row_bias ? Init::kBias : Init::kZero;
+    for (int p = 0; p < panels; ++p) {
+      const int start = PanelStart(p, panels, rows), end = PanelStart(p + 1, panels, rows);
+      const int r = end - start;
+      tile(r, kc, packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r,
+           Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, init,
+           row_bias ? row_bias + start : nullptr);
+    }
+  }
+}
+
+// A last block narrower than the kernels runs on zero-padded copies of its B
+// (filled by fill_b(k, row): `cols` values of B's row k) and C.
+template <class FillB>
+void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packed, int cols,
+               FillB fill_b, const float* row_bias, bool accumulate, float* c, int ldc) {
+  const int width = kernels.width;
+  thread_local std::vector<float> b_edge, c_edge;
+  b_edge.assign(static_cast<size_t>(a.depth()) * width, 0.f);
+  c_edge.assign(static_cast<size_t>(a.rows()) * width, 0.f);
+  for (int k = 0; k < a.depth(); ++k) fill_b(k, b_edge.data() + static_cast<size_t>(k) * width);
+  for (int i = 0; i < a.rows() && accumulate; ++i) {
+    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge.data() + i * width);
+  }
+  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge.data(), width}, row_bias,
+              accumulate, c_edge.data(), width);
+  for (int i = 0; i < a.rows(); ++i) {
+    std::copy_n(c_edge.data() + i * width, cols, c + static_cast<size_t>(i) * ldc);
+  }
+}
+
+}  // namespace
+
 void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float* c, int ldc) {
   const int rows = a.rows_, depth = a.depth_;
@@ -285,44 +374,57 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
     return;
   }
   const Kernels& kernels = KernelsFor(a.isa_);
-  const int width = kernels.width;
-  const int panels = PanelCount(rows, kernels.max_rows);
   const float* packed = a.storage_->data();
-  // A last, narrower column block runs on zero-padded copies of its B and C.
-  thread_local std::vector<float> b_edge, c_edge;
-  for (int j = 0; j < n; j += width) {
-    const int cols = std::min(width, n - j);
-    const float* bj = b + j;
-    float* cj = c + j;
-    int b_ld = ldb, c_ld = ldc;
-    if (cols < width) {
-      b_edge.assign(static_cast<size_t>(depth) * width, 0.f);
-      c_edge.assign(static_cast<size_t>(rows) * width, 0.f);
-      for (int k = 0; k < depth; ++k) {
-        std::copy_n(bj + static_cast<size_t>(k) * ldb, cols, b_edge.data() + k * width);
-      }
-      for (int i = 0; i < rows && accumulate; ++i) {
-        std::copy_n(cj + static_cast<size_t>(i) * ldc, cols, c_edge.data() + i * width);
-      }
-      bj = b_edge.data();
-      cj = c_edge.data();
-      b_ld = c_ld = width;
+  for (int j = 0; j < n; j += kernels.width) {
+    const int cols = std::min(kernels.width, n - j);
+    if (cols == kernels.width) {
+      ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
+                  c + j, ldc);
+    } else {
+      const auto fill_b = [&](int k, float* row) {
+        std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
+      };
+      EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
     }
-    for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
-      const int kc = std::min(kDepthBlock, depth - k0);
-      const Init init = k0 > 0 || accumulate ? Init::kLoad : row_bias ? Init::kBias : Init::kZero;
-      for (int p = 0; p < panels; ++p) {
-        const int start = PanelStart(p, panels, rows), end = PanelStart(p + 1, panels, rows);
-        const int r = end - start;
-        kernels.tile(r, kc, packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r,
-                     bj + static_cast<size_t>(k0) * b_ld, b_ld, cj + static_cast<size_t>(start) * c_ld,
-                     c_ld, init, row_bias ? row_bias + start : nullptr);
-      }
+  }
+}
+
+bool ReadsWindow(const PackedMatrix& a, const Window2d& w) {
+  return KernelsFor(a.isa_).window_tile != nullptr && w.stride_h == 1 && w.stride_w == 1 &&
+         w.pad_h == 0 && w.pad_w == 0 && w.dilation_h == 1 && w.dilation_w == 1 &&
+         w.output_height() > 0 && w.output_width() > 0 && w.output_width() % 8 == 0 &&
+         a.depth_ == w.channels * w.kernel_h * w.kernel_w;
+}
+
+void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
+                      const float* row_bias, float* c, int ldc) {
+  if (!ReadsWindow(a, w)) throw InternalError("GemmPackedWindow: the window cannot be read directly");
+  if (a.rows_ == 0) return;
+  const Kernels& kernels = KernelsFor(a.isa_);
+  const float* packed = a.storage_->data();
+  const int out_w = w.output_width(), spatial = w.output_height() * out_w;
+  // Depth step (c, ky, kx) reads the image from (c, ky, kx) on; column p
+  // (out_y, out_x) adds out_y * W + out_x.
+  thread_local std::vector<int> offsets;
+  offsets.resize(a.depth_);
+  for (int ch = 0, k = 0; ch < w.channels; ++ch) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) offsets[k++] = (ch * w.height + ky) * w.width + kx;
     }
-    if (cols < width) {
-      for (int i = 0; i < rows; ++i) {
-        std::copy_n(c_edge.data() + i * width, cols, c + static_cast<size_t>(i) * ldc + j);
-      }
+  }
+  const auto pixel = [&](int p) { return p / out_w * w.width + p % out_w; };
+  for (int j = 0; j < spatial; j += kernels.width) {
+    const int cols = std::min(kernels.width, spatial - j);
+    if (cols == kernels.width) {
+      // Runs of 8 columns stay within one output row (its width is a multiple of 8).
+      WindowB b{image, offsets.data(), {0, 0, 0, 0}};
+      for (int s = 0; s < kernels.width / 8; ++s) b.runs[s] = pixel(j + 8 * s);
+      ColumnBlock(kernels.window_tile, kernels, a, packed, b, row_bias, false, c + j, ldc);
+    } else {
+      const auto fill_b = [&](int k, float* row) {
+        for (int q = 0; q < cols; ++q) row[q] = image[offsets[k] + pixel(j + q)];
+      };
+      EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, false, c + j, ldc);
     }
   }
 }

@@ -101,24 +101,30 @@ TEST(ConvolutionLayerTest, GradientCheckGroupsDilationTwoBottoms) {
 }
 
 // Images with 256 or more output pixels run one product each, straight into
-// the output; smaller ones are unfolded side by side in chunks. Both paths,
+// the output; smaller ones are unfolded side by side in chunks; plain windows
+// (stride 1, no padding, output rows a multiple of 8 wide) are read from the
+// image without unfolding where the CPU has vector kernels. Each path,
 // forward against the direct loops and backward against numerical gradients.
 TEST(ConvolutionLayerTest, WideImagesOneByOneAndSmallOnesInChunks) {
   struct Case {
     std::vector<int> shape;
-    int pad, out;
+    int pad, out, group;
   };
-  // 16x16 = 256 output pixels: one product per image; 5x5: all 7 images in one chunk.
-  for (const Case& c : {Case{{3, 2, 18, 18}, 0, 16}, Case{{7, 3, 5, 5}, 1, 5}}) {
+  // 16x16 = 256 output pixels, plain window: one product per image, read in
+  // place; 5x5, padded: all 7 images unfolded in one chunk; 8x8 in two groups,
+  // plain window: read in place per group.
+  for (const Case& c : {Case{{3, 2, 18, 18}, 0, 16, 1}, Case{{7, 3, 5, 5}, 1, 5, 1},
+                        Case{{5, 4, 10, 10}, 0, 8, 2}}) {
     auto layer = MakeLayer(R"(name: "c" type: "Convolution"
-      convolution_param { num_output: 3 kernel_size: 3 pad: )" + std::to_string(c.pad) + R"(
+      convolution_param { num_output: 4 kernel_size: 3 pad: )" + std::to_string(c.pad) +
+                           " group: " + std::to_string(c.group) + R"(
                           weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
     auto x = GaussianBlob(c.shape, 6);
     Blob y;
     layer->SetUp({x.get()}, {&y});
     layer->Forward({x.get()}, {&y});
     const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(),
-                                            c.pad, 1, 1, 1, c.out, c.out);
+                                            c.pad, 1, 1, c.group, c.out, c.out);
     for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
     testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
   }

@@ -213,6 +213,23 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
+  // Plain windows (stride 1, no padding; LeNet's) are read from the image
+  // itself, with no unfolded copy.
+  math::Window2d group_window = window_;
+  group_window.channels = conv_in_channels_ / group_;
+  if (math::ReadsWindow(packed_[0], group_window)) {
+    const size_t group_in = static_cast<size_t>(group_window.channels) * conv_in_h_ * conv_in_w_;
+    for (int b = 0; b < count; ++b) {
+      for (int g = 0; g < group_; ++g) {
+        math::GemmPackedWindow(packed_[g], in + static_cast<size_t>(b) * in_dim_ + g * group_in,
+                               group_window, bias ? bias + static_cast<size_t>(g) * m : nullptr,
+                               out + static_cast<size_t>(b) * out_dim_ +
+                                   static_cast<size_t>(g) * m * conv_out_spatial_,
+                               conv_out_spatial_);
+      }
+    }
+    return;
+  }
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
   for (int b = 0; b < count; ++b) {
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
