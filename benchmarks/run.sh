@@ -27,7 +27,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 median() { grep -E "^ +$1 " "$2" | sed -E 's/.*median=([0-9.]+).*/\1/'; }
 
-echo "== $(date -u +%F\ %H:%M) $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, threads=$threads"
+echo "== $(date -u +%F\ %H:%M) $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, STRATA_GEMM_ISA=${STRATA_GEMM_ISA:-unset}, threads=$threads"
 "$bench" --sgemm --threads="$threads" 2> /dev/null | tee "$out/sgemm"
 echo "-- LeNet training iteration, batch 64"
 "$bench" --solver=models/fashion_mnist/lenet/solver.prototxt --threads="$threads" \

@@ -22,6 +22,7 @@
 #include "strata/io.hpp"
 #include "strata/math.hpp"
 #include "strata/net.hpp"
+#include "strata/packed_gemm.hpp"
 #include "strata/random.hpp"
 #include "strata/solver.hpp"
 #include "strata/thread_pool.hpp"
@@ -115,9 +116,9 @@ int main(int argc, char** argv) {
           auto solver = strata::CreateSolver(param);
           strata::Net& net = solver->net();
           solver->Step(FLAGS_warmup);
-          std::printf("bench threads=%d batch=%d iters/repeat=%d repeats=%d warmup=%d\n",
+          std::printf("bench threads=%d batch=%d iters/repeat=%d repeats=%d warmup=%d kernels=%s\n",
                       strata::NumThreads(), net.top_vecs()[0][0]->shape(0), FLAGS_iters,
-                      FLAGS_repeats, FLAGS_warmup);
+                      FLAGS_repeats, FLAGS_warmup, strata::math::IsaName(strata::math::GemmIsa()));
           Print("fwd", Time([&] { net.Forward(); }));
           Print("fwd+bwd", Time([&] {
                   net.ClearParamDiffs();
@@ -146,9 +147,9 @@ int main(int argc, char** argv) {
             for (int i = 0; i < output->count(); ++i) dy[i] = rng.Gaussian(0.f, 1e-3f);
           }
           for (int i = 0; i < FLAGS_warmup; ++i) net.ForwardBackward();
-          std::printf("bench %s threads=%d batch=%d iters/repeat=%d repeats=%d\n",
+          std::printf("bench %s threads=%d batch=%d iters/repeat=%d repeats=%d kernels=%s\n",
                       net.name().c_str(), strata::NumThreads(), net.input_blobs()[0]->shape(0),
-                      FLAGS_iters, FLAGS_repeats);
+                      FLAGS_iters, FLAGS_repeats, strata::math::IsaName(strata::math::GemmIsa()));
           Print("fwd", Time([&] { net.Forward(); }));
           Print("fwd+bwd", Time([&] {
                   net.ClearParamDiffs();

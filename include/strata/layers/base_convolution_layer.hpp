@@ -3,9 +3,10 @@
 // Reads convolution_param: num_output, kernel_size / kernel_h+kernel_w, pad /
 // pad_h+pad_w, stride / stride_h+stride_w, dilation, group, bias_term,
 // weight_filler, bias_filler, axis. Two spatial axes follow the channel axis.
-// The per-image work is im2col + one product per group: math::GemmPacked with
-// the weights packed once per pass for the image and input-gradient products,
-// math::Gemm (OpenBLAS) for the weight gradient.
+// The per-image work is im2col + one product per group: for small convolutions
+// math::GemmPacked with the weights packed once per pass for the image and
+// input-gradient products, else math::Gemm (OpenBLAS); math::Gemm for the
+// weight gradient.
 #pragma once
 
 #include <vector>
@@ -41,9 +42,10 @@ class BaseConvolutionLayer : public Layer {
   // The three products of a convolution, each over `count` consecutive images
   // of the chunk (images of the convolution's input lie in_dim_ apart, of its
   // output out_dim_ apart). The images' columns sit side by side in one
-  // matrix. ForwardGemm and BackwardGemm read the weights packed by
-  // PackWeights (false and true) and write or read each image's output in
-  // place; WeightGemm is one OpenBLAS GEMM per group over the whole chunk.
+  // matrix. On the packed path ForwardGemm and BackwardGemm read the weights
+  // packed by PackWeights (false and true) and write or read each image's
+  // output in place; otherwise, and for WeightGemm, each group is one
+  // OpenBLAS GEMM over the whole chunk.
   // out = W * im2col(in) (+ bias per output channel, if not null)
   void ForwardGemm(const float* in, float* out, int count, const float* bias);
   // in_diff = col2im(W^T * out_diff)
@@ -71,6 +73,9 @@ class BaseConvolutionLayer : public Layer {
   int in_dim_ = 0, out_dim_ = 0;  // values per image, convolution direction
   int chunk_ = 1;                 // images per GEMM
   math::Window2d window_{};
+  // Forward and input-gradient products on the packed kernels (small
+  // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
+  bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
 };
 

@@ -167,6 +167,17 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
       static_cast<long long>(conv_in_channels_) * kernel_h_ * kernel_w_ * conv_out_spatial_;
   chunk_ = static_cast<int>(std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
   if (conv_out_spatial_ >= kWideEnough) chunk_ = 1;
+  // The packed kernels win where the weights fit L2 with room to spare and an
+  // image's rows are at most 1024 pixels (B's rows then share pages); larger
+  // convolutions go to OpenBLAS, which packs B contiguously (measured:
+  // AlexNet's conv1-5 forward 4-36 % slower on the packed kernels, LeNet's
+  // convolutions 20-35 % faster; docs/performance.md).
+  constexpr long long kMaxPackedWeights = 64 << 10;
+  constexpr int kMaxPackedSpatial = 1024;
+  packed_products_ = static_cast<long long>(conv_out_channels_ / group_) *
+                             (conv_in_channels_ / group_) * kernel_h_ * kernel_w_ <=
+                         kMaxPackedWeights &&
+                     conv_out_spatial_ <= kMaxPackedSpatial;
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
@@ -180,9 +191,21 @@ double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
 
 namespace {
 
+// The GEMM result of a chunk is [channels] x [count * spatial]; Scatter moves
+// it into per-image layout, Gather the other way.
+void Scatter(const float* matrix, int channels, int spatial, int count, int image_dim,
+             float* images) {
+  const size_t n = static_cast<size_t>(count) * spatial;
+  for (int b = 0; b < count; ++b) {
+    for (int c = 0; c < channels; ++c) {
+      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
+                  images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial);
+    }
+  }
+}
+
 // Copies each image's output gradient (channels x spatial, image_dim apart)
-// side by side into a [channels] x [count * spatial] matrix for the weight
-// gradient's GEMM.
+// side by side into a [channels] x [count * spatial] matrix for a GEMM.
 void Gather(const float* images, int channels, int spatial, int count, int image_dim,
             float* matrix) {
   const size_t n = static_cast<size_t>(count) * spatial;
@@ -197,6 +220,10 @@ void Gather(const float* images, int channels, int spatial, int count, int image
 }  // namespace
 
 void BaseConvolutionLayer::PackWeights(bool transposed) {
+  if (!packed_products_) {
+    blobs_[0]->data();  // allocate before the threads read it
+    return;
+  }
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const float* weights = blobs_[0]->data();
@@ -217,7 +244,7 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
   // itself, with no unfolded copy.
   math::Window2d group_window = window_;
   group_window.channels = conv_in_channels_ / group_;
-  if (math::ReadsWindow(packed_[0], group_window)) {
+  if (packed_products_ && math::ReadsWindow(packed_[0], group_window)) {
     const size_t group_in = static_cast<size_t>(group_window.channels) * conv_in_h_ * conv_in_w_;
     for (int b = 0; b < count; ++b) {
       for (int g = 0; g < group_; ++g) {
@@ -234,6 +261,19 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
   for (int b = 0; b < count; ++b) {
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
                  columns + static_cast<size_t>(b) * conv_out_spatial_, n);
+  }
+  if (!packed_products_) {
+    // One image: the product is already in the output's layout.
+    float* product = count == 1 ? out : math::Workspace(1, static_cast<size_t>(m) * group_ * n);
+    const float* weights = blobs_[0]->data();
+    for (int g = 0; g < group_; ++g) {
+      math::Gemm(false, false, m, n, k, 1.f, weights + static_cast<size_t>(g) * m * k,
+                 columns + static_cast<size_t>(g) * k * n, 0.f,
+                 product + static_cast<size_t>(g) * m * n);
+    }
+    if (count > 1) Scatter(product, conv_out_channels_, conv_out_spatial_, count, out_dim_, out);
+    for (int b = 0; b < count && bias; ++b) ForwardBias(bias, out + static_cast<size_t>(b) * out_dim_);
+    return;
   }
   // Each image's product goes straight into its place in the output.
   for (int b = 0; b < count; ++b) {
@@ -254,8 +294,22 @@ void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, i
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
+  if (!packed_products_) {
+    const float* product = out_diff;
+    if (count > 1) {
+      float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
+      Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
+      product = gathered;
+    }
+    const float* weights = blobs_[0]->data();
+    for (int g = 0; g < group_; ++g) {
+      math::Gemm(true, false, k, n, m, 1.f, weights + static_cast<size_t>(g) * m * k,
+                 product + static_cast<size_t>(g) * m * n, 0.f,
+                 columns + static_cast<size_t>(g) * k * n);
+    }
+  }
   // Each image's output gradient is read where it lies.
-  for (int b = 0; b < count; ++b) {
+  for (int b = 0; b < count && packed_products_; ++b) {
     for (int g = 0; g < group_; ++g) {
       math::GemmPacked(packed_[g], conv_out_spatial_,
                        out_diff + static_cast<size_t>(b) * out_dim_ +
