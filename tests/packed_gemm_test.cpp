@@ -164,7 +164,9 @@ TEST_P(PackedGemmTest, WindowReadOnlyForPlainWindows) {
   padded.pad_w = 1;
   dilated.dilation_h = 2;
   narrow.width = 9;  // 7 outputs wide
-  for (const auto& w : {strided, padded, dilated, narrow}) EXPECT_FALSE(math::ReadsWindow(packed, w));
+  for (const auto& w : {strided, padded, dilated, narrow}) {
+    EXPECT_FALSE(math::ReadsWindow(packed, w));
+  }
   math::Window2d two_channels = plain;
   two_channels.channels = 2;  // depth would be 18, not 9
   EXPECT_FALSE(math::ReadsWindow(packed, two_channels));

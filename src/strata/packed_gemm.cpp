@@ -398,7 +398,9 @@ bool ReadsWindow(const PackedMatrix& a, const Window2d& w) {
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
                       const float* row_bias, float* c, int ldc) {
-  if (!ReadsWindow(a, w)) throw InternalError("GemmPackedWindow: the window cannot be read directly");
+  if (!ReadsWindow(a, w)) {
+    throw InternalError("GemmPackedWindow: the window cannot be read directly");
+  }
   if (a.rows_ == 0) return;
   const Kernels& kernels = KernelsFor(a.isa_);
   const float* packed = a.storage_->data();

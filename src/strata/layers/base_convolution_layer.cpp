@@ -272,7 +272,9 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
                  product + static_cast<size_t>(g) * m * n);
     }
     if (count > 1) Scatter(product, conv_out_channels_, conv_out_spatial_, count, out_dim_, out);
-    for (int b = 0; b < count && bias; ++b) ForwardBias(bias, out + static_cast<size_t>(b) * out_dim_);
+    for (int b = 0; b < count && bias; ++b) {
+      ForwardBias(bias, out + static_cast<size_t>(b) * out_dim_);
+    }
     return;
   }
   // Each image's product goes straight into its place in the output.
