@@ -153,27 +153,96 @@ TEST_P(PackedGemmTest, WindowReadEqualsUnfolding) {
   }
 }
 
+// `plain` made strided, padded, dilated, and one output short of a multiple of 8 wide.
+std::vector<math::Window2d> NotPlain(const math::Window2d& plain) {
+  std::vector<math::Window2d> others(4, plain);
+  others[0].stride_h = 2;
+  others[1].pad_w = 1;
+  others[2].dilation_h = 2;
+  others[3].width = plain.width - 1;
+  return others;
+}
+
 TEST_P(PackedGemmTest, WindowReadOnlyForPlainWindows) {
   math::PackedMatrix packed;
   const auto a = testing::UniformVector(4 * 9, 7);
   packed.Pack(false, 4, 9, a.data());
   const math::Window2d plain{1, 10, 10, 3, 3};  // 8x8 outputs
   EXPECT_EQ(math::ReadsWindow(packed, plain), GetParam() != math::Isa::kGeneric);
-  math::Window2d strided = plain, padded = plain, dilated = plain, narrow = plain;
-  strided.stride_h = 2;
-  padded.pad_w = 1;
-  dilated.dilation_h = 2;
-  narrow.width = 9;  // 7 outputs wide
-  for (const auto& w : {strided, padded, dilated, narrow}) {
-    EXPECT_FALSE(math::ReadsWindow(packed, w));
-  }
+  const std::vector<math::Window2d> others = NotPlain(plain);
+  for (const auto& w : others) EXPECT_FALSE(math::ReadsWindow(packed, w));
   math::Window2d two_channels = plain;
   two_channels.channels = 2;  // depth would be 18, not 9
   EXPECT_FALSE(math::ReadsWindow(packed, two_channels));
   std::vector<float> c(64);
   std::vector<float> image(100);
-  EXPECT_THROW(math::GemmPackedWindow(packed, image.data(), strided, nullptr, c.data(), 64),
+  EXPECT_THROW(math::GemmPackedWindow(packed, image.data(), others[0], nullptr, c.data(), 64),
                InternalError);
+}
+
+// The weight gradient read through windows equals dw + sum_b dy_b * Im2col(x_b)^T,
+// for row counts around the 3-row tiles, patches that are not multiples of
+// the 4-entry tiles, images further apart than their size (a group's slice of
+// a wider blob), and batches that span several blocks of images.
+TEST_P(PackedGemmTest, WeightGradWindowEqualsUnfoldedProduct) {
+  struct Geometry {
+    int channels, out_h, out_w, kernel_h, kernel_w, rows, count;
+  };
+  unsigned seed = 300;
+  for (const Geometry& g :
+       {Geometry{1, 24, 24, 5, 5, 20, 3}, Geometry{20, 8, 8, 5, 5, 50, 5},
+        Geometry{3, 5, 8, 3, 3, 1, 2}, Geometry{2, 3, 16, 1, 1, 4, 1},
+        Geometry{4, 7, 24, 2, 3, 5, 2}, Geometry{1, 24, 24, 5, 5, 2, 61}}) {
+    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1,
+                     g.kernel_h, g.kernel_w};
+    const int patch = g.channels * g.kernel_h * g.kernel_w, spatial = g.out_h * g.out_w;
+    const size_t image_size = static_cast<size_t>(g.channels) * w.height * w.width;
+    const size_t image_stride = image_size + 7, dy_stride = static_cast<size_t>(g.rows) * spatial + 3;
+    const auto images = testing::UniformVector(image_stride * g.count, seed++);
+    const auto dy = testing::UniformVector(dy_stride * g.count, seed++);
+    const auto start = testing::UniformVector(static_cast<size_t>(g.rows) * patch, seed++);
+    const std::string what = "channels " + std::to_string(g.channels) + ", " +
+                             std::to_string(g.out_h) + "x" + std::to_string(g.out_w) +
+                             " outputs, kernel " + std::to_string(g.kernel_h) + "x" +
+                             std::to_string(g.kernel_w) + ", " + std::to_string(g.rows) +
+                             " rows, " + std::to_string(g.count) + " images";
+    if (GetParam() == math::Isa::kGeneric) {
+      EXPECT_FALSE(math::WeightGradReadsWindow(w)) << what;
+      continue;
+    }
+    ASSERT_TRUE(math::WeightGradReadsWindow(w)) << what;
+    std::vector<double> want(start.begin(), start.end());
+    std::vector<float> columns(static_cast<size_t>(patch) * spatial);
+    for (int b = 0; b < g.count; ++b) {
+      math::Im2col(images.data() + b * image_stride, w, columns.data());
+      for (int i = 0; i < g.rows; ++i) {
+        for (int e = 0; e < patch; ++e) {
+          for (int p = 0; p < spatial; ++p) {
+            want[static_cast<size_t>(i) * patch + e] +=
+                static_cast<double>(dy[b * dy_stride + static_cast<size_t>(i) * spatial + p]) *
+                columns[static_cast<size_t>(e) * spatial + p];
+          }
+        }
+      }
+    }
+    std::vector<float> dw = start;
+    math::WeightGradWindow(g.rows, dy.data(), dy_stride, images.data(), image_stride, g.count, w,
+                           dw.data());
+    for (size_t i = 0; i < dw.size(); ++i) {
+      ASSERT_NEAR(dw[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << what << " at " << i;
+    }
+  }
+}
+
+TEST_P(PackedGemmTest, WeightGradWindowOnlyForPlainWindows) {
+  const math::Window2d plain{1, 10, 10, 3, 3};  // 8x8 outputs
+  EXPECT_EQ(math::WeightGradReadsWindow(plain), GetParam() != math::Isa::kGeneric);
+  const std::vector<math::Window2d> others = NotPlain(plain);
+  for (const auto& w : others) EXPECT_FALSE(math::WeightGradReadsWindow(w));
+  std::vector<float> dw(9), dy(64), image(100);
+  EXPECT_THROW(
+      math::WeightGradWindow(1, dy.data(), 64, image.data(), 100, 1, others[1], dw.data()),
+      InternalError);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryKernelSet, PackedGemmTest,

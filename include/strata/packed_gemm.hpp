@@ -75,4 +75,16 @@ bool ReadsWindow(const PackedMatrix& a, const Window2d& w);
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
                       const float* row_bias, float* c, int ldc);
 
+// Whether WeightGradWindow can read the images through `w`: a vector kernel
+// set in use, and a plain window as for ReadsWindow (stride 1, no padding or
+// dilation, output rows a multiple of 8 wide).
+bool WeightGradReadsWindow(const Window2d& w);
+// dw (rows x C*kh*kw, row-major) += the sum over `count` images b of
+// dy_b (rows x out_h*out_w) * Im2col(image_b, w)^T: a convolution's weight
+// gradient with no unfolded copy; image b starts at image + b * image_stride,
+// its output gradient at dy + b * dy_stride. Each entry is summed in a fixed
+// order. Only where WeightGradReadsWindow (InternalError otherwise).
+void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* image,
+                      size_t image_stride, int count, const Window2d& w, float* dw);
+
 }  // namespace strata::math

@@ -177,6 +177,84 @@ struct Avx2Vector {
 
 STRATA_VECTOR_TILES(Avx2, 6)
 
+// The weight gradient over plain windows: dW[o][e] = sum over images and
+// output pixels p of dY[o][p] * X[offsets[e] + pixel(p)]. Along a run of 8
+// output pixels both factors are 8 consecutive floats, so a tile of RO output
+// channels by RE patch entries keeps RO * RE vectors of partial sums (8
+// pixels each) over all images and runs, then folds each to one value.
+struct WeightGradArgs {
+  const float* dy;
+  const float* image;
+  int steps;              // runs of 8 output pixels, over all images of the block
+  int spatial;            // output pixels per image (dY's row stride)
+  const long* dy_runs;    // per step: where its run starts in dY (image and pixel)
+  const long* image_runs; // per step: where it starts in the images (image, out_y * W + out_x)
+  const int* offsets;     // per patch entry e: (channel * H + ky) * W + kx
+  float* dw;
+  int ldw;
+};
+
+// The sums of four vectors' lanes, as one 4-float vector.
+inline __m128 Avx2Sum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+template <int RO, int RE>
+void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
+  __m256 acc[RO][4];
+  _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
+  }
+  int offset[RE];
+  for (int j = 0; j < RE; ++j) offset[j] = g.offsets[e0 + j];
+  // One flat loop over the block's runs: with 8x8 output maps a loop per
+  // image would end every 8 steps.
+  const float* dy_rows = g.dy + static_cast<size_t>(o0) * g.spatial;
+  for (int t = 0; t < g.steps; ++t) {
+    const float* dy = dy_rows + g.dy_runs[t];
+    __m256 d[RO];
+    _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
+      d[i] = _mm256_loadu_ps(dy + static_cast<size_t>(i) * g.spatial);
+    }
+    const float* xs = g.image + g.image_runs[t];
+    _Pragma("GCC unroll 4") for (int j = 0; j < RE; ++j) {
+      const __m256 xv = _mm256_loadu_ps(xs + offset[j]);
+      _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
+        acc[i][j] = _mm256_fmadd_ps(d[i], xv, acc[i][j]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
+    alignas(16) float sums[4];
+    _mm_store_ps(sums, Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    float* row = g.dw + static_cast<size_t>(o0 + i) * g.ldw + e0;
+    for (int j = 0; j < RE; ++j) row[j] += sums[j];
+  }
+}
+
+template <int RO>
+void Avx2WeightGradRow(const WeightGradArgs& g, int o0, int patch) {
+  int e0 = 0;
+  for (; e0 + 4 <= patch; e0 += 4) Avx2WeightGradTile<RO, 4>(g, o0, e0);
+  switch (patch - e0) {
+    case 1: return Avx2WeightGradTile<RO, 1>(g, o0, e0);
+    case 2: return Avx2WeightGradTile<RO, 2>(g, o0, e0);
+    case 3: return Avx2WeightGradTile<RO, 3>(g, o0, e0);
+    default: return;
+  }
+}
+
+void Avx2WeightGrad(const WeightGradArgs& g, int rows, int patch) {
+  int o0 = 0;
+  for (; o0 + 3 <= rows; o0 += 3) Avx2WeightGradRow<3>(g, o0, patch);
+  switch (rows - o0) {
+    case 1: return Avx2WeightGradRow<1>(g, o0, patch);
+    case 2: return Avx2WeightGradRow<2>(g, o0, patch);
+    default: return;
+  }
+}
+
 #pragma GCC pop_options
 
 // ---- AVX-512: 32 columns (two registers) by up to 12 rows. ----
@@ -389,11 +467,73 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
   }
 }
 
+namespace {
+
+// Stride 1, no padding or dilation, output rows a multiple of 8 wide: every
+// run of 8 output pixels reads 8 consecutive floats of each input row.
+bool PlainWindow(const Window2d& w) {
+  return w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 && w.pad_w == 0 &&
+         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 &&
+         w.output_width() > 0 && w.output_width() % 8 == 0;
+}
+
+// Per patch entry (c, ky, kx), where it reads the image: (c * H + ky) * W + kx.
+void WindowOffsets(const Window2d& w, std::vector<int>* offsets) {
+  offsets->resize(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w);
+  for (int ch = 0, k = 0; ch < w.channels; ++ch) {
+    for (int ky = 0; ky < w.kernel_h; ++ky) {
+      for (int kx = 0; kx < w.kernel_w; ++kx) {
+        (*offsets)[k++] = (ch * w.height + ky) * w.width + kx;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 bool ReadsWindow(const PackedMatrix& a, const Window2d& w) {
-  return KernelsFor(a.isa_).window_tile != nullptr && w.stride_h == 1 && w.stride_w == 1 &&
-         w.pad_h == 0 && w.pad_w == 0 && w.dilation_h == 1 && w.dilation_w == 1 &&
-         w.output_height() > 0 && w.output_width() > 0 && w.output_width() % 8 == 0 &&
+  return KernelsFor(a.isa_).window_tile != nullptr && PlainWindow(w) &&
          a.depth_ == w.channels * w.kernel_h * w.kernel_w;
+}
+
+bool WeightGradReadsWindow(const Window2d& w) {
+  return GemmIsa() != Isa::kGeneric && PlainWindow(w);
+}
+
+void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* image,
+                      size_t image_stride, int count, const Window2d& w, float* dw) {
+  if (!WeightGradReadsWindow(w)) {
+    throw InternalError("WeightGradWindow: the window cannot be read directly");
+  }
+  const int out_w = w.output_width(), spatial = w.output_height() * out_w;
+  thread_local std::vector<int> offsets;
+  thread_local std::vector<long> dy_runs, image_runs;
+  WindowOffsets(w, &offsets);
+  const int patch = static_cast<int>(offsets.size()), runs = spatial / 8;
+  // Images in blocks whose inputs (and three rows of output gradient each)
+  // stay within about 256 KB, so each row of tiles reads them from L2: long
+  // enough runs of the depth that the final folds cost little, short enough
+  // that a large batch does not stream from memory.
+  const size_t per_image = static_cast<size_t>(w.channels) * w.height * w.width + 3 * spatial;
+  const int block = static_cast<int>(std::max<size_t>(1, (64 << 10) / per_image));
+  for (int b0 = 0; b0 < count; b0 += block) {
+    const int images = std::min(block, count - b0);
+    dy_runs.resize(static_cast<size_t>(images) * runs);
+    image_runs.resize(dy_runs.size());
+    for (int b = 0, t = 0; b < images; ++b) {
+      for (int s = 0; s < runs; ++s, ++t) {
+        dy_runs[t] = static_cast<long>(b) * static_cast<long>(dy_stride) + 8 * s;
+        image_runs[t] = static_cast<long>(b) * static_cast<long>(image_stride) +
+                        8 * s / out_w * w.width + 8 * s % out_w;
+      }
+    }
+    const WeightGradArgs args{dy + b0 * dy_stride, image + b0 * image_stride,
+                              static_cast<int>(dy_runs.size()), spatial, dy_runs.data(),
+                              image_runs.data(), offsets.data(), dw, patch};
+    // The AVX2 kernel serves AVX-512 machines too (their wider registers
+    // would only lengthen the final folds).
+    Avx2WeightGrad(args, rows, patch);
+  }
 }
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
@@ -408,12 +548,7 @@ void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d&
   // Depth step (c, ky, kx) reads the image from (c, ky, kx) on; column p
   // (out_y, out_x) adds out_y * W + out_x.
   thread_local std::vector<int> offsets;
-  offsets.resize(a.depth_);
-  for (int ch = 0, k = 0; ch < w.channels; ++ch) {
-    for (int ky = 0; ky < w.kernel_h; ++ky) {
-      for (int kx = 0; kx < w.kernel_w; ++kx) offsets[k++] = (ch * w.height + ky) * w.width + kx;
-    }
-  }
+  WindowOffsets(w, &offsets);
   const auto pixel = [&](int p) { return p / out_w * w.width + p % out_w; };
   for (int j = 0; j < spatial; j += kernels.width) {
     const int cols = std::min(kernels.width, spatial - j);

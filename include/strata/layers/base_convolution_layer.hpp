@@ -50,7 +50,8 @@ class BaseConvolutionLayer : public Layer {
   void ForwardGemm(const float* in, float* out, int count, const float* bias);
   // in_diff = col2im(W^T * out_diff)
   void BackwardGemm(const float* out_diff, float* in_diff, int count);
-  // weights_diff += out_diff * im2col(in)^T
+  // weights_diff += out_diff * im2col(in)^T; with weight_window_ over any
+  // count of images, read in place (BackwardCpu then passes a whole part).
   void WeightGemm(const float* in, const float* out_diff, int count, float* weights_diff);
   // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm).
   void PackWeights(bool transposed);
@@ -77,6 +78,9 @@ class BaseConvolutionLayer : public Layer {
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
   bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
+  // The weight gradient read straight from plain windows (WeightGradWindow),
+  // over all of a thread's images at once; see Reshape.
+  bool weight_window_ = false;
 };
 
 }  // namespace strata

@@ -178,6 +178,9 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
                              (conv_in_channels_ / group_) * kernel_h_ * kernel_w_ <=
                          kMaxPackedWeights &&
                      conv_out_spatial_ <= kMaxPackedSpatial;
+  math::Window2d group_window = window_;
+  group_window.channels = conv_in_channels_ / group_;
+  weight_window_ = packed_products_ && math::WeightGradReadsWindow(group_window);
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
@@ -333,6 +336,19 @@ void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, in
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
+  // Plain windows of small convolutions (LeNet's): each image and its output
+  // gradient are read in place, with no unfolding, gather or packing.
+  if (weight_window_) {
+    math::Window2d group_window = window_;
+    group_window.channels = conv_in_channels_ / group_;
+    const size_t group_in = static_cast<size_t>(group_window.channels) * conv_in_h_ * conv_in_w_;
+    for (int g = 0; g < group_; ++g) {
+      math::WeightGradWindow(m, out_diff + static_cast<size_t>(g) * m * conv_out_spatial_,
+                             out_dim_, in + g * group_in, in_dim_, count, group_window,
+                             weights_diff + static_cast<size_t>(g) * m * k);
+    }
+    return;
+  }
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
   for (int b = 0; b < count; ++b) {
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
@@ -410,6 +426,16 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
         bias_partial[part] = math::Workspace(3, num_output_);
         math::Set(num_output_, 0.f, bias_partial[part]);
       }
+      if (weight_grad && weight_window_) {
+        // Read in place, so all of this part's images go in one call.
+        const float* x_b = x + static_cast<size_t>(begin) * bottom_dim_;
+        const float* dy_b = dy + static_cast<size_t>(begin) * top_dim_;
+        if (reverse_dimensions()) {
+          WeightGemm(dy_b, x_b, end - begin, weight_partial[part]);
+        } else {
+          WeightGemm(x_b, dy_b, end - begin, weight_partial[part]);
+        }
+      }
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
         const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
@@ -417,7 +443,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
         for (int b = 0; b < count && bias_grad; ++b) {
           BackwardBias(dy_n + b * top_dim_, bias_partial[part]);
         }
-        if (weight_grad) {
+        if (weight_grad && !weight_window_) {
           // The weight gradient pairs the convolution's input with its output's diff.
           if (reverse_dimensions()) {
             WeightGemm(dy_n, x_n, count, weight_partial[part]);
