@@ -233,25 +233,24 @@ void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
   }
 }
 
-template <int RO>
-void Avx2WeightGradRow(const WeightGradArgs& g, int o0, int patch) {
-  int e0 = 0;
-  for (; e0 + 4 <= patch; e0 += 4) Avx2WeightGradTile<RO, 4>(g, o0, e0);
-  switch (patch - e0) {
-    case 1: return Avx2WeightGradTile<RO, 1>(g, o0, e0);
-    case 2: return Avx2WeightGradTile<RO, 2>(g, o0, e0);
-    case 3: return Avx2WeightGradTile<RO, 3>(g, o0, e0);
-    default: return;
-  }
-}
+using WeightGradTileFn = void (*)(const WeightGradArgs&, int, int);
 
+// Tiles by patch entries first: the slice of the images four entries read
+// (about 1 KB per image) stays in L1 while every block of output channels
+// passes over it, and the output gradient streams in order.
 void Avx2WeightGrad(const WeightGradArgs& g, int rows, int patch) {
-  int o0 = 0;
-  for (; o0 + 3 <= rows; o0 += 3) Avx2WeightGradRow<3>(g, o0, patch);
-  switch (rows - o0) {
-    case 1: return Avx2WeightGradRow<1>(g, o0, patch);
-    case 2: return Avx2WeightGradRow<2>(g, o0, patch);
-    default: return;
+  static const WeightGradTileFn tiles[3][4] = {
+      {Avx2WeightGradTile<1, 1>, Avx2WeightGradTile<1, 2>, Avx2WeightGradTile<1, 3>,
+       Avx2WeightGradTile<1, 4>},
+      {Avx2WeightGradTile<2, 1>, Avx2WeightGradTile<2, 2>, Avx2WeightGradTile<2, 3>,
+       Avx2WeightGradTile<2, 4>},
+      {Avx2WeightGradTile<3, 1>, Avx2WeightGradTile<3, 2>, Avx2WeightGradTile<3, 3>,
+       Avx2WeightGradTile<3, 4>}};
+  for (int e0 = 0; e0 < patch; e0 += 4) {
+    const int entries = std::min(4, patch - e0);
+    for (int o0 = 0; o0 < rows; o0 += 3) {
+      tiles[std::min(3, rows - o0) - 1][entries - 1](g, o0, e0);
+    }
   }
 }
 
@@ -510,11 +509,12 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
   thread_local std::vector<long> dy_runs, image_runs;
   WindowOffsets(w, &offsets);
   const int patch = static_cast<int>(offsets.size()), runs = spatial / 8;
-  // Images in blocks whose inputs (and three rows of output gradient each)
-  // stay within about 256 KB, so each row of tiles reads them from L2: long
-  // enough runs of the depth that the final folds cost little, short enough
-  // that a large batch does not stream from memory.
-  const size_t per_image = static_cast<size_t>(w.channels) * w.height * w.width + 3 * spatial;
+  // Images in blocks whose inputs and output gradients stay within about
+  // 256 KB, so each column of tiles reads them from L2: long enough runs of
+  // the depth that the final folds cost little, short enough that a large
+  // batch does not stream from memory.
+  const size_t per_image =
+      static_cast<size_t>(w.channels) * w.height * w.width + static_cast<size_t>(rows) * spatial;
   const int block = static_cast<int>(std::max<size_t>(1, (64 << 10) / per_image));
   for (int b0 = 0; b0 < count; b0 += block) {
     const int images = std::min(block, count - b0);
