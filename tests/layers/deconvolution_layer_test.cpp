@@ -59,6 +59,21 @@ TEST(DeconvolutionLayerTest, GradientCheck) {
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
 }
 
+// Stride 1, no padding, a bottom 8 wide: in the convolution direction this is
+// a plain window over the top, so the weight gradient reads the top's
+// gradient and the bottom in place (math::WeightGradWindow on vector CPUs).
+TEST(DeconvolutionLayerTest, GradientCheckPlainWindow) {
+  for (int group : {1, 3}) {
+    auto layer = MakeLayer(R"(name: "d" type: "Deconvolution"
+      convolution_param { num_output: 3 kernel_size: 3 group: )" + std::to_string(group) + R"(
+                          weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+    auto x = GaussianBlob({2, 3, 3, 8}, 4);
+    Blob y;
+    testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
+    EXPECT_EQ(y.shape(), (std::vector<int>{2, 3, 5, 10})) << "group " << group;
+  }
+}
+
 TEST(DeconvolutionLayerTest, RejectsPadLargerThanOutput) {
   auto layer = MakeLayer(R"(name: "d" type: "Deconvolution"
     convolution_param { num_output: 1 kernel_size: 1 pad: 3 })");
