@@ -12,7 +12,7 @@ build_dir="${STRATA_BUILD_DIR:-build}"
 model=models/fashion_mnist/lenet
 run_dir=$model/snapshots
 mkdir -p "$run_dir"
-echo "main: training $model/solver.prototxt (progress and ETA below; about 2.5 minutes on 2 cores)"
+echo "main: training $model/solver.prototxt (progress and ETA below; 2.5 to 4 minutes on 2 cores)"
 summary=$("$build_dir/tools/train" --solver="$model/solver.prototxt" \
   --log_csv="$run_dir/training_log.csv" | tee /dev/stderr)
 /usr/bin/python3 scripts/plot_training.py "$run_dir/training_log.csv" "$run_dir/training.png" \
