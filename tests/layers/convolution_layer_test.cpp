@@ -5,6 +5,7 @@
 #include <string>
 
 #include "strata/errors.hpp"
+#include "strata/packed_gemm.hpp"
 #include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
 
@@ -179,6 +180,41 @@ TEST(ConvolutionLayerTest, LargeConvolutionsRunOnOpenBlas) {
           const int at = ((n * 256 + c) * 3 + iy) * 3 + ix;
           ASSERT_NEAR(x->diff()[at], sum, 1e-3) << at;
         }
+}
+
+// The kernels are chosen on every pass: a layer set up with the vector
+// kernels and run with the portable ones (math::SetGemmIsa) gives the same
+// forward and gradients (a plain window: read in place by the vector kernels,
+// unfolded by the portable ones).
+TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
+  const math::Isa saved = math::GemmIsa();
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 5 kernel_size: 3
+                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({3, 2, 10, 10}, 11);  // 8x8 outputs
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  auto dy = GaussianBlob(y.shape(), 12);
+  std::vector<std::vector<float>> outputs, weight_grads, input_grads;
+  for (math::Isa isa : {saved, math::Isa::kGeneric}) {
+    math::SetGemmIsa(isa);
+    layer->Forward({x.get()}, {&y});
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    Blob& w = *layer->blobs()[0];
+    std::fill_n(w.mutable_diff(), w.count(), 0.f);
+    layer->Backward({&y}, {true}, {x.get()});
+    outputs.emplace_back(y.data(), y.data() + y.count());
+    weight_grads.emplace_back(w.diff(), w.diff() + w.count());
+    input_grads.emplace_back(x->diff(), x->diff() + x->count());
+  }
+  math::SetGemmIsa(saved);
+  for (size_t i = 0; i < outputs[0].size(); ++i) ASSERT_NEAR(outputs[0][i], outputs[1][i], 1e-4) << i;
+  for (size_t i = 0; i < weight_grads[0].size(); ++i) {
+    ASSERT_NEAR(weight_grads[0][i], weight_grads[1][i], 1e-3) << i;
+  }
+  for (size_t i = 0; i < input_grads[0].size(); ++i) {
+    ASSERT_NEAR(input_grads[0][i], input_grads[1][i], 1e-4) << i;
+  }
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {

@@ -79,7 +79,7 @@ class BaseConvolutionLayer : public Layer {
   bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
   // The weight gradient read straight from plain windows (WeightGradWindow),
-  // over all of a thread's images at once; see Reshape.
+  // over all of a thread's images at once; set by each BackwardCpu.
   bool weight_window_ = false;
 };
 

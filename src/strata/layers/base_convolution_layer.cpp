@@ -178,9 +178,6 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
                              (conv_in_channels_ / group_) * kernel_h_ * kernel_w_ <=
                          kMaxPackedWeights &&
                      conv_out_spatial_ <= kMaxPackedSpatial;
-  math::Window2d group_window = window_;
-  group_window.channels = conv_in_channels_ / group_;
-  weight_window_ = packed_products_ && math::WeightGradReadsWindow(group_window);
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
@@ -413,6 +410,11 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
     if (dx != nullptr) PackWeights(!reverse_dimensions());
+    // Decided per pass, as the forward's window read is, so that a change of
+    // kernel set (math::SetGemmIsa) takes effect at once.
+    math::Window2d group_window = window_;
+    group_window.channels = conv_in_channels_ / group_;
+    weight_window_ = packed_products_ && math::WeightGradReadsWindow(group_window);
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
