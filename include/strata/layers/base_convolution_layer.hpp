@@ -50,9 +50,13 @@ class BaseConvolutionLayer : public Layer {
   void ForwardGemm(const float* in, float* out, int count, const float* bias);
   // in_diff = col2im(W^T * out_diff)
   void BackwardGemm(const float* out_diff, float* in_diff, int count);
-  // weights_diff += out_diff * im2col(in)^T; with weight_window_ over any
-  // count of images, read in place (BackwardCpu then passes a whole part).
+  // weights_diff += out_diff * im2col(in)^T
   void WeightGemm(const float* in, const float* out_diff, int count, float* weights_diff);
+  // The same product read in place from plain windows (math::WeightGradWindow),
+  // for any count of images (BackwardCpu passes a thread's whole part); only
+  // where WeightGradInPlace().
+  void WeightGemmWindow(const float* in, const float* out_diff, int count, float* weights_diff);
+  bool WeightGradInPlace() const;
   // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm).
   void PackWeights(bool transposed);
   void ForwardBias(const float* bias, float* output);
@@ -74,13 +78,11 @@ class BaseConvolutionLayer : public Layer {
   int in_dim_ = 0, out_dim_ = 0;  // values per image, convolution direction
   int chunk_ = 1;                 // images per GEMM
   math::Window2d window_{};
+  math::Window2d group_window_{};  // window_ over one group's input channels
   // Forward and input-gradient products on the packed kernels (small
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
   bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
-  // The weight gradient read straight from plain windows (WeightGradWindow),
-  // over all of a thread's images at once; set by each BackwardCpu.
-  bool weight_window_ = false;
 };
 
 }  // namespace strata

@@ -151,6 +151,8 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   top_dim_ = top[0]->count(channel_axis_);
   window_ = math::Window2d{conv_in_channels_, conv_in_h_, conv_in_w_, kernel_h_, kernel_w_,
                            pad_h_, pad_w_, stride_h_, stride_w_, dilation_h_, dilation_w_};
+  group_window_ = window_;
+  group_window_.channels = conv_in_channels_ / group_;
   in_dim_ = conv_in_channels_ * conv_in_h_ * conv_in_w_;
   out_dim_ = conv_out_channels_ * conv_out_spatial_;
   // Images per chunk: as many as keep the column matrix within 512 KB, so that
@@ -242,14 +244,12 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
   const int n = conv_out_spatial_ * count;
   // Plain windows (stride 1, no padding; LeNet's) are read from the image
   // itself, with no unfolded copy.
-  math::Window2d group_window = window_;
-  group_window.channels = conv_in_channels_ / group_;
-  if (packed_products_ && math::ReadsWindow(packed_[0], group_window)) {
-    const size_t group_in = static_cast<size_t>(group_window.channels) * conv_in_h_ * conv_in_w_;
+  if (packed_products_ && math::ReadsWindow(packed_[0], group_window_)) {
+    const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
     for (int b = 0; b < count; ++b) {
       for (int g = 0; g < group_; ++g) {
         math::GemmPackedWindow(packed_[g], in + static_cast<size_t>(b) * in_dim_ + g * group_in,
-                               group_window, bias ? bias + static_cast<size_t>(g) * m : nullptr,
+                               group_window_, bias ? bias + static_cast<size_t>(g) * m : nullptr,
                                out + static_cast<size_t>(b) * out_dim_ +
                                    static_cast<size_t>(g) * m * conv_out_spatial_,
                                conv_out_spatial_);
@@ -333,19 +333,6 @@ void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, in
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
-  // Plain windows of small convolutions (LeNet's): each image and its output
-  // gradient are read in place, with no unfolding, gather or packing.
-  if (weight_window_) {
-    math::Window2d group_window = window_;
-    group_window.channels = conv_in_channels_ / group_;
-    const size_t group_in = static_cast<size_t>(group_window.channels) * conv_in_h_ * conv_in_w_;
-    for (int g = 0; g < group_; ++g) {
-      math::WeightGradWindow(m, out_diff + static_cast<size_t>(g) * m * conv_out_spatial_,
-                             out_dim_, in + g * group_in, in_dim_, count, group_window,
-                             weights_diff + static_cast<size_t>(g) * m * k);
-    }
-    return;
-  }
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
   for (int b = 0; b < count; ++b) {
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
@@ -361,6 +348,22 @@ void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, in
     math::Gemm(false, true, m, k, n, 1.f, product + static_cast<size_t>(g) * m * n,
                columns + static_cast<size_t>(g) * k * n, 1.f,
                weights_diff + static_cast<size_t>(g) * m * k);
+  }
+}
+
+bool BaseConvolutionLayer::WeightGradInPlace() const {
+  return packed_products_ && math::WeightGradReadsWindow(group_window_);
+}
+
+void BaseConvolutionLayer::WeightGemmWindow(const float* in, const float* out_diff, int count,
+                                            float* weights_diff) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
+  for (int g = 0; g < group_; ++g) {
+    math::WeightGradWindow(m, out_diff + static_cast<size_t>(g) * m * conv_out_spatial_, out_dim_,
+                           in + g * group_in, in_dim_, count, group_window_,
+                           weights_diff + static_cast<size_t>(g) * m * k);
   }
 }
 
@@ -412,9 +415,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     if (dx != nullptr) PackWeights(!reverse_dimensions());
     // Decided per pass, as the forward's window read is, so that a change of
     // kernel set (math::SetGemmIsa) takes effect at once.
-    math::Window2d group_window = window_;
-    group_window.channels = conv_in_channels_ / group_;
-    weight_window_ = packed_products_ && math::WeightGradReadsWindow(group_window);
+    const bool in_place = WeightGradInPlace();
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
@@ -428,31 +429,28 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
         bias_partial[part] = math::Workspace(3, num_output_);
         math::Set(num_output_, 0.f, bias_partial[part]);
       }
-      if (weight_grad && weight_window_) {
-        // Read in place, so all of this part's images go in one call.
-        const float* x_b = x + static_cast<size_t>(begin) * bottom_dim_;
-        const float* dy_b = dy + static_cast<size_t>(begin) * top_dim_;
-        if (reverse_dimensions()) {
-          WeightGemm(dy_b, x_b, end - begin, weight_partial[part]);
+      // The weight gradient of images [n, n + count): it pairs the
+      // convolution's input with its output's diff.
+      const auto weight_gemm = [&](int n, int count) {
+        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
+        const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
+        const float* in = reverse_dimensions() ? dy_n : x_n;
+        const float* out_diff = reverse_dimensions() ? x_n : dy_n;
+        if (in_place) {
+          WeightGemmWindow(in, out_diff, count, weight_partial[part]);
         } else {
-          WeightGemm(x_b, dy_b, end - begin, weight_partial[part]);
+          WeightGemm(in, out_diff, count, weight_partial[part]);
         }
-      }
+      };
+      // Read in place, all of this part's images go in one call.
+      if (weight_grad && in_place) weight_gemm(begin, end - begin);
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
-        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
         const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
         for (int b = 0; b < count && bias_grad; ++b) {
           BackwardBias(dy_n + b * top_dim_, bias_partial[part]);
         }
-        if (weight_grad && !weight_window_) {
-          // The weight gradient pairs the convolution's input with its output's diff.
-          if (reverse_dimensions()) {
-            WeightGemm(dy_n, x_n, count, weight_partial[part]);
-          } else {
-            WeightGemm(x_n, dy_n, count, weight_partial[part]);
-          }
-        }
+        if (weight_grad && !in_place) weight_gemm(n, count);
         if (dx == nullptr) continue;
         float* dx_n = dx + static_cast<size_t>(n) * bottom_dim_;
         if (reverse_dimensions()) {
