@@ -39,7 +39,7 @@ void AddChannelBias(int channels, int spatial, const float* bias, float* x);
 void AccumulateChannelSums(int channels, int spatial, const float* x, float* sums);
 
 // Scratch memory of the calling thread, shared by every layer that runs on it
-// (im2col columns and the like): `slot` 0..3, at least `count` floats, valid
+// (im2col columns and the like): `slot` 0..7, at least `count` floats, valid
 // until the next call for the same slot. Contents are undefined.
 float* Workspace(int slot, size_t count);
 

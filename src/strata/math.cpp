@@ -173,8 +173,8 @@ double SquaredDeviationDouble(int n, const float* x, double mean) {
 }
 
 float* Workspace(int slot, size_t count) {
-  thread_local std::unique_ptr<Storage> slots[4];
-  if (slot < 0 || slot >= 4) throw InternalError("math::Workspace slot " + std::to_string(slot));
+  thread_local std::unique_ptr<Storage> slots[8];
+  if (slot < 0 || slot >= 8) throw InternalError("math::Workspace slot " + std::to_string(slot));
   std::unique_ptr<Storage>& storage = slots[slot];
   if (!storage || storage->capacity() < count) {
     storage.reset();  // grow without copying contents nobody keeps

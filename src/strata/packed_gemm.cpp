@@ -233,6 +233,60 @@ void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
   }
 }
 
+// C (RA x 4 block) += A's rows times B's rows, both `depth` long: RA * RB
+// vectors of partial sums over the depth in steps of 8, then the remainder
+// one by one, then a fold per entry.
+template <int RA, int RB>
+void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, float* c,
+                 int ldc) {
+  __m256 acc[RA][4];
+  _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
+  }
+  const int vector_depth = depth / 8 * 8;
+  for (int k = 0; k < vector_depth; k += 8) {
+    __m256 av[RA];
+    _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
+      av[i] = _mm256_loadu_ps(a + static_cast<size_t>(i) * lda + k);
+    }
+    _Pragma("GCC unroll 4") for (int j = 0; j < RB; ++j) {
+      const __m256 bv = _mm256_loadu_ps(b + static_cast<size_t>(j) * ldb + k);
+      _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
+        acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
+    alignas(16) float sums[4];
+    _mm_store_ps(sums, Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    const float* ai = a + static_cast<size_t>(i) * lda;
+    float* ci = c + static_cast<size_t>(i) * ldc;
+    for (int j = 0; j < RB; ++j) {
+      const float* bj = b + static_cast<size_t>(j) * ldb;
+      float s = sums[j];
+      for (int k = vector_depth; k < depth; ++k) s += ai[k] * bj[k];
+      ci[j] += s;
+    }
+  }
+}
+
+void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                float* c, int ldc) {
+  using DotTileFn = void (*)(int, const float*, int, const float*, int, float*, int);
+  static const DotTileFn tiles[3][4] = {
+      {Avx2DotTile<1, 1>, Avx2DotTile<1, 2>, Avx2DotTile<1, 3>, Avx2DotTile<1, 4>},
+      {Avx2DotTile<2, 1>, Avx2DotTile<2, 2>, Avx2DotTile<2, 3>, Avx2DotTile<2, 4>},
+      {Avx2DotTile<3, 1>, Avx2DotTile<3, 2>, Avx2DotTile<3, 3>, Avx2DotTile<3, 4>}};
+  for (int j = 0; j < n; j += 4) {
+    const int cols = std::min(4, n - j);
+    for (int i = 0; i < m; i += 3) {
+      tiles[std::min(3, m - i) - 1][cols - 1](depth, a + static_cast<size_t>(i) * lda, lda,
+                                              b + static_cast<size_t>(j) * ldb, ldb,
+                                              c + static_cast<size_t>(i) * ldc + j, ldc);
+    }
+  }
+}
+
 using WeightGradTileFn = void (*)(const WeightGradArgs&, int, int);
 
 // Tiles by patch entries first: the slice of the images four entries read
@@ -533,6 +587,20 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
     // The AVX2 kernel serves AVX-512 machines too (their wider registers
     // would only lengthen the final folds).
     Avx2WeightGrad(args, rows, patch);
+  }
+}
+
+void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                      float* c, int ldc) {
+  if (GemmIsa() != Isa::kGeneric) return Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+  for (int i = 0; i < m; ++i) {
+    const float* ai = a + static_cast<size_t>(i) * lda;
+    for (int j = 0; j < n; ++j) {
+      const float* bj = b + static_cast<size_t>(j) * ldb;
+      float s = 0.f;
+      for (int k = 0; k < depth; ++k) s += ai[k] * bj[k];
+      c[static_cast<size_t>(i) * ldc + j] += s;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "strata/errors.hpp"
@@ -215,6 +216,69 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
   for (size_t i = 0; i < input_grads[0].size(); ++i) {
     ASSERT_NEAR(input_grads[0][i], input_grads[1][i], 1e-4) << i;
   }
+}
+
+// 5x5 stride-1 convolutions with enough channels run on Winograd's
+// F(4x4, 5x5) (math::Winograd5x5; tests/winograd_test.cpp checks its sums);
+// engine CAFFE keeps Caffe's im2col + GEMM. The two agree, with groups and
+// padding, and the Winograd layer passes the numerical gradient check.
+TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
+  const auto make = [](const std::string& engine) {
+    return MakeLayer(R"(name: "c" type: "Convolution"
+      convolution_param { num_output: 32 kernel_size: 5 pad: 1 group: 2 )" + engine + R"(
+                          weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
+  };
+  auto winograd = make(""), caffe = make("engine: CAFFE");
+  auto x = GaussianBlob({3, 16, 9, 10}, 13);  // 7x8 outputs: clipped edge tiles
+  Blob y_winograd, y_caffe;
+  winograd->SetUp({x.get()}, {&y_winograd});
+  caffe->SetUp({x.get()}, {&y_caffe});
+  auto* conv_winograd = dynamic_cast<ConvolutionLayer*>(winograd.get());
+  auto* conv_caffe = dynamic_cast<ConvolutionLayer*>(caffe.get());
+  ASSERT_TRUE(conv_winograd && conv_caffe);
+  EXPECT_TRUE(conv_winograd->uses_winograd());
+  EXPECT_FALSE(conv_caffe->uses_winograd());
+  for (size_t i = 0; i < 2; ++i) caffe->blobs()[i]->CopyFrom(*winograd->blobs()[i]);
+  auto dy = GaussianBlob(y_winograd.shape(), 14);
+  std::vector<std::vector<float>> results;
+  for (Layer* layer : {winograd.get(), caffe.get()}) {
+    Blob& y = layer == winograd.get() ? y_winograd : y_caffe;
+    layer->Forward({x.get()}, {&y});
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    for (auto& blob : layer->blobs()) std::fill_n(blob->mutable_diff(), blob->count(), 0.f);
+    layer->Backward({&y}, {true}, {x.get()});
+    results.emplace_back(y.data(), y.data() + y.count());
+    results.emplace_back(x->diff(), x->diff() + x->count());
+    const Blob& w = *layer->blobs()[0];
+    results.emplace_back(w.diff(), w.diff() + w.count());
+    const Blob& b = *layer->blobs()[1];
+    results.emplace_back(b.diff(), b.diff() + b.count());
+  }
+  const auto expected = DirectConvolution(*x, *caffe->blobs()[0], caffe->blobs()[1].get(), 1, 1,
+                                          1, 2, 7, 8);
+  for (size_t i = 0; i < expected.size(); ++i) ASSERT_NEAR(results[0][i], expected[i], 1e-4) << i;
+  for (int r = 0; r < 4; ++r) {
+    ASSERT_EQ(results[r].size(), results[r + 4].size());
+    for (size_t i = 0; i < results[r].size(); ++i) {
+      ASSERT_NEAR(results[r][i], results[r + 4][i], 2e-4 * (1 + std::fabs(results[r + 4][i])))
+          << "result " << r << " element " << i;
+    }
+  }
+}
+
+TEST(ConvolutionLayerTest, GradientCheckWinograd) {
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 16 kernel_size: 5 pad: 2
+                        weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({2, 8, 6, 7}, 15);
+  Blob y;
+  // The output is linear in each input and weight, so a long step adds no
+  // truncation error, and it keeps the transforms' rounding (about 2e-6 of
+  // each output, 20x a direct sum's) from swamping the difference quotient.
+  GradientCheckOptions options;
+  options.stepsize = 0.5f;
+  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y}, {}, options);
+  EXPECT_TRUE(dynamic_cast<ConvolutionLayer*>(layer.get())->uses_winograd());
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {

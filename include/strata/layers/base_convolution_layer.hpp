@@ -6,7 +6,9 @@
 // The per-image work is im2col + one product per group: for small convolutions
 // math::GemmPacked with the weights packed once per pass for the image and
 // input-gradient products, else math::Gemm (OpenBLAS); math::Gemm for the
-// weight gradient.
+// weight gradient. 5x5 stride-1 convolutions with enough channels use
+// Winograd's F(4x4, 5x5) instead (math::Winograd5x5), unless
+// convolution_param.engine is CAFFE.
 #pragma once
 
 #include <vector>
@@ -14,6 +16,7 @@
 #include "strata/layer.hpp"
 #include "strata/math.hpp"
 #include "strata/packed_gemm.hpp"
+#include "strata/winograd.hpp"
 
 namespace strata {
 
@@ -27,6 +30,8 @@ class BaseConvolutionLayer : public Layer {
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
   double ForwardFlops(const std::vector<Blob*>& bottom,
                       const std::vector<Blob*>& top) const override;
+  // Whether the layer runs on Winograd's algorithm (decided in Reshape).
+  bool uses_winograd() const { return !winograd_.empty(); }
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
@@ -59,6 +64,10 @@ class BaseConvolutionLayer : public Layer {
   bool WeightGradInPlace() const;
   // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm).
   void PackWeights(bool transposed);
+  // The Winograd path over images [begin, end) (one thread's part), per group.
+  void WinogradForward(const float* x, float* y, int begin, int end);
+  void WinogradBackward(const float* x, const float* dy, int begin, int end, float* dx,
+                        float* weights_diff);
   void ForwardBias(const float* bias, float* output);
   void BackwardBias(const float* output_diff, float* bias_diff);
 
@@ -83,6 +92,7 @@ class BaseConvolutionLayer : public Layer {
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
   bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
+  std::vector<math::Winograd5x5> winograd_;  // per group; empty off that path
 };
 
 }  // namespace strata

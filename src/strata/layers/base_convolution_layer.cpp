@@ -180,6 +180,16 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
                              (conv_in_channels_ / group_) * kernel_h_ * kernel_w_ <=
                          kMaxPackedWeights &&
                      conv_out_spatial_ <= kMaxPackedSpatial;
+  // Winograd where it applies and its count of work is below im2col's;
+  // engine CAFFE asks for Caffe's own algorithm.
+  winograd_.clear();
+  if (!reverse_dimensions() &&
+      layer_param_.convolution_param().engine() != ConvolutionParameter::CAFFE &&
+      math::Winograd5x5::Applies(group_window_) &&
+      math::Winograd5x5::Pays(group_window_.channels, conv_out_channels_ / group_)) {
+    winograd_.resize(group_);
+    for (auto& w : winograd_) w.Reshape(group_window_, conv_out_channels_ / group_);
+  }
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
@@ -367,6 +377,34 @@ void BaseConvolutionLayer::WeightGemmWindow(const float* in, const float* out_di
   }
 }
 
+void BaseConvolutionLayer::WinogradForward(const float* x, float* y, int begin, int end) {
+  const int m = conv_out_channels_ / group_;
+  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
+  const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
+  for (int g = 0; g < group_; ++g) {
+    winograd_[g].Forward(x + static_cast<size_t>(begin) * in_dim_ + g * group_in, in_dim_,
+                         end - begin, bias ? bias + static_cast<size_t>(g) * m : nullptr,
+                         y + static_cast<size_t>(begin) * out_dim_ +
+                             static_cast<size_t>(g) * m * conv_out_spatial_,
+                         out_dim_);
+  }
+}
+
+void BaseConvolutionLayer::WinogradBackward(const float* x, const float* dy, int begin, int end,
+                                            float* dx, float* weights_diff) {
+  const int m = conv_out_channels_ / group_;
+  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
+  const size_t x_at = static_cast<size_t>(begin) * in_dim_;
+  const size_t y_at = static_cast<size_t>(begin) * out_dim_;
+  for (int g = 0; g < group_; ++g) {
+    winograd_[g].Backward(x + x_at + g * group_in, in_dim_,
+                          dy + y_at + static_cast<size_t>(g) * m * conv_out_spatial_, out_dim_,
+                          end - begin, dx ? dx + x_at + g * group_in : nullptr,
+                          weights_diff ? weights_diff + static_cast<size_t>(g) * m * k : nullptr);
+  }
+}
+
 void BaseConvolutionLayer::ForwardBias(const float* bias, float* output) {
   math::AddChannelBias(num_output_, top_dim_ / num_output_, bias, output);
 }
@@ -383,6 +421,15 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
     const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
+    if (uses_winograd()) {
+      const int m = conv_out_channels_ / group_;
+      const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+      for (int g = 0; g < group_; ++g) {
+        winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, false);
+      }
+      ParallelFor(num_, 1, [&](int, int begin, int end) { WinogradForward(x, y, begin, end); });
+      continue;
+    }
     PackWeights(reverse_dimensions());
     ParallelFor(num_, 1, [&](int, int begin, int end) {
       for (int n = begin; n < end; n += chunk_) {
@@ -412,7 +459,15 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
-    if (dx != nullptr) PackWeights(!reverse_dimensions());
+    if (dx != nullptr && uses_winograd()) {
+      const int m = conv_out_channels_ / group_;
+      const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+      for (int g = 0; g < group_; ++g) {
+        winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, true);
+      }
+    } else if (dx != nullptr) {
+      PackWeights(!reverse_dimensions());
+    }
     // Decided per pass, as the forward's window read is, so that a change of
     // kernel set (math::SetGemmIsa) takes effect at once.
     const bool in_place = WeightGradInPlace();
@@ -428,6 +483,13 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
       if (parts > 1 && bias_grad) {
         bias_partial[part] = math::Workspace(3, num_output_);
         math::Set(num_output_, 0.f, bias_partial[part]);
+      }
+      if (uses_winograd()) {
+        for (int n = begin; n < end && bias_grad; ++n) {
+          BackwardBias(dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
+        }
+        WinogradBackward(x, dy, begin, end, dx, weight_grad ? weight_partial[part] : nullptr);
+        return;
       }
       // The weight gradient of images [n, n + count): it pairs the
       // convolution's input with its output's diff.

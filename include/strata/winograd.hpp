@@ -1,0 +1,73 @@
+// Winograd's minimal filtering for 5x5 convolutions with stride 1, F(4x4, 5x5):
+// a 4x4 block of outputs is computed from the 8x8 block of inputs under it as
+//   Y = A^T [ sum over input channels c of (G g_c G^T) .* (B^T d_c B) ] A,
+// 64 multiplications per (input, output) channel pair where the direct sum
+// takes 400. The 64 products of one position of the 8x8 transform are one
+// matrix product over all channels and tiles, so the work is
+//   input transform -> 64 products (GemmPacked) -> output transform.
+// The gradients use the same transforms (dU = dM .* V, dV = U^T dM with
+// dM = A dY A^T); the weight gradient is summed in the transformed space and
+// brought back once per pass.
+//
+// The transforms come from the points 0, +-1, +-2, +-1/2 and infinity,
+// computed in double (Toom-Cook: Vandermonde evaluation and its inverse).
+// Float32 results differ from the direct sum by a few 1e-6 relative to the
+// output's scale (tests/winograd_test.cpp); ConvolutionParameter.engine CAFFE
+// keeps a layer on im2col + GEMM.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "strata/math.hpp"
+#include "strata/packed_gemm.hpp"
+
+namespace strata::math {
+
+class Winograd5x5 {
+ public:
+  static constexpr int kKernel = 5;  // r
+  static constexpr int kOut = 4;     // m: outputs per tile side
+  static constexpr int kTile = 8;    // m + r - 1: inputs per tile side
+  static constexpr int kPoints = kTile * kTile;
+
+  // Whether the algorithm computes `w`'s convolution: a 5x5 kernel, stride 1,
+  // no dilation (any padding and size).
+  static bool Applies(const Window2d& w);
+  // Whether it should beat im2col + GEMM for these channel counts: its
+  // multiplications plus the transforms' work, counted per 4x4 output tile,
+  // against half of the direct product's (the transforms run slower per
+  // operation than a GEMM does).
+  static bool Pays(int in_channels, int out_channels);
+
+  // `w` is one group's window (w.channels its input channels); the group has
+  // `out_channels` outputs. Tiles pass through the buffers `chunk_tiles` at a
+  // time (rounded down to a multiple of 8, at least 8; 0: as many as keep the
+  // buffers near 1 MB). Throws InternalError where !Applies(w).
+  void Reshape(const Window2d& w, int out_channels, int chunk_tiles = 0);
+  // Transforms the group's weights (out_channels x channels x 5 x 5) and packs
+  // them for Forward, or, with `for_input_gradient`, transposed for Backward.
+  void SetWeights(const float* weights, bool for_input_gradient);
+
+  // `count` images: image b's input (channels x H x W) starts at
+  // in + b * in_stride, its output (out_channels x out_h x out_w) at
+  // out + b * out_stride. bias (per output channel) may be null.
+  void Forward(const float* in, size_t in_stride, int count, const float* bias, float* out,
+               size_t out_stride) const;
+  // dw (out_channels x channels x 5 x 5), if not null, += the weight gradient
+  // of these images; dx, if not null, = their input gradient (same layout as
+  // the input; SetWeights(.., true) first). dy is laid out as the output.
+  void Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride, int count,
+                float* dx, float* dw) const;
+
+  int tiles_per_image() const { return tiles_h_ * tiles_w_; }
+
+ private:
+  Window2d w_{};
+  int out_channels_ = 0, out_h_ = 0, out_w_ = 0, tiles_h_ = 0, tiles_w_ = 0;
+  int chunk_tiles_ = 8;     // tiles per pass through the buffers
+  std::vector<float> u_;    // kPoints x out_channels x channels
+  std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T
+};
+
+}  // namespace strata::math

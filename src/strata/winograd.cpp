@@ -1,0 +1,564 @@
+#include "strata/winograd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+#include "strata/errors.hpp"
+#include "strata/thread_pool.hpp"
+
+// The vector type below is passed and returned only inside always-inlined
+// functions, so GCC's note that its ABI differs without AVX does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace strata::math {
+
+namespace {
+
+constexpr int kR = Winograd5x5::kKernel;
+constexpr int kM = Winograd5x5::kOut;
+constexpr int kN = Winograd5x5::kTile;
+constexpr int kP = Winograd5x5::kPoints;
+
+// The transforms (row-major), each beside its transpose.
+struct Transforms {
+  float at[kM][kN], a[kN][kM];  // outputs: A^T (4 x 8) and A
+  float bt[kN][kN], b[kN][kN];  // inputs: B^T (8 x 8) and B
+  float g[kN][kR], gt[kR][kN];  // weights: G (8 x 5) and G^T
+};
+
+constexpr double Power(double x, int e) {
+  double r = 1;
+  for (int i = 0; i < e; ++i) r *= x;
+  return r;
+}
+
+constexpr double Abs(double x) { return x < 0 ? -x : x; }
+
+// Toom-Cook for the correlation of 8 inputs with 5 weights, 4 outputs: with
+// V the 8 x 8 evaluation matrix of a degree-7 polynomial at the points (the
+// row of infinity picks the leading coefficient), B^T = (V^-1)^T; A^T and G
+// evaluate polynomials of degree 3 and 4 at the same points. Computed at
+// compile time, so that the unrolled transforms below skip the zeros.
+constexpr Transforms MakeTransforms() {
+  const double points[kN - 1] = {0, 1, -1, 2, -2, 0.5, -0.5};
+  const auto power = [&](int p, int e, int degree) {
+    return p < kN - 1 ? Power(points[p], e) : (e == degree ? 1.0 : 0.0);
+  };
+  double m[kN][2 * kN] = {};  // [V | I] -> [I | V^-1] by Gauss-Jordan
+  for (int p = 0; p < kN; ++p) {
+    for (int e = 0; e < kN; ++e) m[p][e] = power(p, e, kN - 1);
+    m[p][kN + p] = 1;
+  }
+  for (int col = 0; col < kN; ++col) {
+    int pivot = col;
+    for (int r = col + 1; r < kN; ++r) {
+      if (Abs(m[r][col]) > Abs(m[pivot][col])) pivot = r;
+    }
+    for (int j = 0; j < 2 * kN; ++j) {
+      const double x = m[col][j];
+      m[col][j] = m[pivot][j];
+      m[pivot][j] = x;
+    }
+    const double d = m[col][col];
+    for (int j = 0; j < 2 * kN; ++j) m[col][j] /= d;
+    for (int r = 0; r < kN; ++r) {
+      const double f = m[r][col];
+      for (int j = 0; j < 2 * kN && r != col; ++j) m[r][j] -= f * m[col][j];
+    }
+  }
+  Transforms t{};
+  for (int i = 0; i < kN; ++i) {
+    for (int j = 0; j < kN; ++j) {
+      t.b[i][j] = static_cast<float>(m[i][kN + j]);
+      t.bt[i][j] = static_cast<float>(m[j][kN + i]);
+    }
+  }
+  for (int p = 0; p < kN; ++p) {
+    for (int e = 0; e < kM; ++e) t.at[e][p] = t.a[p][e] = static_cast<float>(power(p, e, kM - 1));
+    for (int e = 0; e < kR; ++e) t.g[p][e] = t.gt[e][p] = static_cast<float>(power(p, e, kR - 1));
+  }
+  return t;
+}
+
+constexpr Transforms kT = MakeTransforms();
+
+// The transforms run on 8 lanes at once (8 tiles, or 8 channels of a
+// weight): each value below is a vector of 8 floats (GCC's vector
+// extension: one AVX register, or two SSE ones on the baseline), and the
+// transforms' zeros and ones fold away when their loops are unrolled.
+constexpr int kLanes = 8;
+typedef float Vec __attribute__((vector_size(32)));
+typedef int VecIndex __attribute__((vector_size(32)));
+
+#define STRATA_ALWAYS_INLINE inline __attribute__((always_inline))
+
+STRATA_ALWAYS_INLINE Vec Load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+STRATA_ALWAYS_INLINE void Store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// The sum over k of c[k] * value(k), leaving out zero coefficients (which
+// the unrolled loop folds away, as it folds multiplications by +-1).
+template <int Q, class Value>
+STRATA_ALWAYS_INLINE Vec Combine(const float (&c)[Q], Value value) {
+  Vec acc = {};
+  bool started = false;
+#pragma GCC unroll 8
+  for (int k = 0; k < Q; ++k) {
+    if (c[k] == 0.f) continue;
+    const Vec term = c[k] * value(k);
+    acc = started ? acc + term : term;
+    started = true;
+  }
+  return acc;
+}
+
+// out (P x P values) = L * in * L^T for L (P x Q) and in (Q x Q values).
+template <int P, int Q>
+STRATA_ALWAYS_INLINE void Sandwich(const float (&l)[P][Q], const Vec* in, Vec* out) {
+  Vec tmp[P * Q];
+#pragma GCC unroll 8
+  for (int i = 0; i < P; ++i) {
+#pragma GCC unroll 8
+    for (int j = 0; j < Q; ++j) tmp[i * Q + j] = Combine(l[i], [&](int k) { return in[k * Q + j]; });
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < P; ++i) {
+#pragma GCC unroll 8
+    for (int j = 0; j < P; ++j) {
+      out[i * P + j] = Combine(l[j], [&](int k) { return tmp[i * Q + k]; });
+    }
+  }
+}
+
+// r[k][s] <- r[s][k]: unpack pairs, then pairs of pairs, then halves.
+STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
+  const VecIndex lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
+  const VecIndex lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+  const VecIndex lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+  Vec t[8], u[8];
+  for (int k = 0; k < 4; ++k) {
+    t[2 * k] = __builtin_shuffle(r[2 * k], r[2 * k + 1], lo);
+    t[2 * k + 1] = __builtin_shuffle(r[2 * k], r[2 * k + 1], hi);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    u[k] = __builtin_shuffle(t[k], t[k + 2], lo2);
+    u[k + 1] = __builtin_shuffle(t[k], t[k + 2], hi2);
+    u[k + 2] = __builtin_shuffle(t[k + 1], t[k + 3], lo2);
+    u[k + 3] = __builtin_shuffle(t[k + 1], t[k + 3], hi2);
+  }
+  for (int k = 0; k < 4; ++k) {
+    r[k] = __builtin_shuffle(u[k], u[k + 4], lo4);
+    r[k + 4] = __builtin_shuffle(u[k], u[k + 4], hi4);
+  }
+}
+
+// Floats of buffers per tile and pass: the backward's transformed inputs,
+// their gradient and the output gradient's transform; the budget keeps them
+// to about 1 MB (measured on LeNet's conv2, docs/performance.md).
+constexpr size_t kChunkFloats = 256 << 10;
+
+// What the transforms need of the convolution.
+struct Geometry {
+  int channels, height, width, pad_h, pad_w;
+  int out_channels, out_h, out_w, tiles_w, tiles_per_image;
+  size_t channel_size() const { return static_cast<size_t>(height) * width; }
+  size_t out_spatial() const { return static_cast<size_t>(out_h) * out_w; }
+};
+
+// Tiles [first, first + tiles) of a call's images, image by image, row-major
+// within an image; `padded` rounds `tiles` up to whole groups of kLanes (the
+// buffers' row length; the extra lanes hold zeros).
+struct Chunk {
+  int first, tiles, padded;
+};
+
+// Lanes [0, count) of a group: tile first + s of the call, in `image`, its
+// 4x4 output block at (y, x). `whole` when all 8 lanes are tiles whose
+// input blocks and output blocks lie inside the maps (no edge to clip).
+struct Group {
+  int count;
+  int image[kLanes], y[kLanes], x[kLanes];
+  bool whole;
+};
+
+STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
+  Group group{count, {}, {}, {}, count == kLanes};
+  for (int s = 0; s < count; ++s) {
+    const int q = first + s, r = q % g.tiles_per_image;
+    group.image[s] = q / g.tiles_per_image;
+    group.y[s] = r / g.tiles_w * kM;
+    group.x[s] = r % g.tiles_w * kM;
+    const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+    group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height &&
+                  x0 + kN <= g.width && group.y[s] + kM <= g.out_h && group.x[s] + kM <= g.out_w;
+  }
+  return group;
+}
+
+// The lanes of the group that starts at tile t0 of the chunk.
+STRATA_ALWAYS_INLINE int LanesAt(const Chunk& chunk, int t0) {
+  return std::max(0, std::min(kLanes, chunk.tiles - t0));
+}
+
+// v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
+STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk,
+                                             const float* in, size_t in_stride, float* v) {
+  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  for (int t0 = 0; t0 < chunk.padded; t0 += kLanes) {
+    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
+    for (int c = 0; c < g.channels; ++c) {
+      Vec d[kP] = {}, out[kP];
+      if (group.whole) {
+        // Row i of the 8 lanes' blocks, transposed into lanes.
+        for (int i = 0; i < kN; ++i) {
+          Vec r[kLanes];
+          for (int s = 0; s < kLanes; ++s) {
+            r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
+                        static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                        (group.x[s] - g.pad_w));
+          }
+          Transpose8(r);
+          for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
+        }
+      }
+      for (int s = 0; s < group.count && !group.whole; ++s) {
+        const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+        const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+        for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+          const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
+          for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+            d[i * kN + j][s] = row[x0 + j];
+          }
+        }
+      }
+      Sandwich(kT.bt, d, out);
+      float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
+      for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
+    }
+  }
+}
+
+// out = A^T M A (+ bias) per output channel, written inside the map.
+STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk,
+                                              const float* m, const float* bias, float* out,
+                                              size_t out_stride) {
+  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  for (int t0 = 0; t0 < chunk.tiles; t0 += kLanes) {
+    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
+    for (int o = 0; o < g.out_channels; ++o) {
+      Vec mv[kP], y[kM * kM];
+      const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
+      for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
+      Sandwich(kT.at, mv, y);
+      const float add = bias ? bias[o] : 0.f;
+      for (Vec& value : y) value += add;
+      float* plane = out + o * g.out_spatial();
+      if (group.whole) {
+        // Lane s's rows 0-1 and 2-3, 4 floats each.
+        Transpose8(y);
+        Transpose8(y + 8);
+        for (int s = 0; s < kLanes; ++s) {
+          float* dst = plane + group.image[s] * out_stride +
+                       static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+          float rows[2 * kLanes];
+          Store(rows, y[s]);
+          Store(rows + kLanes, y[kLanes + s]);
+          for (int i = 0; i < kM; ++i) std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
+        }
+        continue;
+      }
+      for (int s = 0; s < group.count; ++s) {
+        float* dst = plane + group.image[s] * out_stride +
+                     static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+        const int rows = std::min(kM, g.out_h - group.y[s]);
+        const int cols = std::min(kM, g.out_w - group.x[s]);
+        for (int i = 0; i < rows; ++i) {
+          for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
+        }
+      }
+    }
+  }
+}
+
+// dm[p][o][t] = (A dY A^T)[p] for the 4x4 block of output gradient of tile t.
+STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
+                                                  const float* dy, size_t dy_stride, float* dm) {
+  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  for (int t0 = 0; t0 < chunk.padded; t0 += kLanes) {
+    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
+    for (int o = 0; o < g.out_channels; ++o) {
+      Vec block[kM * kM] = {}, point[kP];
+      const float* plane = dy + o * g.out_spatial();
+      if (group.whole) {
+        for (int half = 0; half < 2; ++half) {
+          Vec r[kLanes];
+          for (int s = 0; s < kLanes; ++s) {
+            const float* src = plane + group.image[s] * dy_stride +
+                               static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
+            float rows[2 * kM];
+            std::memcpy(rows, src, kM * sizeof(float));
+            std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
+            r[s] = Load(rows);
+          }
+          Transpose8(r);
+          for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
+        }
+      }
+      for (int s = 0; s < group.count && !group.whole; ++s) {
+        const float* src = plane + group.image[s] * dy_stride +
+                           static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+        const int rows = std::min(kM, g.out_h - group.y[s]);
+        const int cols = std::min(kM, g.out_w - group.x[s]);
+        for (int i = 0; i < rows; ++i) {
+          for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
+        }
+      }
+      Sandwich(kT.a, block, point);
+      float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
+      for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
+    }
+  }
+}
+
+// dx += B dV B^T per input channel and tile: blocks overlap their
+// neighbours' by 4 rows and columns, so they are added (inside the map).
+STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
+                                                 const float* dv, float* dx, size_t dx_stride) {
+  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  for (int t0 = 0; t0 < chunk.tiles; t0 += kLanes) {
+    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
+    for (int c = 0; c < g.channels; ++c) {
+      Vec point[kP], block[kP];
+      const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
+      for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
+      Sandwich(kT.b, point, block);
+      float* channel = dx + c * g.channel_size();
+      if (group.whole) {
+        for (int i = 0; i < kN; ++i) {
+          Transpose8(block + i * kN);  // lane s's row i
+          for (int s = 0; s < kLanes; ++s) {
+            float* row = channel + group.image[s] * dx_stride +
+                         static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                         (group.x[s] - g.pad_w);
+            Store(row, Load(row) + block[i * kN + s]);
+          }
+        }
+        continue;
+      }
+      for (int s = 0; s < group.count; ++s) {
+        const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+        float* image = channel + group.image[s] * dx_stride;
+        for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+          float* row = image + static_cast<size_t>(y0 + i) * g.width;
+          for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+            row[x0 + j] += block[i * kN + j][s];
+          }
+        }
+      }
+    }
+  }
+}
+
+// The four tile transforms, compiled for the baseline and for AVX2 + FMA;
+// the kernel set in use (GemmIsa) picks one.
+struct TileSteps {
+  void (*input)(const Geometry&, const Chunk&, const float*, size_t, float*);
+  void (*output)(const Geometry&, const Chunk&, const float*, const float*, float*, size_t);
+  void (*output_grad)(const Geometry&, const Chunk&, const float*, size_t, float*);
+  void (*input_grad)(const Geometry&, const Chunk&, const float*, float*, size_t);
+};
+
+#define STRATA_WINOGRAD_STEPS(PREFIX, ATTRIBUTES)                                                 \
+  ATTRIBUTES void PREFIX##Input(const Geometry& g, const Chunk& chunk, const float* in,          \
+                                size_t in_stride, float* v) {                                    \
+    InputTransformBody(g, chunk, in, in_stride, v);                                              \
+  }                                                                                              \
+  ATTRIBUTES void PREFIX##Output(const Geometry& g, const Chunk& chunk, const float* m,          \
+                                 const float* bias, float* out, size_t out_stride) {             \
+    OutputTransformBody(g, chunk, m, bias, out, out_stride);                                     \
+  }                                                                                              \
+  ATTRIBUTES void PREFIX##OutputGrad(const Geometry& g, const Chunk& chunk, const float* dy,     \
+                                     size_t dy_stride, float* dm) {                              \
+    OutputGradTransformBody(g, chunk, dy, dy_stride, dm);                                        \
+  }                                                                                              \
+  ATTRIBUTES void PREFIX##InputGrad(const Geometry& g, const Chunk& chunk, const float* dv,      \
+                                    float* dx, size_t dx_stride) {                               \
+    InputGradTransformBody(g, chunk, dv, dx, dx_stride);                                         \
+  }
+
+STRATA_WINOGRAD_STEPS(Generic, )
+STRATA_WINOGRAD_STEPS(Avx2, __attribute__((target("avx2,fma"))))
+#undef STRATA_WINOGRAD_STEPS
+
+const TileSteps& StepsInUse() {
+  static const TileSteps generic{GenericInput, GenericOutput, GenericOutputGrad, GenericInputGrad};
+  static const TileSteps avx2{Avx2Input, Avx2Output, Avx2OutputGrad, Avx2InputGrad};
+  return GemmIsa() == Isa::kGeneric ? generic : avx2;
+}
+
+}  // namespace
+
+bool Winograd5x5::Applies(const Window2d& w) {
+  return w.kernel_h == kR && w.kernel_w == kR && w.stride_h == 1 && w.stride_w == 1 &&
+         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 &&
+         w.output_width() > 0;
+}
+
+bool Winograd5x5::Pays(int in_channels, int out_channels) {
+  // Per 4x4 tile: 64 products per channel pair; the input transform (two
+  // 8x8 by 8x8 products, 1024 multiply-adds) per input channel; the output
+  // transform (4x8 by 8x8, then by 8x4: 384) per output channel. Direct:
+  // 16 outputs x 25 weights per channel pair.
+  const double c = in_channels, o = out_channels;
+  const double winograd = 64 * c * o + 1024 * c + 384 * o;
+  const double direct = 16.0 * kR * kR * c * o;
+  return winograd < 0.5 * direct;
+}
+
+void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
+  if (!Applies(w)) throw InternalError("Winograd5x5: the window is not a 5x5 stride-1 window");
+  w_ = w;
+  out_channels_ = out_channels;
+  out_h_ = w.output_height();
+  out_w_ = w.output_width();
+  tiles_h_ = (out_h_ + kM - 1) / kM;
+  tiles_w_ = (out_w_ + kM - 1) / kM;
+  const size_t per_tile = static_cast<size_t>(kP) * (2 * w.channels + out_channels);
+  const size_t tiles = chunk_tiles > 0 ? chunk_tiles : kChunkFloats / per_tile;
+  chunk_tiles_ = static_cast<int>(std::max<size_t>(kLanes, tiles / kLanes * kLanes));
+}
+
+void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
+  const int c_count = w_.channels, o_count = out_channels_;
+  u_.resize(static_cast<size_t>(kP) * o_count * c_count);
+  // Lanes are 8 input channels of one output channel.
+  ParallelFor(o_count, 4, [&](int, int begin, int end) {
+    for (int o = begin; o < end; ++o) {
+      for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+        const int lanes = std::min(kLanes, c_count - c0);
+        Vec g[kR * kR] = {}, u[kP];
+        for (int s = 0; s < lanes; ++s) {
+          const float* w = weights + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
+          for (int k = 0; k < kR * kR; ++k) g[k][s] = w[k];
+        }
+        Sandwich(kT.g, g, u);
+        for (int p = 0; p < kP; ++p) {
+          float* dst = u_.data() + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+          for (int s = 0; s < lanes; ++s) dst[s] = u[p][s];
+        }
+      }
+    }
+  });
+  std::vector<PackedMatrix>& packed = for_input_gradient ? packed_t_ : packed_;
+  packed.resize(kP);
+  ParallelFor(kP, 8, [&](int, int begin, int end) {
+    for (int p = begin; p < end; ++p) {
+      const float* u = u_.data() + static_cast<size_t>(p) * o_count * c_count;
+      // U is out x in; the input gradient multiplies by U^T.
+      if (for_input_gradient) {
+        packed[p].Pack(true, c_count, o_count, u);
+      } else {
+        packed[p].Pack(false, o_count, c_count, u);
+      }
+    }
+  });
+}
+
+namespace {
+
+Geometry MakeGeometry(const Window2d& w, int out_channels, int tiles_h, int tiles_w) {
+  return Geometry{w.channels,        w.height,      w.width,  w.pad_h, w.pad_w, out_channels,
+                  w.output_height(), w.output_width(), tiles_w, tiles_h * tiles_w};
+}
+
+Chunk ChunkAt(int first, int total, int chunk_tiles) {
+  const int tiles = std::min(chunk_tiles, total - first);
+  return Chunk{first, tiles, (tiles + kLanes - 1) / kLanes * kLanes};
+}
+
+}  // namespace
+
+void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const float* bias,
+                          float* out, size_t out_stride) const {
+  const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
+  const TileSteps& steps = StepsInUse();
+  const int total = count * g.tiles_per_image;
+  float* v = Workspace(4, static_cast<size_t>(kP) * g.channels * chunk_tiles_);
+  float* m = Workspace(5, static_cast<size_t>(kP) * g.out_channels * chunk_tiles_);
+  for (int first = 0; first < total; first += chunk_tiles_) {
+    const Chunk chunk = ChunkAt(first, total, chunk_tiles_);
+    const int n = chunk.padded;
+    steps.input(g, chunk, in, in_stride, v);
+    for (int p = 0; p < kP; ++p) {
+      GemmPacked(packed_[p], n, v + static_cast<size_t>(p) * g.channels * n, n, nullptr, false,
+                 m + static_cast<size_t>(p) * g.out_channels * n, n);
+    }
+    steps.output(g, chunk, m, bias, out, out_stride);
+  }
+}
+
+void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride,
+                           int count, float* dx, float* dw) const {
+  if (dx == nullptr && dw == nullptr) return;
+  if (dx != nullptr && packed_t_.size() != static_cast<size_t>(kP)) {
+    throw InternalError("Winograd5x5::Backward: SetWeights(.., true) first");
+  }
+  const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
+  const TileSteps& steps = StepsInUse();
+  const int c_count = g.channels, o_count = g.out_channels;
+  const int total = count * g.tiles_per_image;
+  float* dm = Workspace(5, static_cast<size_t>(kP) * o_count * chunk_tiles_);
+  float* v = dw ? Workspace(4, static_cast<size_t>(kP) * c_count * chunk_tiles_) : nullptr;
+  float* dv = dx ? Workspace(6, static_cast<size_t>(kP) * c_count * chunk_tiles_) : nullptr;
+  float* du = dw ? Workspace(7, static_cast<size_t>(kP) * o_count * c_count) : nullptr;
+  if (du) std::fill_n(du, static_cast<size_t>(kP) * o_count * c_count, 0.f);
+  for (int b = 0; b < count && dx; ++b) {
+    std::fill_n(dx + b * in_stride, c_count * g.channel_size(), 0.f);
+  }
+  for (int first = 0; first < total; first += chunk_tiles_) {
+    const Chunk chunk = ChunkAt(first, total, chunk_tiles_);
+    const int n = chunk.padded;
+    steps.output_grad(g, chunk, dy, dy_stride, dm);
+    if (dw) {
+      // dU[p] += dM[p] V[p]^T, summed over the tiles (the padding lanes are 0).
+      steps.input(g, chunk, in, in_stride, v);
+      for (int p = 0; p < kP; ++p) {
+        GemmAccumulateNT(o_count, c_count, n, dm + static_cast<size_t>(p) * o_count * n, n,
+                         v + static_cast<size_t>(p) * c_count * n, n,
+                         du + static_cast<size_t>(p) * o_count * c_count, c_count);
+      }
+    }
+    if (dx == nullptr) continue;
+    // dV[p] = U[p]^T dM[p].
+    for (int p = 0; p < kP; ++p) {
+      GemmPacked(packed_t_[p], n, dm + static_cast<size_t>(p) * o_count * n, n, nullptr, false,
+                 dv + static_cast<size_t>(p) * c_count * n, n);
+    }
+    steps.input_grad(g, chunk, dv, dx, in_stride);
+  }
+  if (dw == nullptr) return;
+  // Back to 5x5: dg = G^T dU G per channel pair, 8 input channels at a time.
+  for (int o = 0; o < o_count; ++o) {
+    for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+      const int lanes = std::min(kLanes, c_count - c0);
+      Vec point[kP] = {}, g5[kR * kR];
+      for (int p = 0; p < kP; ++p) {
+        const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+        for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
+      }
+      Sandwich(kT.gt, point, g5);
+      for (int s = 0; s < lanes; ++s) {
+        float* dst = dw + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
+        for (int k = 0; k < kR * kR; ++k) dst[k] += g5[k][s];
+      }
+    }
+  }
+}
+
+}  // namespace strata::math
