@@ -42,8 +42,8 @@ class Winograd5x5 {
 
   // `w` is one group's window (w.channels its input channels); the group has
   // `out_channels` outputs. Tiles pass through the buffers `chunk_tiles` at a
-  // time (rounded down to a multiple of 8, at least 8; 0: as many as keep the
-  // buffers near 1 MB). Throws InternalError where !Applies(w).
+  // time (rounded down to a multiple of 8, at least 8; 0: as many as fit the
+  // cache budgets in winograd.cpp). Throws InternalError where !Applies(w).
   void Reshape(const Window2d& w, int out_channels, int chunk_tiles = 0);
   // Transforms the group's weights (out_channels x channels x 5 x 5) and packs
   // them for Forward, or, with `for_input_gradient`, transposed for Backward.
@@ -65,7 +65,7 @@ class Winograd5x5 {
  private:
   Window2d w_{};
   int out_channels_ = 0, out_h_ = 0, out_w_ = 0, tiles_h_ = 0, tiles_w_ = 0;
-  int chunk_tiles_ = 8;     // tiles per pass through the buffers
+  int forward_chunk_ = 16, backward_chunk_ = 16;  // tiles per pass through the buffers
   std::vector<float> u_;    // kPoints x out_channels x channels
   std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T
 };

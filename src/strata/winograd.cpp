@@ -158,10 +158,16 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
   }
 }
 
-// Floats of buffers per tile and pass: the backward's transformed inputs,
-// their gradient and the output gradient's transform; the budget keeps them
-// to about 1 MB (measured on LeNet's conv2, docs/performance.md).
-constexpr size_t kChunkFloats = 256 << 10;
+// Tiles pass through the buffers in chunks, a multiple of 16 (the packed
+// kernels' column block, so no product ends in a narrow edge block). The
+// forward's buffers (transformed inputs and products) are kept within
+// 320 KB, inside a 512 KB L2; the backward's (transformed inputs, output
+// gradient and input gradient) within 1.5 MB, as longer runs of tiles make
+// the weight gradient's sums cheaper. Measured on LeNet's conv2 (20 -> 50
+// channels: 16 and 64 tiles) against 8-128 (docs/performance.md).
+constexpr size_t kForwardChunkFloats = 80 << 10;
+constexpr size_t kBackwardChunkFloats = 384 << 10;
+constexpr int kChunkStep = 16;
 
 // What the transforms need of the convolution.
 struct Geometry {
@@ -429,9 +435,13 @@ void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) 
   out_w_ = w.output_width();
   tiles_h_ = (out_h_ + kM - 1) / kM;
   tiles_w_ = (out_w_ + kM - 1) / kM;
-  const size_t per_tile = static_cast<size_t>(kP) * (2 * w.channels + out_channels);
-  const size_t tiles = chunk_tiles > 0 ? chunk_tiles : kChunkFloats / per_tile;
-  chunk_tiles_ = static_cast<int>(std::max<size_t>(kLanes, tiles / kLanes * kLanes));
+  const auto tiles_for = [&](size_t budget, int per_tile_channels) {
+    if (chunk_tiles > 0) return std::max(kLanes, chunk_tiles / kLanes * kLanes);
+    const size_t tiles = budget / (static_cast<size_t>(kP) * per_tile_channels);
+    return static_cast<int>(std::max<size_t>(kChunkStep, tiles / kChunkStep * kChunkStep));
+  };
+  forward_chunk_ = tiles_for(kForwardChunkFloats, w.channels + out_channels);
+  backward_chunk_ = tiles_for(kBackwardChunkFloats, 2 * w.channels + out_channels);
 }
 
 void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
@@ -489,10 +499,10 @@ void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const fl
   const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
   const TileSteps& steps = StepsInUse();
   const int total = count * g.tiles_per_image;
-  float* v = Workspace(4, static_cast<size_t>(kP) * g.channels * chunk_tiles_);
-  float* m = Workspace(5, static_cast<size_t>(kP) * g.out_channels * chunk_tiles_);
-  for (int first = 0; first < total; first += chunk_tiles_) {
-    const Chunk chunk = ChunkAt(first, total, chunk_tiles_);
+  float* v = Workspace(4, static_cast<size_t>(kP) * g.channels * forward_chunk_);
+  float* m = Workspace(5, static_cast<size_t>(kP) * g.out_channels * forward_chunk_);
+  for (int first = 0; first < total; first += forward_chunk_) {
+    const Chunk chunk = ChunkAt(first, total, forward_chunk_);
     const int n = chunk.padded;
     steps.input(g, chunk, in, in_stride, v);
     for (int p = 0; p < kP; ++p) {
@@ -513,16 +523,16 @@ void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, s
   const TileSteps& steps = StepsInUse();
   const int c_count = g.channels, o_count = g.out_channels;
   const int total = count * g.tiles_per_image;
-  float* dm = Workspace(5, static_cast<size_t>(kP) * o_count * chunk_tiles_);
-  float* v = dw ? Workspace(4, static_cast<size_t>(kP) * c_count * chunk_tiles_) : nullptr;
-  float* dv = dx ? Workspace(6, static_cast<size_t>(kP) * c_count * chunk_tiles_) : nullptr;
+  float* dm = Workspace(5, static_cast<size_t>(kP) * o_count * backward_chunk_);
+  float* v = dw ? Workspace(4, static_cast<size_t>(kP) * c_count * backward_chunk_) : nullptr;
+  float* dv = dx ? Workspace(6, static_cast<size_t>(kP) * c_count * backward_chunk_) : nullptr;
   float* du = dw ? Workspace(7, static_cast<size_t>(kP) * o_count * c_count) : nullptr;
   if (du) std::fill_n(du, static_cast<size_t>(kP) * o_count * c_count, 0.f);
   for (int b = 0; b < count && dx; ++b) {
     std::fill_n(dx + b * in_stride, c_count * g.channel_size(), 0.f);
   }
-  for (int first = 0; first < total; first += chunk_tiles_) {
-    const Chunk chunk = ChunkAt(first, total, chunk_tiles_);
+  for (int first = 0; first < total; first += backward_chunk_) {
+    const Chunk chunk = ChunkAt(first, total, backward_chunk_);
     const int n = chunk.padded;
     steps.output_grad(g, chunk, dy, dy_stride, dm);
     if (dw) {
