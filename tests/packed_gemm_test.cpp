@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "strata/errors.hpp"
@@ -243,6 +244,35 @@ TEST_P(PackedGemmTest, WeightGradWindowOnlyForPlainWindows) {
   EXPECT_THROW(
       math::WeightGradWindow(1, dy.data(), 64, image.data(), 100, 1, others[1], dw.data()),
       InternalError);
+}
+
+// C += A * B^T with both operands along the depth: block edges (rows by 3,
+// columns by 4), depths with and without a remainder past the last 8, and
+// leading dimensions wider than the depth or C's width.
+TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
+  struct Shape {
+    int m, n, depth;
+  };
+  unsigned seed = 40;
+  for (const Shape& t : {Shape{50, 20, 64}, Shape{1, 1, 8}, Shape{4, 5, 13}, Shape{7, 9, 3},
+                         Shape{3, 4, 0}, Shape{11, 6, 45}}) {
+    SCOPED_TRACE(std::to_string(t.m) + "x" + std::to_string(t.n) + " depth " +
+                 std::to_string(t.depth));
+    const int lda = t.depth + 3, ldb = t.depth + 5, ldc = t.n + 2;
+    const auto a = testing::UniformVector(static_cast<size_t>(t.m) * lda, seed++);
+    const auto b = testing::UniformVector(static_cast<size_t>(t.n) * ldb, seed++);
+    auto c = testing::UniformVector(static_cast<size_t>(t.m) * ldc, seed++);
+    std::vector<double> expected(c.begin(), c.end());
+    for (int i = 0; i < t.m; ++i) {
+      for (int j = 0; j < t.n; ++j) {
+        for (int k = 0; k < t.depth; ++k) {
+          expected[i * ldc + j] += static_cast<double>(a[i * lda + k]) * b[j * ldb + k];
+        }
+      }
+    }
+    math::GemmAccumulateNT(t.m, t.n, t.depth, a.data(), lda, b.data(), ldb, c.data(), ldc);
+    for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryKernelSet, PackedGemmTest,

@@ -152,6 +152,21 @@ void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* 
     PREFIX##Tiles(rows, depth, a, b, c, ldc, init, bias);                                        \
   }
 
+// C (m x n) += A * B^T over depth steps [from, depth), one entry at a time
+// (GemmAccumulateNT's portable form, and the vector form's remainder).
+void DotRemainder(int m, int n, int from, int depth, const float* a, int lda, const float* b,
+                  int ldb, float* c, int ldc) {
+  for (int i = 0; i < m && from < depth; ++i) {
+    const float* ai = a + static_cast<size_t>(i) * lda;
+    for (int j = 0; j < n; ++j) {
+      const float* bj = b + static_cast<size_t>(j) * ldb;
+      float s = 0.f;
+      for (int k = from; k < depth; ++k) s += ai[k] * bj[k];
+      c[static_cast<size_t>(i) * ldc + j] += s;
+    }
+  }
+}
+
 // ---- AVX2 + FMA: 16 columns (two registers) by up to 6 rows. ----
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
@@ -233,9 +248,9 @@ void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
   }
 }
 
-// C (RA x 4 block) += A's rows times B's rows, both `depth` long: RA * RB
-// vectors of partial sums over the depth in steps of 8, then the remainder
-// one by one, then a fold per entry.
+// C (an RA x RB block) += A's rows times B's rows over the first `depth`
+// (a multiple of 8) of each: RA * RB vectors of partial sums, then one fold
+// per row of the block.
 template <int RA, int RB>
 void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, float* c,
                  int ldc) {
@@ -243,8 +258,7 @@ void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, fl
   _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
   }
-  const int vector_depth = depth / 8 * 8;
-  for (int k = 0; k < vector_depth; k += 8) {
+  for (int k = 0; k < depth; k += 8) {
     __m256 av[RA];
     _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
       av[i] = _mm256_loadu_ps(a + static_cast<size_t>(i) * lda + k);
@@ -257,15 +271,14 @@ void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, fl
     }
   }
   _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-    alignas(16) float sums[4];
-    _mm_store_ps(sums, Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-    const float* ai = a + static_cast<size_t>(i) * lda;
+    const __m128 sums = Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
     float* ci = c + static_cast<size_t>(i) * ldc;
-    for (int j = 0; j < RB; ++j) {
-      const float* bj = b + static_cast<size_t>(j) * ldb;
-      float s = sums[j];
-      for (int k = vector_depth; k < depth; ++k) s += ai[k] * bj[k];
-      ci[j] += s;
+    if constexpr (RB == 4) {
+      _mm_storeu_ps(ci, _mm_add_ps(_mm_loadu_ps(ci), sums));
+    } else {
+      alignas(16) float lanes[4];
+      _mm_store_ps(lanes, sums);
+      for (int j = 0; j < RB; ++j) ci[j] += lanes[j];
     }
   }
 }
@@ -277,14 +290,16 @@ void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b
       {Avx2DotTile<1, 1>, Avx2DotTile<1, 2>, Avx2DotTile<1, 3>, Avx2DotTile<1, 4>},
       {Avx2DotTile<2, 1>, Avx2DotTile<2, 2>, Avx2DotTile<2, 3>, Avx2DotTile<2, 4>},
       {Avx2DotTile<3, 1>, Avx2DotTile<3, 2>, Avx2DotTile<3, 3>, Avx2DotTile<3, 4>}};
+  const int vector_depth = depth / 8 * 8;
   for (int j = 0; j < n; j += 4) {
     const int cols = std::min(4, n - j);
     for (int i = 0; i < m; i += 3) {
-      tiles[std::min(3, m - i) - 1][cols - 1](depth, a + static_cast<size_t>(i) * lda, lda,
+      tiles[std::min(3, m - i) - 1][cols - 1](vector_depth, a + static_cast<size_t>(i) * lda, lda,
                                               b + static_cast<size_t>(j) * ldb, ldb,
                                               c + static_cast<size_t>(i) * ldc + j, ldc);
     }
   }
+  DotRemainder(m, n, vector_depth, depth, a, lda, b, ldb, c, ldc);
 }
 
 using WeightGradTileFn = void (*)(const WeightGradArgs&, int, int);
@@ -593,15 +608,7 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc) {
   if (GemmIsa() != Isa::kGeneric) return Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
-  for (int i = 0; i < m; ++i) {
-    const float* ai = a + static_cast<size_t>(i) * lda;
-    for (int j = 0; j < n; ++j) {
-      const float* bj = b + static_cast<size_t>(j) * ldb;
-      float s = 0.f;
-      for (int k = 0; k < depth; ++k) s += ai[k] * bj[k];
-      c[static_cast<size_t>(i) * ldc + j] += s;
-    }
-  }
+  DotRemainder(m, n, 0, depth, a, lda, b, ldb, c, ldc);
 }
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,

@@ -162,11 +162,12 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
 // kernels' column block, so no product ends in a narrow edge block). The
 // forward's buffers (transformed inputs and products) are kept within
 // 320 KB, inside a 512 KB L2; the backward's (transformed inputs, output
-// gradient and input gradient) within 1.5 MB, as longer runs of tiles make
+// gradient and input gradient) within 1.25 MB, as longer runs of tiles make
 // the weight gradient's sums cheaper. Measured on LeNet's conv2 (20 -> 50
-// channels: 16 and 64 tiles) against 8-128 (docs/performance.md).
+// channels: 16 and 48 tiles) against 8-128 (docs/performance.md): forward
+// 8 or 24 tiles 50 % slower, backward 32-64 level, 96 and more slower.
 constexpr size_t kForwardChunkFloats = 80 << 10;
-constexpr size_t kBackwardChunkFloats = 384 << 10;
+constexpr size_t kBackwardChunkFloats = 320 << 10;
 constexpr int kChunkStep = 16;
 
 // What the transforms need of the convolution.
