@@ -176,6 +176,25 @@ TEST_F(ElementwiseTest, MomentumStepIsTheTwoStepUpdate) {
   }
 }
 
+// The fused step against its three passes (decay, momentum, update); the
+// decay's product may be fused into its sum by BLAS, so within a rounding.
+TEST_F(ElementwiseTest, SgdStepIsDecayMomentumAndUpdate) {
+  const auto data0 = testing::UniformVector(kLong, 11);
+  const auto diff0 = testing::UniformVector(kLong, 12);
+  const auto history0 = testing::UniformVector(kLong, 13);
+  std::vector<float> data = data0, diff = diff0, history = history0;
+  math::SgdStep(kLong, 5e-4f, 0.01f, 0.9f, data.data(), diff.data(), history.data());
+  std::vector<float> data3 = data0, diff3 = diff0, history3 = history0;
+  math::Axpy(kLong, 5e-4f, data3.data(), diff3.data());
+  math::MomentumStep(kLong, 0.01f, 0.9f, diff3.data(), history3.data());
+  math::Axpy(kLong, -1.f, diff3.data(), data3.data());
+  for (int i = 0; i < kLong; ++i) {
+    ASSERT_NEAR(history[i], history3[i], 1e-7f) << i;
+    ASSERT_EQ(diff[i], history[i]) << i;
+    ASSERT_EQ(data[i], data0[i] - history[i]) << i;
+  }
+}
+
 // The lane sums against plain long double loops, on lengths with a ragged end.
 TEST(LaneSumTest, MatchPlainSums) {
   for (int n : {0, 1, 7, 8, 9, 676, 1001}) {

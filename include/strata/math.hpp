@@ -20,6 +20,11 @@ void Axpby(int n, float alpha, const float* x, float beta, float* y);
 // SGD's momentum step in one pass: history = rate * diff + momentum * history,
 // then diff = history (the value the update subtracts).
 void MomentumStep(int n, float rate, float momentum, float* diff, float* history);
+// A whole SGD step in one pass, the arithmetic of Axpy (L2 decay), MomentumStep
+// and Blob::Update in turn: diff += decay * data; history = rate * diff +
+// momentum * history; diff = history; data -= history.
+void SgdStep(int n, float decay, float rate, float momentum, float* data, float* diff,
+             float* history);
 // x *= alpha
 void Scale(int n, float alpha, float* x);
 void Set(int n, float value, float* x);

@@ -91,6 +91,24 @@ void MomentumStep(int n, float rate, float momentum, float* diff, float* history
   });
 }
 
+void SgdStep(int n, float decay, float rate, float momentum, float* data, float* diff,
+             float* history) {
+  ForRanges(n, [&](int begin, int end) {
+    // Three distinct arrays (a parameter's data, diff and history), and the
+    // factors in locals, so that the stores alias nothing the loop reads.
+    float* __restrict w = data;
+    float* __restrict g = diff;
+    float* __restrict h = history;
+    const float l2 = decay, lr = rate, mu = momentum;
+    for (int i = begin; i < end; ++i) {
+      const float step = lr * (g[i] + l2 * w[i]) + mu * h[i];
+      h[i] = step;
+      g[i] = step;
+      w[i] -= step;
+    }
+  });
+}
+
 void Scale(int n, float alpha, float* x) {
   ForRanges(n, [&](int begin, int end) { cblas_sscal(end - begin, alpha, x + begin, 1); });
 }
