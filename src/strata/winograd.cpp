@@ -208,47 +208,54 @@ STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
   return group;
 }
 
-// The lanes of the group that starts at tile t0 of the chunk.
-STRATA_ALWAYS_INLINE int LanesAt(const Chunk& chunk, int t0) {
-  return std::max(0, std::min(kLanes, chunk.tiles - t0));
+// fn(t0, group, c) for each group of 8 lanes of the chunk (t0: its first
+// lane) and each of `channels` channels: over the padding lanes too where
+// the transform writes them (`with_padding`), else only over the tiles.
+// The callers' lambdas are always_inline, so that they are compiled for the
+// instruction set of the step that calls them.
+template <class Fn>
+STRATA_ALWAYS_INLINE void ForEachGroup(const Geometry& g, const Chunk& chunk, bool with_padding,
+                                       int channels, Fn fn) {
+  for (int t0 = 0; t0 < (with_padding ? chunk.padded : chunk.tiles); t0 += kLanes) {
+    const Group group = Locate(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
+    for (int c = 0; c < channels; ++c) fn(t0, group, c);
+  }
 }
 
 // v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
 STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk,
                                              const float* in, size_t in_stride, float* v) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  for (int t0 = 0; t0 < chunk.padded; t0 += kLanes) {
-    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
-    for (int c = 0; c < g.channels; ++c) {
-      Vec d[kP] = {}, out[kP];
-      if (group.whole) {
-        // Row i of the 8 lanes' blocks, transposed into lanes.
-        for (int i = 0; i < kN; ++i) {
-          Vec r[kLanes];
-          for (int s = 0; s < kLanes; ++s) {
-            r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
-                        static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                        (group.x[s] - g.pad_w));
-          }
-          Transpose8(r);
-          for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
+  ForEachGroup(g, chunk, true, g.channels, [&](int t0, const Group& group, int c)
+                  __attribute__((always_inline)) {
+    Vec d[kP] = {}, out[kP];
+    if (group.whole) {
+      // Row i of the 8 lanes' blocks, transposed into lanes.
+      for (int i = 0; i < kN; ++i) {
+        Vec r[kLanes];
+        for (int s = 0; s < kLanes; ++s) {
+          r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
+                      static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                      (group.x[s] - g.pad_w));
         }
+        Transpose8(r);
+        for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
       }
-      for (int s = 0; s < group.count && !group.whole; ++s) {
-        const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
-        const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-        for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-          const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
-          for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-            d[i * kN + j][s] = row[x0 + j];
-          }
-        }
-      }
-      Sandwich(kT.bt, d, out);
-      float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
-      for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
     }
-  }
+    for (int s = 0; s < group.count && !group.whole; ++s) {
+      const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+      const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+      for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+        const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
+        for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+          d[i * kN + j][s] = row[x0 + j];
+        }
+      }
+    }
+    Sandwich(kT.bt, d, out);
+    float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
+    for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
+  });
 }
 
 // out = A^T M A (+ bias) per output channel, written inside the map.
@@ -256,81 +263,77 @@ STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& ch
                                               const float* m, const float* bias, float* out,
                                               size_t out_stride) {
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  for (int t0 = 0; t0 < chunk.tiles; t0 += kLanes) {
-    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
-    for (int o = 0; o < g.out_channels; ++o) {
-      Vec mv[kP], y[kM * kM];
-      const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
-      for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
-      Sandwich(kT.at, mv, y);
-      const float add = bias ? bias[o] : 0.f;
-      for (Vec& value : y) value += add;
-      float* plane = out + o * g.out_spatial();
-      if (group.whole) {
-        // Lane s's rows 0-1 and 2-3, 4 floats each.
-        Transpose8(y);
-        Transpose8(y + 8);
-        for (int s = 0; s < kLanes; ++s) {
-          float* dst = plane + group.image[s] * out_stride +
-                       static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-          float rows[2 * kLanes];
-          Store(rows, y[s]);
-          Store(rows + kLanes, y[kLanes + s]);
-          for (int i = 0; i < kM; ++i) std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
-        }
-        continue;
-      }
-      for (int s = 0; s < group.count; ++s) {
+  ForEachGroup(g, chunk, false, g.out_channels, [&](int t0, const Group& group, int o)
+                  __attribute__((always_inline)) {
+    Vec mv[kP], y[kM * kM];
+    const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
+    for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
+    Sandwich(kT.at, mv, y);
+    const float add = bias ? bias[o] : 0.f;
+    for (Vec& value : y) value += add;
+    float* plane = out + o * g.out_spatial();
+    if (group.whole) {
+      // Lane s's rows 0-1 and 2-3, 4 floats each.
+      Transpose8(y);
+      Transpose8(y + 8);
+      for (int s = 0; s < kLanes; ++s) {
         float* dst = plane + group.image[s] * out_stride +
                      static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-        const int rows = std::min(kM, g.out_h - group.y[s]);
-        const int cols = std::min(kM, g.out_w - group.x[s]);
-        for (int i = 0; i < rows; ++i) {
-          for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
-        }
+        float rows[2 * kLanes];
+        Store(rows, y[s]);
+        Store(rows + kLanes, y[kLanes + s]);
+        for (int i = 0; i < kM; ++i) std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
+      }
+      return;
+    }
+    for (int s = 0; s < group.count; ++s) {
+      float* dst = plane + group.image[s] * out_stride +
+                   static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+      const int rows = std::min(kM, g.out_h - group.y[s]);
+      const int cols = std::min(kM, g.out_w - group.x[s]);
+      for (int i = 0; i < rows; ++i) {
+        for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
       }
     }
-  }
+  });
 }
 
 // dm[p][o][t] = (A dY A^T)[p] for the 4x4 block of output gradient of tile t.
 STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                   const float* dy, size_t dy_stride, float* dm) {
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  for (int t0 = 0; t0 < chunk.padded; t0 += kLanes) {
-    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
-    for (int o = 0; o < g.out_channels; ++o) {
-      Vec block[kM * kM] = {}, point[kP];
-      const float* plane = dy + o * g.out_spatial();
-      if (group.whole) {
-        for (int half = 0; half < 2; ++half) {
-          Vec r[kLanes];
-          for (int s = 0; s < kLanes; ++s) {
-            const float* src = plane + group.image[s] * dy_stride +
-                               static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
-            float rows[2 * kM];
-            std::memcpy(rows, src, kM * sizeof(float));
-            std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
-            r[s] = Load(rows);
-          }
-          Transpose8(r);
-          for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
+  ForEachGroup(g, chunk, true, g.out_channels, [&](int t0, const Group& group, int o)
+                  __attribute__((always_inline)) {
+    Vec block[kM * kM] = {}, point[kP];
+    const float* plane = dy + o * g.out_spatial();
+    if (group.whole) {
+      for (int half = 0; half < 2; ++half) {
+        Vec r[kLanes];
+        for (int s = 0; s < kLanes; ++s) {
+          const float* src = plane + group.image[s] * dy_stride +
+                             static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
+          float rows[2 * kM];
+          std::memcpy(rows, src, kM * sizeof(float));
+          std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
+          r[s] = Load(rows);
         }
+        Transpose8(r);
+        for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
       }
-      for (int s = 0; s < group.count && !group.whole; ++s) {
-        const float* src = plane + group.image[s] * dy_stride +
-                           static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-        const int rows = std::min(kM, g.out_h - group.y[s]);
-        const int cols = std::min(kM, g.out_w - group.x[s]);
-        for (int i = 0; i < rows; ++i) {
-          for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
-        }
-      }
-      Sandwich(kT.a, block, point);
-      float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
-      for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
     }
-  }
+    for (int s = 0; s < group.count && !group.whole; ++s) {
+      const float* src = plane + group.image[s] * dy_stride +
+                         static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+      const int rows = std::min(kM, g.out_h - group.y[s]);
+      const int cols = std::min(kM, g.out_w - group.x[s]);
+      for (int i = 0; i < rows; ++i) {
+        for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
+      }
+    }
+    Sandwich(kT.a, block, point);
+    float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
+    for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
+  });
 }
 
 // dx += B dV B^T per input channel and tile: blocks overlap their
@@ -338,38 +341,36 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
 STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                  const float* dv, float* dx, size_t dx_stride) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  for (int t0 = 0; t0 < chunk.tiles; t0 += kLanes) {
-    const Group group = Locate(g, chunk.first + t0, LanesAt(chunk, t0));
-    for (int c = 0; c < g.channels; ++c) {
-      Vec point[kP], block[kP];
-      const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
-      for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
-      Sandwich(kT.b, point, block);
-      float* channel = dx + c * g.channel_size();
-      if (group.whole) {
-        for (int i = 0; i < kN; ++i) {
-          Transpose8(block + i * kN);  // lane s's row i
-          for (int s = 0; s < kLanes; ++s) {
-            float* row = channel + group.image[s] * dx_stride +
-                         static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                         (group.x[s] - g.pad_w);
-            Store(row, Load(row) + block[i * kN + s]);
-          }
+  ForEachGroup(g, chunk, false, g.channels, [&](int t0, const Group& group, int c)
+                  __attribute__((always_inline)) {
+    Vec point[kP], block[kP];
+    const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
+    for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
+    Sandwich(kT.b, point, block);
+    float* channel = dx + c * g.channel_size();
+    if (group.whole) {
+      for (int i = 0; i < kN; ++i) {
+        Transpose8(block + i * kN);  // lane s's row i
+        for (int s = 0; s < kLanes; ++s) {
+          float* row = channel + group.image[s] * dx_stride +
+                       static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                       (group.x[s] - g.pad_w);
+          Store(row, Load(row) + block[i * kN + s]);
         }
-        continue;
       }
-      for (int s = 0; s < group.count; ++s) {
-        const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-        float* image = channel + group.image[s] * dx_stride;
-        for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-          float* row = image + static_cast<size_t>(y0 + i) * g.width;
-          for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-            row[x0 + j] += block[i * kN + j][s];
-          }
+      return;
+    }
+    for (int s = 0; s < group.count; ++s) {
+      const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+      float* image = channel + group.image[s] * dx_stride;
+      for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+        float* row = image + static_cast<size_t>(y0 + i) * g.width;
+        for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+          row[x0 + j] += block[i * kN + j][s];
         }
       }
     }
-  }
+  });
 }
 
 // The four tile transforms, compiled for the baseline and for AVX2 + FMA;
