@@ -100,7 +100,7 @@ STRATA_ALWAYS_INLINE Vec Load(const float* p) {
   return v;
 }
 
-STRATA_ALWAYS_INLINE void Store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+STRATA_ALWAYS_INLINE void Store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
 
 // The sum over k of c[k] * value(k), leaving out zero coefficients (which
 // the unrolled loop folds away, as it folds multiplications by +-1).

@@ -62,7 +62,8 @@ class BaseConvolutionLayer : public Layer {
   // where WeightGradInPlace().
   void WeightGemmWindow(const float* in, const float* out_diff, int count, float* weights_diff);
   bool WeightGradInPlace() const;
-  // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm).
+  // Packs each group's W (for ForwardGemm) or W^T (for BackwardGemm); on the
+  // Winograd path, transforms them (for the forward or the input gradient).
   void PackWeights(bool transposed);
   // The Winograd path over images [begin, end) (one thread's part), per group.
   void WinogradForward(const float* x, float* y, int begin, int end);

@@ -232,6 +232,16 @@ void Gather(const float* images, int channels, int spatial, int count, int image
 }  // namespace
 
 void BaseConvolutionLayer::PackWeights(bool transposed) {
+  if (uses_winograd()) {
+    // Each group's transformed weights, for the forward or (transposed) the
+    // input gradient.
+    const int m = conv_out_channels_ / group_;
+    const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
+    for (int g = 0; g < group_; ++g) {
+      winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, transposed);
+    }
+    return;
+  }
   if (!packed_products_) {
     blobs_[0]->data();  // allocate before the threads read it
     return;
@@ -421,16 +431,11 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
     const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
+    PackWeights(reverse_dimensions());
     if (uses_winograd()) {
-      const int m = conv_out_channels_ / group_;
-      const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-      for (int g = 0; g < group_; ++g) {
-        winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, false);
-      }
       ParallelFor(num_, 1, [&](int, int begin, int end) { WinogradForward(x, y, begin, end); });
       continue;
     }
-    PackWeights(reverse_dimensions());
     ParallelFor(num_, 1, [&](int, int begin, int end) {
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
@@ -459,15 +464,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
-    if (dx != nullptr && uses_winograd()) {
-      const int m = conv_out_channels_ / group_;
-      const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-      for (int g = 0; g < group_; ++g) {
-        winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, true);
-      }
-    } else if (dx != nullptr) {
-      PackWeights(!reverse_dimensions());
-    }
+    if (dx != nullptr) PackWeights(!reverse_dimensions());
     // Decided per pass, as the forward's window read is, so that a change of
     // kernel set (math::SetGemmIsa) takes effect at once.
     const bool in_place = WeightGradInPlace();
