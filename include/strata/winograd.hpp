@@ -60,11 +60,9 @@ class Winograd5x5 {
   void Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride, int count,
                 float* dx, float* dw) const;
 
-  int tiles_per_image() const { return tiles_h_ * tiles_w_; }
-
  private:
   Window2d w_{};
-  int out_channels_ = 0, out_h_ = 0, out_w_ = 0, tiles_h_ = 0, tiles_w_ = 0;
+  int out_channels_ = 0, tiles_h_ = 0, tiles_w_ = 0;  // 4x4 output tiles per column, row
   int forward_chunk_ = 16, backward_chunk_ = 16;  // tiles per pass through the buffers
   std::vector<float> u_;    // kPoints x out_channels x channels
   std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T

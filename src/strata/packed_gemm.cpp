@@ -209,10 +209,18 @@ struct WeightGradArgs {
   int ldw;
 };
 
-// The sums of four vectors' lanes, as one 4-float vector.
-inline __m128 Avx2Sum4(__m256 a, __m256 b, __m256 c, __m256 d) {
-  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+// c[j] += the sum of acc[j]'s lanes, j < N: one 4-wide add where N is 4.
+template <int N>
+inline void Avx2AddLaneSums(const __m256 (&acc)[4], float* c) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+  const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  if constexpr (N == 4) {
+    _mm_storeu_ps(c, _mm_add_ps(_mm_loadu_ps(c), sums));
+  } else {
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, sums);
+    for (int j = 0; j < N; ++j) c[j] += lanes[j];
+  }
 }
 
 template <int RO, int RE>
@@ -241,10 +249,7 @@ void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
     }
   }
   _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
-    alignas(16) float sums[4];
-    _mm_store_ps(sums, Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-    float* row = g.dw + static_cast<size_t>(o0 + i) * g.ldw + e0;
-    for (int j = 0; j < RE; ++j) row[j] += sums[j];
+    Avx2AddLaneSums<RE>(acc[i], g.dw + static_cast<size_t>(o0 + i) * g.ldw + e0);
   }
 }
 
@@ -271,15 +276,7 @@ void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, fl
     }
   }
   _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-    const __m128 sums = Avx2Sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
-    float* ci = c + static_cast<size_t>(i) * ldc;
-    if constexpr (RB == 4) {
-      _mm_storeu_ps(ci, _mm_add_ps(_mm_loadu_ps(ci), sums));
-    } else {
-      alignas(16) float lanes[4];
-      _mm_store_ps(lanes, sums);
-      for (int j = 0; j < RB; ++j) ci[j] += lanes[j];
-    }
+    Avx2AddLaneSums<RB>(acc[i], c + static_cast<size_t>(i) * ldc);
   }
 }
 

@@ -1,9 +1,7 @@
 #include "strata/winograd.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <utility>
 
 #include "strata/errors.hpp"
 #include "strata/thread_pool.hpp"
@@ -433,10 +431,8 @@ void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) 
   if (!Applies(w)) throw InternalError("Winograd5x5: the window is not a 5x5 stride-1 window");
   w_ = w;
   out_channels_ = out_channels;
-  out_h_ = w.output_height();
-  out_w_ = w.output_width();
-  tiles_h_ = (out_h_ + kM - 1) / kM;
-  tiles_w_ = (out_w_ + kM - 1) / kM;
+  tiles_h_ = (w.output_height() + kM - 1) / kM;
+  tiles_w_ = (w.output_width() + kM - 1) / kM;
   const auto tiles_for = [&](size_t budget, int per_tile_channels) {
     if (chunk_tiles > 0) return std::max(kLanes, chunk_tiles / kLanes * kLanes);
     const size_t tiles = budget / (static_cast<size_t>(kP) * per_tile_channels);

@@ -481,10 +481,10 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
         bias_partial[part] = math::Workspace(3, num_output_);
         math::Set(num_output_, 0.f, bias_partial[part]);
       }
+      for (int n = begin; n < end && bias_grad; ++n) {
+        BackwardBias(dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
+      }
       if (uses_winograd()) {
-        for (int n = begin; n < end && bias_grad; ++n) {
-          BackwardBias(dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
-        }
         WinogradBackward(x, dy, begin, end, dx, weight_grad ? weight_partial[part] : nullptr);
         return;
       }
@@ -506,9 +506,6 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
         const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
-        for (int b = 0; b < count && bias_grad; ++b) {
-          BackwardBias(dy_n + b * top_dim_, bias_partial[part]);
-        }
         if (weight_grad && !in_place) weight_gemm(n, count);
         if (dx == nullptr) continue;
         float* dx_n = dx + static_cast<size_t>(n) * bottom_dim_;
