@@ -177,6 +177,52 @@ INSTANTIATE_TEST_SUITE_P(Isas, Winograd5x5Test,
                            return std::string(IsaName(info.param));
                          });
 
+// Forward and input gradient of `count` images through `winograd`, whose
+// weights are set from `weights` first.
+std::vector<float> ForwardAndInputGradient(Winograd5x5* winograd, const Window2d& w,
+                                           int out_channels, const std::vector<float>& weights,
+                                           int count) {
+  winograd->SetWeights(weights.data(), false);
+  winograd->SetWeights(weights.data(), true);
+  const size_t in_size = static_cast<size_t>(w.channels) * w.height * w.width;
+  const size_t out_size = static_cast<size_t>(out_channels) * w.output_height() * w.output_width();
+  const auto x = Random(in_size * count, 11), dy = Random(out_size * count, 12);
+  std::vector<float> y(out_size * count), dx(in_size * count);
+  winograd->Forward(x.data(), in_size, count, nullptr, y.data(), out_size);
+  winograd->Backward(x.data(), in_size, dy.data(), out_size, count, dx.data(), nullptr);
+  y.insert(y.end(), dx.begin(), dx.end());
+  return y;
+}
+
+TEST(Winograd5x5, WeightsChangedInPlaceOrReshapedAreTransformedAgain) {
+  const Window2d w{3, 9, 9, 5, 5};
+  std::vector<float> weights = Random(2 * 3 * 25, 5);
+  Winograd5x5 kept;
+  kept.Reshape(w, 2);
+  const auto first = ForwardAndInputGradient(&kept, w, 2, weights, 2);
+  // New values in the same buffer (a solver step).
+  for (float& v : weights) v = 0.5f * v + 0.25f;
+  Winograd5x5 fresh;
+  fresh.Reshape(w, 2);
+  const auto expected = ForwardAndInputGradient(&fresh, w, 2, weights, 2);
+  EXPECT_NE(first, expected);
+  EXPECT_EQ(ForwardAndInputGradient(&kept, w, 2, weights, 2), expected);
+  // Another batch and image size keep the channels: same results as a fresh object.
+  const Window2d larger{3, 12, 10, 5, 5};
+  kept.Reshape(larger, 2);
+  Winograd5x5 fresh_larger;
+  fresh_larger.Reshape(larger, 2);
+  EXPECT_EQ(ForwardAndInputGradient(&kept, larger, 2, weights, 3),
+            ForwardAndInputGradient(&fresh_larger, larger, 2, weights, 3));
+  // Channel counts swapped (the same number of weights, the same buffer).
+  const Window2d swapped{2, 9, 9, 5, 5};
+  kept.Reshape(swapped, 3);
+  Winograd5x5 fresh_swapped;
+  fresh_swapped.Reshape(swapped, 3);
+  EXPECT_EQ(ForwardAndInputGradient(&kept, swapped, 3, weights, 2),
+            ForwardAndInputGradient(&fresh_swapped, swapped, 3, weights, 2));
+}
+
 TEST(Winograd5x5, AppliesToFiveByFiveStrideOneWindowsOnly) {
   EXPECT_TRUE(Winograd5x5::Applies(Window2d{20, 12, 12, 5, 5}));
   EXPECT_TRUE(Winograd5x5::Applies(Window2d{3, 27, 27, 5, 5, 2, 2}));

@@ -16,6 +16,7 @@
 // keeps a layer on im2col + GEMM.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -47,6 +48,8 @@ class Winograd5x5 {
   void Reshape(const Window2d& w, int out_channels, int chunk_tiles = 0);
   // Transforms the group's weights (out_channels x channels x 5 x 5) and packs
   // them for Forward, or, with `for_input_gradient`, transposed for Backward.
+  // Weights equal to the last call's are not transformed again, nor packed
+  // again for a use they were already packed for (with the same kernel set).
   void SetWeights(const float* weights, bool for_input_gradient);
 
   // `count` images: image b's input (channels x H x W) starts at
@@ -64,8 +67,13 @@ class Winograd5x5 {
   Window2d w_{};
   int out_channels_ = 0, tiles_h_ = 0, tiles_w_ = 0;  // 4x4 output tiles per column, row
   int forward_chunk_ = 16, backward_chunk_ = 16;  // tiles per pass through the buffers
-  std::vector<float> u_;    // kPoints x out_channels x channels
+  void TransformWeights();  // u_ from source_
+
+  std::vector<float> source_;  // the weights u_ was computed from
+  std::vector<float> u_;       // kPoints x out_channels x channels
   std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T
+  std::array<bool, 2> packed_for_{};  // whether packed_ / packed_t_ hold u_
+  std::array<Isa, 2> packed_isa_{};   // and for which kernel set
 };
 
 }  // namespace strata::math

@@ -429,6 +429,9 @@ bool Winograd5x5::Pays(int in_channels, int out_channels) {
 
 void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
   if (!Applies(w)) throw InternalError("Winograd5x5: the window is not a 5x5 stride-1 window");
+  // The transformed weights depend on the channel counts only (a new batch
+  // size or image size keeps them).
+  if (w.channels != w_.channels || out_channels != out_channels_) source_.clear();
   w_ = w;
   out_channels_ = out_channels;
   tiles_h_ = (w.output_height() + kM - 1) / kM;
@@ -444,25 +447,17 @@ void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) 
 
 void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
   const int c_count = w_.channels, o_count = out_channels_;
-  u_.resize(static_cast<size_t>(kP) * o_count * c_count);
-  // Lanes are 8 input channels of one output channel.
-  ParallelFor(o_count, 4, [&](int, int begin, int end) {
-    for (int o = begin; o < end; ++o) {
-      for (int c0 = 0; c0 < c_count; c0 += kLanes) {
-        const int lanes = std::min(kLanes, c_count - c0);
-        Vec g[kR * kR] = {}, u[kP];
-        for (int s = 0; s < lanes; ++s) {
-          const float* w = weights + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
-          for (int k = 0; k < kR * kR; ++k) g[k][s] = w[k];
-        }
-        Sandwich(kT.g, g, u);
-        for (int p = 0; p < kP; ++p) {
-          float* dst = u_.data() + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
-          for (int s = 0; s < lanes; ++s) dst[s] = u[p][s];
-        }
-      }
-    }
-  });
+  const size_t weight_count = static_cast<size_t>(o_count) * c_count * kR * kR;
+  // The forward and the backward of one batch see the same weights, and a
+  // test net sees them for every batch: they are transformed once per change.
+  if (source_.size() != weight_count ||
+      std::memcmp(source_.data(), weights, weight_count * sizeof(float)) != 0) {
+    source_.assign(weights, weights + weight_count);
+    TransformWeights();
+    packed_for_ = {false, false};
+  }
+  const Isa isa = GemmIsa();
+  if (packed_for_[for_input_gradient] && packed_isa_[for_input_gradient] == isa) return;
   std::vector<PackedMatrix>& packed = for_input_gradient ? packed_t_ : packed_;
   packed.resize(kP);
   ParallelFor(kP, 8, [&](int, int begin, int end) {
@@ -473,6 +468,31 @@ void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
         packed[p].Pack(true, c_count, o_count, u);
       } else {
         packed[p].Pack(false, o_count, c_count, u);
+      }
+    }
+  });
+  packed_for_[for_input_gradient] = true;
+  packed_isa_[for_input_gradient] = isa;
+}
+
+void Winograd5x5::TransformWeights() {
+  const int c_count = w_.channels, o_count = out_channels_;
+  u_.resize(static_cast<size_t>(kP) * o_count * c_count);
+  // Lanes are 8 input channels of one output channel.
+  ParallelFor(o_count, 4, [&](int, int begin, int end) {
+    for (int o = begin; o < end; ++o) {
+      for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+        const int lanes = std::min(kLanes, c_count - c0);
+        Vec g[kR * kR] = {}, u[kP];
+        for (int s = 0; s < lanes; ++s) {
+          const float* w = source_.data() + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
+          for (int k = 0; k < kR * kR; ++k) g[k][s] = w[k];
+        }
+        Sandwich(kT.g, g, u);
+        for (int p = 0; p < kP; ++p) {
+          float* dst = u_.data() + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+          for (int s = 0; s < lanes; ++s) dst[s] = u[p][s];
+        }
       }
     }
   });

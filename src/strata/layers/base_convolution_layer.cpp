@@ -181,14 +181,16 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
                          kMaxPackedWeights &&
                      conv_out_spatial_ <= kMaxPackedSpatial;
   // Winograd where it applies and its count of work is below im2col's;
-  // engine CAFFE asks for Caffe's own algorithm.
-  winograd_.clear();
+  // engine CAFFE asks for Caffe's own algorithm. Reshape runs before every
+  // forward: the groups' transformed weights are kept (Winograd5x5::Reshape).
   if (!reverse_dimensions() &&
       layer_param_.convolution_param().engine() != ConvolutionParameter::CAFFE &&
       math::Winograd5x5::Applies(group_window_) &&
       math::Winograd5x5::Pays(group_window_.channels, conv_out_channels_ / group_)) {
     winograd_.resize(group_);
     for (auto& w : winograd_) w.Reshape(group_window_, conv_out_channels_ / group_);
+  } else {
+    winograd_.clear();
   }
 }
 
