@@ -116,21 +116,123 @@ STRATA_ALWAYS_INLINE Vec Combine(const float (&c)[Q], Value value) {
   return acc;
 }
 
-// out (P x P values) = L * in * L^T for L (P x Q) and in (Q x Q values).
+// The points come in pairs +-a (rows or columns 1-2, 3-4 and 5-6 of each
+// transform), which Folded uses: where rows a and b of L differ only in the
+// sign of their odd columns (B^T, A, G), L x is computed as the even and odd
+// halves s and d of one row, then s + d and s - d; where columns a and b
+// differ only in the sign of their odd rows (A^T, B, G^T), x_a + x_b and
+// x_a - x_b are formed first, and each row then needs one of the two. Either
+// form is exact algebra for any L: a row (or column) pair (u, v) becomes
+// ((u + v) / 2, (u - v) / 2), whose zeros the unrolled loops skip; about a
+// third of the multiply-adds go.
+constexpr int kPairs = 3;
+constexpr int kPairFirst[kPairs] = {1, 3, 5};
+
 template <int P, int Q>
-STRATA_ALWAYS_INLINE void Sandwich(const float (&l)[P][Q], const Vec* in, Vec* out) {
+struct Folded {
+  bool by_rows;  // pairs of rows (else of columns)
+  float h[P][Q];
+};
+
+template <int P, int Q>
+constexpr Folded<P, Q> Fold(const float (&l)[P][Q], bool by_rows) {
+  Folded<P, Q> f{by_rows, {}};
+  for (int i = 0; i < P; ++i) {
+    for (int k = 0; k < Q; ++k) f.h[i][k] = l[i][k];
+  }
+  for (int pair = 0; pair < kPairs; ++pair) {
+    const int a = kPairFirst[pair], b = a + 1;
+    for (int x = 0; x < (by_rows ? Q : P); ++x) {
+      const float u = by_rows ? l[a][x] : l[x][a], v = by_rows ? l[b][x] : l[x][b];
+      (by_rows ? f.h[a][x] : f.h[x][a]) = (u + v) / 2;
+      (by_rows ? f.h[b][x] : f.h[x][b]) = (u - v) / 2;
+    }
+  }
+  return f;
+}
+
+template <int P, int Q>
+constexpr int NonZeros(const Folded<P, Q>& f) {
+  int count = 0;
+  for (int i = 0; i < P; ++i) {
+    for (int k = 0; k < Q; ++k) count += f.h[i][k] != 0.f;
+  }
+  return count;
+}
+
+// The fold of `l` along whichever pairs (of its sides of 8) leave fewer
+// multiplications.
+template <int P, int Q>
+constexpr Folded<P, Q> BestFold(const float (&l)[P][Q]) {
+  if constexpr (P != kN) {
+    return Fold(l, false);
+  } else if constexpr (Q != kN) {
+    return Fold(l, true);
+  } else {
+    const Folded<P, Q> rows = Fold(l, true), columns = Fold(l, false);
+    return NonZeros(rows) <= NonZeros(columns) ? rows : columns;
+  }
+}
+
+struct FoldedTransforms {
+  Folded<kM, kN> at;
+  Folded<kN, kM> a;
+  Folded<kN, kN> bt, b;
+  Folded<kN, kR> g;
+  Folded<kR, kN> gt;
+};
+
+constexpr FoldedTransforms kF{BestFold(kT.at), BestFold(kT.a),  BestFold(kT.bt),
+                              BestFold(kT.b),  BestFold(kT.g),  BestFold(kT.gt)};
+// Each transform has its pairs: the plain matrices hold 26 (A), 44 (B) and
+// 32 (G) non-zeros, which a fold that found no pairs would keep.
+static_assert(NonZeros(kF.at) == 14 && NonZeros(kF.a) == 14, "A's pairs");
+static_assert(NonZeros(kF.bt) == 26 && NonZeros(kF.b) == 26, "B's pairs");
+static_assert(NonZeros(kF.g) == 17 && NonZeros(kF.gt) == 17, "G's pairs");
+
+// out(i, sum over k of l[i][k] * value(k)) for each row i of `f`'s matrix.
+template <int P, int Q, class Value, class Out>
+STRATA_ALWAYS_INLINE void Apply(const Folded<P, Q>& f, Value value, Out out) {
+  if (f.by_rows) {
+#pragma GCC unroll 8
+    for (int i = 0; i < P; ++i) {
+      const bool first = i == 1 || i == 3 || i == 5, second = i == 2 || i == 4 || i == 6;
+      if (second) continue;
+      if (!first) {
+        out(i, Combine(f.h[i], value));
+        continue;
+      }
+      const Vec sum = Combine(f.h[i], value), difference = Combine(f.h[i + 1], value);
+      out(i, sum + difference);
+      out(i + 1, sum - difference);
+    }
+    return;
+  }
+  Vec y[Q];
+#pragma GCC unroll 8
+  for (int k = 0; k < Q; ++k) y[k] = value(k);
+#pragma GCC unroll 8
+  for (int pair = 0; pair < kPairs; ++pair) {
+    const int a = kPairFirst[pair];
+    const Vec u = y[a], v = y[a + 1];
+    y[a] = u + v;
+    y[a + 1] = u - v;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < P; ++i) out(i, Combine(f.h[i], [&](int k) { return y[k]; }));
+}
+
+// out (P x P values) = L * in * L^T for L (P x Q, folded) and in (Q x Q values).
+template <int P, int Q>
+STRATA_ALWAYS_INLINE void Sandwich(const Folded<P, Q>& l, const Vec* in, Vec* out) {
   Vec tmp[P * Q];
 #pragma GCC unroll 8
-  for (int i = 0; i < P; ++i) {
-#pragma GCC unroll 8
-    for (int j = 0; j < Q; ++j) tmp[i * Q + j] = Combine(l[i], [&](int k) { return in[k * Q + j]; });
+  for (int j = 0; j < Q; ++j) {
+    Apply(l, [&](int k) { return in[k * Q + j]; }, [&](int i, const Vec& v) { tmp[i * Q + j] = v; });
   }
 #pragma GCC unroll 8
   for (int i = 0; i < P; ++i) {
-#pragma GCC unroll 8
-    for (int j = 0; j < P; ++j) {
-      out[i * P + j] = Combine(l[j], [&](int k) { return tmp[i * Q + k]; });
-    }
+    Apply(l, [&](int k) { return tmp[i * Q + k]; }, [&](int j, const Vec& v) { out[i * P + j] = v; });
   }
 }
 
@@ -250,7 +352,7 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
         }
       }
     }
-    Sandwich(kT.bt, d, out);
+    Sandwich(kF.bt, d, out);
     float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
     for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
   });
@@ -266,7 +368,7 @@ STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& ch
     Vec mv[kP], y[kM * kM];
     const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
     for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
-    Sandwich(kT.at, mv, y);
+    Sandwich(kF.at, mv, y);
     const float add = bias ? bias[o] : 0.f;
     for (Vec& value : y) value += add;
     float* plane = out + o * g.out_spatial();
@@ -328,7 +430,7 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
         for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
       }
     }
-    Sandwich(kT.a, block, point);
+    Sandwich(kF.a, block, point);
     float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
     for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
   });
@@ -344,7 +446,7 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
     Vec point[kP], block[kP];
     const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
     for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
-    Sandwich(kT.b, point, block);
+    Sandwich(kF.b, point, block);
     float* channel = dx + c * g.channel_size();
     if (group.whole) {
       for (int i = 0; i < kN; ++i) {
@@ -488,7 +590,7 @@ void Winograd5x5::TransformWeights() {
           const float* w = source_.data() + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
           for (int k = 0; k < kR * kR; ++k) g[k][s] = w[k];
         }
-        Sandwich(kT.g, g, u);
+        Sandwich(kF.g, g, u);
         for (int p = 0; p < kP; ++p) {
           float* dst = u_.data() + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
           for (int s = 0; s < lanes; ++s) dst[s] = u[p][s];
@@ -580,7 +682,7 @@ void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, s
         const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
         for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
       }
-      Sandwich(kT.gt, point, g5);
+      Sandwich(kF.gt, point, g5);
       for (int s = 0; s < lanes; ++s) {
         float* dst = dw + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
         for (int k = 0; k < kR * kR; ++k) dst[k] += g5[k][s];
