@@ -15,8 +15,9 @@ namespace {
 
 using testing::MakeLayer;
 
-// `n` records of 1 x 2 x 3 whose pixels are all i, label i % 5.
-std::string WriteDb(const std::string& dir, int n, bool vary_shape = false) {
+// `n` records of 1 x 2 x 3 whose pixels are all i (with `ramp`, 8 i + column,
+// so that a mirror shows), label i % 5.
+std::string WriteDb(const std::string& dir, int n, bool vary_shape = false, bool ramp = false) {
   const std::string path = dir + "/db";
   std::filesystem::remove_all(path);
   LmdbWriter writer(path);
@@ -25,7 +26,9 @@ std::string WriteDb(const std::string& dir, int n, bool vary_shape = false) {
     datum.set_channels(1);
     datum.set_height(vary_shape && i == n - 1 ? 3 : 2);
     datum.set_width(3);
-    datum.set_data(std::string(datum.height() * 3, static_cast<char>(i)));
+    std::string pixels(datum.height() * 3, static_cast<char>(i));
+    for (size_t j = 0; j < pixels.size() && ramp; ++j) pixels[j] = static_cast<char>(8 * i + j % 3);
+    datum.set_data(pixels);
     datum.set_label(i % 5);
     char key[16];
     std::snprintf(key, sizeof(key), "%08d", i);
@@ -61,22 +64,26 @@ TEST_F(DataLayerTest, ReadsRecordsInOrderWrapsAndTransforms) {
 }
 
 TEST_F(DataLayerTest, SavedStateReplaysTheSameBatches) {
-  auto layer = MakeLayer(DataLayerText(WriteDb(dir_, 7), 2, "transform_param { mirror: true }"));
+  auto layer = MakeLayer(
+      DataLayerText(WriteDb(dir_, 7, false, true), 2, "transform_param { mirror: true }"));
   Blob data, label;
   layer->SetUp({}, {&data, &label});
   layer->Forward({}, {&data, &label});
   LayerState state;
   layer->SaveState(&state);
   std::vector<float> expected;
+  // Labels and data: mirroring draws from the layer's random stream.
   for (int i = 0; i < 5; ++i) {
     layer->Forward({}, {&data, &label});
     expected.insert(expected.end(), label.data(), label.data() + 2);
+    expected.insert(expected.end(), data.data(), data.data() + data.count());
   }
   layer->RestoreState(state);
   std::vector<float> replayed;
   for (int i = 0; i < 5; ++i) {
     layer->Forward({}, {&data, &label});
     replayed.insert(replayed.end(), label.data(), label.data() + 2);
+    replayed.insert(replayed.end(), data.data(), data.data() + data.count());
   }
   EXPECT_EQ(replayed, expected);
 }

@@ -49,7 +49,7 @@ class DataLayer : public Layer {
   struct Batch {
     Blob data, label;
     int64_t start_record = 0;  // reader position before this batch
-    std::string rng_state;     // random stream before this batch
+    Rng rng;                   // the random stream before this batch (as text only when saved)
   };
   void Produce(Batch* batch);
   void Run();

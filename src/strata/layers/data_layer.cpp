@@ -91,7 +91,7 @@ void DataLayer::SeekTo(int64_t record) {
 
 void DataLayer::Produce(Batch* batch) {
   batch->start_record = record_;
-  batch->rng_state = rng_.State();
+  batch->rng = rng_;
   const int example_count = channels_ * height_ * width_;
   const int out_count = batch->data.count(1);
   float* data = batch->data.mutable_data();
@@ -186,7 +186,7 @@ void DataLayer::SaveState(LayerState* state) const {
   changed_.wait(lock, [this] { return !full_.empty() || error_; });
   if (full_.empty()) std::rethrow_exception(error_);
   state->set_layer(layer_param_.name());
-  state->set_rng(full_.front()->rng_state);
+  state->set_rng(full_.front()->rng.State());
   state->add_cursor(full_.front()->start_record);
   state->add_cursor(size_);
 }
