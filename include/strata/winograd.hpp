@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "strata/math.hpp"
@@ -72,8 +73,8 @@ class Winograd5x5 {
   std::vector<float> source_;  // the weights u_ was computed from
   std::vector<float> u_;       // kPoints x out_channels x channels
   std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T
-  std::array<bool, 2> packed_for_{};  // whether packed_ / packed_t_ hold u_
-  std::array<Isa, 2> packed_isa_{};   // and for which kernel set
+  // The kernel set packed_ / packed_t_ hold u_ for, if they hold it.
+  std::array<std::optional<Isa>, 2> packed_isa_{};
 };
 
 }  // namespace strata::math

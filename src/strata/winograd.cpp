@@ -128,6 +128,15 @@ STRATA_ALWAYS_INLINE Vec Combine(const float (&c)[Q], Value value) {
 constexpr int kPairs = 3;
 constexpr int kPairFirst[kPairs] = {1, 3, 5};
 
+// Whether row (or column) i opens a pair, or closes one.
+constexpr bool OpensPair(int i) {
+  for (int first : kPairFirst) {
+    if (i == first) return true;
+  }
+  return false;
+}
+constexpr bool ClosesPair(int i) { return i > 0 && OpensPair(i - 1); }
+
 template <int P, int Q>
 struct Folded {
   bool by_rows;  // pairs of rows (else of columns)
@@ -196,9 +205,8 @@ STRATA_ALWAYS_INLINE void Apply(const Folded<P, Q>& f, Value value, Out out) {
   if (f.by_rows) {
 #pragma GCC unroll 8
     for (int i = 0; i < P; ++i) {
-      const bool first = i == 1 || i == 3 || i == 5, second = i == 2 || i == 4 || i == 6;
-      if (second) continue;
-      if (!first) {
+      if (ClosesPair(i)) continue;
+      if (!OpensPair(i)) {
         out(i, Combine(f.h[i], value));
         continue;
       }
@@ -556,10 +564,10 @@ void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
       std::memcmp(source_.data(), weights, weight_count * sizeof(float)) != 0) {
     source_.assign(weights, weights + weight_count);
     TransformWeights();
-    packed_for_ = {false, false};
+    packed_isa_ = {};
   }
   const Isa isa = GemmIsa();
-  if (packed_for_[for_input_gradient] && packed_isa_[for_input_gradient] == isa) return;
+  if (packed_isa_[for_input_gradient] == isa) return;
   std::vector<PackedMatrix>& packed = for_input_gradient ? packed_t_ : packed_;
   packed.resize(kP);
   ParallelFor(kP, 8, [&](int, int begin, int end) {
@@ -573,7 +581,6 @@ void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
       }
     }
   });
-  packed_for_[for_input_gradient] = true;
   packed_isa_[for_input_gradient] = isa;
 }
 
@@ -636,7 +643,7 @@ void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const fl
 void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride,
                            int count, float* dx, float* dw) const {
   if (dx == nullptr && dw == nullptr) return;
-  if (dx != nullptr && packed_t_.size() != static_cast<size_t>(kP)) {
+  if (dx != nullptr && !packed_isa_[1]) {
     throw InternalError("Winograd5x5::Backward: SetWeights(.., true) first");
   }
   const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
