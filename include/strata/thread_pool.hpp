@@ -3,8 +3,12 @@
 // thread when the pool starts; math::Gemm splits large products over the pool
 // itself, so the two never fight over the same cores.
 //
-// Work is split statically: part p of P always gets the same range, so a run
-// with the same thread count is bit-for-bit repeatable.
+// ParallelFor splits work statically: part p of P always gets the same range,
+// so a run with the same thread count is bit-for-bit repeatable, and a part
+// may keep per-part state (partial sums). ParallelChunks hands out fixed
+// chunks to whichever thread is free: a thread the system slows down (the
+// data prefetcher, another process) takes fewer, so no core idles waiting
+// for it. Its chunks must not depend on which thread runs them.
 #pragma once
 
 #include <functional>
@@ -22,6 +26,12 @@ void SetNumThreads(int threads);
 // rethrown in the caller (the first part's that threw).
 void ParallelFor(int n, int min_per_part,
                  const std::function<void(int part, int begin, int end)>& fn);
+// Runs fn(begin, end) over the chunks [k * grain, min(n, (k + 1) * grain))
+// of [0, n), each exactly once, in any order and on any of the pool's
+// threads (the caller's too). The chunks depend on n and grain only. Inside a
+// part of another region they run serially, in order. An exception stops
+// the handing out and is rethrown in the caller.
+void ParallelChunks(int n, int grain, const std::function<void(int begin, int end)>& fn);
 // How many parts ParallelFor(n, min_per_part, ...) would use.
 int ParallelParts(int n, int min_per_part);
 // True on a thread currently running a part of a parallel region.

@@ -58,7 +58,7 @@ void ForRanges(int n, F&& f) {
     f(0, n);
     return;
   }
-  ParallelFor(n, kMinElementsPerPart, [&](int, int begin, int end) { f(begin, end); });
+  ParallelChunks(n, kMinElementsPerPart, [&](int begin, int end) { f(begin, end); });
 }
 
 }  // namespace

@@ -200,4 +200,41 @@ void ParallelFor(int n, int min_per_part,
   Pool::Get().Run(parts, range);
 }
 
+// Each part starts with its own share of the chunks, in order (the same images
+// as ParallelFor's part, so data a thread left in its cache in the previous
+// layer is read there again), and when its share is done takes the chunks
+// still waiting in the other parts' shares.
+void ParallelChunks(int n, int grain, const std::function<void(int begin, int end)>& fn) {
+  if (n <= 0) return;
+  grain = std::max(grain, 1);
+  const int chunks = static_cast<int>((static_cast<long long>(n) + grain - 1) / grain);
+  const int parts = ParallelParts(chunks, 1);
+  struct alignas(64) Share {
+    std::atomic<int> next{0};
+    int end = 0;
+  };
+  std::vector<Share> shares(parts);
+  for (int p = 0; p < parts; ++p) {
+    shares[p].next = static_cast<int>(static_cast<long long>(chunks) * p / parts);
+    shares[p].end = static_cast<int>(static_cast<long long>(chunks) * (p + 1) / parts);
+  }
+  std::atomic<bool> failed{false};
+  ParallelFor(parts, 1, [&](int part, int, int) {
+    for (int q = 0; q < parts && !failed.load(std::memory_order_relaxed); ++q) {
+      Share& share = shares[(part + q) % parts];
+      for (int c = share.next.fetch_add(1, std::memory_order_relaxed); c < share.end;
+           c = share.next.fetch_add(1, std::memory_order_relaxed)) {
+        if (failed.load(std::memory_order_relaxed)) return;
+        const long long begin = static_cast<long long>(c) * grain;
+        try {
+          fn(static_cast<int>(begin), static_cast<int>(std::min<long long>(n, begin + grain)));
+        } catch (...) {
+          failed.store(true, std::memory_order_relaxed);  // the other threads stop too
+          throw;
+        }
+      }
+    }
+  });
+}
+
 }  // namespace strata

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
 #include "strata/errors.hpp"
+#include "strata/packed_gemm.hpp"
+#include "strata/thread_pool.hpp"
 #include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
 
@@ -41,6 +46,43 @@ TEST(InnerProductLayerTest, ForwardMatchesHandComputed) {
   EXPECT_FLOAT_EQ(y.data()[1], 2);
   EXPECT_FLOAT_EQ(y.data()[2], 8);
   EXPECT_FLOAT_EQ(y.data()[3], 6.5f);
+}
+
+// With vector kernels the forward reads W's rows in place (no OpenBLAS call)
+// in parts of 32 outputs; the portable kernel set keeps OpenBLAS. Both give
+// the same outputs, with and without a bias, for output counts that leave a
+// ragged last part and ragged 4-column tiles, and on one thread or two.
+TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
+  const math::Isa saved = math::GemmIsa();
+  const int saved_threads = NumThreads();
+  for (const char* bias : {"true", "false"}) {
+    for (int outputs : {1, 7, 70}) {
+      auto layer = MakeLayer(std::string(R"(name: "ip" type: "InnerProduct"
+          inner_product_param { num_output: )") + std::to_string(outputs) +
+          " bias_term: " + bias + R"(
+            weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+      auto x = GaussianBlob({5, 3, 11}, 21);  // 33 inputs: a ragged vector depth
+      Blob y;
+      layer->SetUp({x.get()}, {&y});
+      std::vector<std::vector<float>> results;
+      for (int threads : {1, 2}) {
+        SetNumThreads(threads);
+        for (math::Isa isa : {saved, math::Isa::kGeneric}) {
+          math::SetGemmIsa(isa);
+          std::fill_n(y.mutable_data(), y.count(), std::nanf(""));
+          layer->Forward({x.get()}, {&y});
+          results.emplace_back(y.data(), y.data() + y.count());
+        }
+      }
+      math::SetGemmIsa(saved);
+      SetNumThreads(saved_threads);
+      for (const auto& result : results) {
+        for (size_t i = 0; i < result.size(); ++i) {
+          ASSERT_NEAR(result[i], results[1][i], 1e-5) << "bias " << bias << " outputs " << outputs << " at " << i;
+        }
+      }
+    }
+  }
 }
 
 TEST(InnerProductLayerTest, TransposeStoresWeightKByN) {

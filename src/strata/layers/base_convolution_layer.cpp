@@ -425,20 +425,27 @@ void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_di
   math::AccumulateChannelSums(num_output_, top_dim_ / num_output_, output_diff, bias_diff);
 }
 
-// Images are spread over the thread pool; each thread runs its images in
-// chunks with its own workspace (and single-threaded GEMMs).
+// Images are handed out to the thread pool in a few images at a time
+// (ParallelChunks: a core that is slowed down takes fewer); each thread runs
+// them in chunks with its own workspace (and single-threaded GEMMs). An
+// image's output does not depend on the images it is computed with.
 void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                       const std::vector<Blob*>& top) {
+  // About 16 hand-outs per pass (measured on LeNet against 2 static parts:
+  // docs/performance.md, round seven).
+  constexpr int kHandOuts = 16;
+  const int images_per_hand_out = std::max(1, (num_ + kHandOuts - 1) / kHandOuts);
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
     const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
     PackWeights(reverse_dimensions());
     if (uses_winograd()) {
-      ParallelFor(num_, 1, [&](int, int begin, int end) { WinogradForward(x, y, begin, end); });
+      ParallelChunks(num_, images_per_hand_out,
+                     [&](int begin, int end) { WinogradForward(x, y, begin, end); });
       continue;
     }
-    ParallelFor(num_, 1, [&](int, int begin, int end) {
+    ParallelChunks(num_, images_per_hand_out, [&](int begin, int end) {
       for (int n = begin; n < end; n += chunk_) {
         const int count = std::min(chunk_, end - n);
         const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;

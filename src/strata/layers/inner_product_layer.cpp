@@ -1,9 +1,13 @@
 #include "strata/layers/inner_product_layer.hpp"
 
+#include <algorithm>
+
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
+#include "strata/packed_gemm.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -66,6 +70,25 @@ void InnerProductLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   const float* x = bottom[0]->data();
   const float* w = blobs_[0]->data();
   float* y = top[0]->mutable_data();
+  if (!transpose_ && math::GemmIsa() != math::Isa::kGeneric) {
+    // y = x W^T, both read along their rows by the vector kernels, with no
+    // packed copy of W (OpenBLAS packs it on every call); each part of y's
+    // columns starts from the bias.
+    constexpr int kColumnsPerHandOut = 32;
+    ParallelChunks(n_, kColumnsPerHandOut, [&](int begin, int end) {
+      for (int i = 0; i < m_; ++i) {
+        float* row = y + static_cast<size_t>(i) * n_;
+        if (bias_term_) {
+          std::copy(blobs_[1]->data() + begin, blobs_[1]->data() + end, row + begin);
+        } else {
+          std::fill(row + begin, row + end, 0.f);
+        }
+      }
+      math::GemmAccumulateNT(m_, end - begin, k_, x, k_, w + static_cast<size_t>(begin) * k_, k_,
+                             y + begin, n_);
+    });
+    return;
+  }
   math::Gemm(false, !transpose_, m_, n_, k_, 1.f, x, w, 0.f, y);
   if (bias_term_) {
     // y += ones(M) * b^T

@@ -309,14 +309,19 @@ void PoolingLayer::BackwardPlane(const float* out, const int* arg, float* in) co
   }
 }
 
-// Planes (one channel of one image) are independent: they are spread over the
-// thread pool.
+// Planes (one channel of one image) are independent: they are handed out to
+// the thread pool about 32 at a time, at least 16 planes each.
+namespace {
+int PlanesPerHandOut(int planes) { return std::max(16, (planes + 31) / 32); }
+}  // namespace
+
 void PoolingLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const float* x = bottom[0]->data();
   float* y = top[0]->mutable_data();
   const size_t in_plane = static_cast<size_t>(height_) * width_;
   const size_t out_plane = static_cast<size_t>(pooled_h_) * pooled_w_;
-  ParallelFor(bottom[0]->shape(0) * channels_, 16, [&](int, int begin, int end) {
+  const int planes = bottom[0]->shape(0) * channels_;
+  ParallelChunks(planes, PlanesPerHandOut(planes), [&](int begin, int end) {
     for (int plane = begin; plane < end; ++plane) {
       ForwardPlane(x + plane * in_plane, y + plane * out_plane, argmax_.data() + plane * out_plane);
     }
@@ -334,7 +339,8 @@ void PoolingLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<
   float* dx = bottom[0]->mutable_diff();
   const size_t in_plane = static_cast<size_t>(height_) * width_;
   const size_t out_plane = static_cast<size_t>(pooled_h_) * pooled_w_;
-  ParallelFor(bottom[0]->shape(0) * channels_, 16, [&](int, int begin, int end) {
+  const int planes = bottom[0]->shape(0) * channels_;
+  ParallelChunks(planes, PlanesPerHandOut(planes), [&](int begin, int end) {
     for (int plane = begin; plane < end; ++plane) {
       BackwardPlane(dy + plane * out_plane, argmax_.data() + plane * out_plane, dx + plane * in_plane);
     }
