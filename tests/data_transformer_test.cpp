@@ -78,6 +78,30 @@ TEST(DataTransformerTest, MeanFile) {
   for (float v : out) EXPECT_EQ(v, 0.f);
 }
 
+// The mean image is subtracted where the pixel was read (inside the crop),
+// before the mirror moves it: mean 0.5 * (pixel index), center crop 2x2 at
+// (0, 1) = pixels 1, 2, 5, 6, less half of each, mirrored when drawn.
+TEST(DataTransformerTest, MeanFileWithCropAndMirror) {
+  const std::string dir = testing::MakeTempDir("mean_crop");
+  BlobProto mean;
+  for (int d : {1, 1, 3, 4}) mean.mutable_shape()->add_dim(d);
+  for (int i = 0; i < 12; ++i) mean.add_data(0.5f * static_cast<float>(i));
+  WriteProtoToBinaryFile(mean, dir + "/mean.binaryproto");
+  int flipped = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const auto out =
+        Apply("mean_file: '" + dir + "/mean.binaryproto' crop_size: 2 mirror: true", TEST, seed);
+    if (out[0] == 1.f) {
+      EXPECT_EQ(out, (std::vector<float>{1.f, 0.5f, 3.f, 2.5f}));
+      ++flipped;
+    } else {
+      EXPECT_EQ(out, (std::vector<float>{0.5f, 1.f, 2.5f, 3.f}));
+    }
+  }
+  EXPECT_GT(flipped, 2);
+  EXPECT_LT(flipped, 18);
+}
+
 TEST(DataTransformerTest, RejectsBadParameters) {
   EXPECT_THROW(Apply("crop_size: 5", TEST), ShapeError);
   EXPECT_THROW(Apply("mean_value: 1 mean_value: 2", TEST), ConfigError);

@@ -72,11 +72,24 @@ void DataTransformer::Apply(const T* in, int channels, int height, int width, Rn
                                : param_.mean_value_size() == 1 ? param_.mean_value(0)
                                                                : param_.mean_value(c);
     for (int h = 0; h < out_h; ++h) {
-      for (int w = 0; w < out_w; ++w) {
-        const int source = (c * height + h_off + h) * width + w_off + w;
-        const int target = (c * out_h + h) * out_w + (mirror ? out_w - 1 - w : w);
-        const float subtract = mean ? mean[source] : channel_mean;
-        out[target] = (static_cast<float>(in[source]) - subtract) * scale;
+      const size_t source = static_cast<size_t>(c * height + h_off + h) * width + w_off;
+      const T* row = in + source;
+      float* target = out + static_cast<size_t>(c * out_h + h) * out_w;
+      // One plain loop per case, so that the common ones (no mean image, no
+      // mirror) vectorize; every value is computed as in the general case.
+      if (mean != nullptr) {
+        const float* mean_row = mean + source;
+        for (int w = 0; w < out_w; ++w) {
+          target[mirror ? out_w - 1 - w : w] = (static_cast<float>(row[w]) - mean_row[w]) * scale;
+        }
+      } else if (mirror) {
+        for (int w = 0; w < out_w; ++w) {
+          target[out_w - 1 - w] = (static_cast<float>(row[w]) - channel_mean) * scale;
+        }
+      } else {
+        for (int w = 0; w < out_w; ++w) {
+          target[w] = (static_cast<float>(row[w]) - channel_mean) * scale;
+        }
       }
     }
   }
