@@ -481,13 +481,40 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
   });
 }
 
-// The four tile transforms, compiled for the baseline and for AVX2 + FMA;
-// the kernel set in use (GemmIsa) picks one.
+// dw += G^T dU G per channel pair, back from the 8x8 transform to 5x5; du is
+// kPoints x out_channels x channels. Lanes are 8 input channels of one output
+// channel: their 25 weights each lie one after another in dw.
+STRATA_ALWAYS_INLINE void WeightGradTransformBody(const Geometry& g, const float* du, float* dw) {
+  const int c_count = g.channels, o_count = g.out_channels;
+  for (int o = 0; o < o_count; ++o) {
+    for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+      const int lanes = std::min(kLanes, c_count - c0);
+      Vec point[kP] = {}, g5[kR * kR];
+      for (int p = 0; p < kP; ++p) {
+        const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+        if (lanes == kLanes) {
+          point[p] = Load(src);
+        } else {
+          for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
+        }
+      }
+      Sandwich(kF.gt, point, g5);
+      float* dst = dw + (static_cast<size_t>(o) * c_count + c0) * kR * kR;
+      for (int s = 0; s < lanes; ++s) {
+        for (int k = 0; k < kR * kR; ++k) dst[s * kR * kR + k] += g5[k][s];
+      }
+    }
+  }
+}
+
+// The tile transforms and the weight gradient's way back, compiled for the
+// baseline and for AVX2 + FMA; the kernel set in use (GemmIsa) picks one.
 struct TileSteps {
   void (*input)(const Geometry&, const Chunk&, const float*, size_t, float*);
   void (*output)(const Geometry&, const Chunk&, const float*, const float*, float*, size_t);
   void (*output_grad)(const Geometry&, const Chunk&, const float*, size_t, float*);
   void (*input_grad)(const Geometry&, const Chunk&, const float*, float*, size_t);
+  void (*weight_grad)(const Geometry&, const float*, float*);
 };
 
 #define STRATA_WINOGRAD_STEPS(PREFIX, ATTRIBUTES)                                                 \
@@ -506,6 +533,9 @@ struct TileSteps {
   ATTRIBUTES void PREFIX##InputGrad(const Geometry& g, const Chunk& chunk, const float* dv,      \
                                     float* dx, size_t dx_stride) {                               \
     InputGradTransformBody(g, chunk, dv, dx, dx_stride);                                         \
+  }                                                                                              \
+  ATTRIBUTES void PREFIX##WeightGrad(const Geometry& g, const float* du, float* dw) {            \
+    WeightGradTransformBody(g, du, dw);                                                          \
   }
 
 STRATA_WINOGRAD_STEPS(Generic, )
@@ -513,8 +543,9 @@ STRATA_WINOGRAD_STEPS(Avx2, __attribute__((target("avx2,fma"))))
 #undef STRATA_WINOGRAD_STEPS
 
 const TileSteps& StepsInUse() {
-  static const TileSteps generic{GenericInput, GenericOutput, GenericOutputGrad, GenericInputGrad};
-  static const TileSteps avx2{Avx2Input, Avx2Output, Avx2OutputGrad, Avx2InputGrad};
+  static const TileSteps generic{GenericInput, GenericOutput, GenericOutputGrad, GenericInputGrad,
+                                 GenericWeightGrad};
+  static const TileSteps avx2{Avx2Input, Avx2Output, Avx2OutputGrad, Avx2InputGrad, Avx2WeightGrad};
   return GemmIsa() == Isa::kGeneric ? generic : avx2;
 }
 
@@ -679,23 +710,7 @@ void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, s
     }
     steps.input_grad(g, chunk, dv, dx, in_stride);
   }
-  if (dw == nullptr) return;
-  // Back to 5x5: dg = G^T dU G per channel pair, 8 input channels at a time.
-  for (int o = 0; o < o_count; ++o) {
-    for (int c0 = 0; c0 < c_count; c0 += kLanes) {
-      const int lanes = std::min(kLanes, c_count - c0);
-      Vec point[kP] = {}, g5[kR * kR];
-      for (int p = 0; p < kP; ++p) {
-        const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
-        for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
-      }
-      Sandwich(kF.gt, point, g5);
-      for (int s = 0; s < lanes; ++s) {
-        float* dst = dw + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
-        for (int k = 0; k < kR * kR; ++k) dst[k] += g5[k][s];
-      }
-    }
-  }
+  if (dw != nullptr) steps.weight_grad(g, du, dw);  // back to 5x5
 }
 
 }  // namespace strata::math
