@@ -85,6 +85,56 @@ TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
   }
 }
 
+// A product large enough that the weight and input gradients run as two
+// tasks, one per thread: the same bits as on one thread, and the sums a plain
+// loop gives (the parameter gradients accumulate into what was there).
+TEST(InnerProductLayerTest, LargeBackwardOnTwoThreadsMatchesOneAndPlainSums) {
+  const int saved_threads = NumThreads();
+  auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
+      inner_product_param { num_output: 700
+        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({20, 3, 10, 10}, 31);  // m 20, k 300: 8.4 MFLOP a product
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  auto dy = GaussianBlob(y.shape(), 32);
+  Blob& w = *layer->blobs()[0];
+  Blob& b = *layer->blobs()[1];
+  std::vector<std::vector<float>> runs;
+  for (int threads : {1, 2}) {
+    SetNumThreads(threads);
+    layer->Forward({x.get()}, {&y});
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    std::fill_n(w.mutable_diff(), w.count(), 0.25f);
+    std::fill_n(b.mutable_diff(), b.count(), -0.5f);
+    layer->Backward({&y}, {true}, {x.get()});
+    std::vector<float> run(w.diff(), w.diff() + w.count());
+    run.insert(run.end(), b.diff(), b.diff() + b.count());
+    run.insert(run.end(), x->diff(), x->diff() + x->count());
+    runs.push_back(run);
+  }
+  SetNumThreads(saved_threads);
+  ASSERT_EQ(runs[0], runs[1]);
+  const int m = 20, n = 700, k = 300;
+  const float* g = dy->data();
+  for (int o = 0; o < n; o += 37) {
+    for (int i = 0; i < k; i += 13) {
+      double sum = 0.25;
+      for (int r = 0; r < m; ++r) sum += static_cast<double>(g[r * n + o]) * x->data()[r * k + i];
+      ASSERT_NEAR(runs[1][o * k + i], sum, 1e-4) << "dW " << o << "," << i;
+    }
+    double bias = -0.5;
+    for (int r = 0; r < m; ++r) bias += g[r * n + o];
+    ASSERT_NEAR(runs[1][n * k + o], bias, 1e-4) << "db " << o;
+  }
+  for (int r = 0; r < m; ++r) {
+    for (int i = 0; i < k; i += 7) {
+      double sum = 0;
+      for (int o = 0; o < n; ++o) sum += static_cast<double>(g[r * n + o]) * w.data()[o * k + i];
+      ASSERT_NEAR(runs[1][n * k + n + r * k + i], sum, 1e-3) << "dx " << r << "," << i;
+    }
+  }
+}
+
 TEST(InnerProductLayerTest, TransposeStoresWeightKByN) {
   auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
                             inner_product_param { num_output: 2 transpose: true bias_term: false })");

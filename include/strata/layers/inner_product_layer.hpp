@@ -29,6 +29,11 @@ class InnerProductLayer : public Layer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
+  // dW += dy^T x (or its transpose) and, with bias_diff, db += dy^T 1.
+  void ParamGradients(const float* dy, const float* x, float* weight_diff, float* bias_diff) const;
+  // dx = dy W (or W^T).
+  void InputGradient(const float* dy, const float* weights, float* dx) const;
+
   int m_ = 0, k_ = 0, n_ = 0;
   bool bias_term_ = true;
   bool transpose_ = false;

@@ -96,25 +96,51 @@ void InnerProductLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   }
 }
 
+void InnerProductLayer::ParamGradients(const float* dy, const float* x, float* weight_diff,
+                                       float* bias_diff) const {
+  if (weight_diff != nullptr) {
+    if (transpose_) {
+      math::Gemm(true, false, k_, n_, m_, 1.f, x, dy, 1.f, weight_diff);
+    } else {
+      math::Gemm(true, false, n_, k_, m_, 1.f, dy, x, 1.f, weight_diff);
+    }
+  }
+  if (bias_diff != nullptr) {
+    math::Gemv(true, m_, n_, 1.f, dy, bias_multiplier_.data(), 1.f, bias_diff);
+  }
+}
+
+void InnerProductLayer::InputGradient(const float* dy, const float* weights, float* dx) const {
+  math::Gemm(false, transpose_, m_, k_, n_, 1.f, dy, weights, 0.f, dx);
+}
+
 void InnerProductLayer::BackwardCpu(const std::vector<Blob*>& top,
                                     const std::vector<bool>& propagate_down,
                                     const std::vector<Blob*>& bottom) {
   const float* dy = top[0]->diff();
   const float* x = bottom[0]->data();
-  if (param_propagate_down(0)) {
-    if (transpose_) {
-      math::Gemm(true, false, k_, n_, m_, 1.f, x, dy, 1.f, blobs_[0]->mutable_diff());
-    } else {
-      math::Gemm(true, false, n_, k_, m_, 1.f, dy, x, 1.f, blobs_[0]->mutable_diff());
-    }
+  float* weight_diff = param_propagate_down(0) ? blobs_[0]->mutable_diff() : nullptr;
+  float* bias_diff = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_diff() : nullptr;
+  float* dx = propagate_down[0] ? bottom[0]->mutable_diff() : nullptr;
+  const float* weights = blobs_[0]->data();
+  // The weight gradient and the input gradient are independent products of
+  // the same size: where both are needed and large, each of two threads
+  // computes one whole, instead of both threads splitting each (which packs
+  // the shared operand twice and waits twice for the slower half).
+  constexpr double kMinParallelFlops = 8e6;
+  if (weight_diff != nullptr && dx != nullptr && 2.0 * m_ * n_ * k_ >= kMinParallelFlops &&
+      ParallelParts(2, 1) == 2) {
+    ParallelChunks(2, 1, [&](int task, int) {
+      if (task == 0) {
+        ParamGradients(dy, x, weight_diff, bias_diff);
+      } else {
+        InputGradient(dy, weights, dx);
+      }
+    });
+    return;
   }
-  if (bias_term_ && param_propagate_down(1)) {
-    math::Gemv(true, m_, n_, 1.f, dy, bias_multiplier_.data(), 1.f, blobs_[1]->mutable_diff());
-  }
-  if (propagate_down[0]) {
-    math::Gemm(false, transpose_, m_, k_, n_, 1.f, dy, blobs_[0]->data(), 0.f,
-               bottom[0]->mutable_diff());
-  }
+  ParamGradients(dy, x, weight_diff, bias_diff);
+  if (dx != nullptr) InputGradient(dy, weights, dx);
 }
 
 STRATA_REGISTER_LAYER(InnerProduct);
