@@ -32,6 +32,9 @@ void ParallelFor(int n, int min_per_part,
 // part of another region they run serially, in order. An exception stops
 // the handing out and is rethrown in the caller.
 void ParallelChunks(int n, int grain, const std::function<void(int begin, int end)>& fn);
+// The grain that cuts [0, n) into about `chunks` chunks of at least
+// min_grain items each.
+int ChunkGrain(int n, int chunks, int min_grain = 1);
 // How many parts ParallelFor(n, min_per_part, ...) would use.
 int ParallelParts(int n, int min_per_part);
 // True on a thread currently running a part of a parallel region.

@@ -200,6 +200,10 @@ void ParallelFor(int n, int min_per_part,
   Pool::Get().Run(parts, range);
 }
 
+int ChunkGrain(int n, int chunks, int min_grain) {
+  return std::max(min_grain, (n + std::max(chunks, 1) - 1) / std::max(chunks, 1));
+}
+
 // Each part starts with its own share of the chunks, in order (the same images
 // as ParallelFor's part, so data a thread left in its cache in the previous
 // layer is read there again), and when its share is done takes the chunks

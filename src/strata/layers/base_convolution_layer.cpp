@@ -425,16 +425,16 @@ void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_di
   math::AccumulateChannelSums(num_output_, top_dim_ / num_output_, output_diff, bias_diff);
 }
 
-// Images are handed out to the thread pool in a few images at a time
-// (ParallelChunks: a core that is slowed down takes fewer); each thread runs
-// them in chunks with its own workspace (and single-threaded GEMMs). An
-// image's output does not depend on the images it is computed with.
+// Images are handed out to the thread pool a few at a time (ParallelChunks: a
+// core that is slowed down takes fewer); each thread runs them in chunks with
+// its own workspace (and single-threaded GEMMs). An image's output does not
+// depend on the images it is computed with.
 void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                       const std::vector<Blob*>& top) {
   // About 16 hand-outs per pass (measured on LeNet against 2 static parts:
   // docs/performance.md, round seven).
   constexpr int kHandOuts = 16;
-  const int images_per_hand_out = std::max(1, (num_ + kHandOuts - 1) / kHandOuts);
+  const int images_per_hand_out = ChunkGrain(num_, kHandOuts);
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();

@@ -75,11 +75,12 @@ void InnerProductLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     // packed copy of W (OpenBLAS packs it on every call); each part of y's
     // columns starts from the bias.
     constexpr int kColumnsPerHandOut = 32;
+    const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
     ParallelChunks(n_, kColumnsPerHandOut, [&](int begin, int end) {
       for (int i = 0; i < m_; ++i) {
         float* row = y + static_cast<size_t>(i) * n_;
-        if (bias_term_) {
-          std::copy(blobs_[1]->data() + begin, blobs_[1]->data() + end, row + begin);
+        if (bias != nullptr) {
+          std::copy(bias + begin, bias + end, row + begin);
         } else {
           std::fill(row + begin, row + end, 0.f);
         }
@@ -126,10 +127,10 @@ void InnerProductLayer::BackwardCpu(const std::vector<Blob*>& top,
   // The weight gradient and the input gradient are independent products of
   // the same size: where both are needed and large, each of two threads
   // computes one whole, instead of both threads splitting each (which packs
-  // the shared operand twice and waits twice for the slower half).
+  // the shared operand twice and waits twice for the slower half). On one
+  // thread the two run in order, as below.
   constexpr double kMinParallelFlops = 8e6;
-  if (weight_diff != nullptr && dx != nullptr && 2.0 * m_ * n_ * k_ >= kMinParallelFlops &&
-      ParallelParts(2, 1) == 2) {
+  if (weight_diff != nullptr && dx != nullptr && 2.0 * m_ * n_ * k_ >= kMinParallelFlops) {
     ParallelChunks(2, 1, [&](int task, int) {
       if (task == 0) {
         ParamGradients(dy, x, weight_diff, bias_diff);

@@ -310,9 +310,9 @@ void PoolingLayer::BackwardPlane(const float* out, const int* arg, float* in) co
 }
 
 // Planes (one channel of one image) are independent: they are handed out to
-// the thread pool about 32 at a time, at least 16 planes each.
+// the thread pool in about 32 chunks of at least 16 planes.
 namespace {
-int PlanesPerHandOut(int planes) { return std::max(16, (planes + 31) / 32); }
+int PlanesPerHandOut(int planes) { return ChunkGrain(planes, 32, 16); }
 }  // namespace
 
 void PoolingLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
