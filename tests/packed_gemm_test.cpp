@@ -78,7 +78,9 @@ void Check(const Case& t, unsigned seed) {
 TEST_P(PackedGemmTest, MatchesTripleLoop) {
   unsigned seed = 1;
   for (int rows : {1, 3, 4, 5, 6, 7, 11, 12, 13, 20, 25, 50}) {
-    for (int n : {1, 7, 8, 16, 31, 32, 33, 64, 100}) {
+    // Past the whole blocks (16 columns in AVX2, 32 in AVX-512): a half block
+    // (8, 16), then a zero-padded edge; 24, 48 end in a half block exactly.
+    for (int n : {1, 7, 8, 16, 19, 24, 31, 32, 33, 48, 53, 64, 100}) {
       for (int depth : {1, 5, 25, 257, 600}) {
         if (rows * n * depth > 2000000) continue;
         Check({rows, n, depth, 0, false, false, false}, seed++);
@@ -89,6 +91,8 @@ TEST_P(PackedGemmTest, MatchesTripleLoop) {
     for (bool transposed : {false, true}) {
       Check({50, 64, 500, extra, transposed, true, false}, seed++);
       Check({13, 45, 300, extra, transposed, false, true}, seed++);
+      Check({50, 56, 20, extra, transposed, true, false}, seed++);
+      Check({12, 24, 20, extra, transposed, false, true}, seed++);
       Check({500, 40, 50, extra, transposed, false, false}, seed++);
     }
   }

@@ -38,13 +38,16 @@ using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, f
 using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
                               int ldc, Init init, const float* bias);
 
-// A kernel set: C tiles of up to `max_rows` rows by `width` columns.
-// `window_tile` is null where the set has no window reader.
+// A kernel set: C tiles of up to `max_rows` rows by `width` columns, and
+// `half_tile`, the same rows by width / 2 columns (one register per row), for
+// a last block at least half as wide. `window_tile` and `half_tile` are null
+// where the set has none.
 struct Kernels {
   int max_rows;
   int width;
   TileFn tile;
   WindowTileFn window_tile;
+  TileFn half_tile;
 };
 
 // Each tile sums the depth in blocks of this many steps, so that the block of
@@ -91,7 +94,7 @@ void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* 
 // set's target region (a template shared across regions would be compiled for
 // one instruction set only): PREFIX##MatrixTiles and PREFIX##WindowTiles.
 #define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                    \
-  template <int R, class B>                                                                      \
+  template <int R, int NV, class B>                                                              \
   void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,         \
                     const float* bias) {                                                         \
     using V = PREFIX##Vector;                                                                    \
@@ -100,56 +103,64 @@ void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* 
       float* ci = c + static_cast<size_t>(i) * ldc;                                              \
       if (init == Init::kLoad) {                                                                 \
         lo[i] = V::load(ci);                                                                     \
-        hi[i] = V::load(ci + V::kLanes);                                                         \
+        if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);                                  \
       } else {                                                                                   \
         lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);                   \
       }                                                                                          \
     }                                                                                            \
     for (int k = 0; k < depth; ++k) {                                                            \
       typename V::type b0, b1;                                                                   \
-      V::read(b, k, &b0, &b1);                                                                   \
+      if constexpr (NV == 2) {                                                                   \
+        V::read(b, k, &b0, &b1);                                                                 \
+      } else {                                                                                   \
+        b0 = V::load(b.b + static_cast<size_t>(k) * b.ldb);                                      \
+      }                                                                                          \
       _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                     \
         const typename V::type ai = V::set1(a[k * R + i]);                                       \
         lo[i] = V::fma(ai, b0, lo[i]);                                                           \
-        hi[i] = V::fma(ai, b1, hi[i]);                                                           \
+        if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);                                    \
       }                                                                                          \
     }                                                                                            \
     _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                       \
       float* ci = c + static_cast<size_t>(i) * ldc;                                              \
       V::store(ci, lo[i]);                                                                       \
-      V::store(ci + V::kLanes, hi[i]);                                                           \
+      if constexpr (NV == 2) V::store(ci + V::kLanes, hi[i]);                                    \
     }                                                                                            \
   }                                                                                              \
-  template <class B>                                                                             \
+  template <int NV, class B>                                                                     \
   void PREFIX##Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,         \
                      Init init, const float* bias) {                                             \
     switch (rows) {                                                                              \
-      case 1: return PREFIX##Tile<1>(depth, a, b, c, ldc, init, bias);                           \
-      case 2: return PREFIX##Tile<2>(depth, a, b, c, ldc, init, bias);                           \
-      case 3: return PREFIX##Tile<3>(depth, a, b, c, ldc, init, bias);                           \
-      case 4: return PREFIX##Tile<4>(depth, a, b, c, ldc, init, bias);                           \
-      case 5: return PREFIX##Tile<5>(depth, a, b, c, ldc, init, bias);                           \
-      case 6: return PREFIX##Tile<6>(depth, a, b, c, ldc, init, bias);                           \
+      case 1: return PREFIX##Tile<1, NV>(depth, a, b, c, ldc, init, bias);                       \
+      case 2: return PREFIX##Tile<2, NV>(depth, a, b, c, ldc, init, bias);                       \
+      case 3: return PREFIX##Tile<3, NV>(depth, a, b, c, ldc, init, bias);                       \
+      case 4: return PREFIX##Tile<4, NV>(depth, a, b, c, ldc, init, bias);                       \
+      case 5: return PREFIX##Tile<5, NV>(depth, a, b, c, ldc, init, bias);                       \
+      case 6: return PREFIX##Tile<6, NV>(depth, a, b, c, ldc, init, bias);                       \
       default: break;                                                                            \
     }                                                                                            \
     if constexpr (MAX_ROWS > 6) {                                                                \
       switch (rows) {                                                                            \
-        case 7: return PREFIX##Tile<7>(depth, a, b, c, ldc, init, bias);        \
-        case 8: return PREFIX##Tile<8>(depth, a, b, c, ldc, init, bias);        \
-        case 9: return PREFIX##Tile<9>(depth, a, b, c, ldc, init, bias);        \
-        case 10: return PREFIX##Tile<10>(depth, a, b, c, ldc, init, bias);      \
-        case 11: return PREFIX##Tile<11>(depth, a, b, c, ldc, init, bias);      \
-        default: return PREFIX##Tile<12>(depth, a, b, c, ldc, init, bias);      \
+        case 7: return PREFIX##Tile<7, NV>(depth, a, b, c, ldc, init, bias);                     \
+        case 8: return PREFIX##Tile<8, NV>(depth, a, b, c, ldc, init, bias);                     \
+        case 9: return PREFIX##Tile<9, NV>(depth, a, b, c, ldc, init, bias);                     \
+        case 10: return PREFIX##Tile<10, NV>(depth, a, b, c, ldc, init, bias);                   \
+        case 11: return PREFIX##Tile<11, NV>(depth, a, b, c, ldc, init, bias);                   \
+        default: return PREFIX##Tile<12, NV>(depth, a, b, c, ldc, init, bias);                   \
       }                                                                                          \
     }                                                                                            \
   }                                                                                              \
   void PREFIX##MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,      \
                            int ldc, Init init, const float* bias) {                              \
-    PREFIX##Tiles(rows, depth, a, b, c, ldc, init, bias);                                        \
+    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                     \
+  }                                                                                              \
+  void PREFIX##HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,  \
+                               int ldc, Init init, const float* bias) {                          \
+    PREFIX##Tiles<1>(rows, depth, a, b, c, ldc, init, bias);                                     \
   }                                                                                              \
   void PREFIX##WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c,      \
                            int ldc, Init init, const float* bias) {                              \
-    PREFIX##Tiles(rows, depth, a, b, c, ldc, init, bias);                                        \
+    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                     \
   }
 
 // C (m x n) += A * B^T over depth steps [from, depth), one entry at a time
@@ -357,9 +368,9 @@ STRATA_VECTOR_TILES(Avx512, 12)
 #undef STRATA_VECTOR_TILES
 
 const Kernels& KernelsFor(Isa isa) {
-  static const Kernels generic{4, 8, GenericTiles, nullptr};
-  static const Kernels avx2{6, 16, Avx2MatrixTiles, Avx2WindowTiles};
-  static const Kernels avx512{12, 32, Avx512MatrixTiles, Avx512WindowTiles};
+  static const Kernels generic{4, 8, GenericTiles, nullptr, nullptr};
+  static const Kernels avx2{6, 16, Avx2MatrixTiles, Avx2WindowTiles, Avx2HalfMatrixTiles};
+  static const Kernels avx512{12, 32, Avx512MatrixTiles, Avx512WindowTiles, Avx512HalfMatrixTiles};
   switch (isa) {
     case Isa::kAvx512: return avx512;
     case Isa::kAvx2: return avx2;
@@ -518,17 +529,25 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
   }
   const Kernels& kernels = KernelsFor(a.isa_);
   const float* packed = a.storage_->data();
-  for (int j = 0; j < n; j += kernels.width) {
-    const int cols = std::min(kernels.width, n - j);
-    if (cols == kernels.width) {
-      ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
-                  c + j, ldc);
-    } else {
-      const auto fill_b = [&](int k, float* row) {
-        std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
-      };
-      EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
-    }
+  int j = 0;
+  for (; j + kernels.width <= n; j += kernels.width) {
+    ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
+                c + j, ldc);
+  }
+  // A last block of half the width or more (16 of AVX-512's 32 columns: 4
+  // Winograd tiles per 8x8 map times 4 images) runs at full speed.
+  const int half = kernels.width / 2;
+  if (kernels.half_tile != nullptr && j + half <= n) {
+    ColumnBlock(kernels.half_tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
+                c + j, ldc);
+    j += half;
+  }
+  if (j < n) {
+    const int cols = n - j;
+    const auto fill_b = [&](int k, float* row) {
+      std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
+    };
+    EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
   }
 }
 

@@ -266,8 +266,8 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
   }
 }
 
-// Tiles pass through the buffers in chunks, a multiple of 16 (the packed
-// kernels' column block, so no product ends in a narrow edge block). The
+// Tiles pass through the buffers in chunks, a multiple of 16 (AVX2's column
+// block and AVX-512's half block, so no product ends in a narrow edge block). The
 // forward's buffers (transformed inputs and products) are kept within
 // 320 KB, inside a 512 KB L2; the backward's (transformed inputs, output
 // gradient and input gradient) within 1.25 MB, as longer runs of tiles make
