@@ -231,6 +231,21 @@ TEST(Winograd5x5, AppliesToFiveByFiveStrideOneWindowsOnly) {
   EXPECT_THROW(winograd.Reshape(Window2d{20, 12, 12, 3, 3}, 8), InternalError);
 }
 
+// How many images a caller hands out together so that their tiles fill whole
+// chunk steps of 16.
+TEST(Winograd5x5, ImagesPerChunkStepFillsSixteenTiles) {
+  const auto images = [](const Window2d& w) {
+    Winograd5x5 winograd;
+    winograd.Reshape(w, 4);
+    return winograd.ImagesPerChunkStep();
+  };
+  EXPECT_EQ(images(Window2d{20, 12, 12, 5, 5}), 4);   // LeNet's conv2: 8x8, 4 tiles
+  EXPECT_EQ(images(Window2d{3, 20, 20, 5, 5}), 1);    // 16x16: 16 tiles
+  EXPECT_EQ(images(Window2d{3, 16, 16, 5, 5}), 16);   // 12x12: 9 tiles
+  EXPECT_EQ(images(Window2d{3, 12, 14, 5, 5}), 8);    // 8x10: 6 tiles
+  EXPECT_EQ(images(Window2d{3, 27, 27, 5, 5, 2, 2}), 16);  // 27x27: 49 tiles
+}
+
 TEST(Winograd5x5, PaysWithEnoughChannelsBothWays) {
   EXPECT_TRUE(Winograd5x5::Pays(20, 50));    // LeNet's conv2
   EXPECT_TRUE(Winograd5x5::Pays(48, 128));   // AlexNet's conv2, per group

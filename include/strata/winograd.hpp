@@ -53,6 +53,12 @@ class Winograd5x5 {
   // again for a use they were already packed for (with the same kernel set).
   void SetWeights(const float* weights, bool for_input_gradient);
 
+  // The fewest images whose tiles fill whole chunk steps (16 tiles, the
+  // kernels' column block or half block): 4 for 8x8 outputs (4 tiles each),
+  // 1 where an image has a multiple of 16 tiles. Callers that hand out images
+  // in multiples of it keep every product free of padded columns.
+  int ImagesPerChunkStep() const;
+
   // `count` images: image b's input (channels x H x W) starts at
   // in + b * in_stride, its output (out_channels x out_h x out_w) at
   // out + b * out_stride. bias (per output channel) may be null.

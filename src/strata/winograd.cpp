@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "strata/errors.hpp"
 #include "strata/thread_pool.hpp"
@@ -584,6 +585,11 @@ void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) 
   };
   forward_chunk_ = tiles_for(kForwardChunkFloats, w.channels + out_channels);
   backward_chunk_ = tiles_for(kBackwardChunkFloats, 2 * w.channels + out_channels);
+}
+
+int Winograd5x5::ImagesPerChunkStep() const {
+  const int tiles = std::max(1, tiles_h_ * tiles_w_);
+  return kChunkStep / std::gcd(kChunkStep, tiles);
 }
 
 void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {

@@ -434,7 +434,13 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   // About 16 hand-outs per pass (measured on LeNet against 2 static parts:
   // docs/performance.md, round seven).
   constexpr int kHandOuts = 16;
-  const int images_per_hand_out = ChunkGrain(num_, kHandOuts);
+  int images_per_hand_out = ChunkGrain(num_, kHandOuts);
+  if (uses_winograd()) {
+    // Whole chunk steps of tiles per hand-out (batch 100, 4 tiles per image:
+    // 8 images, not 7 and a last 2, whose 28 and 8 tiles run padded).
+    const int step = winograd_[0].ImagesPerChunkStep();
+    images_per_hand_out = (images_per_hand_out + step - 1) / step * step;
+  }
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
