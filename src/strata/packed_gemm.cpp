@@ -92,7 +92,8 @@ void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* 
 // The vector kernels below are one template each, over a register type's
 // traits (V) and B's reader, stamped out once per kernel set inside that
 // set's target region (a template shared across regions would be compiled for
-// one instruction set only): PREFIX##MatrixTiles and PREFIX##WindowTiles.
+// one instruction set only): PREFIX##MatrixTiles, PREFIX##HalfMatrixTiles (one
+// register per row, NV = 1) and PREFIX##WindowTiles.
 #define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                    \
   template <int R, int NV, class B>                                                              \
   void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,         \

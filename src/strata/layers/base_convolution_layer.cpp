@@ -437,9 +437,13 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   int images_per_hand_out = ChunkGrain(num_, kHandOuts);
   if (uses_winograd()) {
     // Whole chunk steps of tiles per hand-out (batch 100, 4 tiles per image:
-    // 8 images, not 7 and a last 2, whose 28 and 8 tiles run padded).
+    // 8 images, not 7 and a last 2, whose 28 and 8 tiles run padded), where
+    // that still leaves half the hand-outs: with many tiles per image (49 in
+    // AlexNet's conv2, 16 images a step) the padding is a small share, and a
+    // batch of 10 in one hand-out would keep a thread idle.
     const int step = winograd_[0].ImagesPerChunkStep();
-    images_per_hand_out = (images_per_hand_out + step - 1) / step * step;
+    const int whole = (images_per_hand_out + step - 1) / step * step;
+    if (whole * (kHandOuts / 2) <= num_) images_per_hand_out = whole;
   }
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
