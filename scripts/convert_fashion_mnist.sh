@@ -16,6 +16,7 @@ for split in train:train t10k:test; do
     echo "convert: $target is up to date"
     continue
   fi
+  rm -f "$target" "$target.txt"  # stale: convert_mnist refuses to overwrite
   "$build_dir/tools/convert_mnist" --images="$images" --labels="$labels" --output="$target"
 done
 # LMDB copies in Caffe's layout, for the Data layer (the LeNet models).
@@ -29,5 +30,6 @@ for split in train:train t10k:test; do
     echo "convert: $target is up to date"
     continue
   fi
+  rm -rf "$target"  # stale: convert_mnist refuses to overwrite
   "$build_dir/tools/convert_mnist" --format=lmdb --images="$images" --labels="$labels" --output="$target"
 done

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <filesystem>
 #include <iostream>
 #include <numeric>
 
@@ -35,9 +37,31 @@ struct Image {
 // A PGM file is one image; an IDX file of rank 3 (N x H x W) is N images,
 // named file[i]; rank 2 is one image.
 std::vector<Image> ReadImages(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    throw strata::IoError(path + ": is a folder; give image files (PGM or IDX)");
+  }
   const std::string bytes = strata::ReadFileToString(path);
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) {
     return {{path, strata::ParsePgm(bytes, path)}};
+  }
+  // IDX starts with two zero bytes; gzip with 1f 8b. Anything else is named.
+  const bool idx_magic = bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 0;
+  const bool gzip = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+                    static_cast<unsigned char>(bytes[1]) == 0x8b;
+  if (!idx_magic && !gzip) {
+    std::string kind = "neither a PGM nor an IDX file";
+    if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '6' || bytes[1] == '3')) {
+      kind = "a colour PPM image";
+    } else if (bytes.compare(0, 4, "\x89PNG") == 0) {
+      kind = "a PNG image";
+    } else if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xff &&
+               static_cast<unsigned char>(bytes[1]) == 0xd8) {
+      kind = "a JPEG image";
+    } else if (bytes.empty()) {
+      kind = "empty (0 bytes)";
+    }
+    throw strata::DataError(path + ": " + kind +
+                            "; classify reads grey PGM images (P5, P2) and IDX files");
   }
   const strata::IdxArray idx = strata::ReadIdxFile(path);
   if (idx.dims.size() != 2 && idx.dims.size() != 3) {
@@ -97,12 +121,26 @@ int main(int argc, char** argv) {
         if (FLAGS_weights.empty()) throw strata::tools::UsageError{"--weights is required"};
         if (FLAGS_labels.empty()) throw strata::tools::UsageError{"--labels is required"};
         if (FLAGS_top_k < 1) throw strata::tools::UsageError{"--top_k must be >= 1"};
+        if (!std::isfinite(FLAGS_scale) || !std::isfinite(FLAGS_mean)) {
+          throw strata::tools::UsageError{"--scale and --mean must be finite numbers"};
+        }
         if (argc < 2) throw strata::tools::UsageError{"give at least one image file"};
         const std::vector<std::string> labels = ReadLabels(FLAGS_labels);
 
         strata::NetOptions options;
         if (!FLAGS_output.empty()) options.keep_blobs.push_back(FLAGS_output);
-        strata::Net net(FLAGS_model, strata::TEST, options);
+        std::unique_ptr<strata::Net> built;
+        try {
+          built = std::make_unique<strata::Net>(FLAGS_model, strata::TEST, options);
+        } catch (const strata::ConfigError& e) {
+          if (!FLAGS_output.empty() &&
+              std::string(e.what()).find("'" + FLAGS_output + "'") != std::string::npos) {
+            throw strata::ConfigError(FLAGS_model + ": --output=" + FLAGS_output +
+                                      " names no blob of the net");
+          }
+          throw;
+        }
+        strata::Net& net = *built;
         net.CopyTrainedLayersFrom(FLAGS_weights);
         if (net.input_blobs().size() != 1) {
           throw strata::ConfigError(FLAGS_model + ": classify needs a net with exactly one "

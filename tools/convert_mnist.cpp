@@ -23,6 +23,18 @@ DEFINE_string(format, "hdf5", "hdf5 (for HDF5Data) or lmdb (Caffe's layout, for 
 DEFINE_string(list_file, "",
               "List file for hdf5_data_param.source naming the output (default: OUTPUT.txt).");
 
+namespace {
+
+void RefuseExisting(const std::string& output) {
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::symlink_status(output, error))) {
+    throw strata::IoError(output + ": already exists; convert_mnist does not overwrite (remove "
+                                   "it first or choose another --output)");
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   return strata::tools::RunTool(
       "convert_mnist",
@@ -50,10 +62,29 @@ int main(int argc, char** argv) {
                                 " labels to match the images");
         }
         const int n = images.dims[0], h = images.dims[1], w = images.dims[2];
+        if (FLAGS_format != "hdf5" && FLAGS_format != "lmdb") {
+          throw strata::tools::UsageError{"--format must be hdf5 or lmdb, not '" + FLAGS_format + "'"};
+        }
+        // Nothing of the user's is deleted or overwritten: the output must not
+        // exist. It is built under a temporary name beside it and renamed when
+        // complete, so an interrupted run leaves no half-written output.
+        RefuseExisting(FLAGS_output);
+        const std::filesystem::path output(FLAGS_output);
+        const std::filesystem::path folder =
+            output.has_parent_path() ? output.parent_path() : std::filesystem::path(".");
+        std::filesystem::create_directories(folder);
+        strata::RemoveStaleTempFiles(folder.string(), output.filename().string() + ".");
+        const std::string temp = FLAGS_output + strata::TempSuffix();
+        // The temporary output is ours: removed if anything below fails.
+        struct TempGuard {
+          std::string path;
+          bool keep = false;
+          ~TempGuard() {
+            std::error_code ignored;
+            if (!keep) std::filesystem::remove_all(path, ignored);
+          }
+        } guard{temp};
         if (FLAGS_format == "lmdb") {
-          // Build beside the target and rename, so an interrupted run leaves nothing half-written.
-          const std::string temp = FLAGS_output + ".partial";
-          std::filesystem::remove_all(temp);
           {
             strata::LmdbWriter writer(temp);
             strata::Datum datum;
@@ -71,32 +102,33 @@ int main(int argc, char** argv) {
               writer.Put(key, value);
             }
           }
-          std::filesystem::remove_all(FLAGS_output);
+          RefuseExisting(FLAGS_output);  // appeared while converting
           std::filesystem::rename(temp, FLAGS_output);
+          guard.keep = true;
           std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to LMDB "
                     << FLAGS_output << "\n";
           return 0;
         }
-        if (FLAGS_format != "hdf5") {
-          throw strata::tools::UsageError{"--format must be hdf5 or lmdb, not '" + FLAGS_format + "'"};
+        const std::string list = FLAGS_list_file.empty() ? FLAGS_output + ".txt" : FLAGS_list_file;
+        const std::string list_text = output.filename().string() + "\n";
+        // A list file is rewritten only when it already says exactly this.
+        if (std::filesystem::exists(list) && strata::ReadFileToString(list) != list_text) {
+          throw strata::IoError(list + ": exists with other contents; convert_mnist does not "
+                                       "overwrite it (give --list_file=... or remove it)");
         }
         std::vector<float> data(images.values.size());
         for (size_t i = 0; i < data.size(); ++i) data[i] = images.values[i] / 256.f;
         std::vector<float> label(labels.values.begin(), labels.values.end());
 
-        const std::filesystem::path output(FLAGS_output);
-        if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
-        // Write to a temporary name and rename, so an interrupted run leaves no
-        // half-written file that looks up to date.
-        const std::string temp = FLAGS_output + ".partial";
         {
           strata::Hdf5File file(temp, strata::Hdf5File::Mode::kTruncate);
           file.Write("data", {n, 1, h, w}, data.data());
           file.Write("label", {n}, label.data());
         }
-        std::filesystem::rename(temp, output);
-        const std::string list = FLAGS_list_file.empty() ? FLAGS_output + ".txt" : FLAGS_list_file;
-        strata::WriteFileAtomically(list, output.filename().string() + "\n");
+        RefuseExisting(FLAGS_output);
+        strata::CommitFile(temp, FLAGS_output);
+        guard.keep = true;
+        strata::WriteFileAtomically(list, list_text);
         std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to " << FLAGS_output
                   << " (list file " << list << ")\n";
         return 0;

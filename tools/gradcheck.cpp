@@ -2,6 +2,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -107,8 +108,9 @@ int main(int argc, char** argv) {
         if (FLAGS_phase != "TRAIN" && FLAGS_phase != "TEST") {
           throw strata::tools::UsageError{"--phase must be TRAIN or TEST"};
         }
-        if (FLAGS_stepsize <= 0 || FLAGS_threshold <= 0) {
-          throw strata::tools::UsageError{"--stepsize and --threshold must be positive"};
+        if (!(FLAGS_stepsize > 0) || !(FLAGS_threshold > 0) || !std::isfinite(FLAGS_stepsize) ||
+            !std::isfinite(FLAGS_threshold)) {
+          throw strata::tools::UsageError{"--stepsize and --threshold must be finite and positive"};
         }
         if (FLAGS_max_checks < 0) throw strata::tools::UsageError{"--max_checks must be >= 0"};
         strata::NetOptions options = strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);

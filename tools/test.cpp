@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "strata/errors.hpp"
 #include "strata/solver.hpp"
 #include "tool_main.hpp"
 
@@ -27,6 +28,15 @@ int main(int argc, char** argv) {
         const strata::NetOptions options =
             strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);
         strata::Net net(FLAGS_model, strata::TEST, options);
+        if (net.layers().empty()) {
+          throw strata::ConfigError(FLAGS_model +
+                                    ": no layer is in the TEST phase (the include/exclude rules "
+                                    "leave none, or check --stage/--level); nothing to test");
+        }
+        if (net.output_blobs().empty()) {
+          throw strata::ConfigError(FLAGS_model + ": the TEST net has no outputs to report (every "
+                                                  "top is consumed by a later layer)");
+        }
         net.CopyTrainedLayersFrom(FLAGS_weights);
         LOG(INFO) << "Running " << FLAGS_iterations << " iterations";
         const auto results = strata::AverageOutputs(net, FLAGS_iterations);

@@ -16,6 +16,16 @@ DECLARE_bool(helpshort);
 
 namespace strata::tools {
 
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> entries;
+  size_t begin = 0;
+  for (size_t comma; (comma = list.find(',', begin)) != std::string::npos; begin = comma + 1) {
+    entries.push_back(list.substr(begin, comma - begin));
+  }
+  entries.push_back(list.substr(begin));
+  return entries;
+}
+
 NetOptions NetOptionsFromFlags(const std::string& stages, int level) {
   NetOptions options;
   options.level = level;
@@ -26,6 +36,49 @@ NetOptions NetOptionsFromFlags(const std::string& stages, int level) {
   return options;
 }
 
+namespace {
+
+// gflags exits 1 on an unknown flag or a bad value; a bad command line exits
+// 2 in every tool. So each flag is checked here first, without side effects
+// that parsing would not repeat: "" when all are fine, else the complaint.
+std::string CheckFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    arg = arg.substr(arg[1] == '-' ? 2 : 1);
+    const size_t equals = arg.find('=');
+    const std::string flag = arg.substr(0, equals);
+    gflags::CommandLineFlagInfo info;
+    if (!gflags::GetCommandLineFlagInfo(flag.c_str(), &info)) {
+      gflags::CommandLineFlagInfo negated;
+      if (flag.compare(0, 2, "no") == 0 &&
+          gflags::GetCommandLineFlagInfo(flag.substr(2).c_str(), &negated) &&
+          negated.type == "bool" && equals == std::string::npos) {
+        continue;
+      }
+      return "unknown flag --" + flag;
+    }
+    std::string value;
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (info.type == "bool") {
+      continue;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return "--" + flag + " needs a value";
+    }
+    // Parsing the value into the flag checks it (gflags' own parse repeats it).
+    if (gflags::SetCommandLineOption(flag.c_str(), value.c_str()).empty()) {
+      return "--" + flag + "=" + value + " is not a valid " + info.type;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int RunTool(const char* name, const char* usage, int argc, char** argv,
             const std::function<int(int, char**)>& body) {
   gflags::SetUsageMessage(usage);
@@ -35,6 +88,11 @@ int RunTool(const char* name, const char* usage, int argc, char** argv,
   FLAGS_colorlogtostderr = false;
   // gflags' own --help lists every library's flags and exits 1; ours lists the
   // tool's flags and exits 0.
+  const std::string bad_flag = CheckFlags(argc, argv);
+  if (!bad_flag.empty()) {
+    std::cerr << name << ": usage error: " << bad_flag << " (see " << name << " --help)\n";
+    return 2;
+  }
   gflags::ParseCommandLineNonHelpFlags(&argc, &argv, true);
   if (FLAGS_help || FLAGS_helpshort) {
     std::cout << name << ": " << usage << "\n\nFlags:\n";

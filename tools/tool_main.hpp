@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "strata/net.hpp"
 
@@ -16,6 +17,9 @@ namespace strata::tools {
 // arguments left after flags.
 int RunTool(const char* name, const char* usage, int argc, char** argv,
             const std::function<int(int argc, char** argv)>& body);
+
+// "a,b,,c" -> {"a", "b", "", "c"}: every entry, empty ones too.
+std::vector<std::string> SplitList(const std::string& list);
 
 // NetOptions from the common --stage (comma-separated) and --level flags.
 NetOptions NetOptionsFromFlags(const std::string& stages, int level);

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
         const auto sigint = ParseEffect("sigint_effect", FLAGS_sigint_effect);
         const auto sighup = ParseEffect("sighup_effect", FLAGS_sighup_effect);
 
-        strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver);
+        strata::SolverSource source;
+        strata::SolverParameter param = strata::ReadSolverParameter(FLAGS_solver, &source);
         // Caffe's rule: the flags set the level and add stages to every net's state.
         const std::vector<std::string> stages =
             strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level).stages;
@@ -86,12 +87,16 @@ int main(int argc, char** argv) {
           }
         }
         if (FLAGS_check_finite) param.set_check_finite(true);
-        auto solver = strata::CreateSolver(param);
+        auto solver = strata::CreateSolver(param, &source);
         if (!FLAGS_snapshot.empty()) {
           solver->Restore(FLAGS_snapshot);
         } else if (!FLAGS_weights.empty()) {
-          std::stringstream list(FLAGS_weights);
-          for (std::string path; std::getline(list, path, ',');) {
+          const std::vector<std::string> paths = strata::tools::SplitList(FLAGS_weights);
+          for (const std::string& path : paths) {
+            if (path.empty()) {
+              throw strata::tools::UsageError{"--weights='" + FLAGS_weights +
+                                              "' has an empty entry (two commas, or one at an end)"};
+            }
             LOG(INFO) << "Initializing from " << path;
             solver->net().CopyTrainedLayersFrom(path);
             for (const auto& test_net : solver->test_nets()) test_net->CopyTrainedLayersFrom(path);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/text_format.h>
 
 namespace strata {
 
@@ -30,6 +31,11 @@ void ReadNetParameterFromTextFile(const std::string& path, NetParameter* net, Ne
 void ParseProtoFromText(const std::string& text, const std::string& name,
                         google::protobuf::Message* message);
 
+// Same, recording where each field was written into `tree`.
+void ParseProtoWithLocations(const std::string& text, const std::string& name,
+                             google::protobuf::Message* message,
+                             google::protobuf::TextFormat::ParseInfoTree* tree);
+
 // Reads a binary message; IoError when missing or not a valid message.
 void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message* message);
 
@@ -41,6 +47,15 @@ void WriteFileAtomically(const std::string& path, const std::string& contents);
 // fsyncs the finished file `temp` and renames it to `path` (IoError on failure;
 // `temp` is removed then).
 void CommitFile(const std::string& temp, const std::string& path);
+
+// Every temporary file Strata writes is named `path` + TempSuffix(), i.e.
+// "<path>.tmp.<pid>", so that one left by a killed process can be recognised.
+std::string TempSuffix();
+// Removes the files (and LMDB folders being built) in `folder` named
+// "<name_prefix>*.tmp.<pid>" whose process no longer runs (a kill -9 mid-write
+// leaves them); returns their paths.
+std::vector<std::string> RemoveStaleTempFiles(const std::string& folder,
+                                              const std::string& name_prefix);
 
 // Whole file as bytes; IoError when it cannot be read.
 std::string ReadFileToString(const std::string& path);

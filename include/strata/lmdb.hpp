@@ -7,9 +7,16 @@
 
 namespace strata {
 
+// A record key for messages: bytes outside printable ASCII (a NUL, binary
+// keys) as \xNN, long keys shortened with "...".
+std::string PrintableKey(const std::string& key);
+
 class LmdbReader {
  public:
-  // Opens read-only without a lock file, so read-only folders work.
+  // Opens read-only without a lock file, so read-only folders work. The
+  // database's tree is checked first (every page, node and overflow run that
+  // liblmdb would follow lies inside the file), so a damaged file is an
+  // IoError "PATH: the database is damaged: ..." instead of a crash.
   explicit LmdbReader(const std::string& path);
   ~LmdbReader();
   LmdbReader(const LmdbReader&) = delete;

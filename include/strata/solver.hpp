@@ -19,6 +19,7 @@
 
 #include "solver.pb.h"
 #include "strata/net.hpp"
+#include "strata/solver_param.hpp"
 
 namespace strata {
 
@@ -50,9 +51,11 @@ class Solver {
   // What to do when asked from outside (e.g. by a signal), checked once per iteration.
   enum class Action { kNone, kStop, kSnapshot };
 
-  // Builds the train net and the test nets. Net files named in `param` are
-  // read relative to the working directory, as Caffe does.
-  explicit Solver(const SolverParameter& param);
+  // Checks `param` (ValidateSolverParameter), then builds the train net and
+  // the test nets. Net files named in `param` are read relative to the
+  // working directory, as Caffe does. `source` (where the solver file wrote
+  // each field) puts "file:line:col: " before solver-level errors.
+  explicit Solver(const SolverParameter& param, const SolverSource* source = nullptr);
   virtual ~Solver() = default;
   Solver(const Solver&) = delete;
   Solver& operator=(const Solver&) = delete;
@@ -103,6 +106,7 @@ class Solver {
   virtual void RestoreState(const SolverState& state) = 0;
 
   SolverParameter param_;
+  SolverSource source_;
   int iter_ = 0;
   int current_step_ = 0;
   std::unique_ptr<Net> net_;
@@ -113,6 +117,11 @@ class Solver {
   // Net::FindNonFinite*, after writing a snapshot when snapshot_prefix is set.
   void StopIfNonFinite(const std::string& finding);
   void InitTestNets(uint64_t seed);
+  // DataError for a restored field out of range for this solver.
+  void CheckRestoredState(const SolverState& state) const;
+  // Before the first iteration: everything the run will need (a snapshot
+  // folder it can write), and stale temporary files of killed runs removed.
+  void PrepareRun();
   void UpdateSmoothedLoss(float loss);
   void LogTrainOutputs() const;
   double Seconds() const;
@@ -128,14 +137,13 @@ class Solver {
   int last_test_iter_ = -1;
   std::atomic<bool> stop_requested_{false};
   bool stopped_early_ = false;
+  bool prepared_ = false;
   double start_time_ = 0;
 };
 
 // Creates the solver `param.type` names (or the deprecated solver_type enum).
 // ConfigError for an unknown type, naming the known ones.
-std::unique_ptr<Solver> CreateSolver(const SolverParameter& param);
-
-// Reads a solver .prototxt (ConfigError "file:line:col: ..." on bad syntax).
-SolverParameter ReadSolverParameter(const std::string& path);
+std::unique_ptr<Solver> CreateSolver(const SolverParameter& param,
+                                     const SolverSource* source = nullptr);
 
 }  // namespace strata

@@ -16,7 +16,9 @@ namespace strata {
 class CsvTrainingLog : public Solver::Callback {
  public:
   // Writes the header now; IoError when the file cannot be written. With
-  // `append` (a resumed run) an existing file is continued.
+  // `append` (a resumed run) an existing file is continued: its rows from the
+  // solver's current iteration on (logged after the snapshot) are dropped, and
+  // the time column goes on from the snapshot's (SolverState elapsed_seconds).
   CsvTrainingLog(const std::string& path, Solver& solver, bool append = false);
 
   void OnDisplay(int iter, double seconds, float rate, float smoothed_loss) override;
@@ -25,6 +27,7 @@ class CsvTrainingLog : public Solver::Callback {
 
  private:
   void WriteRow(const std::vector<std::string>& cells);
+  void KeepRowsBefore(int iter, const std::string& header);
 
   std::string path_;
   std::ofstream out_;

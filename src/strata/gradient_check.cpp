@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "strata/errors.hpp"
 #include "strata/math.hpp"
@@ -31,6 +32,12 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
   }
   std::vector<bool> propagate_down(bottom.size(), false);
   if (options.params_only) bottoms.clear();
+  // Every comparison below is written so that NaN fails it: a NaN threshold,
+  // input, gradient or numeric estimate is a mismatch, never a pass.
+  if (!(options.stepsize > 0) || !std::isfinite(options.stepsize) || !(options.threshold > 0) ||
+      !std::isfinite(options.threshold)) {
+    throw ConfigError("gradient check: stepsize and threshold must be finite and positive");
+  }
   for (int b : bottoms) {
     if (b < 0 || b >= static_cast<int>(bottom.size())) {
       throw InternalError("gradient check of bottom " + std::to_string(b) + " of a layer with " +
@@ -119,10 +126,13 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
       const double analytic = entry.analytic[i];
       const double scale = std::max({std::fabs(analytic), std::fabs(numeric), 1.0});
       const double tolerance = std::max(options.threshold * scale, noise);
-      const double ratio = std::fabs(analytic - numeric) / tolerance;
-      if (ratio > 1.0 && options.skip_detected_kinks) {
+      const double difference = std::fabs(analytic - numeric);
+      const double ratio = std::isfinite(difference) && std::isfinite(tolerance)
+                               ? difference / tolerance
+                               : std::numeric_limits<double>::infinity();
+      if (ratio > 1.0 && options.skip_detected_kinks && std::isfinite(original)) {
         const double right = (plus - base) / h, left = (base - minus) / h;
-        if (std::fabs(right - left) > tolerance &&
+        if (std::isfinite(right) && std::isfinite(left) && std::fabs(right - left) > tolerance &&
             analytic >= std::min(left, right) - tolerance &&
             analytic <= std::max(left, right) + tolerance) {
           ++report.skipped;
@@ -131,7 +141,7 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
       }
       report.max_error_ratio = std::max(report.max_error_ratio, ratio);
       ++report.checked;
-      if (ratio > 1.0) report.mismatches.push_back({entry.name, i, analytic, numeric});
+      if (!(ratio <= 1.0)) report.mismatches.push_back({entry.name, i, analytic, numeric});
     }
   }
   forward();  // leave the tops consistent with the unperturbed inputs

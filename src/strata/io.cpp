@@ -1,6 +1,7 @@
 #include "strata/io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -9,7 +10,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -81,6 +84,12 @@ void ParseProtoFromText(const std::string& text, const std::string& name,
   ParseText(text, name, message, nullptr);
 }
 
+void ParseProtoWithLocations(const std::string& text, const std::string& name,
+                             google::protobuf::Message* message,
+                             google::protobuf::TextFormat::ParseInfoTree* tree) {
+  ParseText(text, name, message, tree);
+}
+
 void ReadProtoFromTextFile(const std::string& path, google::protobuf::Message* message) {
   ParseText(ReadFileToString(path), path, message, nullptr);
 }
@@ -111,8 +120,42 @@ void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message*
   }
 }
 
+std::string TempSuffix() { return ".tmp." + std::to_string(::getpid()); }
+
+std::vector<std::string> RemoveStaleTempFiles(const std::string& folder,
+                                              const std::string& name_prefix) {
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    const size_t mark = name.rfind(".tmp.");
+    if (name.compare(0, name_prefix.size(), name_prefix) != 0 || mark == std::string::npos ||
+        mark + 5 >= name.size() ||
+        name.find_first_not_of("0123456789", mark + 5) != std::string::npos) {
+      continue;
+    }
+    // A file, or a database folder being built (LMDB's two files only).
+    bool ours = entry.is_regular_file(error);
+    if (!ours && entry.is_directory(error)) {
+      ours = true;
+      for (const auto& inner : std::filesystem::directory_iterator(entry.path(), error)) {
+        const std::string file = inner.path().filename().string();
+        ours = ours && (file == "data.mdb" || file == "lock.mdb");
+      }
+    }
+    if (!ours) continue;
+    const long pid = std::strtol(name.c_str() + mark + 5, nullptr, 10);
+    // Only files of processes that are gone: a live writer's file is in use.
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) {
+      continue;
+    }
+    if (std::filesystem::remove_all(entry.path(), error) > 0) removed.push_back(entry.path().string());
+  }
+  return removed;
+}
+
 void WriteFileAtomically(const std::string& path, const std::string& contents) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const std::string temp = path + TempSuffix();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw IoError(path + ": cannot write: " + std::strerror(errno));
   size_t written = 0;

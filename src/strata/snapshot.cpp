@@ -14,7 +14,7 @@ namespace strata {
 namespace {
 
 std::string TempName(const std::string& path) {
-  return path + ".tmp." + std::to_string(::getpid());
+  return path + TempSuffix();
 }
 
 void WriteBlobGroup(Hdf5File* file, const std::string& group, const NetParameter& weights,

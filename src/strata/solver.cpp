@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
@@ -43,14 +46,20 @@ NetState StateFor(Phase phase, const NetState* given) {
   return state;
 }
 
+// `where` names the solver field that gave `file`, for a file that cannot be read.
 std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::string& file,
-                              const NetState& state, uint64_t seed, bool debug_info = false) {
+                              const NetState& state, uint64_t seed, const std::string& where,
+                              bool debug_info = false) {
   NetParameter param;
   NetSource source;
   if (inline_param != nullptr) {
     param = *inline_param;
   } else {
-    ReadNetParameterFromTextFile(file, &param, &source);
+    try {
+      ReadNetParameterFromTextFile(file, &param, &source);
+    } catch (const IoError& e) {
+      RethrowWithContext(e, where);
+    }
   }
   // The solver's state wins over one written in the net file, as in Caffe.
   NetState merged = param.state();
@@ -65,44 +74,26 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
 
 }  // namespace
 
-SolverParameter ReadSolverParameter(const std::string& path) {
-  SolverParameter param;
-  ReadProtoFromTextFile(path, &param);
-  return param;
-}
-
-Solver::Solver(const SolverParameter& param) : param_(param) {
+Solver::Solver(const SolverParameter& param, const SolverSource* source) : param_(param) {
+  if (source != nullptr) source_ = *source;
+  ValidateSolverParameter(param_, source);
   const uint64_t seed =
       param_.random_seed() >= 0 ? static_cast<uint64_t>(param_.random_seed()) : ClockSeed();
   Rng seeds(seed);
-  const int train_sources = param_.has_train_net_param() + param_.has_train_net() +
-                            param_.has_net_param() + param_.has_net();
-  if (train_sources != 1) {
-    throw ConfigError("the solver needs exactly one of net, net_param, train_net, "
-                      "train_net_param; it has " + std::to_string(train_sources));
-  }
-  if (param_.average_loss() < 1) throw ConfigError("average_loss must be at least 1");
-  if (param_.iter_size() < 1) throw ConfigError("iter_size must be at least 1");
-  if (param_.max_iter() < 0) throw ConfigError("max_iter must not be negative");
-  if (param_.warmup_iter() < 0 || param_.warmup_start_factor() < 0 ||
-      param_.warmup_start_factor() > 1) {
-    throw ConfigError("warmup_iter must not be negative and warmup_start_factor must be in [0, 1]");
-  }
-  if (param_.display() < 0 || param_.snapshot() < 0 || param_.test_interval() < 0) {
-    throw ConfigError("display, snapshot and test_interval must not be negative");
-  }
   const NetState train_state =
       StateFor(TRAIN, param_.has_train_state() ? &param_.train_state() : nullptr);
   const uint64_t train_seed = seeds.NextSeed();
   const bool debug = param_.debug_info();
   if (param_.has_train_net_param()) {
-    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed, debug);
+    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed, "", debug);
   } else if (param_.has_train_net()) {
-    net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed, debug);
+    net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed,
+                    source_.Where("train_net") + "train_net: ", debug);
   } else if (param_.has_net_param()) {
-    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, debug);
+    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, "", debug);
   } else {
-    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed, debug);
+    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed, source_.Where("net") + "net: ",
+                    debug);
   }
   InitTestNets(seeds.NextSeed());
   start_time_ = Seconds();
@@ -116,15 +107,16 @@ void Solver::InitTestNets(uint64_t seed) {
   const bool generic = param_.has_net() || param_.has_net_param();
   const int num_tests = param_.test_iter_size();
   if (num_tests < specific) {
-    throw ConfigError("test_iter must be given for each of the " + std::to_string(specific) +
+    throw ConfigError(source_.Where("test_iter") + "test_iter must be given for each of the " + std::to_string(specific) +
                       " test nets");
   }
   if (num_tests > specific && !generic) {
-    throw ConfigError("test_iter is given " + std::to_string(num_tests) + " times but there are " +
+    throw ConfigError(source_.Where("test_iter") + "test_iter is given " + std::to_string(num_tests) + " times but there are " +
                       std::to_string(specific) + " test nets");
   }
   if (param_.test_state_size() > 0 && param_.test_state_size() != num_tests) {
-    throw ConfigError("test_state must be given once per test net or not at all");
+    throw ConfigError(source_.Where("test_state") +
+                      "test_state must be given once per test net or not at all");
   }
   if (param_.test_interval() > 0 && num_tests == 0) {
     LOG(WARNING) << "test_interval is set but the solver defines no test net; no testing";
@@ -134,14 +126,16 @@ void Solver::InitTestNets(uint64_t seed) {
     const NetState state =
         StateFor(TEST, param_.test_state_size() ? &param_.test_state(i) : nullptr);
     if (i < param_.test_net_param_size()) {
-      test_nets_.push_back(BuildNet(&param_.test_net_param(i), "", state, seeds.NextSeed()));
+      test_nets_.push_back(BuildNet(&param_.test_net_param(i), "", state, seeds.NextSeed(), ""));
     } else if (i < specific) {
-      const std::string& file = param_.test_net(i - param_.test_net_param_size());
-      test_nets_.push_back(BuildNet(nullptr, file, state, seeds.NextSeed()));
+      const int index = i - param_.test_net_param_size();
+      test_nets_.push_back(BuildNet(nullptr, param_.test_net(index), state, seeds.NextSeed(),
+                                    source_.Where("test_net", index) + "test_net: "));
     } else if (param_.has_net_param()) {
-      test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed()));
+      test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed(), ""));
     } else {
-      test_nets_.push_back(BuildNet(nullptr, param_.net(), state, seeds.NextSeed()));
+      test_nets_.push_back(BuildNet(nullptr, param_.net(), state, seeds.NextSeed(),
+                                    source_.Where("net") + "net: "));
     }
     test_nets_.back()->ShareTrainedLayersWith(*net_);
   }
@@ -201,18 +195,30 @@ void Solver::UpdateSmoothedLoss(float loss) {
 std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
   std::vector<OutputAverage> results;
   std::vector<double> sums;
+  std::vector<int> counts;  // each output's size in the first batch
   for (int it = 0; it < iterations; ++it) {
     net.Forward();
     size_t k = 0;
     for (size_t b = 0; b < net.output_blobs().size(); ++b) {
       const Blob* blob = net.output_blobs()[b];
-      for (int j = 0; j < blob->count(); ++j, ++k) {
-        if (it == 0) {
-          results.push_back({net.output_blob_names()[b], 0.f, net.output_loss_weights()[b]});
+      const std::string& name = net.output_blob_names()[b];
+      if (it == 0) {
+        counts.push_back(blob->count());
+        for (int j = 0; j < blob->count(); ++j) {
+          results.push_back({name, 0.f, net.output_loss_weights()[b]});
           sums.push_back(0.0);
         }
-        sums[k] += blob->data()[j];
+      } else if (blob->count() != counts[b]) {
+        // Element j of an output is averaged over the batches: that needs the
+        // same elements in every batch (a Filter's output has none such).
+        throw DataError("net '" + net.name() + "' output '" + name + "' has " +
+                        std::to_string(blob->count()) + " values in test batch " +
+                        std::to_string(it + 1) + " but " + std::to_string(counts[b]) +
+                        " in batch 1: only outputs of a fixed size can be averaged over "
+                        "batches (feed a variable-size blob such as a Filter's top to a loss "
+                        "or Accuracy layer instead)");
       }
+      for (int j = 0; j < blob->count(); ++j, ++k) sums[k] += blob->data()[j];
     }
   }
   for (size_t k = 0; k < results.size(); ++k) {
@@ -264,7 +270,36 @@ void Solver::LogTrainOutputs() const {
   }
 }
 
+void Solver::PrepareRun() {
+  if (prepared_) return;
+  prepared_ = true;
+  if (!param_.has_snapshot_prefix() || param_.snapshot_prefix().empty()) return;
+  const std::filesystem::path prefix(param_.snapshot_prefix());
+  const std::filesystem::path folder =
+      prefix.parent_path().empty() ? std::filesystem::path(".") : prefix.parent_path();
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    throw IoError(source_.Where("snapshot_prefix") + folder.string() +
+                  ": cannot create snapshot folder: " + error.message());
+  }
+  const std::string probe = param_.snapshot_prefix() + "_probe" + TempSuffix();
+  {
+    std::ofstream out(probe);
+    if (!out) {
+      throw IoError(source_.Where("snapshot_prefix") + folder.string() +
+                    ": snapshots cannot be written there: " + std::strerror(errno));
+    }
+  }
+  std::filesystem::remove(probe, error);
+  for (const std::string& removed :
+       RemoveStaleTempFiles(folder.string(), prefix.filename().string() + "_iter_")) {
+    LOG(INFO) << "Removed " << removed << ", left by a run that was killed while writing it";
+  }
+}
+
 void Solver::Step(int iterations) {
+  PrepareRun();
   const int start_iter = iter_;
   const int stop_iter = iter_ + iterations;
   using Clock = std::chrono::steady_clock;
@@ -318,6 +353,16 @@ void Solver::Step(int iterations) {
       }
     }
     for (Callback* callback : callbacks_) callback->OnGradientsReady();
+    if (param_.check_finite()) {
+      // Blame the schedule, not the first parameter the rate would spoil.
+      const float rate = GetLearningRate();
+      if (!std::isfinite(rate)) {
+        StopIfNonFinite("the learning rate is " + std::to_string(rate) + " (lr_policy '" +
+                        param_.lr_policy() + "', base_lr " + std::to_string(param_.base_lr()) +
+                        ", gamma " + std::to_string(param_.gamma()) + ", power " +
+                        std::to_string(param_.power()) + ")");
+      }
+    }
     ApplyUpdate();
     if (net_->debug_info()) net_->LogParamUpdates();
     ++iter_;
@@ -334,6 +379,13 @@ void Solver::Step(int iterations) {
 }
 
 void Solver::Solve() {
+  if (param_.snapshot_after_train() && iter_ < param_.max_iter() &&
+      (!param_.has_snapshot_prefix() || param_.snapshot_prefix().empty())) {
+    throw ConfigError(source_.Where("snapshot_after_train") +
+                      "the run ends with a snapshot (snapshot_after_train, true unless set) but "
+                      "the solver has no snapshot_prefix to write it to; add snapshot_prefix or "
+                      "set snapshot_after_train: false");
+  }
   LOG(INFO) << "Solving " << net_->name() << " (" << type() << ", max_iter "
             << param_.max_iter() << ")";
   Step(param_.max_iter() - iter_);
@@ -367,7 +419,8 @@ void Solver::StopIfNonFinite(const std::string& finding) {
 
 std::string Solver::Snapshot() {
   if (!param_.has_snapshot_prefix()) {
-    throw ConfigError("snapshots need snapshot_prefix in the solver");
+    throw ConfigError(source_.Where("snapshot_prefix") +
+                      "a snapshot was asked for but the solver has no snapshot_prefix");
   }
   const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
   const std::string prefix = param_.snapshot_prefix() + "_iter_" + std::to_string(iter_);
@@ -389,6 +442,7 @@ std::string Solver::Snapshot() {
   SnapshotState(&state);
   for (float loss : losses_) state.add_loss_window(loss);
   state.set_loss_window_position(static_cast<int>(loss_position_));
+  state.set_elapsed_seconds(Seconds() - start_time_);
   for (size_t n = 0; n <= test_nets_.size(); ++n) {
     const Net& net = n == 0 ? *net_ : *test_nets_[n - 1];
     for (LayerState& layer_state : net.SaveLayerStates()) {
@@ -405,11 +459,44 @@ std::string Solver::Snapshot() {
   return model;
 }
 
+void Solver::CheckRestoredState(const SolverState& state) const {
+  // A state file is data from disk: every number in it is checked before use.
+  if (!state.has_iter() || state.iter() < 0) {
+    throw DataError("iter is " + std::to_string(state.iter()) + ": it must be 0 or more");
+  }
+  if (state.iter() > param_.max_iter()) {
+    throw DataError("the snapshot is at iteration " + std::to_string(state.iter()) +
+                    ", past this solver's max_iter " + std::to_string(param_.max_iter()) +
+                    " (raise max_iter to train on)");
+  }
+  // step recomputes current_step from iter; multistep counts passed stepvalues.
+  const int steps = param_.lr_policy() == "multistep" ? param_.stepvalue_size()
+                                                       : param_.stepsize() > 0
+                                                             ? state.iter() / param_.stepsize()
+                                                             : 0;
+  if (state.current_step() < 0 || state.current_step() > steps) {
+    throw DataError("current_step is " + std::to_string(state.current_step()) +
+                    ": it must be in [0, " + std::to_string(steps) + "] for lr_policy '" +
+                    param_.lr_policy() + "'");
+  }
+  if (state.loss_window_position() < 0 ||
+      state.loss_window_position() >= std::max(state.loss_window_size(), 1)) {
+    throw DataError("loss_window_position " + std::to_string(state.loss_window_position()) +
+                    " is outside the " + std::to_string(state.loss_window_size()) +
+                    " saved losses");
+  }
+  if (state.has_elapsed_seconds() &&
+      (!std::isfinite(state.elapsed_seconds()) || state.elapsed_seconds() < 0)) {
+    throw DataError("elapsed_seconds is " + std::to_string(state.elapsed_seconds()));
+  }
+}
+
 void Solver::Restore(const std::string& state_path) {
   SolverState state;
   ReadSolverState(state_path, &state);
   LOG(INFO) << "Restoring previous solver status from " << state_path;
   try {
+    CheckRestoredState(state);
     if (state.has_learned_net()) {
       std::string model = state.learned_net();
       // A snapshot folder that was moved still finds its model beside the state.
@@ -421,8 +508,12 @@ void Solver::Restore(const std::string& state_path) {
     RestoreState(state);
     iter_ = state.iter();
     current_step_ = state.current_step();
+    if (state.has_elapsed_seconds()) start_time_ = Seconds() - state.elapsed_seconds();
     const size_t window = static_cast<size_t>(param_.average_loss());
-    if (state.loss_window_size() > 0 && static_cast<size_t>(state.loss_window_size()) <= window) {
+    if (static_cast<size_t>(state.loss_window_size()) > window) {
+      LOG(WARNING) << "average_loss is now " << window << ", the snapshot smoothed over "
+                   << state.loss_window_size() << ": the smoothed loss starts afresh";
+    } else if (state.loss_window_size() > 0) {
       losses_.assign(state.loss_window().begin(), state.loss_window().end());
       loss_position_ = static_cast<size_t>(state.loss_window_position()) % window;
       double sum = 0;
@@ -450,20 +541,16 @@ double Solver::Seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::unique_ptr<Solver> CreateSolver(const SolverParameter& param) {
-  std::string type = param.type();
-  if (!param.has_type() && param.has_solver_type()) {
-    static const char* kNames[] = {"SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam"};
-    type = kNames[param.solver_type()];
-  }
-  if (type == "SGD") return std::make_unique<SGDSolver>(param);
-  if (type == "Nesterov") return std::make_unique<NesterovSolver>(param);
-  if (type == "AdaGrad") return std::make_unique<AdaGradSolver>(param);
-  if (type == "RMSProp") return std::make_unique<RMSPropSolver>(param);
-  if (type == "AdaDelta") return std::make_unique<AdaDeltaSolver>(param);
-  if (type == "Adam") return std::make_unique<AdamSolver>(param);
-  if (type == "AdamW") return std::make_unique<AdamWSolver>(param);
-  throw ConfigError("unknown solver type '" + type +
+std::unique_ptr<Solver> CreateSolver(const SolverParameter& param, const SolverSource* source) {
+  const std::string type = SolverTypeName(param);
+  if (type == "SGD") return std::make_unique<SGDSolver>(param, source);
+  if (type == "Nesterov") return std::make_unique<NesterovSolver>(param, source);
+  if (type == "AdaGrad") return std::make_unique<AdaGradSolver>(param, source);
+  if (type == "RMSProp") return std::make_unique<RMSPropSolver>(param, source);
+  if (type == "AdaDelta") return std::make_unique<AdaDeltaSolver>(param, source);
+  if (type == "Adam") return std::make_unique<AdamSolver>(param, source);
+  if (type == "AdamW") return std::make_unique<AdamWSolver>(param, source);
+  throw ConfigError((source ? source->Where("type") : std::string()) + "unknown solver type '" + type +
                     "' (known: SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam, AdamW)");
 }
 

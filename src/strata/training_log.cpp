@@ -1,14 +1,24 @@
 #include "strata/training_log.hpp"
 
+#include <glog/logging.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "strata/errors.hpp"
+#include "strata/io.hpp"
 
 namespace strata {
 
 namespace {
+std::string Join(const std::vector<std::string>& cells) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + cells[i];
+  return line;
+}
+
 std::string Number(double value) {
   std::ostringstream out;
   out.precision(8);
@@ -37,15 +47,41 @@ CsvTrainingLog::CsvTrainingLog(const std::string& path, Solver& solver, bool app
   const bool continuing = append && std::filesystem::exists(path);
   const auto folder = std::filesystem::path(path).parent_path();
   if (!folder.empty()) std::filesystem::create_directories(folder);
+  if (continuing) KeepRowsBefore(solver.iter(), Join(header));
   out_.open(path, continuing ? std::ios::app : std::ios::trunc);
   if (!out_) throw IoError(path + ": cannot write the training log");
   if (!continuing) WriteRow(header);
   solver.AddCallback(this);
 }
 
+void CsvTrainingLog::KeepRowsBefore(int iter, const std::string& header) {
+  std::istringstream in(ReadFileToString(path_));
+  std::string line, kept;
+  if (!std::getline(in, line) || line != header) {
+    throw IoError(path_ + ": its columns are not this run's (" + header +
+                  "); log the resumed run to a new file");
+  }
+  kept = line + "\n";
+  int dropped = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    // Rows from the snapshot's iteration on were logged after the snapshot:
+    // the resumed run logs them again.
+    if (std::strtol(line.c_str(), nullptr, 10) >= iter) {
+      ++dropped;
+      continue;
+    }
+    kept += line + "\n";
+  }
+  if (dropped > 0) {
+    LOG(INFO) << path_ << ": dropped " << dropped << " row(s) logged after iteration " << iter
+              << ", which the resumed run logs again";
+  }
+  WriteFileAtomically(path_, kept);
+}
+
 void CsvTrainingLog::WriteRow(const std::vector<std::string>& cells) {
-  for (size_t i = 0; i < cells.size(); ++i) out_ << (i ? "," : "") << cells[i];
-  out_ << "\n";
+  out_ << Join(cells) << "\n";
   out_.flush();
   if (!out_) throw IoError(path_ + ": write failed");
 }

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
+#include "strata/errors.hpp"
+
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -108,6 +113,39 @@ TEST(GradientCheckerTest, MaxChecksSpreadsOverTheBlob) {
   const auto report = CheckLayerGradient(&layer, {x.get()}, {&y}, {}, options);
   EXPECT_TRUE(report.passed());
   EXPECT_EQ(report.checked, 7);
+}
+
+
+// Every comparison must fail on NaN (a NaN compares false with everything, so a
+// check written as "ratio > 1 fails" passes it).
+TEST(GradientCheckerTest, NaNGradientsInputsAndThresholdsFail) {
+  NoisyScaleLayer nan_gradient(std::numeric_limits<float>::quiet_NaN());
+  auto x = testing::GaussianBlob({2, 3}, 1);
+  Blob y;
+  nan_gradient.SetUp({x.get()}, {&y});
+  auto report = CheckLayerGradient(&nan_gradient, {x.get()}, {&y}, {});
+  EXPECT_FALSE(report.passed());
+  EXPECT_EQ(report.mismatches.size(), 6u);
+  EXPECT_TRUE(std::isinf(report.max_error_ratio));
+
+  // A NaN input makes both gradients NaN; with kink skipping on as in the tool.
+  NoisyScaleLayer layer;
+  auto nan_input = testing::BlobOf({3}, {1.f, std::nanf(""), 2.f});
+  layer.SetUp({nan_input.get()}, {&y});
+  GradientCheckOptions forgiving;
+  forgiving.skip_detected_kinks = true;
+  forgiving.rounding_floor = true;
+  report = CheckLayerGradient(&layer, {nan_input.get()}, {&y}, {}, forgiving);
+  EXPECT_FALSE(report.passed());
+
+  for (float bad : {std::nanf(""), 0.f, -1.f, std::numeric_limits<float>::infinity()}) {
+    GradientCheckOptions options;
+    options.threshold = bad;
+    EXPECT_THROW(CheckLayerGradient(&layer, {x.get()}, {&y}, {}, options), ConfigError) << bad;
+    options = {};
+    options.stepsize = bad;
+    EXPECT_THROW(CheckLayerGradient(&layer, {x.get()}, {&y}, {}, options), ConfigError) << bad;
+  }
 }
 
 }  // namespace

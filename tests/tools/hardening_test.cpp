@@ -209,7 +209,7 @@ TEST_F(HardeningTest, BadDataIsNamedWithFileAndValue) {
   testing::WriteTextFile(dir_ + "/label.txt", dir_ + "/label.h5\n");
   const std::string solver = testing::WriteTextFile(
       dir_ + "/solver.prototxt", "net: \"" + Hdf5Net(dir_, dir_ + "/label.txt") +
-                                     "\" base_lr: 0.1 max_iter: 4 lr_policy: \"fixed\"");
+                                     "\" base_lr: 0.1 max_iter: 4 lr_policy: \"fixed\" snapshot_after_train: false");
   ExpectOneLineError(RunTool("train", "--solver=" + solver),
                      {"layer 'loss' (SoftmaxWithLoss)", "label 7", "position 1"}, "label range");
   // Missing and truncated LMDB.

@@ -11,7 +11,7 @@ namespace strata {
 
 class AdaDeltaSolver : public SGDSolver {
  public:
-  explicit AdaDeltaSolver(const SolverParameter& param);
+  explicit AdaDeltaSolver(const SolverParameter& param, const SolverSource* source = nullptr);
   const char* type() const override { return "AdaDelta"; }
 
  protected:

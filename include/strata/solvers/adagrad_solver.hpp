@@ -7,7 +7,7 @@ namespace strata {
 
 class AdaGradSolver : public SGDSolver {
  public:
-  explicit AdaGradSolver(const SolverParameter& param);
+  explicit AdaGradSolver(const SolverParameter& param, const SolverSource* source = nullptr);
   const char* type() const override { return "AdaGrad"; }
 
  protected:

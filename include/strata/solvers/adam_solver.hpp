@@ -15,7 +15,7 @@ namespace strata {
 
 class AdamSolver : public SGDSolver {
  public:
-  explicit AdamSolver(const SolverParameter& param);
+  explicit AdamSolver(const SolverParameter& param, const SolverSource* source = nullptr);
   const char* type() const override { return "Adam"; }
 
  protected:

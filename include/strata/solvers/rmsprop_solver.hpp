@@ -8,7 +8,7 @@ namespace strata {
 
 class RMSPropSolver : public SGDSolver {
  public:
-  explicit RMSPropSolver(const SolverParameter& param);
+  explicit RMSPropSolver(const SolverParameter& param, const SolverSource* source = nullptr);
   const char* type() const override { return "RMSProp"; }
 
  protected:

@@ -13,7 +13,7 @@ namespace strata {
 
 class SGDSolver : public Solver {
  public:
-  explicit SGDSolver(const SolverParameter& param);
+  explicit SGDSolver(const SolverParameter& param, const SolverSource* source = nullptr);
   const char* type() const override { return "SGD"; }
   const std::vector<std::unique_ptr<Blob>>& history() const { return history_; }
 

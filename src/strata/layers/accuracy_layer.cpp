@@ -2,6 +2,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 #include "strata/math.hpp"
 
 namespace strata {
@@ -37,12 +38,12 @@ void AccuracyLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vect
   const float* scores = bottom[0]->data();
   const float* label = bottom[1]->data();
   const int classes = bottom[0]->shape(axis_);
-  const int dim = bottom[0]->count() / outer_;
+  const int dim = classes * inner_;  // not count / outer_: an empty batch has outer_ 0
   std::vector<int> class_total(classes, 0), class_correct(classes, 0);
   int total = 0, correct = 0;
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
-      const int value = static_cast<int>(label[o * inner_ + i]);
+      const int value = LabelToInt(label[o * inner_ + i], o * inner_ + i);
       if (has_ignore_label_ && value == ignore_label_) continue;
       if (value < 0 || value >= classes) {
         throw DataError("label " + std::to_string(value) + " at position " +

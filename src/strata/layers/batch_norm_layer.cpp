@@ -71,8 +71,16 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
     for (int c = 0; c < channels_; ++c) {
       mean[c] = blobs_[0]->data()[c] * factor;
       var[c] = blobs_[1]->data()[c] * factor;
+      // Stored statistics come from files: a negative or NaN variance would
+      // turn every output of the channel into NaN.
+      if (!std::isfinite(mean[c]) || !std::isfinite(var[c]) || var[c] < 0) {
+        throw DataError("stored statistics of channel " + std::to_string(c) + " are mean " +
+                        std::to_string(mean[c]) + ", variance " + std::to_string(var[c]) +
+                        " (scale factor " + std::to_string(s) +
+                        "): the variance must be finite and non-negative (corrupt weights?)");
+      }
     }
-  } else {
+  } else if (m > 0) {  // an empty batch has no statistics and leaves the running ones as they are
     ParallelFor(channels_, 1, [&](int, int begin, int end) {
       for (int c = begin; c < end; ++c) {
         for (int n = 0; n < num_; ++n) mean[c] += math::SumDouble(spatial_, x + plane(n, c));
@@ -130,6 +138,7 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
   }
   // dx = (dy - mean(dy) - y * mean(dy * y)) / std, means per channel.
   const double m = static_cast<double>(num_) * spatial_;
+  if (m == 0) return;
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
       double sum_dy = 0, sum_dy_y = 0;

@@ -2,6 +2,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 #include "strata/math.hpp"
 
 namespace strata {
@@ -15,7 +16,7 @@ void BatchReindexLayer::Reshape(const std::vector<Blob*>& bottom, const std::vec
   indices_.clear();
   for (int k = 0; k < bottom[1]->count(); ++k) {
     const float value = bottom[1]->data()[k];
-    const int index = static_cast<int>(value);
+    const int index = LabelToInt(value, k, "index");
     if (static_cast<float>(index) != value || index < 0 || index >= n) {
       throw DataError("index " + std::to_string(value) + " at position " + std::to_string(k) +
                       " is not an integer in [0, " + std::to_string(n) + ")");

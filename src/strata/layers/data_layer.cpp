@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "blob.pb.h"
@@ -15,10 +16,10 @@ namespace {
 Datum ParseDatum(const LmdbReader& reader) {
   Datum datum;
   if (!datum.ParseFromString(reader.value())) {
-    throw IoError(reader.path() + ": record '" + reader.key() + "' is not a Datum");
+    throw IoError(reader.path() + ": record '" + PrintableKey(reader.key()) + "' is not a Datum");
   }
   if (datum.encoded()) {
-    throw IoError(reader.path() + ": record '" + reader.key() +
+    throw IoError(reader.path() + ": record '" + PrintableKey(reader.key()) +
                   "' holds an encoded image; Strata reads raw Datum records (convert without "
                   "--encoded)");
   }
@@ -59,7 +60,7 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
   height_ = first.height();
   width_ = first.width();
   if (channels_ <= 0 || height_ <= 0 || width_ <= 0) {
-    throw IoError(p.source() + ": record '" + reader_->key() + "' has no valid shape");
+    throw IoError(p.source() + ": record '" + PrintableKey(reader_->key()) + "' has no valid shape");
   }
   example_shape_ = transformer_->OutputShape(channels_, height_, width_);
   std::vector<int> data_shape{batch_size_};
@@ -99,7 +100,7 @@ void DataLayer::Produce(Batch* batch) {
   for (int i = 0; i < batch_size_; ++i) {
     const Datum datum = ParseDatum(*reader_);
     if (datum.channels() != channels_ || datum.height() != height_ || datum.width() != width_) {
-      throw IoError(reader_->path() + ": record '" + reader_->key() + "' is " +
+      throw IoError(reader_->path() + ": record '" + PrintableKey(reader_->key()) + "' is " +
                     std::to_string(datum.channels()) + "x" + std::to_string(datum.height()) + "x" +
                     std::to_string(datum.width()) + " but the first is " +
                     std::to_string(channels_) + "x" + std::to_string(height_) + "x" +
@@ -110,9 +111,17 @@ void DataLayer::Produce(Batch* batch) {
       transformer_->Transform(reinterpret_cast<const uint8_t*>(datum.data().data()), channels_,
                               height_, width_, &rng_, out);
     } else if (datum.float_data_size() == example_count) {
+      // Floats from a file: a NaN or infinity would poison every weight it touches.
+      for (int k = 0; k < example_count; ++k) {
+        if (!std::isfinite(datum.float_data(k))) {
+          throw DataError(reader_->path() + ": record '" + PrintableKey(reader_->key()) +
+                          "' holds " + std::to_string(datum.float_data(k)) +
+                          " in float_data at element " + std::to_string(k));
+        }
+      }
       transformer_->Transform(datum.float_data().data(), channels_, height_, width_, &rng_, out);
     } else {
-      throw IoError(reader_->path() + ": record '" + reader_->key() + "' holds " +
+      throw IoError(reader_->path() + ": record '" + PrintableKey(reader_->key()) + "' holds " +
                     std::to_string(datum.data().size()) + " bytes and " +
                     std::to_string(datum.float_data_size()) + " floats for a " +
                     std::to_string(example_count) + "-value example (truncated?)");

@@ -3,6 +3,7 @@
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 #include "strata/math.hpp"
 
 namespace strata {
@@ -40,7 +41,7 @@ void EmbedLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blo
 }
 
 int EmbedLayer::Index(float value, int position) const {
-  const int index = static_cast<int>(value);
+  const int index = LabelToInt(value, position, "index");
   if (static_cast<float>(index) != value || index < 0 || index >= input_dim_) {
     throw DataError("input " + std::to_string(value) + " at position " + std::to_string(position) +
                     " is not an integer in [0, " + std::to_string(input_dim_) + ")");

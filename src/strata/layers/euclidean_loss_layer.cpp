@@ -1,5 +1,7 @@
 #include "strata/layers/euclidean_loss_layer.hpp"
 
+#include <algorithm>
+
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
@@ -23,7 +25,8 @@ void EuclideanLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   const float* b = bottom[1]->data();
   float* d = difference_.mutable_data();
   for (int i = 0; i < n; ++i) d[i] = a[i] - b[i];
-  top[0]->mutable_data()[0] = math::Dot(n, d, d) / bottom[0]->shape(0) / 2.f;
+  // Over max(1, N) as Caffe normalizes, so an empty batch has a loss of 0.
+  top[0]->mutable_data()[0] = math::Dot(n, d, d) / std::max(bottom[0]->shape(0), 1) / 2.f;
 }
 
 void EuclideanLossLayer::BackwardCpu(const std::vector<Blob*>& top,
@@ -32,7 +35,7 @@ void EuclideanLossLayer::BackwardCpu(const std::vector<Blob*>& top,
   for (int i = 0; i < 2; ++i) {
     if (!propagate_down[i]) continue;
     const float sign = i == 0 ? 1.f : -1.f;
-    const float alpha = sign * top[0]->diff()[0] / bottom[i]->shape(0);
+    const float alpha = sign * top[0]->diff()[0] / std::max(bottom[i]->shape(0), 1);
     math::Axpby(bottom[i]->count(), alpha, difference_.data(), 0.f, bottom[i]->mutable_diff());
   }
 }

@@ -4,6 +4,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 
 namespace strata {
 
@@ -19,7 +20,7 @@ void HingeLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector
 }
 
 int HingeLossLayer::Label(const Blob& labels, int i) const {
-  const int label = static_cast<int>(labels.data()[i]);
+  const int label = LabelToInt(labels.data()[i], i);
   if (label < 0 || label >= dim_) {
     throw DataError("label " + std::to_string(label) + " at position " + std::to_string(i) +
                     " is outside [0, " + std::to_string(dim_) + ")");

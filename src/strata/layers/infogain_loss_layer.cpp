@@ -7,6 +7,7 @@
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 #include "strata/layers/softmax_layer.hpp"
 
 namespace strata {
@@ -42,7 +43,7 @@ void InfogainLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::vec
 }
 
 int InfogainLossLayer::Label(const float* labels, int position) const {
-  const int label = static_cast<int>(labels[position]);
+  const int label = LabelToInt(labels[position], position);
   if (label < 0 || label >= channels_) {
     throw DataError("label " + std::to_string(label) + " at position " + std::to_string(position) +
                     " is outside [0, " + std::to_string(channels_) + ")");
@@ -60,7 +61,7 @@ void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
       const float* labels = bottom[1]->data();
-      if (p.has_ignore_label() && static_cast<int>(labels[o * inner_ + i]) == p.ignore_label()) continue;
+      if (p.has_ignore_label() && LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label()) continue;
       const int label = Label(labels, o * inner_ + i);
       for (int k = 0; k < channels_; ++k) {
         loss -= h[label * channels_ + k] *
@@ -88,7 +89,7 @@ void InfogainLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::ve
     for (int i = 0; i < inner_; ++i) {
       const float* labels = bottom[1]->data();
       const bool ignored =
-          p.has_ignore_label() && static_cast<int>(labels[o * inner_ + i]) == p.ignore_label();
+          p.has_ignore_label() && LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label();
       const int label = ignored ? 0 : Label(labels, o * inner_ + i);
       double row_sum = 0;
       for (int k = 0; k < channels_; ++k) row_sum += h[label * channels_ + k];

@@ -5,6 +5,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 
 namespace strata {
 
@@ -25,7 +26,7 @@ void MultinomialLogisticLossLayer::Reshape(const std::vector<Blob*>& bottom,
 }
 
 int MultinomialLogisticLossLayer::Label(const Blob& labels, int i) const {
-  const int label = static_cast<int>(labels.data()[i]);
+  const int label = LabelToInt(labels.data()[i], i);
   if (label < 0 || label >= dim_) {
     throw DataError("label " + std::to_string(label) + " at position " + std::to_string(i) +
                     " is outside [0, " + std::to_string(dim_) + ")");

@@ -40,11 +40,20 @@ void ReshapeLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   long long product = 1;
   for (int d : shape) product *= d;
   if (inferred >= 0) {
-    if (product == 0 || x.count() % product != 0) {
+    // An empty batch (count 0) says nothing about the -1: infer it from the
+    // dimensions that are not 0 on both sides, as a full batch would.
+    long long have = x.count(), want = product;
+    if (have == 0) {
+      have = want = 1;
+      for (int d : x.shape()) have *= d ? d : 1;
+      for (int d : shape) want *= d ? d : 1;
+    }
+    if (want == 0 || have % want != 0) {
       throw ShapeError("cannot infer the -1 of the new shape for bottom " + x.shape_string());
     }
-    shape[inferred] = static_cast<int>(x.count() / product);
-    product = x.count();
+    shape[inferred] = static_cast<int>(have / want);
+    product = 1;
+    for (int d : shape) product *= d;
   }
   if (product != x.count()) {
     throw ShapeError("the new shape " + ShapeString(shape) + " holds " + std::to_string(product) +

@@ -5,6 +5,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 
 namespace strata {
 
@@ -27,7 +28,7 @@ void SigmoidCrossEntropyLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   double loss = 0;
   valid_ = 0;
   for (int i = 0; i < count_; ++i) {
-    if (p.has_ignore_label() && static_cast<int>(t[i]) == p.ignore_label()) continue;
+    if (p.has_ignore_label() && LabelToInt(t[i], i, "target") == p.ignore_label()) continue;
     // -[t log s(x) + (1 - t) log(1 - s(x))] = max(x, 0) - x t + log(1 + exp(-|x|))
     loss += std::max(x[i], 0.f) - x[i] * t[i] + std::log1p(std::exp(-std::fabs(x[i])));
     ++valid_;
@@ -46,7 +47,7 @@ void SigmoidCrossEntropyLossLayer::BackwardCpu(const std::vector<Blob*>& top,
   float* dx = bottom[0]->mutable_diff();
   const float scale = top[0]->diff()[0] / Divisor();
   for (int i = 0; i < bottom[0]->count(); ++i) {
-    if (p.has_ignore_label() && static_cast<int>(t[i]) == p.ignore_label()) {
+    if (p.has_ignore_label() && LabelToInt(t[i], i, "target") == p.ignore_label()) {
       dx[i] = 0.f;
       continue;
     }

@@ -6,6 +6,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/label.hpp"
 #include "strata/layers/softmax_layer.hpp"
 #include "strata/math.hpp"
 
@@ -43,7 +44,7 @@ void SoftmaxWithLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   int valid = 0;
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
-      const int value = static_cast<int>(label[o * inner_ + i]);
+      const int value = LabelToInt(label[o * inner_ + i], o * inner_ + i);
       if (has_ignore_label_ && value == ignore_label_) continue;
       if (value < 0 || value >= channels_) {
         throw DataError("label " + std::to_string(value) + " at position " +
@@ -72,7 +73,7 @@ void SoftmaxWithLossLayer::BackwardCpu(const std::vector<Blob*>& top,
   int valid = 0;
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
-      const int value = static_cast<int>(label[o * inner_ + i]);
+      const int value = LabelToInt(label[o * inner_ + i], o * inner_ + i);
       if (has_ignore_label_ && value == ignore_label_) {
         for (int c = 0; c < channels_; ++c) dx[(o * channels_ + c) * inner_ + i] = 0.f;
         continue;

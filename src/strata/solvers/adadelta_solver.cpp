@@ -4,7 +4,8 @@
 
 namespace strata {
 
-AdaDeltaSolver::AdaDeltaSolver(const SolverParameter& param) : SGDSolver(param) {
+AdaDeltaSolver::AdaDeltaSolver(const SolverParameter& param, const SolverSource* source)
+    : SGDSolver(param, source) {
   AddHistorySet();  // the running average of squared updates
 }
 

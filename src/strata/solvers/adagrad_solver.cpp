@@ -6,9 +6,8 @@
 
 namespace strata {
 
-AdaGradSolver::AdaGradSolver(const SolverParameter& param) : SGDSolver(param) {
-  if (param_.momentum() != 0.f) throw ConfigError("AdaGrad takes no momentum; remove it");
-}
+AdaGradSolver::AdaGradSolver(const SolverParameter& param, const SolverSource* source)
+    : SGDSolver(param, source) {}
 
 void AdaGradSolver::ComputeUpdateValue(int param_index, float rate) {
   Blob* blob = net_->learnable_params()[param_index];

@@ -4,7 +4,8 @@
 
 namespace strata {
 
-AdamSolver::AdamSolver(const SolverParameter& param) : SGDSolver(param) {
+AdamSolver::AdamSolver(const SolverParameter& param, const SolverSource* source)
+    : SGDSolver(param, source) {
   AddHistorySet();  // second moments
 }
 

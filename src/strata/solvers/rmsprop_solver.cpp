@@ -6,14 +6,8 @@
 
 namespace strata {
 
-RMSPropSolver::RMSPropSolver(const SolverParameter& param) : SGDSolver(param) {
-  if (param_.momentum() != 0.f) {
-    throw ConfigError("RMSProp takes no momentum (its decay is rms_decay); remove it");
-  }
-  if (param_.rms_decay() < 0.f || param_.rms_decay() >= 1.f) {
-    throw ConfigError("rms_decay must be in [0, 1)");
-  }
-}
+RMSPropSolver::RMSPropSolver(const SolverParameter& param, const SolverSource* source)
+    : SGDSolver(param, source) {}  // its fields are checked by ValidateSolverParameter
 
 void RMSPropSolver::ComputeUpdateValue(int param_index, float rate) {
   Blob* blob = net_->learnable_params()[param_index];

@@ -9,13 +9,8 @@
 
 namespace strata {
 
-SGDSolver::SGDSolver(const SolverParameter& param) : Solver(param) {
-  if (!param_.has_lr_policy()) throw ConfigError("the solver needs an lr_policy");
-  if (param_.regularization_type() != "L2" && param_.regularization_type() != "L1") {
-    throw ConfigError("unknown regularization_type '" + param_.regularization_type() +
-                      "' (known: L1, L2)");
-  }
-  GetLearningRate();  // rejects an unknown policy now rather than mid-run
+SGDSolver::SGDSolver(const SolverParameter& param, const SolverSource* source)
+    : Solver(param, source) {
   AddHistorySet();
 }
 
