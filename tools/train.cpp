@@ -68,6 +68,14 @@ int main(int argc, char** argv) {
           throw strata::tools::UsageError{
               "give --snapshot to resume or --weights to fine-tune, not both"};
         }
+        if (!FLAGS_weights.empty()) {
+          for (const std::string& path : strata::tools::SplitList(FLAGS_weights)) {
+            if (path.empty()) {
+              throw strata::tools::UsageError{"--weights='" + FLAGS_weights +
+                                              "' has an empty entry (two commas, or one at an end)"};
+            }
+          }
+        }
         const auto sigint = ParseEffect("sigint_effect", FLAGS_sigint_effect);
         const auto sighup = ParseEffect("sighup_effect", FLAGS_sighup_effect);
 
@@ -91,12 +99,7 @@ int main(int argc, char** argv) {
         if (!FLAGS_snapshot.empty()) {
           solver->Restore(FLAGS_snapshot);
         } else if (!FLAGS_weights.empty()) {
-          const std::vector<std::string> paths = strata::tools::SplitList(FLAGS_weights);
-          for (const std::string& path : paths) {
-            if (path.empty()) {
-              throw strata::tools::UsageError{"--weights='" + FLAGS_weights +
-                                              "' has an empty entry (two commas, or one at an end)"};
-            }
+          for (const std::string& path : strata::tools::SplitList(FLAGS_weights)) {
             LOG(INFO) << "Initializing from " << path;
             solver->net().CopyTrainedLayersFrom(path);
             for (const auto& test_net : solver->test_nets()) test_net->CopyTrainedLayersFrom(path);

@@ -211,7 +211,7 @@ std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
       } else if (blob->count() != counts[b]) {
         // Element j of an output is averaged over the batches: that needs the
         // same elements in every batch (a Filter's output has none such).
-        throw DataError("net '" + net.name() + "' output '" + name + "' has " +
+        throw DataError((net.name().empty() ? "" : "net '" + net.name() + "' ") + "output '" + name + "' has " +
                         std::to_string(blob->count()) + " values in test batch " +
                         std::to_string(it + 1) + " but " + std::to_string(counts[b]) +
                         " in batch 1: only outputs of a fixed size can be averaged over "
@@ -313,6 +313,16 @@ void Solver::Step(int iterations) {
         (iter_ > 0 || param_.test_initialization())) {
       TestAll();
     }
+    if (param_.check_finite()) {
+      // Blame the schedule before the weights it would spoil are run.
+      const float rate = GetLearningRate();
+      if (!std::isfinite(rate)) {
+        StopIfNonFinite("the learning rate is " + std::to_string(rate) + " (lr_policy '" +
+                        param_.lr_policy() + "', base_lr " + std::to_string(param_.base_lr()) +
+                        ", gamma " + std::to_string(param_.gamma()) + ", power " +
+                        std::to_string(param_.power()) + ")");
+      }
+    }
     const bool display = param_.display() > 0 && iter_ % param_.display() == 0;
     float loss = 0.f;
     for (int i = 0; i < param_.iter_size(); ++i) {
@@ -353,16 +363,6 @@ void Solver::Step(int iterations) {
       }
     }
     for (Callback* callback : callbacks_) callback->OnGradientsReady();
-    if (param_.check_finite()) {
-      // Blame the schedule, not the first parameter the rate would spoil.
-      const float rate = GetLearningRate();
-      if (!std::isfinite(rate)) {
-        StopIfNonFinite("the learning rate is " + std::to_string(rate) + " (lr_policy '" +
-                        param_.lr_policy() + "', base_lr " + std::to_string(param_.base_lr()) +
-                        ", gamma " + std::to_string(param_.gamma()) + ", power " +
-                        std::to_string(param_.power()) + ")");
-      }
-    }
     ApplyUpdate();
     if (net_->debug_info()) net_->LogParamUpdates();
     ++iter_;
