@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
           strata::Hdf5File file(temp, strata::Hdf5File::Mode::kTruncate);
           file.Write("data", {n, 1, h, w}, data.data());
           file.Write("label", {n}, label.data());
+          file.Flush();
         }
         RefuseExisting(FLAGS_output);
         strata::CommitFile(temp, FLAGS_output);

@@ -2,7 +2,11 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <fstream>
@@ -21,6 +25,14 @@ void SilenceHdf5() {
     return true;
   }();
   (void)silenced;
+}
+
+// HDF5 reports a failed write through its own error stack; the reason the
+// user can act on (a full disk, a file-size limit) is left in errno.
+std::string WriteFailureReason(int error) {
+  if (error == ENOSPC || error == EDQUOT) return ": the disk is full (no space left on device)";
+  if (error == EFBIG) return ": File too large (the file-size limit, ulimit -f, is reached)";
+  return "";
 }
 
 class Handle {
@@ -48,14 +60,56 @@ Hdf5File::Hdf5File(const std::string& path, Mode mode) : path_(path) {
       throw IoError(path + ": missing, unreadable or not an HDF5 file");
     }
     id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  } else if (mode == Mode::kAppend) {
+    id_ = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   } else {
-    id_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    // Built in memory (HDF5's core driver, no backing store) and written out
+    // by WriteImage with plain writes: a full disk is then an error with its
+    // reason, where HDF5 writing the file itself left a file it could neither
+    // flush nor close (and crashed at exit).
+    memory_ = true;
+    Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (access.ok() && H5Pset_fapl_core(access.get(), size_t{1} << 20, 0) >= 0) {
+      id_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
+    }
   }
-  if (id_ < 0) throw IoError(path + ": cannot open HDF5 file");
+  if (id_ < 0) throw IoError(path + ": cannot open HDF5 file" + WriteFailureReason(errno));
 }
 
 Hdf5File::~Hdf5File() {
+  if (memory_ && unwritten_) {
+    try {
+      WriteImage();
+    } catch (const Error&) {
+      // A destructor cannot report it; callers that must know call Flush.
+    }
+  }
   if (id_ >= 0) H5Fclose(id_);
+}
+
+void Hdf5File::WriteImage() {
+  H5Fflush(id_, H5F_SCOPE_GLOBAL);
+  const ssize_t size = H5Fget_file_image(id_, nullptr, 0);
+  std::string image(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size <= 0 || H5Fget_file_image(id_, &image[0], image.size()) != size) {
+    throw IoError(path_ + ": cannot serialize the HDF5 file");
+  }
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw IoError(path_ + ": cannot write: " + std::strerror(errno));
+  for (size_t done = 0; done < image.size();) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      throw IoError(path_ + ": write failed" + (WriteFailureReason(error).empty()
+                                                    ? ": " + std::string(std::strerror(error))
+                                                    : WriteFailureReason(error)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) throw IoError(path_ + ": write failed: " + std::strerror(errno));
+  unwritten_ = false;
 }
 
 bool IsHdf5File(const std::string& path) {
@@ -93,6 +147,7 @@ bool Hdf5File::HasGroup(const std::string& name) const {
 }
 
 void Hdf5File::CreateGroup(const std::string& name) {
+  unwritten_ = true;
   Handle group(H5Gcreate2(id_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
   if (!group.ok()) throw IoError(path_ + ": cannot create group '" + name + "'");
 }
@@ -118,6 +173,7 @@ std::vector<std::string> Hdf5File::Children(const std::string& group) const {
 }
 
 void Hdf5File::WriteInt(const std::string& name, int value) {
+  unwritten_ = true;
   const hsize_t one = 1;
   if (H5LTmake_dataset_int(id_, name.c_str(), 1, &one, &value) < 0) {
     throw IoError(path_ + ": cannot write '" + name + "'");
@@ -137,6 +193,7 @@ int Hdf5File::ReadInt(const std::string& name) const {
 }
 
 void Hdf5File::WriteString(const std::string& name, const std::string& value) {
+  unwritten_ = true;
   if (H5LTmake_dataset_string(id_, name.c_str(), value.c_str()) < 0) {
     throw IoError(path_ + ": cannot write '" + name + "'");
   }
@@ -159,6 +216,7 @@ std::string Hdf5File::ReadString(const std::string& name) const {
 }
 
 void Hdf5File::WriteBytes(const std::string& name, const std::string& bytes) {
+  unwritten_ = true;
   const hsize_t size = bytes.size();
   if (H5LTmake_dataset(id_, name.c_str(), 1, &size, H5T_NATIVE_UCHAR, bytes.data()) < 0) {
     throw IoError(path_ + ": cannot write '" + name + "'");
@@ -177,7 +235,14 @@ std::string Hdf5File::ReadBytes(const std::string& name) const {
 }
 
 void Hdf5File::Flush() {
-  if (H5Fflush(id_, H5F_SCOPE_GLOBAL) < 0) throw IoError(path_ + ": cannot flush");
+  if (memory_) {
+    WriteImage();
+    return;
+  }
+  errno = 0;
+  if (H5Fflush(id_, H5F_SCOPE_GLOBAL) < 0) {
+    throw IoError(path_ + ": cannot flush" + WriteFailureReason(errno));
+  }
 }
 
 std::vector<int> Hdf5File::DatasetShape(const std::string& name) const {
@@ -221,15 +286,70 @@ void Hdf5File::Read(const std::string& name, Blob* blob) const {
 }
 
 void Hdf5File::Write(const std::string& name, const std::vector<int>& shape, const float* data) {
+  unwritten_ = true;
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
   Handle dataset(space.ok() ? H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.get(),
                                           H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                             : -1,
                  H5Dclose);
+  errno = 0;
   if (!dataset.ok() ||
       H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-    throw IoError(path_ + ": cannot write dataset '" + name + "'");
+    throw IoError(path_ + ": cannot write dataset '" + name + "'" + WriteFailureReason(errno));
+  }
+}
+
+void Hdf5File::CreateExtendible(const std::string& name, const std::vector<int>& item_shape) {
+  unwritten_ = true;
+  std::vector<hsize_t> dims = {0}, max_dims = {H5S_UNLIMITED}, chunk = {1};
+  hsize_t item = 1;
+  for (int d : item_shape) {
+    dims.push_back(static_cast<hsize_t>(d));
+    max_dims.push_back(static_cast<hsize_t>(d));
+    chunk.push_back(static_cast<hsize_t>(std::max(d, 1)));
+    item *= static_cast<hsize_t>(std::max(d, 1));
+  }
+  chunk[0] = std::max<hsize_t>(1, 16384 / item);  // chunks of about 64 KB
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
+               H5Sclose);
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  Handle dataset(space.ok() && properties.ok() &&
+                         H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0
+                     ? H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                                  properties.get(), H5P_DEFAULT)
+                     : -1,
+                 H5Dclose);
+  if (!dataset.ok()) throw IoError(path_ + ": cannot create dataset '" + name + "'");
+}
+
+void Hdf5File::Append(const std::string& name, int rows, const float* data) {
+  unwritten_ = true;
+  if (rows == 0) return;
+  Handle dataset(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle old_space(dataset.ok() ? H5Dget_space(dataset.get()) : -1, H5Sclose);
+  const int rank = old_space.ok() ? H5Sget_simple_extent_ndims(old_space.get()) : -1;
+  if (rank < 1) throw IoError(path_ + ": no extendible dataset '" + name + "'");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(old_space.get(), dims.data(), nullptr);
+  const hsize_t first = dims[0];
+  dims[0] += static_cast<hsize_t>(rows);
+  errno = 0;
+  if (H5Dset_extent(dataset.get(), dims.data()) < 0) {
+    throw IoError(path_ + ": cannot grow dataset '" + name + "'" + WriteFailureReason(errno));
+  }
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = first;
+  count[0] = static_cast<hsize_t>(rows);
+  Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+  Handle memory_space(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+  errno = 0;
+  if (!file_space.ok() || !memory_space.ok() ||
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                          nullptr) < 0 ||
+      H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, memory_space.get(), file_space.get(), H5P_DEFAULT,
+               data) < 0) {
+    throw IoError(path_ + ": cannot append to dataset '" + name + "'" + WriteFailureReason(errno));
   }
 }
 

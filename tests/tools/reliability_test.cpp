@@ -190,6 +190,23 @@ TEST_F(ReliabilityTest, StaleTempFilesOfKilledRunsAreRemoved) {
   EXPECT_TRUE(std::filesystem::exists(users)) << "a file not named like a snapshot was removed";
 }
 
+// An HDF5 snapshot that cannot be written says why (HDF5 keeps the reason to
+// itself; errno has it), and the previous snapshot stays.
+TEST_F(ReliabilityTest, FullDiskWhileWritingAnHdf5SnapshotSaysSo) {
+  const std::string fields = "snapshot: 10 display: 0 snapshot_format: HDF5 max_iter: ";
+  ASSERT_EQ(RunTool("train", "--solver=" + testing::TinyProblem(dir_, fields + "10")).code, 0);
+  const std::string first = dir_ + "/snap/tiny_iter_10";
+  const std::string model = testing::Slurp(first + ".caffemodel.h5");
+  ASSERT_FALSE(model.empty());
+  const std::string longer = testing::TinyProblem(dir_, fields + "20");
+  const std::string command = "ulimit -f " + std::to_string(model.size() / 1024 / 2) + " && exec " +
+                              testing::ToolPath("train") + " --minloglevel=1 --solver=" + longer +
+                              " --snapshot=" + first + ".solverstate.h5";
+  ExpectError(testing::RunShell(command), 1, {"tiny_iter_20.caffemodel.h5", "File too large"},
+              "hdf5 file size limit");
+  EXPECT_EQ(testing::Slurp(first + ".caffemodel.h5"), model) << "the previous snapshot changed";
+}
+
 TEST_F(ReliabilityTest, ConvertMnistNeverOverwrites) {
   testing::WriteGzippedIdx(dir_ + "/images.gz", {4, 2, 2}, std::vector<uint8_t>(16, 3));
   testing::WriteGzippedIdx(dir_ + "/labels.gz", {4}, std::vector<uint8_t>(4, 1));

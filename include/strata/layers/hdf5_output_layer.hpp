@@ -1,7 +1,9 @@
 // HDF5Output: writes what flows through it to an HDF5 file, datasets "data"
 // and "label" (Caffe's names), with the rows of every forward pass so far.
-// The file is rewritten atomically after each pass, so it is complete at
-// any moment. Bottoms: data, label (same first axis). No tops.
+// The first pass creates the file (aside, then renamed); every pass appends
+// its rows to the two extendible datasets and closes the file, so the cost
+// of a pass does not grow with the file and it is complete between passes.
+// Bottoms: data, label (same first axis). No tops.
 // Reads hdf5_output_param { file_name }.
 #pragma once
 
@@ -25,8 +27,8 @@ class HDF5OutputLayer : public Layer {
                    const std::vector<Blob*>& /*bottom*/) override {}
 
  private:
-  std::vector<float> data_, labels_;
-  std::vector<int> data_shape_, label_shape_;
+  bool created_ = false;
+  std::vector<int> data_item_, label_item_;  // the shapes of one row
 };
 
 }  // namespace strata

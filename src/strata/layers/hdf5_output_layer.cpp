@@ -1,7 +1,5 @@
 #include "strata/layers/hdf5_output_layer.hpp"
 
-#include <unistd.h>
-
 #include "strata/errors.hpp"
 #include "strata/hdf5.hpp"
 #include "strata/io.hpp"
@@ -24,28 +22,35 @@ void HDF5OutputLayer::Reshape(const std::vector<Blob*>& bottom, const std::vecto
 }
 
 void HDF5OutputLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
-  auto append = [](const Blob& blob, std::vector<float>* values, std::vector<int>* shape) {
-    if (shape->empty()) {
-      *shape = blob.shape();
-      (*shape)[0] = 0;
-    } else if (std::vector<int>(shape->begin() + 1, shape->end()) !=
-               std::vector<int>(blob.shape().begin() + 1, blob.shape().end())) {
-      throw ShapeError("the item shape changed between forward passes: " + blob.shape_string());
-    }
-    values->insert(values->end(), blob.data(), blob.data() + blob.count());
-    (*shape)[0] += blob.shape(0);
-  };
-  append(*bottom[0], &data_, &data_shape_);
-  append(*bottom[1], &labels_, &label_shape_);
   const std::string& path = layer_param_.hdf5_output_param().file_name();
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    Hdf5File file(temp, Hdf5File::Mode::kTruncate);
-    file.Write("data", data_shape_, data_.data());
-    file.Write("label", label_shape_, labels_.data());
-    file.Flush();
+  const std::vector<int> data_item(bottom[0]->shape().begin() + 1, bottom[0]->shape().end());
+  const std::vector<int> label_item(bottom[1]->shape().begin() + 1, bottom[1]->shape().end());
+  if (!created_) {
+    // The file starts empty and complete, written aside and renamed over the
+    // name (Caffe, too, replaces the file of an earlier run).
+    const std::string temp = path + TempSuffix();
+    {
+      Hdf5File file(temp, Hdf5File::Mode::kTruncate);
+      file.CreateExtendible("data", data_item);
+      file.CreateExtendible("label", label_item);
+      file.Flush();
+    }
+    CommitFile(temp, path);
+    data_item_ = data_item;
+    label_item_ = label_item;
+    created_ = true;
+  } else if (data_item != data_item_ || label_item != label_item_) {
+    throw ShapeError("the item shape changed between forward passes: data " +
+                     bottom[0]->shape_string() + ", label " + bottom[1]->shape_string() +
+                     " after items of " + ShapeString(data_item_) + " and " +
+                     ShapeString(label_item_));
   }
-  CommitFile(temp, path);
+  // Each pass appends its rows and closes the file, so the time per pass does
+  // not grow with the file and other programs can read it between passes.
+  Hdf5File file(path, Hdf5File::Mode::kAppend);
+  file.Append("data", bottom[0]->shape(0), bottom[0]->data());
+  file.Append("label", bottom[1]->shape(0), bottom[1]->data());
+  file.Flush();
 }
 
 STRATA_REGISTER_LAYER(HDF5Output);
