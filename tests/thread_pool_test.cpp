@@ -79,7 +79,7 @@ TEST_F(ThreadPoolTest, ExceptionStopsTheHandingOutAndIsRethrown) {
 TEST_F(ThreadPoolTest, NestedChunksRunSeriallyInOrder) {
   SetNumThreads(2);
   std::vector<std::vector<int>> order(2);
-  std::vector<bool> same_thread(2, true);
+  std::vector<char> same_thread(2, 1);  // not vector<bool>: its bits share words across threads
   ParallelFor(2, 1, [&](int part, int, int) {
     const std::thread::id self = std::this_thread::get_id();
     ParallelChunks(6, 2, [&](int begin, int) {

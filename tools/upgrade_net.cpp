@@ -1,6 +1,7 @@
 // upgrade_net: rewrites a deprecated Caffe net definition in the current form.
 #include <gflags/gflags.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "strata/errors.hpp"
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
         if (FLAGS_input.empty() || FLAGS_output.empty()) {
           throw strata::tools::UsageError{"--input and --output are required"};
         }
+        if (std::filesystem::exists(FLAGS_output)) {
+          throw strata::IoError(FLAGS_output + ": already exists; upgrade_net does not overwrite "
+                                               "(remove it first or choose another --output)");
+        }
         strata::NetParameter net;
         bool binary = false;
         try {
@@ -35,7 +40,12 @@ int main(int argc, char** argv) {
           net.Clear();
           strata::ReadProtoFromBinaryFile(FLAGS_input, &net);
         }
-        const bool changed = strata::UpgradeNetParameter(&net);
+        bool changed = false;
+        try {
+          changed = strata::UpgradeNetParameter(&net);
+        } catch (const strata::Error& e) {
+          strata::RethrowWithContext(e, FLAGS_input + ": ");
+        }
         if (binary) {
           strata::WriteProtoToBinaryFile(net, FLAGS_output);
         } else {

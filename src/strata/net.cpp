@@ -746,7 +746,11 @@ void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
                          ": the weights have shape " + ShapeString(ProtoShape(source.blobs(j))) +
                          " but the net expects " + target[j]->shape_string());
       }
-      target[j]->FromProto(source.blobs(j), /*reshape=*/false);
+      try {
+        target[j]->FromProto(source.blobs(j), /*reshape=*/false);
+      } catch (const Error& e) {
+        RethrowWithContext(e, "layer '" + source.name() + "' blob " + std::to_string(j) + ": ");
+      }
     }
   }
 }

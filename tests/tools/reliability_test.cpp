@@ -336,6 +336,41 @@ TEST(ReliabilityUnitTest, NaNLabelsAndCorruptBatchNormStatisticsAreDataErrors) {
   }
 }
 
+TEST_F(ReliabilityTest, MessagesNameTheFileLayerAndValue) {
+  const std::string input = R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } })";
+  // A uint32 geometry value past int's range is named, not shown as a negative size.
+  const std::string conv = testing::WriteTextFile(dir_ + "/pad.prototxt", input + R"(
+layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 1 kernel_size: 3 pad: 3000000000 } })");
+  ExpectError(RunTool("summary", "--model=" + conv), 1,
+              {"pad.prototxt:2:1:", "layer 'c'", "convolution_param.pad 3000000000 is too large"}, "huge pad");
+  const std::string pool = testing::WriteTextFile(dir_ + "/stride.prototxt", input + R"(
+layer { name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { kernel_size: 2 stride: 4000000000 } })");
+  ExpectError(RunTool("summary", "--model=" + pool), 1,
+              {"stride.prototxt:2:1:", "layer 'p'", "4000000000, too large"}, "huge stride");
+  // A weights blob with too few values names its layer.
+  const std::string ip = testing::WriteTextFile(dir_ + "/ip.prototxt", input + R"(
+layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 2 bias_term: false } })");
+  NetParameter weights;
+  LayerParameter* layer = weights.add_layer();
+  layer->set_name("fc");
+  BlobProto* blob = layer->add_blobs();
+  blob->mutable_shape()->add_dim(2);
+  blob->mutable_shape()->add_dim(64);
+  blob->add_data(1.f);
+  WriteWeights(weights, dir_ + "/short.caffemodel", false, false);
+  ExpectError(RunTool("test", "--model=" + ip + " --iterations=1 --weights=" + dir_ + "/short.caffemodel"), 1,
+              {"short.caffemodel: layer 'fc' blob 0:"}, "short blob");
+  // upgrade_net names its input in errors and never overwrites its output.
+  testing::WriteTextFile(dir_ + "/exists.prototxt", "mine");
+  ExpectError(RunTool("upgrade_net", "--input=" + ip + " --output=" + dir_ + "/exists.prototxt"), 1,
+              {"exists.prototxt: already exists"}, "upgrade_net output");
+  EXPECT_EQ(testing::Slurp(dir_ + "/exists.prototxt"), "mine");
+  const std::string v1 = testing::WriteTextFile(dir_ + "/v1.prototxt", "layers { name: 'x' type: 12345 }");
+  const ToolResult bad = RunTool("upgrade_net", "--input=" + v1 + " --output=" + dir_ + "/v1_new.prototxt");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(LastLine(bad.err).find("v1.prototxt"), std::string::npos) << bad.err;
+}
+
 TEST(ReliabilityUnitTest, PrintableKeyEscapesBinaryBytes) {
   EXPECT_EQ(PrintableKey("00000012"), "00000012");
   EXPECT_EQ(PrintableKey(std::string("a\0b\xff", 4)), "a\\x00b\\xff");

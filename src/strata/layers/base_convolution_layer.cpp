@@ -14,6 +14,18 @@ namespace {
 // with zero (default), one (both axes) or two values.
 void ReadPair(const google::protobuf::RepeatedField<uint32_t>& values, bool has_h, uint32_t h,
               bool has_w, uint32_t w, int fallback, const char* name, int* out_h, int* out_w) {
+  // uint32 values past int's range would turn negative when cast (and any
+  // geometry that large overflows the output size arithmetic).
+  const uint32_t kLargest = 1u << 24;
+  auto too_large = [&](uint32_t value) {
+    if (value > kLargest) {
+      throw ConfigError(std::string("convolution_param.") + name + " " + std::to_string(value) +
+                        " is too large (at most " + std::to_string(kLargest) + ")");
+    }
+  };
+  too_large(h);
+  too_large(w);
+  for (uint32_t value : values) too_large(value);
   if (has_h || has_w) {
     if (values.size() > 0) {
       throw ConfigError(std::string("give ") + name + " or " + name + "_h/" + name + "_w, not both");
