@@ -54,6 +54,7 @@ constexpr int kMinElementsPerPart = 1 << 15;
 
 template <typename F>
 void ForRanges(int n, F&& f) {
+  if (n <= 0) return;  // an empty blob may have no storage: memset(nullptr, 0, 0) is undefined
   if (n < 2 * kMinElementsPerPart) {
     f(0, n);
     return;
