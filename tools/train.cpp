@@ -68,12 +68,13 @@ int main(int argc, char** argv) {
           throw strata::tools::UsageError{
               "give --snapshot to resume or --weights to fine-tune, not both"};
         }
-        if (!FLAGS_weights.empty()) {
-          for (const std::string& path : strata::tools::SplitList(FLAGS_weights)) {
-            if (path.empty()) {
-              throw strata::tools::UsageError{"--weights='" + FLAGS_weights +
-                                              "' has an empty entry (two commas, or one at an end)"};
-            }
+        const std::vector<std::string> weights =
+            FLAGS_weights.empty() ? std::vector<std::string>{}
+                                  : strata::tools::SplitList(FLAGS_weights);
+        for (const std::string& path : weights) {
+          if (path.empty()) {
+            throw strata::tools::UsageError{"--weights='" + FLAGS_weights +
+                                            "' has an empty entry (two commas, or one at an end)"};
           }
         }
         const auto sigint = ParseEffect("sigint_effect", FLAGS_sigint_effect);
@@ -98,8 +99,8 @@ int main(int argc, char** argv) {
         auto solver = strata::CreateSolver(param, &source);
         if (!FLAGS_snapshot.empty()) {
           solver->Restore(FLAGS_snapshot);
-        } else if (!FLAGS_weights.empty()) {
-          for (const std::string& path : strata::tools::SplitList(FLAGS_weights)) {
+        } else {
+          for (const std::string& path : weights) {
             LOG(INFO) << "Initializing from " << path;
             solver->net().CopyTrainedLayersFrom(path);
             for (const auto& test_net : solver->test_nets()) test_net->CopyTrainedLayersFrom(path);

@@ -2,8 +2,6 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +11,7 @@
 
 #include "strata/blob.hpp"
 #include "strata/errors.hpp"
+#include "strata/io.hpp"
 
 namespace strata {
 
@@ -55,6 +54,7 @@ class Handle {
 
 Hdf5File::Hdf5File(const std::string& path, Mode mode) : path_(path) {
   SilenceHdf5();
+  errno = 0;  // read after a failed open for its reason
   if (mode == Mode::kRead) {
     if (H5Fis_hdf5(path.c_str()) <= 0) {
       throw IoError(path + ": missing, unreadable or not an HDF5 file");
@@ -94,21 +94,7 @@ void Hdf5File::WriteImage() {
   if (size <= 0 || H5Fget_file_image(id_, &image[0], image.size()) != size) {
     throw IoError(path_ + ": cannot serialize the HDF5 file");
   }
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw IoError(path_ + ": cannot write: " + std::strerror(errno));
-  for (size_t done = 0; done < image.size();) {
-    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      throw IoError(path_ + ": write failed" + (WriteFailureReason(error).empty()
-                                                    ? ": " + std::string(std::strerror(error))
-                                                    : WriteFailureReason(error)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) throw IoError(path_ + ": write failed: " + std::strerror(errno));
+  WriteFileAtomically(path_, image);  // plain writes: a full disk is named by errno
   unwritten_ = false;
 }
 

@@ -141,6 +141,7 @@ void Solver::InitTestNets(uint64_t seed) {
   }
 }
 
+// The policy and its fields were checked by ValidateSolverParameter.
 float Solver::GetLearningRate() {
   const std::string& policy = param_.lr_policy();
   const double base = param_.base_lr();
@@ -151,7 +152,6 @@ float Solver::GetLearningRate() {
   if (policy == "fixed") {
     rate = base;
   } else if (policy == "step") {
-    if (param_.stepsize() <= 0) throw ConfigError("lr_policy 'step' needs a positive stepsize");
     current_step_ = iter / param_.stepsize();
     rate = base * std::pow(gamma, current_step_);
   } else if (policy == "exp") {
@@ -164,13 +164,11 @@ float Solver::GetLearningRate() {
     }
     rate = base * std::pow(gamma, current_step_);
   } else if (policy == "poly") {
-    if (param_.max_iter() <= 0) throw ConfigError("lr_policy 'poly' needs a positive max_iter");
     rate = base * std::pow(1.0 - static_cast<double>(iter) / param_.max_iter(), power);
   } else if (policy == "sigmoid") {
     rate = base * (1.0 / (1.0 + std::exp(-gamma * (iter - static_cast<double>(param_.stepsize())))));
   } else {
-    throw ConfigError("unknown lr_policy '" + policy +
-                      "' (known: fixed, step, exp, inv, multistep, poly, sigmoid)");
+    throw InternalError("lr_policy '" + policy + "' passed ValidateSolverParameter");
   }
   if (iter < param_.warmup_iter()) {
     const double start = param_.warmup_start_factor();

@@ -23,6 +23,16 @@ void PoolingLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vecto
   if (bottom[0]->num_axes() != 4) {
     throw ShapeError("pooling needs a 4-D bottom (N x C x H x W), got " + bottom[0]->shape_string());
   }
+  // uint32 values past 2^24 would turn negative when cast, or overflow the
+  // output size arithmetic: say which, rather than report a negative size.
+  const int kLargest = 1 << 24;
+  for (const uint32_t value : {p.kernel_size(), p.kernel_h(), p.kernel_w(), p.pad(), p.pad_h(),
+                               p.pad_w(), p.stride(), p.stride_h(), p.stride_w()}) {
+    if (value > static_cast<uint32_t>(kLargest)) {
+      throw ConfigError("pooling_param has a kernel, pad or stride of " + std::to_string(value) +
+                        ", too large (at most " + std::to_string(kLargest) + ")");
+    }
+  }
   global_ = p.global_pooling();
   const bool has_size = p.has_kernel_size();
   const bool has_hw = p.has_kernel_h() || p.has_kernel_w();
@@ -49,16 +59,6 @@ void PoolingLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vecto
   }
   stride_h_ = static_cast<int>(p.has_stride_h() ? p.stride_h() : p.stride());
   stride_w_ = static_cast<int>(p.has_stride_w() ? p.stride_w() : p.stride());
-  // uint32 values past 2^24 would turn negative when cast, or overflow the
-  // output size arithmetic: say which, rather than report a negative size.
-  const int kLargest = 1 << 24;
-  for (const uint32_t value : {p.kernel_size(), p.kernel_h(), p.kernel_w(), p.pad(), p.pad_h(),
-                               p.pad_w(), p.stride(), p.stride_h(), p.stride_w()}) {
-    if (value > static_cast<uint32_t>(kLargest)) {
-      throw ConfigError("pooling_param has a kernel, pad or stride of " + std::to_string(value) +
-                        ", too large (at most " + std::to_string(kLargest) + ")");
-    }
-  }
   if (stride_h_ <= 0 || stride_w_ <= 0) throw ConfigError("stride must be positive");
   if (global_ && (pad_h_ || pad_w_ || stride_h_ != 1 || stride_w_ != 1)) {
     throw ConfigError("global_pooling needs pad 0 and stride 1");
