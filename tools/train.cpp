@@ -6,7 +6,6 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <vector>
 #include <algorithm>
 

@@ -3,12 +3,10 @@
 #include <glog/logging.h>
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
-#include "strata/snapshot.hpp"
 #include "strata/upgrade.hpp"
 
 namespace strata {
@@ -149,191 +147,6 @@ Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
   Init(param, seed, source);
 }
 
-void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
-  const int num_blobs = static_cast<int>(blobs_.size());
-  for (const auto& name : keep) {
-    if (!blob_index_.count(name)) {
-      throw ConfigError("keep_blobs names '" + name + "', which net '" + name_ + "' lacks");
-    }
-  }
-  // Blobs that already share memory (Flatten, Reshape, Split alias their
-  // bottom) form one group that lives from its first writer to its last reader.
-  std::vector<int> group(num_blobs);
-  for (int b = 0; b < num_blobs; ++b) {
-    group[b] = b;
-    for (int a = 0; a < b; ++a) {
-      if (blobs_[b]->SharesDataWith(*blobs_[a])) {
-        group[b] = group[a];
-        break;
-      }
-    }
-  }
-  const int n = static_cast<int>(layers_.size());
-  std::vector<int> first(num_blobs, n), last(num_blobs, -1);
-  std::vector<bool> pinned(num_blobs, false);
-  auto touch = [&](int blob, int layer) {
-    const int g = group[blob];
-    first[g] = std::min(first[g], layer);
-    last[g] = std::max(last[g], layer);
-  };
-  for (int i = 0; i < n; ++i) {
-    for (int id : bottom_ids_[i]) touch(id, i);
-    for (int id : top_ids_[i]) touch(id, i);
-  }
-  auto pin = [&](const Blob* blob) {
-    for (int b = 0; b < num_blobs; ++b) {
-      if (blobs_[b].get() == blob) pinned[group[b]] = true;
-    }
-  };
-  for (const Blob* blob : input_blobs_) pin(blob);
-  for (const Blob* blob : output_blobs_) pin(blob);
-  for (const auto& name : keep) pin(blobs_[blob_index_.at(name)].get());
-
-  // Greedy interval assignment in order of first use: a group takes a free
-  // buffer whose previous owner's last reader ran strictly before it.
-  std::vector<int> order;
-  for (int g = 0; g < num_blobs; ++g) {
-    if (group[g] == g && !pinned[g] && last[g] >= 0) order.push_back(g);
-  }
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return first[a] < first[b]; });
-  struct Buffer {
-    std::shared_ptr<Storage> storage;
-    int busy_until;
-  };
-  std::vector<Buffer> buffers;
-  std::vector<int> buffer_of(num_blobs, -1);
-  auto group_count = [&](int g) {
-    size_t count = 0;
-    for (int b = 0; b < num_blobs; ++b) {
-      if (group[b] == g) count = std::max(count, static_cast<size_t>(blobs_[b]->count()));
-    }
-    return count;
-  };
-  for (int g : order) {
-    const size_t need = group_count(g);
-    int best = -1;
-    for (size_t k = 0; k < buffers.size(); ++k) {
-      if (buffers[k].busy_until >= first[g]) continue;
-      // Prefer the smallest buffer that fits, else the largest (it grows least).
-      const size_t have = buffers[k].storage->reserved();
-      if (best < 0) {
-        best = static_cast<int>(k);
-        continue;
-      }
-      const size_t best_have = buffers[best].storage->reserved();
-      const bool fits = have >= need, best_fits = best_have >= need;
-      if ((fits && (!best_fits || have < best_have)) || (!fits && !best_fits && have > best_have)) {
-        best = static_cast<int>(k);
-      }
-    }
-    if (best < 0) {
-      buffers.push_back({std::make_shared<Storage>(), -1});
-      best = static_cast<int>(buffers.size()) - 1;
-    }
-    buffers[best].storage->ReserveLazily(need);
-    buffers[best].busy_until = last[g];
-    buffer_of[g] = best;
-  }
-  blob_reused_.assign(num_blobs, false);
-  for (int b = 0; b < num_blobs; ++b) {
-    const int k = buffer_of[group[b]];
-    if (k < 0) continue;
-    blobs_[b]->UseDataStorage(buffers[k].storage);
-    blob_reused_[b] = true;
-  }
-  reuses_activations_ = true;
-  // Layers that alias a bottom in Reshape pick up the new storage.
-  Reshape();
-}
-
-namespace {
-
-// Index of the first non-finite element, or -1.
-int FirstNonFinite(const float* x, int n) {
-  for (int i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) return i;
-  }
-  return -1;
-}
-
-std::string Describe(float value) {
-  return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
-}
-
-}  // namespace
-
-std::string Net::FindNonFiniteForward() const {
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto& params = layers_[i]->blobs();
-    for (size_t p = 0; p < params.size(); ++p) {
-      const int bad = FirstNonFinite(params[p]->data(), params[p]->count());
-      if (bad >= 0) {
-        return Context(static_cast<int>(i)) + "parameter " + std::to_string(p) + " holds " +
-               Describe(params[p]->data()[bad]) + " at index " + std::to_string(bad);
-      }
-    }
-    for (size_t t = 0; t < top_vecs_[i].size(); ++t) {
-      const Blob& top = *top_vecs_[i][t];
-      const int bad = FirstNonFinite(top.data(), top.count());
-      if (bad >= 0) {
-        return Context(static_cast<int>(i)) + "forward produced " + Describe(top.data()[bad]) +
-               " in top '" + blob_names_[top_ids_[i][t]] + "' " + top.shape_string() +
-               " at index " + std::to_string(bad);
-      }
-    }
-  }
-  return "";
-}
-
-std::string Net::FindNonFiniteBackward() const {
-  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
-    if (!layer_need_backward_[i]) continue;
-    const auto& params = layers_[i]->blobs();
-    for (size_t p = 0; p < params.size(); ++p) {
-      if (!layers_[i]->param_propagate_down(static_cast<int>(p))) continue;
-      const int bad = FirstNonFinite(params[p]->diff(), params[p]->count());
-      if (bad >= 0) {
-        return Context(i) + "backward produced " + Describe(params[p]->diff()[bad]) +
-               " in the gradient of parameter " + std::to_string(p) + " at index " +
-               std::to_string(bad);
-      }
-    }
-    for (size_t b = 0; b < bottom_vecs_[i].size(); ++b) {
-      if (!bottom_need_backward_[i][b]) continue;
-      const Blob& bottom = *bottom_vecs_[i][b];
-      const int bad = FirstNonFinite(bottom.diff(), bottom.count());
-      if (bad >= 0) {
-        return Context(i) + "backward produced " + Describe(bottom.diff()[bad]) +
-               " in the gradient of bottom '" + blob_names_[bottom_ids_[i][b]] + "' " +
-               bottom.shape_string() + " at index " + std::to_string(bad);
-      }
-    }
-  }
-  return "";
-}
-
-size_t Net::activation_bytes() const {
-  std::set<const Storage*> seen;
-  size_t floats = 0;
-  for (const auto& blob : blobs_) {
-    if (seen.insert(&blob->data_storage()).second) floats += blob->data_storage().reserved();
-    if (seen.insert(&blob->diff_storage()).second) floats += blob->diff_storage().capacity();
-  }
-  return floats * sizeof(float);
-}
-
-size_t Net::param_bytes() const {
-  std::set<const Storage*> seen;
-  size_t floats = 0;
-  for (const auto& layer : layers_) {
-    for (const auto& blob : layer->blobs()) {
-      if (seen.insert(&blob->data_storage()).second) floats += blob->data_storage().reserved();
-      if (seen.insert(&blob->diff_storage()).second) floats += blob->diff_storage().capacity();
-    }
-  }
-  return floats * sizeof(float);
-}
-
 std::string Net::Context(int layer_index) const {
   const int origin = source_index_[layer_index];
   return source_.Where(origin) + "layer '" + layer_names_[layer_index] + "' (" +
@@ -472,19 +285,6 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
     CheckMemoryFits();
   } catch (const Error& e) {
     RethrowWithContext(e, file_prefix);
-  }
-}
-
-void Net::CheckMemoryFits() const {
-  // Blobs allocate when first touched; refuse now what could never be held.
-  double bytes = static_cast<double>(activation_bytes()) + static_cast<double>(param_bytes());
-  if (phase_ == TRAIN) bytes *= 2;  // gradients
-  if (bytes > static_cast<double>(Storage::MemoryLimitBytes())) {
-    throw ShapeError((name_.empty() ? std::string("the net") : "net '" + name_ + "'") +
-                     " needs about " + Storage::FormatBytes(bytes) +
-                     " for its blobs at these shapes, more than this machine's " +
-                     Storage::FormatBytes(static_cast<double>(Storage::MemoryLimitBytes())) +
-                     "; use a smaller batch or smaller layers");
   }
 }
 
@@ -630,46 +430,6 @@ void Net::Backward() {
   }
 }
 
-void Net::ForwardDebugInfo(int i) const {
-  for (size_t t = 0; t < top_vecs_[i].size(); ++t) {
-    const Blob& blob = *top_vecs_[i][t];
-    LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top blob "
-              << blob_names_[top_ids_[i][t]] << " data: " << blob.asum_data() / std::max(blob.count(), 1);
-  }
-  const auto& params = layers_[i]->blobs();
-  for (size_t p = 0; p < params.size(); ++p) {
-    LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", param blob " << p
-              << " data: " << params[p]->asum_data() / std::max(params[p]->count(), 1);
-  }
-}
-
-void Net::BackwardDebugInfo(int i) const {
-  for (size_t b = 0; b < bottom_vecs_[i].size(); ++b) {
-    if (!bottom_need_backward_[i][b]) continue;
-    const Blob& blob = *bottom_vecs_[i][b];
-    LOG(INFO) << "    [Backward] Layer " << layer_names_[i] << ", bottom blob "
-              << blob_names_[bottom_ids_[i][b]] << " diff: " << blob.asum_diff() / std::max(blob.count(), 1);
-  }
-  const auto& params = layers_[i]->blobs();
-  for (size_t p = 0; p < params.size(); ++p) {
-    if (!layers_[i]->param_propagate_down(static_cast<int>(p))) continue;
-    LOG(INFO) << "    [Backward] Layer " << layer_names_[i] << ", param blob " << p
-              << " diff: " << params[p]->asum_diff() / std::max(params[p]->count(), 1);
-  }
-}
-
-void Net::LogParamUpdates() const {
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto& params = layers_[i]->blobs();
-    for (size_t p = 0; p < params.size(); ++p) {
-      const Blob& blob = *params[p];
-      const int n = std::max(blob.count(), 1);
-      LOG(INFO) << "    [Update] Layer " << layer_names_[i] << ", param " << p
-                << " data: " << blob.asum_data() / n << "; diff: " << blob.asum_diff() / n;
-    }
-  }
-}
-
 float Net::ForwardBackward() {
   const float loss = Forward();
   Backward();
@@ -709,112 +469,6 @@ Layer* Net::layer_by_name(const std::string& name) const {
     throw ConfigError("net '" + name_ + "' has no layer named '" + name + "'");
   }
   return layers_[it->second].get();
-}
-
-void Net::CopyTrainedLayersFrom(const NetParameter& trained) {
-  int with_blobs = 0, matched = 0;
-  for (const auto& source : trained.layer()) {
-    if (source.blobs_size() > 0) ++with_blobs;
-    if (source.blobs_size() > 0 && layer_index_.count(source.name())) ++matched;
-  }
-  if (with_blobs > 0 && matched == 0) {
-    std::string example;
-    for (const auto& source : trained.layer()) {
-      if (source.blobs_size() > 0 && example.empty()) example = source.name();
-    }
-    // Not an error: a net variant (another stage) may share no layer with the
-    // weights and keep its initialization, as in Caffe. But say so.
-    LOG(WARNING) << "none of the " << with_blobs << " layers with weights in the file (e.g. '"
-                 << example << "') is a layer of net '" << name_
-                 << "': nothing was copied (weights of another net?)";
-  }
-  for (const auto& source : trained.layer()) {
-    auto it = layer_index_.find(source.name());
-    if (it == layer_index_.end()) {
-      VLOG(1) << "ignoring layer '" << source.name() << "' of the weights: not in this net";
-      continue;
-    }
-    auto& target = layers_[it->second]->blobs();
-    if (source.blobs_size() != static_cast<int>(target.size())) {
-      throw ShapeError("layer '" + source.name() + "': the weights have " +
-                       std::to_string(source.blobs_size()) + " blobs but the net expects " +
-                       std::to_string(target.size()));
-    }
-    for (int j = 0; j < source.blobs_size(); ++j) {
-      if (!target[j]->ShapeEquals(source.blobs(j))) {
-        throw ShapeError("layer '" + source.name() + "' blob " + std::to_string(j) +
-                         ": the weights have shape " + ShapeString(ProtoShape(source.blobs(j))) +
-                         " but the net expects " + target[j]->shape_string());
-      }
-      try {
-        target[j]->FromProto(source.blobs(j), /*reshape=*/false);
-      } catch (const Error& e) {
-        RethrowWithContext(e, "layer '" + source.name() + "' blob " + std::to_string(j) + ": ");
-      }
-    }
-  }
-}
-
-void Net::CopyTrainedLayersFrom(const std::string& path) {
-  NetParameter trained;
-  ReadWeights(path, &trained);
-  try {
-    CopyTrainedLayersFrom(trained);
-  } catch (const Error& e) {
-    RethrowWithContext(e, path + ": ");
-  }
-}
-
-void Net::ShareTrainedLayersWith(const Net& other) {
-  for (size_t i = 0; i < other.layers_.size(); ++i) {
-    auto it = layer_index_.find(other.layer_names_[i]);
-    if (it == layer_index_.end()) continue;
-    const auto& source = other.layers_[i]->blobs();
-    auto& target = layers_[it->second]->blobs();
-    if (source.size() != target.size()) {
-      throw ShapeError("layer '" + other.layer_names_[i] + "' has " +
-                       std::to_string(source.size()) + " blobs in one net and " +
-                       std::to_string(target.size()) + " in the other");
-    }
-    for (size_t j = 0; j < source.size(); ++j) {
-      if (source[j]->shape() != target[j]->shape()) {
-        throw ShapeError("layer '" + other.layer_names_[i] + "' blob " + std::to_string(j) +
-                         " has shape " + source[j]->shape_string() + " in one net and " +
-                         target[j]->shape_string() + " in the other");
-      }
-      target[j]->ShareData(*source[j]);
-    }
-  }
-}
-
-std::vector<LayerState> Net::SaveLayerStates() const {
-  std::vector<LayerState> states;
-  for (const auto& layer : layers_) {
-    states.emplace_back();
-    layer->SaveState(&states.back());
-  }
-  return states;
-}
-
-void Net::RestoreLayerStates(const std::vector<LayerState>& states) {
-  for (const auto& state : states) {
-    auto it = layer_index_.find(state.layer());
-    if (it == layer_index_.end()) {
-      throw ConfigError("the snapshot has state for layer '" + state.layer() + "', which net '" +
-                        name_ + "' does not have (was the net changed since the snapshot?)");
-    }
-    try {
-      layers_[it->second]->RestoreState(state);
-    } catch (const Error& e) {
-      RethrowWithContext(e, Context(it->second));
-    }
-  }
-}
-
-void Net::ToProto(NetParameter* param, bool write_diff) const {
-  param->Clear();
-  param->set_name(name_);
-  for (const auto& layer : layers_) layer->ToProto(param->add_layer(), write_diff);
 }
 
 }  // namespace strata
