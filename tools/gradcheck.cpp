@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
             }
             if (outcome != Outcome::kNothingToCheck) ++checked_layers;
           }
-          net.layers()[i]->Forward(net.bottom_vecs()[i], net.top_vecs()[i]);
+          net.ForwardFromTo(static_cast<int>(i), static_cast<int>(i));
         }
         std::printf("\n%d layer(s) checked, %d failed\n", checked_layers, failed);
         if (failed > 0) {

@@ -58,6 +58,12 @@ class Net {
   float Forward();
   // Runs backward through the layers that need it. Parameter diffs accumulate.
   void Backward();
+  // Layers start..end (inclusive) forward, and end..start backward, as
+  // Caffe's ForwardFromTo(start, end) and BackwardFromTo(start, end) with
+  // start >= end. Errors carry the layer's "file:line: layer 'x' (Type): ";
+  // an index outside the net is a ConfigError.
+  float ForwardFromTo(int start, int end);
+  void BackwardFromTo(int start, int end);
   float ForwardBackward();
   // Propagates new input shapes through every layer.
   void Reshape();
@@ -144,6 +150,8 @@ class Net {
   std::string Context(int layer_index) const;
 
   void ForwardDebugInfo(int layer_index) const;
+  // ConfigError naming `what` unless first..last is a range of layers.
+  void CheckLayerRange(int first, int last, const char* what) const;
   void BackwardDebugInfo(int layer_index) const;
 
   std::string name_;

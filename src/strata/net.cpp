@@ -400,26 +400,43 @@ void Net::DecideBackward(bool force_backward) {
   }
 }
 
-float Net::Forward() {
+float Net::Forward() { return ForwardFromTo(0, static_cast<int>(layers_.size()) - 1); }
+
+void Net::Backward() { BackwardFromTo(static_cast<int>(layers_.size()) - 1, 0); }
+
+void Net::CheckLayerRange(int first, int last, const char* what) const {
+  const int n = static_cast<int>(layers_.size());
+  // An empty net runs nothing: (0, -1) is its whole range.
+  if (n == 0 && first == 0 && last == -1) return;
+  if (first < 0 || last < first || last >= n) {
+    throw ConfigError(std::string(what) + ": layers " + std::to_string(first) + " to " +
+                      std::to_string(last) + " are not a range of net '" + name_ + "' (" +
+                      std::to_string(n) + " layers)");
+  }
+}
+
+float Net::ForwardFromTo(int start, int end) {
+  CheckLayerRange(start, end, "ForwardFromTo");
   float loss = 0.f;
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  for (int i = start; i <= end; ++i) {
     try {
       loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
-      if (debug_info_) ForwardDebugInfo(static_cast<int>(i));
+      if (debug_info_) ForwardDebugInfo(i);
     } catch (const Error& e) {
-      RethrowWithContext(e, Context(static_cast<int>(i)));
+      RethrowWithContext(e, Context(i));
     }
   }
   return loss;
 }
 
-void Net::Backward() {
+void Net::BackwardFromTo(int start, int end) {
+  CheckLayerRange(end, start, "BackwardFromTo");
   if (reuses_activations_) {
     throw ConfigError("net '" + name_ +
                       "' reuses activation memory (TEST phase, no force_backward) and cannot run "
                       "backward; build it with NetOptions::reuse_activations = false");
   }
-  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+  for (int i = start; i >= end; --i) {
     if (!layer_need_backward_[i]) continue;
     try {
       layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);

@@ -62,6 +62,42 @@ TEST(NetTest, ForwardBackwardComputesLossAndParamGradients) {
   EXPECT_EQ(net.output_blob_names(), (std::vector<std::string>{"loss"}));
 }
 
+// Layer by layer gives what the whole pass gives, and an error raised in a
+// layer run this way still names the layer and its place in the file.
+TEST(NetTest, ForwardFromToAndBackwardFromToRunPartsWithContext) {
+  Net whole(WithPhase(Regression(), TRAIN));
+  Net parts(WithPhase(Regression(), TRAIN));
+  const float loss = whole.ForwardBackward();
+  float parts_loss = 0.f;
+  for (int i = 0; i < 3; ++i) parts_loss += parts.ForwardFromTo(i, i);
+  parts.ClearParamDiffs();
+  parts.BackwardFromTo(2, 1);
+  parts.BackwardFromTo(0, 0);
+  EXPECT_EQ(parts_loss, loss);
+  for (size_t p = 0; p < whole.learnable_params().size(); ++p) {
+    const Blob& a = *whole.learnable_params()[p];
+    const Blob& b = *parts.learnable_params()[p];
+    EXPECT_EQ(std::vector<float>(a.diff(), a.diff() + a.count()),
+              std::vector<float>(b.diff(), b.diff() + b.count()));
+  }
+  EXPECT_THROW(parts.ForwardFromTo(1, 3), ConfigError);
+  EXPECT_THROW(parts.ForwardFromTo(2, 1), ConfigError);
+  EXPECT_THROW(parts.BackwardFromTo(0, 1), ConfigError);
+
+  const std::string path = NetFile("bad_label.prototxt", R"(
+layer { name: "data" type: "DummyData" top: "x" top: "y"
+  dummy_data_param { shape { dim: 2 dim: 3 } shape { dim: 2 }
+                     data_filler { type: "constant" value: 1 } data_filler { type: "constant" value: 7 } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "x" bottom: "y" top: "loss" }
+)");
+  Net bad(path, TRAIN);
+  bad.ForwardFromTo(0, 0);
+  const std::string message = ErrorOf([&] { bad.ForwardFromTo(1, 1); });
+  EXPECT_NE(message.find("bad_label.prototxt:5:1: layer 'loss' (SoftmaxWithLoss): label 7"),
+            std::string::npos)
+      << message;
+}
+
 TEST(NetTest, WholeNetGradientMatchesFiniteDifferences) {
   // A small MLP with a fan-out, so splits and several layer types are exercised.
   const char* text = R"(
