@@ -12,6 +12,8 @@ packages=(
   libgtest-dev
   libhdf5-dev
   liblmdb-dev
+  libleveldb-dev
+  libopencv-imgcodecs-dev libopencv-imgproc-dev
   dataset-fashion-mnist
   python3-matplotlib
 )

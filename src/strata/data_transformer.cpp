@@ -18,10 +18,8 @@ DataTransformer::DataTransformer(const TransformationParameter& param, Phase pha
     mean_.FromProto(proto);
     has_mean_file_ = true;
   }
-  if (param.force_color() || param.force_gray()) {
-    throw ConfigError("transform_param: force_color/force_gray apply to encoded images, which "
-                      "Strata does not decode");
-  }
+  // force_color and force_gray choose how encoded records are decoded: the
+  // Data layer reads them, before any example reaches the transform.
 }
 
 bool DataTransformer::identity() const {

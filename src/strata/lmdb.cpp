@@ -218,22 +218,6 @@ class LmdbChecker {
 
 }  // namespace
 
-std::string PrintableKey(const std::string& key) {
-  std::string text;
-  for (size_t i = 0; i < key.size() && i < 64; ++i) {
-    const unsigned char c = static_cast<unsigned char>(key[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      text += static_cast<char>(c);
-    } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-      text += escaped;
-    }
-  }
-  if (key.size() > 64) text += "...";
-  return text;
-}
-
 struct LmdbReader::Impl {
   MDB_env* env = nullptr;
   MDB_txn* txn = nullptr;

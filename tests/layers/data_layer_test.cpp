@@ -117,9 +117,15 @@ TEST_F(DataLayerTest, RejectsBadSourcesAndParameters) {
   EXPECT_THROW(MakeLayer(DataLayerText(dir_ + "/missing", 2))->SetUp({}, {&data, &label}), IoError);
   const std::string db = WriteDb(dir_, 3);
   EXPECT_THROW(MakeLayer(DataLayerText(db, 0))->SetUp({}, {&data, &label}), ConfigError);
+  // LEVELDB is Caffe's default backend: an LMDB folder read as one is named.
   auto leveldb = MakeLayer(R"(name: "d" type: "Data" top: "data"
     data_param { source: ")" + db + R"(" batch_size: 2 })");
-  EXPECT_THROW(leveldb->SetUp({}, {&data}), ConfigError);
+  try {
+    leveldb->SetUp({}, {&data});
+    FAIL() << "an LMDB folder opened as LevelDB";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a LevelDB folder"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(MakeLayer(DataLayerText(db, 2, "transform_param { crop_size: 9 }"))
                    ->SetUp({}, {&data, &label}),
                ShapeError);
@@ -131,9 +137,12 @@ TEST_F(DataLayerTest, InconsistentRecordIsReportedFromForward) {
   layer->SetUp({}, {&data, &label});
   try {
     layer->Forward({}, {&data, &label});
-    FAIL() << "expected IoError";
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find("record '00000003'"), std::string::npos) << e.what();
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("record '00000003' is 1x3x3 but the first record is 1x2x3"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("crop_size"), std::string::npos) << e.what();
   }
 }
 

@@ -1,12 +1,16 @@
-// Data: batches of Caffe Datum records from an LMDB folder, read ahead by a
-// prefetch thread and transformed by transform_param (see data_transformer.hpp).
+// Data: batches of Caffe Datum records from an LMDB or LevelDB folder, read
+// ahead by a prefetch thread and transformed by transform_param (see
+// data_transformer.hpp). Records are raw (uint8 or float values) or encoded
+// (JPEG, PNG: decoded with the file's own channels, or with force_color /
+// force_gray as colour / grey). Records may differ in height and width when
+// crop_size fixes the batch shape; channels must match the first record's.
 // Records are read in key order, wrapping at the end; rand_skip: k skips a
 // random number (< k) of records at the start.
 // Tops: data (batch x C x H' x W'), optionally label (batch).
-// Reads data_param { source, batch_size, backend (LMDB), rand_skip, prefetch;
-// the deprecated scale, mean_file, crop_size and mirror are moved into
-// transform_param with a warning } and transform_param. Encoded (JPEG/PNG)
-// records and LevelDB are refused with a clear error.
+// Reads data_param { source, batch_size, backend (LEVELDB, Caffe's default,
+// or LMDB), rand_skip, prefetch; the deprecated scale, mean_file, crop_size
+// and mirror are moved into transform_param with a warning } and
+// transform_param.
 #pragma once
 
 #include <condition_variable>
@@ -16,9 +20,11 @@
 #include <mutex>
 #include <thread>
 
+#include "blob.pb.h"
 #include "strata/data_transformer.hpp"
+#include "strata/db.hpp"
+#include "strata/image.hpp"
 #include "strata/layer.hpp"
-#include "strata/lmdb.hpp"
 
 namespace strata {
 
@@ -51,13 +57,26 @@ class DataLayer : public Layer {
     int64_t start_record = 0;  // reader position before this batch
     Rng rng;                   // the random stream before this batch (as text only when saved)
   };
+  // One record's values: 8-bit (raw, or decoded into `image`) or floats.
+  struct Example {
+    int channels = 0, height = 0, width = 0;
+    const uint8_t* raw = nullptr;  // into the Datum
+    const float* floats = nullptr;
+    Image image;                   // a decoded record
+    const uint8_t* bytes() const { return image.pixels.empty() ? raw : image.pixels.data(); }
+  };
+  // Decodes an encoded record; points into `datum` for a raw one.
+  Example ReadExample(const Datum& datum) const;
+  // DataError naming the record when it cannot join the first record's batch.
+  void CheckExample(const Example& example) const;
   void Produce(Batch* batch);
   void Run();
   void StartPrefetch();
   void StopPrefetch();
   void SeekTo(int64_t record);
 
-  std::unique_ptr<LmdbReader> reader_;
+  std::unique_ptr<DbReader> reader_;
+  ImageColor color_ = ImageColor::kNative;
   std::unique_ptr<DataTransformer> transformer_;
   int batch_size_ = 0, channels_ = 0, height_ = 0, width_ = 0;
   std::vector<int> example_shape_;  // after the transform

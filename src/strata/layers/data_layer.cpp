@@ -2,41 +2,100 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "blob.pb.h"
 #include "strata/errors.hpp"
+#include "strata/image.hpp"
 #include "strata/layer_registry.hpp"
 
 namespace strata {
 
 namespace {
 
-Datum ParseDatum(const LmdbReader& reader) {
+Datum ParseDatum(const DbReader& reader) {
   Datum datum;
   if (!datum.ParseFromString(reader.value())) {
     throw IoError(reader.path() + ": record '" + PrintableKey(reader.key()) + "' is not a Datum");
   }
-  if (datum.encoded()) {
-    throw IoError(reader.path() + ": record '" + PrintableKey(reader.key()) +
-                  "' holds an encoded image; Strata reads raw Datum records (convert without "
-                  "--encoded)");
-  }
   return datum;
+}
+
+std::string RecordName(const DbReader& reader) {
+  return reader.path() + ": record '" + PrintableKey(reader.key()) + "'";
 }
 
 }  // namespace
 
 DataLayer::~DataLayer() { StopPrefetch(); }
 
+DataLayer::Example DataLayer::ReadExample(const Datum& datum) const {
+  Example example;
+  if (datum.encoded()) {
+    // As Caffe: the file's own channels unless force_color or force_gray.
+    example.image = DecodeImage(datum.data(), color_, RecordName(*reader_));
+    example.channels = example.image.channels;
+    example.height = example.image.height;
+    example.width = example.image.width;
+    return example;
+  }
+  example.channels = datum.channels();
+  example.height = datum.height();
+  example.width = datum.width();
+  const size_t count = static_cast<size_t>(std::max(example.channels, 0)) *
+                       std::max(example.height, 0) * std::max(example.width, 0);
+  if (count > 0 && datum.data().size() == count) {
+    example.raw = reinterpret_cast<const uint8_t*>(datum.data().data());
+  } else if (count > 0 && static_cast<size_t>(datum.float_data_size()) == count) {
+    // Floats from a file: a NaN or infinity would poison every weight it touches.
+    for (size_t k = 0; k < count; ++k) {
+      if (!std::isfinite(datum.float_data(static_cast<int>(k)))) {
+        throw DataError(RecordName(*reader_) + " holds " +
+                        std::to_string(datum.float_data(static_cast<int>(k))) +
+                        " in float_data at element " + std::to_string(k));
+      }
+    }
+    example.floats = datum.float_data().data();
+  } else if (count > 0) {
+    throw IoError(RecordName(*reader_) + " holds " + std::to_string(datum.data().size()) +
+                  " bytes and " + std::to_string(datum.float_data_size()) + " floats for a " +
+                  std::to_string(count) + "-value example (truncated?)");
+  }
+  if (example.channels <= 0 || example.height <= 0 || example.width <= 0) {
+    throw IoError(RecordName(*reader_) + " has no valid shape");
+  }
+  return example;
+}
+
+void DataLayer::CheckExample(const Example& example) const {
+  const std::string size = std::to_string(example.channels) + "x" +
+                           std::to_string(example.height) + "x" + std::to_string(example.width);
+  if (example.channels != channels_) {
+    throw DataError(RecordName(*reader_) + " has " + std::to_string(example.channels) +
+                    " channel(s) but the first record has " + std::to_string(channels_) +
+                    " (a grey image among colour ones?); set transform_param force_color or "
+                    "force_gray");
+  }
+  if (example.height == height_ && example.width == width_) return;
+  if (layer_param_.transform_param().crop_size() == 0) {
+    throw DataError(RecordName(*reader_) + " is " + size + " but the first record is " +
+                    std::to_string(channels_) + "x" + std::to_string(height_) + "x" +
+                    std::to_string(width_) +
+                    "; records of different sizes need transform_param crop_size");
+  }
+  try {
+    transformer_->OutputShape(example.channels, example.height, example.width);
+  } catch (const Error& e) {
+    RethrowWithContext(e, RecordName(*reader_) + " (" + size + "): ");
+  }
+}
+
 void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
   DataParameter& p = *layer_param_.mutable_data_param();
   if (p.source().empty()) throw ConfigError("data_param.source is not set");
   if (p.batch_size() == 0) throw ConfigError("data_param.batch_size must be positive");
-  if (p.backend() != DataParameter::LMDB) {
-    throw ConfigError("data_param.backend LEVELDB is not supported; use LMDB (backend: LMDB)");
-  }
   // Caffe's deprecated data_param transform fields.
   TransformationParameter* transform = layer_param_.mutable_transform_param();
   if (p.has_scale() || p.has_mean_file() || p.has_crop_size() || p.has_mirror()) {
@@ -52,17 +111,31 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
   output_labels_ = top.size() > 1;
   transformer_ = std::make_unique<DataTransformer>(*transform, phase());
 
-  reader_ = std::make_unique<LmdbReader>(p.source());
+  const TransformationParameter& t = layer_param_.transform_param();
+  if (t.force_color() && t.force_gray()) {
+    throw ConfigError("transform_param force_color and force_gray exclude each other");
+  }
+  color_ = t.force_color() ? ImageColor::kColor : t.force_gray() ? ImageColor::kGray
+                                                                  : ImageColor::kNative;
+  reader_ = OpenDbReader(p.source(), p.backend() == DataParameter::LEVELDB ? DbBackend::kLevelDb
+                                                                           : DbBackend::kLmdb);
   size_ = static_cast<int64_t>(reader_->size());
   if (size_ == 0 || !reader_->First()) throw IoError(p.source() + ": the database is empty");
-  const Datum first = ParseDatum(*reader_);
-  channels_ = first.channels();
-  height_ = first.height();
-  width_ = first.width();
-  if (channels_ <= 0 || height_ <= 0 || width_ <= 0) {
-    throw IoError(p.source() + ": record '" + PrintableKey(reader_->key()) + "' has no valid shape");
+  const Datum first_datum = ParseDatum(*reader_);
+  if (!first_datum.encoded() && color_ != ImageColor::kNative) {
+    LOG(WARNING) << "layer '" << layer_param_.name()
+                 << "': force_color and force_gray apply to encoded records only; " << p.source()
+                 << " holds raw ones";
   }
-  example_shape_ = transformer_->OutputShape(channels_, height_, width_);
+  const Example first = ReadExample(first_datum);
+  channels_ = first.channels;
+  height_ = first.height;
+  width_ = first.width;
+  try {
+    example_shape_ = transformer_->OutputShape(channels_, height_, width_);
+  } catch (const Error& e) {
+    RethrowWithContext(e, RecordName(*reader_) + ", the first: ");
+  }
   std::vector<int> data_shape{batch_size_};
   data_shape.insert(data_shape.end(), example_shape_.begin(), example_shape_.end());
   top[0]->Reshape(data_shape);
@@ -93,38 +166,20 @@ void DataLayer::SeekTo(int64_t record) {
 void DataLayer::Produce(Batch* batch) {
   batch->start_record = record_;
   batch->rng = rng_;
-  const int example_count = channels_ * height_ * width_;
   const int out_count = batch->data.count(1);
   float* data = batch->data.mutable_data();
   float* label = batch->label.mutable_data();
   for (int i = 0; i < batch_size_; ++i) {
     const Datum datum = ParseDatum(*reader_);
-    if (datum.channels() != channels_ || datum.height() != height_ || datum.width() != width_) {
-      throw IoError(reader_->path() + ": record '" + PrintableKey(reader_->key()) + "' is " +
-                    std::to_string(datum.channels()) + "x" + std::to_string(datum.height()) + "x" +
-                    std::to_string(datum.width()) + " but the first is " +
-                    std::to_string(channels_) + "x" + std::to_string(height_) + "x" +
-                    std::to_string(width_));
-    }
+    const Example example = ReadExample(datum);
+    CheckExample(example);
     float* out = data + static_cast<size_t>(i) * out_count;
-    if (datum.data().size() == static_cast<size_t>(example_count)) {
-      transformer_->Transform(reinterpret_cast<const uint8_t*>(datum.data().data()), channels_,
-                              height_, width_, &rng_, out);
-    } else if (datum.float_data_size() == example_count) {
-      // Floats from a file: a NaN or infinity would poison every weight it touches.
-      for (int k = 0; k < example_count; ++k) {
-        if (!std::isfinite(datum.float_data(k))) {
-          throw DataError(reader_->path() + ": record '" + PrintableKey(reader_->key()) +
-                          "' holds " + std::to_string(datum.float_data(k)) +
-                          " in float_data at element " + std::to_string(k));
-        }
-      }
-      transformer_->Transform(datum.float_data().data(), channels_, height_, width_, &rng_, out);
+    if (example.floats == nullptr) {
+      transformer_->Transform(example.bytes(), example.channels, example.height, example.width,
+                              &rng_, out);
     } else {
-      throw IoError(reader_->path() + ": record '" + PrintableKey(reader_->key()) + "' holds " +
-                    std::to_string(datum.data().size()) + " bytes and " +
-                    std::to_string(datum.float_data_size()) + " floats for a " +
-                    std::to_string(example_count) + "-value example (truncated?)");
+      transformer_->Transform(example.floats, example.channels, example.height, example.width,
+                              &rng_, out);
     }
     label[i] = static_cast<float>(datum.label());
     reader_->Next();

@@ -1,0 +1,29 @@
+// 8-bit images as Caffe's data layers see them: channels x height x width,
+// colour in OpenCV's BGR order (Caffe stores and feeds them so). Decoding
+// goes through OpenCV's imdecode with Caffe's flags, so the pixels are
+// Caffe's; OpenCV stays out of this header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+struct Image {
+  int channels = 0;
+  int height = 0;
+  int width = 0;
+  std::vector<uint8_t> pixels;  // channel-major: C x H x W
+};
+
+// kNative keeps the file's own channels (1 for grey, 3 for colour: Caffe's
+// IMREAD_ANYCOLOR); kColor and kGray convert (transform_param force_color,
+// force_gray).
+enum class ImageColor { kNative, kColor, kGray };
+
+// Decodes JPEG, PNG and the other formats OpenCV reads. DataError naming
+// `name` when the bytes are empty or not an image.
+Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name);
+
+}  // namespace strata
