@@ -13,50 +13,33 @@
 // transform_param.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "blob.pb.h"
 #include "strata/data_transformer.hpp"
 #include "strata/db.hpp"
 #include "strata/image.hpp"
-#include "strata/layer.hpp"
+#include "strata/layers/prefetching_data_layer.hpp"
 
 namespace strata {
 
-class DataLayer : public Layer {
+class DataLayer : public PrefetchingDataLayer {
  public:
-  using Layer::Layer;
+  using PrefetchingDataLayer::PrefetchingDataLayer;
   ~DataLayer() override;
   const char* type() const override { return "Data"; }
-  int ExactNumBottomBlobs() const override { return 0; }
-  int MinTopBlobs() const override { return 1; }
-  int MaxTopBlobs() const override { return 2; }
   std::vector<std::string> ParamFields() const override {
     return {"data_param", "transform_param"};
   }
-  void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
-
-  // The position and random stream of the next batch to be consumed.
-  void SaveState(LayerState* state) const override;
-  void RestoreState(const LayerState& state) override;
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
-  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
-  void BackwardCpu(const std::vector<Blob*>& /*top*/, const std::vector<bool>& /*propagate_down*/,
-                   const std::vector<Blob*>& /*bottom*/) override {}
+  void Produce(Batch* batch) override;
+  int64_t SourceSize() const override { return size_; }
+  void SeekTo(int64_t record, int64_t epoch) override;
+  std::string SourceName() const override { return layer_param_.data_param().source(); }
 
  private:
-  struct Batch {
-    Blob data, label;
-    int64_t start_record = 0;  // reader position before this batch
-    Rng rng;                   // the random stream before this batch (as text only when saved)
-  };
   // One record's values: 8-bit (raw, or decoded into `image`) or floats.
   struct Example {
     int channels = 0, height = 0, width = 0;
@@ -69,28 +52,14 @@ class DataLayer : public Layer {
   Example ReadExample(const Datum& datum) const;
   // DataError naming the record when it cannot join the first record's batch.
   void CheckExample(const Example& example) const;
-  void Produce(Batch* batch);
-  void Run();
-  void StartPrefetch();
-  void StopPrefetch();
-  void SeekTo(int64_t record);
 
   std::unique_ptr<DbReader> reader_;
   ImageColor color_ = ImageColor::kNative;
   std::unique_ptr<DataTransformer> transformer_;
   int batch_size_ = 0, channels_ = 0, height_ = 0, width_ = 0;
   std::vector<int> example_shape_;  // after the transform
-  bool output_labels_ = false;
   int64_t record_ = 0;  // records read since the first, modulo the size
   int64_t size_ = 0;
-
-  std::vector<std::unique_ptr<Batch>> batches_;
-  std::deque<Batch*> free_, full_;
-  mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
-  bool stop_ = false;
-  std::exception_ptr error_;
-  std::thread thread_;
 };
 
 }  // namespace strata

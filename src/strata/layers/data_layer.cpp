@@ -108,7 +108,6 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
     if (p.has_mirror()) transform->set_mirror(p.mirror());
   }
   batch_size_ = static_cast<int>(p.batch_size());
-  output_labels_ = top.size() > 1;
   transformer_ = std::make_unique<DataTransformer>(*transform, phase());
 
   const TransformationParameter& t = layer_param_.transform_param();
@@ -139,24 +138,14 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
   std::vector<int> data_shape{batch_size_};
   data_shape.insert(data_shape.end(), example_shape_.begin(), example_shape_.end());
   top[0]->Reshape(data_shape);
-  if (output_labels_) top[1]->Reshape(std::vector<int>{batch_size_});
+  if (top.size() > 1) top[1]->Reshape(std::vector<int>{batch_size_});
 
   record_ = 0;
-  if (p.rand_skip() > 0) SeekTo(static_cast<int64_t>(rng_.engine()() % p.rand_skip()));
-  const int buffers = std::max(1, static_cast<int>(p.prefetch()));
-  batches_.clear();
-  free_.clear();
-  full_.clear();
-  for (int i = 0; i < buffers; ++i) {
-    batches_.push_back(std::make_unique<Batch>());
-    batches_.back()->data.Reshape(data_shape);
-    batches_.back()->label.Reshape(std::vector<int>{batch_size_});
-    free_.push_back(batches_.back().get());
-  }
-  StartPrefetch();
+  if (p.rand_skip() > 0) SeekTo(static_cast<int64_t>(rng_.engine()() % p.rand_skip()), 0);
+  StartBatches(data_shape, batch_size_, std::max(1, static_cast<int>(p.prefetch())));
 }
 
-void DataLayer::SeekTo(int64_t record) {
+void DataLayer::SeekTo(int64_t record, int64_t /*epoch*/) {
   reader_->First();
   record %= size_;
   for (int64_t i = 0; i < record; ++i) reader_->Next();
@@ -166,6 +155,7 @@ void DataLayer::SeekTo(int64_t record) {
 void DataLayer::Produce(Batch* batch) {
   batch->start_record = record_;
   batch->rng = rng_;
+  batch->start_epoch = 0;  // records are read in key order, the same every pass
   const int out_count = batch->data.count(1);
   float* data = batch->data.mutable_data();
   float* label = batch->label.mutable_data();
@@ -185,90 +175,6 @@ void DataLayer::Produce(Batch* batch) {
     reader_->Next();
     record_ = (record_ + 1) % size_;
   }
-}
-
-void DataLayer::Run() {
-  try {
-    while (true) {
-      Batch* batch;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [this] { return stop_ || !free_.empty(); });
-        if (stop_) return;
-        batch = free_.front();
-        free_.pop_front();
-      }
-      Produce(batch);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        full_.push_back(batch);
-      }
-      changed_.notify_all();
-    }
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    error_ = std::current_exception();
-    changed_.notify_all();
-  }
-}
-
-void DataLayer::StartPrefetch() {
-  stop_ = false;
-  error_ = nullptr;
-  thread_ = std::thread(&DataLayer::Run, this);
-}
-
-void DataLayer::StopPrefetch() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  changed_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
-  Batch* batch;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return !full_.empty() || error_; });
-    if (full_.empty()) std::rethrow_exception(error_);
-    batch = full_.front();
-    full_.pop_front();
-  }
-  top[0]->CopyFrom(batch->data);
-  if (output_labels_) top[1]->CopyFrom(batch->label);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(batch);
-  }
-  changed_.notify_all();
-}
-
-void DataLayer::SaveState(LayerState* state) const {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return !full_.empty() || error_; });
-  if (full_.empty()) std::rethrow_exception(error_);
-  state->set_layer(layer_param_.name());
-  state->set_rng(full_.front()->rng.State());
-  state->add_cursor(full_.front()->start_record);
-  state->add_cursor(size_);
-}
-
-void DataLayer::RestoreState(const LayerState& state) {
-  if (state.cursor_size() != 2 || state.cursor(1) != size_ || state.cursor(0) < 0 ||
-      state.cursor(0) >= size_) {
-    throw IoError("the saved data position of layer '" + layer_param_.name() +
-                  "' does not fit its source " + layer_param_.data_param().source() +
-                  " (did the data change since the snapshot?)");
-  }
-  StopPrefetch();
-  free_.clear();
-  full_.clear();
-  for (auto& batch : batches_) free_.push_back(batch.get());
-  SeekTo(state.cursor(0));
-  if (state.has_rng()) rng_.SetState(state.rng());
-  StartPrefetch();
 }
 
 STRATA_REGISTER_LAYER(Data);
