@@ -29,9 +29,9 @@ if [ "${STRATA_SKIP_SANITIZERS:-0}" != "1" ]; then
     cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
       -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG" -DSTRATA_TSAN=ON > /dev/null
   fi
-  cmake --build "$tsan_dir" -j"$(nproc)" --target thread_pool_test data_layer_test inference_test \
-    serving_soak_test serving_soak
+  cmake --build "$tsan_dir" -j"$(nproc)" --target thread_pool_test data_layer_test \
+    image_data_layer_test inference_test serving_soak_test serving_soak
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir "$tsan_dir" --output-on-failure -j"$(nproc)" \
-    -R '^(ThreadPoolTest|DataLayerTest|InferenceTest|ServingSoakTest)\.'
+    -R '^(ThreadPoolTest|DataLayerTest|ImageDataLayerTest|InferenceTest|ServingSoakTest)\.'
 fi

@@ -37,7 +37,7 @@ TEST(ImageTest, DecodesNativeColourAndGrey) {
 }
 
 TEST(ImageTest, EmptyAndDamagedBytesAreNamed) {
-  for (const std::string& bytes : {std::string(), std::string("\xff\xd8\xff\xe0 not really a JPEG", 24),
+  for (const std::string& bytes : {std::string(), std::string("\xff\xd8\xff\xe0 not really a JPEG", 23),
                                    std::string("plain text")}) {
     try {
       DecodeImage(bytes, ImageColor::kNative, "record 'k'");

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "net.pb.h"
@@ -18,6 +19,21 @@
 namespace strata {
 
 class Rng;
+
+// Caffe's deprecated per-layer transform fields (data_param's and
+// image_data_param's scale, mean_file, crop_size, mirror) move into
+// `transform`, with a warning naming `what` ("layer 'data': data_param").
+void MoveDeprecatedTransformFields(bool has_scale, float scale, bool has_mean_file,
+                                   const std::string& mean_file, bool has_crop_size,
+                                   uint32_t crop_size, bool has_mirror, bool mirror,
+                                   const std::string& what, TransformationParameter* transform);
+template <class Param>
+void MoveDeprecatedTransformFields(const Param& p, const std::string& what,
+                                   TransformationParameter* transform) {
+  MoveDeprecatedTransformFields(p.has_scale(), p.scale(), p.has_mean_file(), p.mean_file(),
+                                p.has_crop_size(), p.crop_size(), p.has_mirror(), p.mirror(), what,
+                                transform);
+}
 
 class DataTransformer {
  public:

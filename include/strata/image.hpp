@@ -22,8 +22,13 @@ struct Image {
 // force_gray).
 enum class ImageColor { kNative, kColor, kGray };
 
-// Decodes JPEG, PNG and the other formats OpenCV reads. DataError naming
-// `name` when the bytes are empty or not an image.
-Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name);
+// Decodes JPEG, PNG and the other formats OpenCV reads; with `height` and
+// `width` both positive, resizes to them (bilinear, OpenCV's cv::resize as
+// Caffe calls it). DataError naming `name` when the bytes are empty or not an
+// image.
+Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name,
+                  int height = 0, int width = 0);
+// The same for a file (IoError when it cannot be read).
+Image ReadImageFile(const std::string& path, ImageColor color, int height = 0, int width = 0);
 
 }  // namespace strata

@@ -1,5 +1,7 @@
 #include "strata/data_transformer.hpp"
 
+#include <glog/logging.h>
+
 #include "blob.pb.h"
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
@@ -20,6 +22,18 @@ DataTransformer::DataTransformer(const TransformationParameter& param, Phase pha
   }
   // force_color and force_gray choose how encoded records are decoded: the
   // Data layer reads them, before any example reaches the transform.
+}
+
+void MoveDeprecatedTransformFields(bool has_scale, float scale, bool has_mean_file,
+                                   const std::string& mean_file, bool has_crop_size,
+                                   uint32_t crop_size, bool has_mirror, bool mirror,
+                                   const std::string& what, TransformationParameter* transform) {
+  if (!(has_scale || has_mean_file || has_crop_size || has_mirror)) return;
+  LOG(WARNING) << what << " scale/mean_file/crop_size/mirror are deprecated; use transform_param";
+  if (has_scale) transform->set_scale(scale);
+  if (has_mean_file) transform->set_mean_file(mean_file);
+  if (has_crop_size) transform->set_crop_size(crop_size);
+  if (has_mirror) transform->set_mirror(mirror);
 }
 
 bool DataTransformer::identity() const {

@@ -1,8 +1,10 @@
 #include "strata/image.hpp"
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "strata/errors.hpp"
+#include "strata/io.hpp"
 
 namespace strata {
 
@@ -22,7 +24,8 @@ int DecodeFlags(ImageColor color) {
 
 }  // namespace
 
-Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name) {
+Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name,
+                  int height, int width) {
   if (bytes.empty()) throw DataError(name + ": the image is empty (0 bytes)");
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
                        const_cast<char*>(bytes.data()));
@@ -35,6 +38,11 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
   if (decoded.empty() || decoded.depth() != CV_8U) {
     throw DataError(name + ": cannot decode the image (" + std::to_string(bytes.size()) +
                     " bytes: damaged, or not a format OpenCV reads)");
+  }
+  if (height > 0 && width > 0 && (decoded.rows != height || decoded.cols != width)) {
+    cv::Mat resized;
+    cv::resize(decoded, resized, cv::Size(width, height));  // bilinear, Caffe's call
+    decoded = resized;
   }
   Image image;
   image.channels = decoded.channels();
@@ -53,6 +61,10 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
     }
   }
   return image;
+}
+
+Image ReadImageFile(const std::string& path, ImageColor color, int height, int width) {
+  return DecodeImage(ReadFileToString(path), color, path, height, width);
 }
 
 }  // namespace strata

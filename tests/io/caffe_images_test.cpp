@@ -1,4 +1,4 @@
-// Caffe's data layers on Caffe's image databases (../shared/fixtures/caffe/
+// Caffe's data layers on Caffe's image databases and files (../shared/fixtures/caffe/
 // images, see its README): Strata's Data layer must give the very batches
 // Caffe's gave (TEST phase, the whole set as one batch), exactly where only
 // decoding and cropping are involved and within 1e-5 after mean and scale.
@@ -35,6 +35,15 @@ NetParameter FixtureNet(const std::string& name, const std::string& dir) {
   NetParameter param;
   ReadProtoFromTextFile(kImages + "/net_" + name + ".prototxt", &param);
   LayerParameter data = param.layer(0);
+  if (data.type() == "ImageData") {  // a list and a folder, read in place
+    ImageDataParameter* p = data.mutable_image_data_param();
+    p->set_source(kImages + "/" + p->source());
+    p->set_root_folder(kImages + "/" + p->root_folder());
+    param.clear_layer();
+    *param.add_layer() = data;
+    param.mutable_state()->set_phase(TEST);
+    return param;
+  }
   const std::string source = data.data_param().source();
   std::filesystem::copy(kImages + "/" + source, dir + "/" + source,
                         std::filesystem::copy_options::recursive);
@@ -64,7 +73,9 @@ TEST_P(CaffeImagesTest, DataLayerGivesCaffesBatch) {
     expected_file.Read(blob_name, &expected);
     const Blob& got = *net.blob_by_name(blob_name);
     // Caffe's HDF5Output wrote the labels as (N,1,1,1).
-    if (std::string(blob_name) == "data") ASSERT_EQ(got.shape(), expected.shape()) << c.name;
+    if (std::string(blob_name) == "data") {
+      ASSERT_EQ(got.shape(), expected.shape()) << c.name;
+    }
     ASSERT_EQ(got.count(), expected.count()) << c.name << " " << blob_name;
     double worst = 0;
     for (int i = 0; i < got.count(); ++i) {
@@ -82,7 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ImageCase{"encoded", 1e-5f},       // JPEG and PNG in LMDB, force_color, crop 96
                       ImageCase{"raw64", 1e-5f},         // raw BGR Datums, crop 56, mean file, scale
                       ImageCase{"gray", 0.f},            // grey PNG in LevelDB, as decoded
-                      ImageCase{"force_color", 0.f}),    // the same, decoded as colour, mean value
+                      ImageCase{"force_color", 0.f},     // the same, decoded as colour, mean value
+                      ImageCase{"imagedata", 0.f},       // ImageData: colour, 80x96, crop 64, mean values
+                      ImageCase{"imagedata_gray", 1e-5f}),  // ImageData: grey, 50x50, scale
     [](const ::testing::TestParamInfo<ImageCase>& info) { return std::string(info.param.name); });
 
 // Caffe aborts here (Check failed: channels == img_channels); Strata names the record.

@@ -24,7 +24,7 @@ struct EmptyCase {
 
 // Source layers, whose batch comes from their own parameters, are covered by
 // the batch-size checks of their own tests and by SourceLayersWithBatchZero.
-const std::set<std::string> kSources = {"Data", "HDF5Data", "MemoryData", "DummyData", "Input",
+const std::set<std::string> kSources = {"Data", "ImageData", "HDF5Data", "MemoryData", "DummyData", "Input",
                                         "Parameter"};
 
 std::vector<EmptyCase> Cases(const std::string& dir) {

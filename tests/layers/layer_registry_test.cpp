@@ -40,6 +40,7 @@ const char* kBuiltinTypes[] = {
     "HDF5Output",
     "HingeLoss",
     "Im2col",
+    "ImageData",
     "InfogainLoss",
     "InnerProduct",
     "Input",

@@ -35,7 +35,9 @@ TEST(ServingSoakTest, EightThreadsAnswerRightWithoutGrowing) {
   std::smatch growth;
   ASSERT_TRUE(std::regex_search(r.out, growth, std::regex("growth (-?[0-9]+) KB"))) << r.out;
   // Allocator noise stays under a megabyte; a leak of 1 KB per request is 4 MB.
-  if (!kSanitized) EXPECT_LT(std::stol(growth[1]), 2048) << r.out;
+  if (!kSanitized) {
+    EXPECT_LT(std::stol(growth[1]), 2048) << r.out;
+  }
   EXPECT_NE(r.out.find("latency p50"), std::string::npos);
 }
 

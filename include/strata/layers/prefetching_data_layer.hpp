@@ -28,7 +28,8 @@ class PrefetchingDataLayer : public Layer {
   int MaxTopBlobs() const override { return 2; }
   void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
 
-  // cursor: the record (in [0, size)), the source's size, and the epoch.
+  // cursor: the record (in [0, size)), the source's size, and the epoch;
+  // a subclass may append its own.
   void SaveState(LayerState* state) const override;
   void RestoreState(const LayerState& state) override;
 

@@ -96,17 +96,8 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
   DataParameter& p = *layer_param_.mutable_data_param();
   if (p.source().empty()) throw ConfigError("data_param.source is not set");
   if (p.batch_size() == 0) throw ConfigError("data_param.batch_size must be positive");
-  // Caffe's deprecated data_param transform fields.
   TransformationParameter* transform = layer_param_.mutable_transform_param();
-  if (p.has_scale() || p.has_mean_file() || p.has_crop_size() || p.has_mirror()) {
-    LOG(WARNING) << "layer '" << layer_param_.name()
-                 << "': data_param scale/mean_file/crop_size/mirror are deprecated; "
-                    "use transform_param";
-    if (p.has_scale()) transform->set_scale(p.scale());
-    if (p.has_mean_file()) transform->set_mean_file(p.mean_file());
-    if (p.has_crop_size()) transform->set_crop_size(p.crop_size());
-    if (p.has_mirror()) transform->set_mirror(p.mirror());
-  }
+  MoveDeprecatedTransformFields(p, "layer '" + layer_param_.name() + "': data_param", transform);
   batch_size_ = static_cast<int>(p.batch_size());
   transformer_ = std::make_unique<DataTransformer>(*transform, phase());
 

@@ -91,10 +91,10 @@ void PrefetchingDataLayer::SaveState(LayerState* state) const {
 
 void PrefetchingDataLayer::RestoreState(const LayerState& state) {
   // Two cursors from snapshots made before the epoch was kept: epoch 0.
+  // Subclasses keep their own cursors after the third.
   const int64_t size = SourceSize();
-  if (state.cursor_size() < 2 || state.cursor_size() > 3 || state.cursor(1) != size ||
-      state.cursor(0) < 0 || state.cursor(0) >= size ||
-      (state.cursor_size() == 3 && state.cursor(2) < 0)) {
+  if (state.cursor_size() < 2 || state.cursor(1) != size || state.cursor(0) < 0 ||
+      state.cursor(0) >= size || (state.cursor_size() >= 3 && state.cursor(2) < 0)) {
     throw IoError("the saved data position of layer '" + layer_param_.name() +
                   "' does not fit its source " + SourceName() +
                   " (did the data change since the snapshot?)");
@@ -103,7 +103,7 @@ void PrefetchingDataLayer::RestoreState(const LayerState& state) {
   free_.clear();
   full_.clear();
   for (auto& batch : batches_) free_.push_back(batch.get());
-  SeekTo(state.cursor(0), state.cursor_size() == 3 ? state.cursor(2) : 0);
+  SeekTo(state.cursor(0), state.cursor_size() >= 3 ? state.cursor(2) : 0);
   if (state.has_rng()) rng_.SetState(state.rng());
   StartPrefetch();
 }

@@ -1,0 +1,161 @@
+#include "strata/layers/image_data_layer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <numeric>
+
+#include "strata/errors.hpp"
+#include "strata/layer_registry.hpp"
+
+namespace strata {
+
+ImageDataLayer::~ImageDataLayer() { StopPrefetch(); }
+
+void ImageDataLayer::ReadList() {
+  const std::string& source = layer_param_.image_data_param().source();
+  std::ifstream in(source);
+  if (!in) throw IoError(source + ": cannot open the image list");
+  lines_.clear();
+  std::string text;
+  for (int number = 1; std::getline(in, text); ++number) {
+    while (!text.empty() && (text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) {
+      text.pop_back();
+    }
+    if (text.empty()) continue;
+    // Caffe's rule: the label follows the last space, so paths may hold spaces.
+    const size_t space = text.find_last_of(' ');
+    const std::string where = source + ":" + std::to_string(number) + ": ";
+    if (space == std::string::npos || space == 0) {
+      throw DataError(where + "'" + text + "' has no label (expected 'path label')");
+    }
+    const std::string label_text = text.substr(space + 1);
+    char* end = nullptr;
+    errno = 0;
+    const long label = std::strtol(label_text.c_str(), &end, 10);
+    if (*end != '\0' || errno == ERANGE || label < INT32_MIN || label > INT32_MAX) {
+      throw DataError(where + "label '" + label_text + "' is not an integer");
+    }
+    lines_.push_back({text.substr(0, space), static_cast<int>(label), number});
+  }
+  if (lines_.empty()) throw DataError(source + ": the image list is empty");
+}
+
+void ImageDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                                const std::vector<Blob*>& top) {
+  ImageDataParameter& p = *layer_param_.mutable_image_data_param();
+  if (p.source().empty()) throw ConfigError("image_data_param.source is not set");
+  if (p.batch_size() == 0) throw ConfigError("image_data_param.batch_size must be positive");
+  if ((p.new_height() == 0) != (p.new_width() == 0)) {
+    throw ConfigError("image_data_param new_height and new_width go together");
+  }
+  TransformationParameter* transform = layer_param_.mutable_transform_param();
+  MoveDeprecatedTransformFields(p, "layer '" + layer_param_.name() + "': image_data_param",
+                                transform);
+  transformer_ = std::make_unique<DataTransformer>(*transform, phase());
+  color_ = p.is_color() ? ImageColor::kColor : ImageColor::kGray;
+  batch_size_ = static_cast<int>(p.batch_size());
+  ReadList();
+  shuffle_seed_ = rng_.engine()();
+  SeekTo(p.rand_skip() > 0 ? static_cast<int64_t>(rng_.engine()() % p.rand_skip()) : 0, 0);
+
+  const Image first = ReadLine(position_);
+  channels_ = first.channels;
+  height_ = first.height;
+  width_ = first.width;
+  std::vector<int> shape;
+  try {
+    shape = transformer_->OutputShape(channels_, height_, width_);
+  } catch (const Error& e) {
+    RethrowWithContext(e, Where(lines_[order_[position_]]));
+  }
+  shape.insert(shape.begin(), batch_size_);
+  top[0]->Reshape(shape);
+  top[1]->Reshape(std::vector<int>{batch_size_});
+  StartBatches(shape, batch_size_, 3);  // Caffe's PREFETCH_COUNT
+}
+
+void ImageDataLayer::OrderFor(int64_t epoch) {
+  order_.resize(lines_.size());
+  std::iota(order_.begin(), order_.end(), 0);
+  if (!layer_param_.image_data_param().shuffle()) return;
+  // Each pass's order depends only on the layer's seed and the pass, so that
+  // a resumed run rebuilds it from the pass number alone.
+  Rng rng(shuffle_seed_ + static_cast<uint64_t>(epoch));
+  for (size_t i = order_.size(); i > 1; --i) {
+    std::swap(order_[i - 1], order_[rng.engine()() % i]);
+  }
+}
+
+void ImageDataLayer::SeekTo(int64_t record, int64_t epoch) {
+  epoch_ = epoch;
+  position_ = record % static_cast<int64_t>(lines_.size());
+  OrderFor(epoch_);
+}
+
+std::string ImageDataLayer::Where(const Line& line) const {
+  return layer_param_.image_data_param().source() + ":" + std::to_string(line.number) + ": ";
+}
+
+Image ImageDataLayer::ReadLine(int64_t position) const {
+  const ImageDataParameter& p = layer_param_.image_data_param();
+  const Line& line = lines_[order_[position]];
+  try {
+    return ReadImageFile(p.root_folder() + line.path, color_, static_cast<int>(p.new_height()),
+                         static_cast<int>(p.new_width()));
+  } catch (const Error& e) {
+    RethrowWithContext(e, Where(line));
+  }
+}
+
+void ImageDataLayer::Produce(Batch* batch) {
+  batch->start_record = position_;
+  batch->start_epoch = epoch_;
+  batch->rng = rng_;
+  const int out_count = batch->data.count(1);
+  for (int i = 0; i < batch_size_; ++i) {
+    const Line& line = lines_[order_[position_]];
+    const Image image = ReadLine(position_);
+    if (image.height != height_ || image.width != width_) {
+      if (layer_param_.transform_param().crop_size() == 0) {
+        throw DataError(Where(line) + line.path + " is " + std::to_string(image.height) + "x" +
+                        std::to_string(image.width) + " but the first image is " +
+                        std::to_string(height_) + "x" + std::to_string(width_) +
+                        "; give new_height/new_width or transform_param crop_size");
+      }
+      try {
+        transformer_->OutputShape(image.channels, image.height, image.width);
+      } catch (const Error& e) {
+        RethrowWithContext(e, Where(line) + line.path + ": ");
+      }
+    }
+    transformer_->Transform(image.pixels.data(), image.channels, image.height, image.width, &rng_,
+                            batch->data.mutable_data() + static_cast<size_t>(i) * out_count);
+    batch->label.mutable_data()[i] = static_cast<float>(line.label);
+    if (++position_ == static_cast<int64_t>(lines_.size())) {
+      position_ = 0;
+      OrderFor(++epoch_);
+    }
+  }
+}
+
+void ImageDataLayer::SaveState(LayerState* state) const {
+  PrefetchingDataLayer::SaveState(state);
+  state->add_cursor(static_cast<int64_t>(shuffle_seed_));
+}
+
+void ImageDataLayer::RestoreState(const LayerState& state) {
+  if (state.cursor_size() != 4) {
+    throw IoError("the saved data position of layer '" + layer_param_.name() +
+                  "' is not an ImageData layer's (" + std::to_string(state.cursor_size()) +
+                  " cursors)");
+  }
+  StopPrefetch();  // the thread reads the seed at the end of each pass
+  shuffle_seed_ = static_cast<uint64_t>(state.cursor(3));
+  PrefetchingDataLayer::RestoreState(state);
+}
+
+STRATA_REGISTER_LAYER(ImageData);
+
+}  // namespace strata
