@@ -15,10 +15,9 @@
 
 #include <memory>
 
-#include "blob.pb.h"
 #include "strata/data_transformer.hpp"
+#include "strata/datum.hpp"
 #include "strata/db.hpp"
-#include "strata/image.hpp"
 #include "strata/layers/prefetching_data_layer.hpp"
 
 namespace strata {
@@ -40,18 +39,8 @@ class DataLayer : public PrefetchingDataLayer {
   std::string SourceName() const override { return layer_param_.data_param().source(); }
 
  private:
-  // One record's values: 8-bit (raw, or decoded into `image`) or floats.
-  struct Example {
-    int channels = 0, height = 0, width = 0;
-    const uint8_t* raw = nullptr;  // into the Datum
-    const float* floats = nullptr;
-    Image image;                   // a decoded record
-    const uint8_t* bytes() const { return image.pixels.empty() ? raw : image.pixels.data(); }
-  };
-  // Decodes an encoded record; points into `datum` for a raw one.
-  Example ReadExample(const Datum& datum) const;
   // DataError naming the record when it cannot join the first record's batch.
-  void CheckExample(const Example& example) const;
+  void CheckExample(const DatumValues& example) const;
 
   std::unique_ptr<DbReader> reader_;
   ImageColor color_ = ImageColor::kNative;

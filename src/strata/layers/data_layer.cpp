@@ -8,7 +8,6 @@
 
 #include "blob.pb.h"
 #include "strata/errors.hpp"
-#include "strata/image.hpp"
 #include "strata/layer_registry.hpp"
 
 namespace strata {
@@ -31,45 +30,7 @@ std::string RecordName(const DbReader& reader) {
 
 DataLayer::~DataLayer() { StopPrefetch(); }
 
-DataLayer::Example DataLayer::ReadExample(const Datum& datum) const {
-  Example example;
-  if (datum.encoded()) {
-    // As Caffe: the file's own channels unless force_color or force_gray.
-    example.image = DecodeImage(datum.data(), color_, RecordName(*reader_));
-    example.channels = example.image.channels;
-    example.height = example.image.height;
-    example.width = example.image.width;
-    return example;
-  }
-  example.channels = datum.channels();
-  example.height = datum.height();
-  example.width = datum.width();
-  const size_t count = static_cast<size_t>(std::max(example.channels, 0)) *
-                       std::max(example.height, 0) * std::max(example.width, 0);
-  if (count > 0 && datum.data().size() == count) {
-    example.raw = reinterpret_cast<const uint8_t*>(datum.data().data());
-  } else if (count > 0 && static_cast<size_t>(datum.float_data_size()) == count) {
-    // Floats from a file: a NaN or infinity would poison every weight it touches.
-    for (size_t k = 0; k < count; ++k) {
-      if (!std::isfinite(datum.float_data(static_cast<int>(k)))) {
-        throw DataError(RecordName(*reader_) + " holds " +
-                        std::to_string(datum.float_data(static_cast<int>(k))) +
-                        " in float_data at element " + std::to_string(k));
-      }
-    }
-    example.floats = datum.float_data().data();
-  } else if (count > 0) {
-    throw IoError(RecordName(*reader_) + " holds " + std::to_string(datum.data().size()) +
-                  " bytes and " + std::to_string(datum.float_data_size()) + " floats for a " +
-                  std::to_string(count) + "-value example (truncated?)");
-  }
-  if (example.channels <= 0 || example.height <= 0 || example.width <= 0) {
-    throw IoError(RecordName(*reader_) + " has no valid shape");
-  }
-  return example;
-}
-
-void DataLayer::CheckExample(const Example& example) const {
+void DataLayer::CheckExample(const DatumValues& example) const {
   const std::string size = std::to_string(example.channels) + "x" +
                            std::to_string(example.height) + "x" + std::to_string(example.width);
   if (example.channels != channels_) {
@@ -117,7 +78,7 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
                  << "': force_color and force_gray apply to encoded records only; " << p.source()
                  << " holds raw ones";
   }
-  const Example first = ReadExample(first_datum);
+  const DatumValues first = ReadDatumValues(first_datum, color_, RecordName(*reader_));
   channels_ = first.channels;
   height_ = first.height;
   width_ = first.width;
@@ -152,7 +113,7 @@ void DataLayer::Produce(Batch* batch) {
   float* label = batch->label.mutable_data();
   for (int i = 0; i < batch_size_; ++i) {
     const Datum datum = ParseDatum(*reader_);
-    const Example example = ReadExample(datum);
+    const DatumValues example = ReadDatumValues(datum, color_, RecordName(*reader_));
     CheckExample(example);
     float* out = data + static_cast<size_t>(i) * out_count;
     if (example.floats == nullptr) {
