@@ -25,4 +25,12 @@ struct DatumValues {
 // NaN or infinity in float_data, bytes that do not decode.
 DatumValues ReadDatumValues(const Datum& datum, ImageColor color, const std::string& name);
 
+// An image file as a Datum, as Caffe's convert_imageset writes it: decoded
+// as colour or grey and resized when `height` and `width` are positive; raw
+// C x H x W bytes, or with `encoding` ("png", "jpg") encoded, keeping the
+// file's own bytes when nothing changes them (Caffe's rule: no resize, the
+// extension matches, and the decoded channels match the colour choice).
+Datum ImageFileToDatum(const std::string& path, int label, ImageColor color, int height, int width,
+                       const std::string& encoding);
+
 }  // namespace strata

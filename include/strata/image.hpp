@@ -31,4 +31,8 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
 // The same for a file (IoError when it cannot be read).
 Image ReadImageFile(const std::string& path, ImageColor color, int height = 0, int width = 0);
 
+// Encodes with OpenCV's imencode; `extension` names the format ("png",
+// "jpg"). DataError naming `name` when OpenCV cannot write it.
+std::string EncodeImage(const Image& image, const std::string& extension, const std::string& name);
+
 }  // namespace strata

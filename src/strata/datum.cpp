@@ -1,9 +1,11 @@
 #include "strata/datum.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "strata/errors.hpp"
+#include "strata/io.hpp"
 
 namespace strata {
 
@@ -43,6 +45,40 @@ DatumValues ReadDatumValues(const Datum& datum, ImageColor color, const std::str
     throw IoError(name + " has no valid shape");
   }
   return example;
+}
+
+namespace {
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+Datum ImageFileToDatum(const std::string& path, int label, ImageColor color, int height, int width,
+                       const std::string& encoding) {
+  const std::string bytes = ReadFileToString(path);
+  const Image image = DecodeImage(bytes, color, path, height, width);
+  Datum datum;
+  datum.set_label(label);
+  if (!encoding.empty()) {
+    const size_t dot = path.rfind('.');
+    const std::string extension = dot == std::string::npos ? "" : Lower(path.substr(dot + 1));
+    const std::string wanted = Lower(encoding);
+    const bool same_format =
+        extension == wanted || (wanted == "jpg" && extension == "jpeg");
+    const bool unchanged = height <= 0 && width <= 0 && same_format &&
+                           (image.channels == 3) == (color == ImageColor::kColor);
+    datum.set_data(unchanged ? bytes : EncodeImage(image, encoding, path));
+    datum.set_encoded(true);
+    return datum;
+  }
+  datum.set_channels(image.channels);
+  datum.set_height(image.height);
+  datum.set_width(image.width);
+  datum.set_data(std::string(image.pixels.begin(), image.pixels.end()));
+  return datum;
 }
 
 }  // namespace strata

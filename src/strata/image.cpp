@@ -63,6 +63,29 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
   return image;
 }
 
+std::string EncodeImage(const Image& image, const std::string& extension,
+                        const std::string& name) {
+  cv::Mat mat(image.height, image.width, CV_8UC(image.channels));
+  const size_t plane = static_cast<size_t>(image.height) * image.width;
+  for (int h = 0; h < image.height; ++h) {
+    uint8_t* row = mat.ptr<uint8_t>(h);
+    for (int w = 0; w < image.width; ++w) {
+      for (int c = 0; c < image.channels; ++c) {
+        row[w * image.channels + c] = image.pixels[c * plane + static_cast<size_t>(h) * image.width + w];
+      }
+    }
+  }
+  std::vector<uint8_t> bytes;
+  bool written = false;
+  try {
+    written = cv::imencode("." + extension, mat, bytes);
+  } catch (const cv::Exception& e) {
+    throw DataError(name + ": cannot encode as " + extension + ": " + e.what());
+  }
+  if (!written) throw DataError(name + ": cannot encode as " + extension);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 Image ReadImageFile(const std::string& path, ImageColor color, int height, int width) {
   return DecodeImage(ReadFileToString(path), color, path, height, width);
 }

@@ -19,6 +19,7 @@
 
 #include "strata/data_transformer.hpp"
 #include "strata/image.hpp"
+#include "strata/image_list.hpp"
 #include "strata/layers/prefetching_data_layer.hpp"
 
 namespace strata {
@@ -44,12 +45,7 @@ class ImageDataLayer : public PrefetchingDataLayer {
   std::string SourceName() const override { return layer_param_.image_data_param().source(); }
 
  private:
-  struct Line {
-    std::string path;
-    int label;
-    int number;  // in the list file, from 1
-  };
-  void ReadList();
+  using Line = ImageListLine;
   // The list order of pass `epoch`: the file's, or a shuffle seeded by the pass.
   void OrderFor(int64_t epoch);
   // Reads the image of list position `position` ("LIST:LINE: " before errors).

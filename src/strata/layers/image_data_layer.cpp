@@ -1,9 +1,6 @@
 #include "strata/layers/image_data_layer.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <numeric>
 
 #include "strata/errors.hpp"
@@ -12,35 +9,6 @@
 namespace strata {
 
 ImageDataLayer::~ImageDataLayer() { StopPrefetch(); }
-
-void ImageDataLayer::ReadList() {
-  const std::string& source = layer_param_.image_data_param().source();
-  std::ifstream in(source);
-  if (!in) throw IoError(source + ": cannot open the image list");
-  lines_.clear();
-  std::string text;
-  for (int number = 1; std::getline(in, text); ++number) {
-    while (!text.empty() && (text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) {
-      text.pop_back();
-    }
-    if (text.empty()) continue;
-    // Caffe's rule: the label follows the last space, so paths may hold spaces.
-    const size_t space = text.find_last_of(' ');
-    const std::string where = source + ":" + std::to_string(number) + ": ";
-    if (space == std::string::npos || space == 0) {
-      throw DataError(where + "'" + text + "' has no label (expected 'path label')");
-    }
-    const std::string label_text = text.substr(space + 1);
-    char* end = nullptr;
-    errno = 0;
-    const long label = std::strtol(label_text.c_str(), &end, 10);
-    if (*end != '\0' || errno == ERANGE || label < INT32_MIN || label > INT32_MAX) {
-      throw DataError(where + "label '" + label_text + "' is not an integer");
-    }
-    lines_.push_back({text.substr(0, space), static_cast<int>(label), number});
-  }
-  if (lines_.empty()) throw DataError(source + ": the image list is empty");
-}
 
 void ImageDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
                                 const std::vector<Blob*>& top) {
@@ -56,7 +24,7 @@ void ImageDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   transformer_ = std::make_unique<DataTransformer>(*transform, phase());
   color_ = p.is_color() ? ImageColor::kColor : ImageColor::kGray;
   batch_size_ = static_cast<int>(p.batch_size());
-  ReadList();
+  lines_ = ReadImageList(p.source());
   shuffle_seed_ = rng_.engine()();
   SeekTo(p.rand_skip() > 0 ? static_cast<int64_t>(rng_.engine()() % p.rand_skip()) : 0, 0);
 
