@@ -82,14 +82,7 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(folder);
         strata::RemoveStaleTempFiles(folder, target.filename().string() + ".");
         const std::string temp = db_name + strata::TempSuffix();
-        struct TempGuard {  // the half-written database is ours to remove
-          std::string path;
-          bool keep = false;
-          ~TempGuard() {
-            std::error_code ignored;
-            if (!keep) std::filesystem::remove_all(path, ignored);
-          }
-        } guard{temp};
+        strata::tools::TemporaryOutput guard(temp);  // ours: removed if anything fails
         auto writer = strata::CreateDbWriter(temp, FLAGS_backend == "leveldb"
                                                        ? strata::DbBackend::kLevelDb
                                                        : strata::DbBackend::kLmdb);
@@ -153,7 +146,7 @@ int main(int argc, char** argv) {
           throw strata::IoError(db_name + ": appeared while converting; left as it is");
         }
         std::filesystem::rename(temp, db_name);
-        guard.keep = true;
+        guard.keep();
         std::cout << "Wrote " << n << " images to " << db_name << " (" << FLAGS_backend << ")\n";
         return 0;
       });

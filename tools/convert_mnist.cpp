@@ -75,15 +75,7 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(folder);
         strata::RemoveStaleTempFiles(folder.string(), output.filename().string() + ".");
         const std::string temp = FLAGS_output + strata::TempSuffix();
-        // The temporary output is ours: removed if anything below fails.
-        struct TempGuard {
-          std::string path;
-          bool keep = false;
-          ~TempGuard() {
-            std::error_code ignored;
-            if (!keep) std::filesystem::remove_all(path, ignored);
-          }
-        } guard{temp};
+        strata::tools::TemporaryOutput guard(temp);  // ours: removed if anything fails
         if (FLAGS_format == "lmdb") {
           {
             strata::LmdbWriter writer(temp);
@@ -104,7 +96,7 @@ int main(int argc, char** argv) {
           }
           RefuseExisting(FLAGS_output);  // appeared while converting
           std::filesystem::rename(temp, FLAGS_output);
-          guard.keep = true;
+          guard.keep();
           std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to LMDB "
                     << FLAGS_output << "\n";
           return 0;
@@ -128,7 +120,7 @@ int main(int argc, char** argv) {
         }
         RefuseExisting(FLAGS_output);
         strata::CommitFile(temp, FLAGS_output);
-        guard.keep = true;
+        guard.keep();
         strata::WriteFileAtomically(list, list_text);
         std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to " << FLAGS_output
                   << " (list file " << list << ")\n";

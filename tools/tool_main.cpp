@@ -7,6 +7,7 @@ DECLARE_bool(help);
 DECLARE_bool(helpshort);
 
 #include <csignal>
+#include <filesystem>
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -15,6 +16,11 @@ DECLARE_bool(helpshort);
 #include "strata/errors.hpp"
 
 namespace strata::tools {
+
+TemporaryOutput::~TemporaryOutput() {
+  std::error_code ignored;
+  if (!keep_) std::filesystem::remove_all(path_, ignored);
+}
 
 std::vector<std::string> SplitList(const std::string& list) {
   std::vector<std::string> entries;

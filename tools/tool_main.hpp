@@ -24,6 +24,23 @@ std::vector<std::string> SplitList(const std::string& list);
 // NetOptions from the common --stage (comma-separated) and --level flags.
 NetOptions NetOptionsFromFlags(const std::string& stages, int level);
 
+// A tool's output under construction (a temporary file or folder): removed
+// when the guard goes out of scope unless keep() was called, so a failed run
+// leaves nothing half-written.
+class TemporaryOutput {
+ public:
+  explicit TemporaryOutput(std::string path) : path_(std::move(path)) {}
+  ~TemporaryOutput();
+  TemporaryOutput(const TemporaryOutput&) = delete;
+  TemporaryOutput& operator=(const TemporaryOutput&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { keep_ = true; }
+
+ private:
+  std::string path_;
+  bool keep_ = false;
+};
+
 // A usage error: printed as "<tool>: usage error: ..." with exit code 2.
 struct UsageError {
   std::string message;
