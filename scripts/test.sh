@@ -31,7 +31,7 @@ if [ "${STRATA_SKIP_SANITIZERS:-0}" != "1" ]; then
   fi
   cmake --build "$tsan_dir" -j"$(nproc)" --target thread_pool_test data_layer_test \
     image_data_layer_test inference_test serving_soak_test serving_soak
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions="$PWD/scripts/tsan.supp" \
     ctest --test-dir "$tsan_dir" --output-on-failure -j"$(nproc)" \
     -R '^(ThreadPoolTest|DataLayerTest|ImageDataLayerTest|InferenceTest|ServingSoakTest)\.'
 fi
