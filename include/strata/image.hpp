@@ -31,6 +31,18 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
 // The same for a file (IoError when it cannot be read).
 Image ReadImageFile(const std::string& path, ImageColor color, int height = 0, int width = 0);
 
+// An image made ready for a net's input as Caffe's cpp_classification example
+// makes it: decoded as stored (no EXIF rotation), converted to `channels` (1 or
+// 3; grey becomes BGR, BGR and BGRA become grey with OpenCV's weights, alpha is
+// dropped), then resized to height x width (bilinear) when its size differs.
+// ShapeError for a net of other than 1 or 3 channels; DataError naming `name`
+// for bytes that are no 8-bit image.
+Image DecodeImageForNet(const std::string& bytes, const std::string& name, int channels,
+                        int height, int width);
+// The same steps for pixels already decoded (PGM, IDX).
+Image PrepareForNet(const Image& image, const std::string& name, int channels, int height,
+                    int width);
+
 // Encodes with OpenCV's imencode; `extension` names the format ("png",
 // "jpg"). DataError naming `name` when OpenCV cannot write it.
 std::string EncodeImage(const Image& image, const std::string& extension, const std::string& name);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "blob.pb.h"
@@ -23,5 +24,10 @@ struct ImageMean {
 // each record with the number read. DataError naming the record when its
 // size differs from the first record's.
 ImageMean ComputeImageMean(DbReader* reader, const std::function<void(size_t)>& progress = {});
+
+// The mean of each channel's plane of a mean image (C x H x W or 1 x C x H x W),
+// as Caffe's cpp_classification reduces a mean file; DataError naming `name`
+// for another shape or a value count that does not match it.
+std::vector<double> ChannelMeans(const BlobProto& mean, const std::string& name);
 
 }  // namespace strata

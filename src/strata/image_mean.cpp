@@ -1,5 +1,6 @@
 #include "strata/image_mean.hpp"
 
+#include "strata/blob.hpp"
 #include "strata/datum.hpp"
 #include "strata/errors.hpp"
 
@@ -39,15 +40,29 @@ ImageMean ComputeImageMean(DbReader* reader, const std::function<void(size_t)>& 
   mean.set_channels(channels);
   mean.set_height(height);
   mean.set_width(width);
-  const size_t plane = static_cast<size_t>(height) * width;
-  result.channel_means.assign(channels, 0.0);
-  for (size_t i = 0; i < sum.size(); ++i) {
-    const float value = sum[i] / static_cast<float>(total);
-    mean.add_data(value);
-    result.channel_means[i / plane] += value;
-  }
-  for (double& m : result.channel_means) m /= static_cast<double>(plane);
+  for (const float s : sum) mean.add_data(s / static_cast<float>(total));
+  result.channel_means = ChannelMeans(mean, reader->path());
   return result;
+}
+
+std::vector<double> ChannelMeans(const BlobProto& mean, const std::string& name) {
+  const std::vector<int> shape = ProtoShape(mean);
+  const bool image_shaped = (shape.size() == 4 && shape[0] == 1) || shape.size() == 3;
+  if (!image_shaped || mean.data_size() == 0) {
+    throw DataError(name + ": a mean image must be 1 x C x H x W with values, this one is " +
+                    ShapeString(shape) + " with " + std::to_string(mean.data_size()) + " values");
+  }
+  const int channels = shape[shape.size() - 3];
+  const size_t plane = static_cast<size_t>(shape[shape.size() - 2]) * shape.back();
+  if (static_cast<size_t>(mean.data_size()) != channels * plane) {
+    throw DataError(name + ": the mean image's shape " + ShapeString(shape) + " needs " +
+                    std::to_string(channels * plane) + " values, it holds " +
+                    std::to_string(mean.data_size()));
+  }
+  std::vector<double> means(channels, 0.0);
+  for (int i = 0; i < mean.data_size(); ++i) means[i / plane] += mean.data(i);
+  for (double& m : means) m /= static_cast<double>(plane);
+  return means;
 }
 
 }  // namespace strata

@@ -3,11 +3,18 @@
 // same batches.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
 
 #include "blob.pb.h"
 #include "strata/db.hpp"
 #include "strata/image.hpp"
+#include "strata/image_mean.hpp"
+#include "strata/io.hpp"
 #include "support/test_util.hpp"
 #include "support/tool_runner.hpp"
 
@@ -147,6 +154,120 @@ TEST_F(ImageToolsTest, ConvertImagesetRefusesBadInputAndLeavesNothing) {
     EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << "left: " << entry.path();
   }
   EXPECT_EQ(RunTool("convert_imageset", "--resize_width=5 a/ b c").code, 2);
+}
+
+// One photo's top classes: (label, probability) in rank order.
+using TopK = std::vector<std::pair<std::string, double>>;
+
+// Caffe's cpp_classification printed "== name" then "0.9982 - \"label\"" lines.
+std::map<std::string, TopK> ReadCaffeTop5(const std::string& path) {
+  std::map<std::string, TopK> result;
+  std::ifstream in(path);
+  std::string line, name;
+  const std::regex row(R"re(^([0-9.]+) - "(.*)"$)re");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (line.rfind("== ", 0) == 0) {
+      name = line.substr(3);
+    } else if (std::regex_match(line, m, row)) {
+      result[name].emplace_back(m[2], std::stod(m[1]));
+    }
+  }
+  return result;
+}
+
+// classify prints the path, then "  0.9982  3  \"label\"" lines.
+std::map<std::string, TopK> ReadClassifyOutput(const std::string& out) {
+  std::map<std::string, TopK> result;
+  std::istringstream in(out);
+  std::string line, name;
+  const std::regex row(R"re(^  ([0-9.]+)  \d+  "(.*)"$)re");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, row)) {
+      result[name].emplace_back(m[2], std::stod(m[1]));
+    } else {
+      name = std::filesystem::path(line).filename().string();
+    }
+  }
+  return result;
+}
+
+TEST_F(ImageToolsTest, ClassifyGivesCaffesTop5OnEachPhoto) {
+  const std::map<std::string, TopK> caffe = ReadCaffeTop5(kImages + "/classify/caffe_top5.txt");
+  ASSERT_EQ(caffe.size(), 8u);
+  std::string files;
+  for (const auto& [name, top] : caffe) files += " " + kImages + "/images/" + name;
+  const std::string net = "--model=" + kImages + "/classify/deploy.prototxt --weights=" + kImages +
+                          "/classify/tiny.caffemodel --labels=" + kImages + "/classify/labels.txt --scale=1";
+  // Batches of 3 leave a short last batch; the answers must not depend on it.
+  for (const std::string flags : {"--batch_size=3", "--batch_size=8"}) {
+    const ToolResult r = RunTool("classify", net + " --mean_file=" + kImages +
+                                                 "/classify/mean.binaryproto " + flags + files);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::map<std::string, TopK> ours = ReadClassifyOutput(r.out);
+    ASSERT_EQ(ours.size(), caffe.size()) << r.out;
+    for (const auto& [name, top] : caffe) {
+      ASSERT_EQ(ours.count(name), 1u) << name << " missing in\n" << r.out;
+      const TopK& mine = ours.at(name);
+      ASSERT_EQ(mine.size(), top.size()) << name;
+      for (size_t i = 0; i < top.size(); ++i) {
+        EXPECT_EQ(mine[i].first, top[i].first) << name << " rank " << i;
+        // Both print four decimals.
+        EXPECT_NEAR(mine[i].second, top[i].second, 1.0001e-4) << name << " rank " << i;
+      }
+    }
+  }
+}
+
+TEST_F(ImageToolsTest, ClassifyMeanValueEqualsTheMeanFilesChannelMeans) {
+  BlobProto mean;
+  ReadProtoFromBinaryFile(kImages + "/classify/mean.binaryproto", &mean);
+  const std::vector<double> means = ChannelMeans(mean, "mean");
+  ASSERT_EQ(means.size(), 3u);
+  char values[128];
+  std::snprintf(values, sizeof(values), "%.9g,%.9g,%.9g", static_cast<float>(means[0]),
+                static_cast<float>(means[1]), static_cast<float>(means[2]));
+  const std::string net = "--model=" + kImages + "/classify/deploy.prototxt --weights=" + kImages +
+                          "/classify/tiny.caffemodel --labels=" + kImages +
+                          "/classify/labels.txt --scale=1 --top_k=6 " + kImages + "/images/camera.png";
+  const ToolResult by_file = RunTool("classify", "--mean_file=" + kImages + "/classify/mean.binaryproto " + net);
+  const ToolResult by_value = RunTool("classify", std::string("--mean_value=") + values + " " + net);
+  ASSERT_EQ(by_file.code, 0) << by_file.err;
+  EXPECT_EQ(by_file.out, by_value.out);
+  const ToolResult none = RunTool("classify", net);
+  ASSERT_EQ(none.code, 0) << none.err;
+  EXPECT_NE(none.out, by_file.out) << "the mean made no difference";
+}
+
+TEST_F(ImageToolsTest, ClassifyRefusesBadPhotosAndMeans) {
+  const std::string net = "--model=" + kImages + "/classify/deploy.prototxt --weights=" + kImages +
+                          "/classify/tiny.caffemodel --labels=" + kImages + "/classify/labels.txt ";
+  const std::string photo = kImages + "/images/rocket.jpg";
+  testing::WriteTextFile(dir_ + "/empty.jpg", "");
+  std::string jpeg = testing::Slurp(photo);
+  testing::WriteTextFile(dir_ + "/cut.jpg", jpeg.substr(0, 20));
+  BlobProto gray_mean;
+  for (int d : {1, 1, 4, 4}) gray_mean.mutable_shape()->add_dim(d);
+  for (int i = 0; i < 16; ++i) gray_mean.add_data(1.f);
+  WriteProtoToBinaryFile(gray_mean, dir_ + "/gray_mean.binaryproto");
+
+  struct Case { std::string args; int code; std::string message; };
+  const std::vector<Case> cases = {
+      {dir_ + "/empty.jpg", 1, "empty.jpg: the image is empty (0 bytes)"},
+      {photo + " " + dir_ + "/cut.jpg", 1, "cut.jpg: cannot decode the image (20 bytes"},
+      {"--mean_file=" + dir_ + "/gray_mean.binaryproto " + photo, 1,
+       "gray_mean.binaryproto: the mean image has 1 channels, the net's input 3"},
+      {"--mean_value=1,2 " + photo, 2, "--mean_value has 2 values; give one or one per channel (3)"},
+      {"--mean_value=1,x,3 " + photo, 2, "--mean_value: 'x' is not a finite number"},
+      {"--mean_value=1 --mean_file=m " + photo, 2, "give one of --mean_file, --mean_value and --mean"},
+  };
+  for (const Case& c : cases) {
+    const ToolResult r = RunTool("classify", net + c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out.find("cut.jpg"), std::string::npos) << "printed before the batch failed";
+  }
 }
 
 }  // namespace
