@@ -61,6 +61,21 @@ TEST(UpgradeTest, V1NetTrainsAndItsWeightsLoad) {
   EXPECT_EQ(other.learnable_params()[0]->data()[0], net.learnable_params()[0]->data()[0]);
 }
 
+TEST(UpgradeTest, V1ImageAndWindowDataParametersMove) {
+  NetParameter net = testing::ParseNet(R"(
+    layers { name: "images" type: IMAGE_DATA top: "x" top: "y"
+      image_data_param { source: "list.txt" batch_size: 4 new_height: 32 } }
+    layers { name: "windows" type: WINDOW_DATA top: "w" top: "v"
+      window_data_param { source: "windows.txt" fg_fraction: 0.5 crop_mode: "square" } })");
+  ASSERT_TRUE(UpgradeNetParameter(&net));
+  ASSERT_EQ(net.layer_size(), 2);
+  EXPECT_EQ(net.layer(0).type(), "ImageData");
+  EXPECT_EQ(net.layer(0).image_data_param().new_height(), 32u);
+  EXPECT_EQ(net.layer(1).type(), "WindowData");
+  EXPECT_EQ(net.layer(1).window_data_param().crop_mode(), "square");
+  EXPECT_FLOAT_EQ(net.layer(1).window_data_param().fg_fraction(), 0.5f);
+}
+
 TEST(UpgradeTest, InputFieldsWithInputShape) {
   NetParameter net = testing::ParseNet(R"(input: "a" input: "b"
     input_shape { dim: 1 dim: 2 } input_shape { dim: 3 })");
@@ -85,7 +100,7 @@ TEST(UpgradeTest, V1ErrorsPointAtTheOldLayer) {
     Net net(path, TEST);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ":2:1: layer 'w' (WindowData): unknown layer type"),
+    EXPECT_NE(std::string(e.what()).find(path + ":2:1: layer 'w' (WindowData): layer type 'WindowData' is Caffe's but not implemented"),
               std::string::npos)
         << e.what();
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <map>
 
 #include "strata/errors.hpp"
@@ -67,9 +66,34 @@ std::string LayerRegistry::ClosestType(const std::string& type) {
   return best;
 }
 
+namespace {
+
+// Caffe 1.0's types that Strata does not build, with what to do instead;
+// they get this answer rather than a guess at a similar name.
+const char* CaffeTypeAdvice(const std::string& type) {
+  static const std::map<std::string, const char*> advice = {
+      {"WindowData",
+       "Caffe's R-CNN window sampler; cut the windows into image files and read them with "
+       "ImageData, or into a database with convert_imageset"},
+      {"Python", "Python layers, not yet"},
+      {"Recurrent", "recurrent layers, not yet"},
+      {"RNN", "recurrent layers, not yet"},
+      {"LSTM", "recurrent layers, not yet"},
+      {"LSTMUnit", "recurrent layers, not yet"},
+  };
+  const auto it = advice.find(type);
+  return it == advice.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   auto it = Creators().find(param.type());
   if (it == Creators().end()) {
+    if (const char* advice = CaffeTypeAdvice(param.type())) {
+      throw ConfigError("layer type '" + param.type() + "' is Caffe's but not implemented "
+                        "in Strata (" + advice + ")");
+    }
     std::string known;
     for (const auto& type : Types()) known += (known.empty() ? "" : ", ") + type;
     throw ConfigError("unknown layer type '" + param.type() + "'; did you mean '" +

@@ -93,5 +93,25 @@ TEST(LayerRegistry, UnknownTypeNamesKnownTypes) {
   }
 }
 
+TEST(LayerRegistry, CaffeTypesStrataLacksAreNamedNotGuessed) {
+  // window_data_param parses (Caffe's R-CNN nets load), the layer is refused.
+  const LayerParameter param = testing::ParseLayer(R"(name: "data" type: "WindowData"
+      window_data_param { source: "window_file.txt" batch_size: 128 fg_threshold: 0.5
+        bg_threshold: 0.5 fg_fraction: 0.25 context_pad: 16 crop_mode: "warp"
+        cache_images: true root_folder: "/images/" scale: 1 crop_size: 227 mirror: true
+        mean_file: "mean.binaryproto" })");
+  EXPECT_EQ(param.window_data_param().context_pad(), 16u);
+  EXPECT_EQ(param.window_data_param().root_folder(), "/images/");
+  try {
+    LayerRegistry::Create(param);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("'WindowData' is Caffe's but not implemented in Strata"),
+              std::string::npos) << message;
+    EXPECT_EQ(message.find("did you mean"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace strata
