@@ -2,7 +2,6 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -37,18 +36,9 @@ int main(int argc, char** argv) {
         auto reader = strata::OpenDbReader(argv[1], FLAGS_backend == "leveldb"
                                                         ? strata::DbBackend::kLevelDb
                                                         : strata::DbBackend::kLmdb);
-        using Clock = std::chrono::steady_clock;
-        const auto start = Clock::now();
-        auto last = start;
-        const size_t total = reader->size();
-        const strata::ImageMean mean = strata::ComputeImageMean(reader.get(), [&](size_t done) {
-          const auto now = Clock::now();
-          if (done < total && now - last < std::chrono::seconds(5)) return;
-          last = now;
-          const double seconds = std::chrono::duration<double>(now - start).count();
-          LOG(INFO) << "Processed " << done << "/" << total << " records, ETA "
-                    << static_cast<int>(seconds / done * (total - done)) << " s";
-        });
+        strata::tools::Progress progress(reader->size(), "records");
+        const strata::ImageMean mean = strata::ComputeImageMean(
+            reader.get(), [&](size_t done) { progress.Update(done); });
         std::cout << "Mean of " << mean.count << " records of " << mean.mean.channels() << "x"
                   << mean.mean.height() << "x" << mean.mean.width() << "\n";
         for (size_t c = 0; c < mean.channel_means.size(); ++c) {

@@ -4,7 +4,6 @@
 #include <glog/logging.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -64,11 +63,7 @@ int main(int argc, char** argv) {
           throw strata::tools::UsageError{"--encode_type needs --encoded"};
         }
         const std::string root = argv[1], list_file = argv[2], db_name = argv[3];
-        std::error_code error;
-        if (std::filesystem::exists(std::filesystem::symlink_status(db_name, error))) {
-          throw strata::IoError(db_name + ": already exists; convert_imageset does not overwrite "
-                                          "(remove it first or choose another DB_NAME)");
-        }
+        strata::tools::NewOutput output(db_name, "convert_imageset", "DB_NAME");
         std::vector<strata::ImageListLine> lines = strata::ReadImageList(list_file);
         if (FLAGS_shuffle) {
           strata::Rng rng(1701);
@@ -76,14 +71,7 @@ int main(int argc, char** argv) {
             std::swap(lines[i - 1], lines[rng.engine()() % i]);
           }
         }
-        const std::filesystem::path target(db_name);
-        const std::string folder =
-            target.has_parent_path() ? target.parent_path().string() : std::string(".");
-        std::filesystem::create_directories(folder);
-        strata::RemoveStaleTempFiles(folder, target.filename().string() + ".");
-        const std::string temp = db_name + strata::TempSuffix();
-        strata::tools::TemporaryOutput guard(temp);  // ours: removed if anything fails
-        auto writer = strata::CreateDbWriter(temp, FLAGS_backend == "leveldb"
+        auto writer = strata::CreateDbWriter(output.temp(), FLAGS_backend == "leveldb"
                                                        ? strata::DbBackend::kLevelDb
                                                        : strata::DbBackend::kLmdb);
         const strata::ImageColor color =
@@ -91,11 +79,9 @@ int main(int argc, char** argv) {
         const std::string encoding = FLAGS_encoded && FLAGS_encode_type.empty()
                                          ? std::string("*")  // each file's own, below
                                          : FLAGS_encode_type;
-        using Clock = std::chrono::steady_clock;
-        const auto start = Clock::now();
-        auto last = start;
         size_t first_size = 0;
         const int n = static_cast<int>(lines.size());
+        strata::tools::Progress progress(n, "files");
         constexpr int kBlock = 256;  // images decoded at once, then written in order
         std::vector<std::string> values(kBlock);
         for (int begin = 0; begin < n; begin += kBlock) {
@@ -132,21 +118,10 @@ int main(int argc, char** argv) {
             }
             writer->Put(Key(begin + i, lines[begin + i].path), values[i]);
           }
-          const auto now = Clock::now();
-          const int done = begin + count;
-          if (done == n || now - last > std::chrono::seconds(5)) {
-            last = now;
-            const double seconds = std::chrono::duration<double>(now - start).count();
-            LOG(INFO) << "Processed " << done << "/" << n << " files, ETA "
-                      << static_cast<int>(seconds / done * (n - done)) << " s";
-          }
+          progress.Update(begin + count);
         }
         writer->Close();
-        if (std::filesystem::exists(std::filesystem::symlink_status(db_name, error))) {
-          throw strata::IoError(db_name + ": appeared while converting; left as it is");
-        }
-        std::filesystem::rename(temp, db_name);
-        guard.keep();
+        output.Commit();
         std::cout << "Wrote " << n << " images to " << db_name << " (" << FLAGS_backend << ")\n";
         return 0;
       });

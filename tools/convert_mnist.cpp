@@ -23,18 +23,6 @@ DEFINE_string(format, "hdf5", "hdf5 (for HDF5Data) or lmdb (Caffe's layout, for 
 DEFINE_string(list_file, "",
               "List file for hdf5_data_param.source naming the output (default: OUTPUT.txt).");
 
-namespace {
-
-void RefuseExisting(const std::string& output) {
-  std::error_code error;
-  if (std::filesystem::exists(std::filesystem::symlink_status(output, error))) {
-    throw strata::IoError(output + ": already exists; convert_mnist does not overwrite (remove "
-                                   "it first or choose another --output)");
-  }
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   return strata::tools::RunTool(
       "convert_mnist",
@@ -68,14 +56,8 @@ int main(int argc, char** argv) {
         // Nothing of the user's is deleted or overwritten: the output must not
         // exist. It is built under a temporary name beside it and renamed when
         // complete, so an interrupted run leaves no half-written output.
-        RefuseExisting(FLAGS_output);
-        const std::filesystem::path output(FLAGS_output);
-        const std::filesystem::path folder =
-            output.has_parent_path() ? output.parent_path() : std::filesystem::path(".");
-        std::filesystem::create_directories(folder);
-        strata::RemoveStaleTempFiles(folder.string(), output.filename().string() + ".");
-        const std::string temp = FLAGS_output + strata::TempSuffix();
-        strata::tools::TemporaryOutput guard(temp);  // ours: removed if anything fails
+        strata::tools::NewOutput output(FLAGS_output, "convert_mnist", "--output");
+        const std::string& temp = output.temp();
         if (FLAGS_format == "lmdb") {
           {
             strata::LmdbWriter writer(temp);
@@ -94,15 +76,13 @@ int main(int argc, char** argv) {
               writer.Put(key, value);
             }
           }
-          RefuseExisting(FLAGS_output);  // appeared while converting
-          std::filesystem::rename(temp, FLAGS_output);
-          guard.keep();
+          output.Commit();
           std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to LMDB "
                     << FLAGS_output << "\n";
           return 0;
         }
         const std::string list = FLAGS_list_file.empty() ? FLAGS_output + ".txt" : FLAGS_list_file;
-        const std::string list_text = output.filename().string() + "\n";
+        const std::string list_text = std::filesystem::path(FLAGS_output).filename().string() + "\n";
         // A list file is rewritten only when it already says exactly this.
         if (std::filesystem::exists(list) && strata::ReadFileToString(list) != list_text) {
           throw strata::IoError(list + ": exists with other contents; convert_mnist does not "
@@ -118,9 +98,7 @@ int main(int argc, char** argv) {
           file.Write("label", {n}, label.data());
           file.Flush();
         }
-        RefuseExisting(FLAGS_output);
-        strata::CommitFile(temp, FLAGS_output);
-        guard.keep();
+        output.Commit();
         strata::WriteFileAtomically(list, list_text);
         std::cout << "Wrote " << n << " examples of " << h << "x" << w << " to " << FLAGS_output
                   << " (list file " << list << ")\n";

@@ -14,12 +14,68 @@ DECLARE_bool(helpshort);
 #include <vector>
 
 #include "strata/errors.hpp"
+#include "strata/io.hpp"
 
 namespace strata::tools {
 
 TemporaryOutput::~TemporaryOutput() {
   std::error_code ignored;
   if (!keep_) std::filesystem::remove_all(path_, ignored);
+}
+
+namespace {
+
+void RefuseExisting(const std::string& path, const std::string& tool, const std::string& hint) {
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+    throw IoError(path + ": already exists; " + tool + " does not overwrite (remove it first or "
+                  "choose another " + hint + ")");
+  }
+}
+
+std::string PrepareTemp(const std::string& path) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path folder =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::filesystem::create_directories(folder);
+  RemoveStaleTempFiles(folder.string(), target.filename().string() + ".");
+  return path + TempSuffix();
+}
+
+}  // namespace
+
+NewOutput::NewOutput(const std::string& path, const std::string& tool,
+                     const std::string& how_to_rename)
+    : path_(path),
+      tool_(tool),
+      guard_((RefuseExisting(path, tool, how_to_rename), PrepareTemp(path))) {}
+
+void NewOutput::Commit() {
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path_, error))) {
+    throw IoError(path_ + ": appeared while " + tool_ + " ran; left as it is");
+  }
+  if (std::filesystem::is_directory(temp())) {
+    std::filesystem::rename(temp(), path_);
+  } else {
+    CommitFile(temp(), path_);
+  }
+  guard_.keep();
+}
+
+Progress::Progress(size_t total, std::string unit)
+    : total_(total),
+      unit_(std::move(unit)),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+void Progress::Update(size_t done) {
+  const auto now = std::chrono::steady_clock::now();
+  if (done < total_ && now - last_ < std::chrono::seconds(5)) return;
+  last_ = now;
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  LOG(INFO) << "Processed " << done << "/" << total_ << " " << unit_ << ", ETA "
+            << static_cast<int>(done ? seconds / done * (total_ - done) : 0) << " s";
 }
 
 std::vector<std::string> SplitList(const std::string& list) {

@@ -5,6 +5,8 @@
 //   exit 2  bad command line
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,6 +41,36 @@ class TemporaryOutput {
  private:
   std::string path_;
   bool keep_ = false;
+};
+
+// A tool's new output (a file or a folder) that must not exist yet: an
+// existing one is refused and never touched. It is built under a temporary
+// name beside `path` (temporaries that killed runs left are removed first) and
+// moved into place by Commit(); a run that fails before leaves nothing.
+class NewOutput {
+ public:
+  // `tool` and `how_to_rename` ("--output", "DB_NAME") make the refusal's message.
+  NewOutput(const std::string& path, const std::string& tool, const std::string& how_to_rename);
+  const std::string& temp() const { return guard_.path(); }
+  // IoError if `path` appeared meanwhile (it is left as it is).
+  void Commit();
+
+ private:
+  std::string path_, tool_;
+  TemporaryOutput guard_;
+};
+
+// Progress of a long run, logged every 5 seconds and at the end:
+// "Processed 300/1000 records, ETA 12 s".
+class Progress {
+ public:
+  Progress(size_t total, std::string unit);
+  void Update(size_t done);
+
+ private:
+  size_t total_;
+  std::string unit_;
+  std::chrono::steady_clock::time_point start_, last_;
 };
 
 // A usage error: printed as "<tool>: usage error: ..." with exit code 2.

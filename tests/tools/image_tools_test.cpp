@@ -12,6 +12,8 @@
 
 #include "blob.pb.h"
 #include "strata/db.hpp"
+#include "strata/hdf5.hpp"
+#include "strata/net.hpp"
 #include "strata/image.hpp"
 #include "strata/image_mean.hpp"
 #include "strata/io.hpp"
@@ -267,6 +269,111 @@ TEST_F(ImageToolsTest, ClassifyRefusesBadPhotosAndMeans) {
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(r.out.find("cut.jpg"), std::string::npos) << "printed before the batch failed";
+  }
+}
+
+// The classify fixture's tiny net fed by a Data layer on Caffe's 64x64 LMDB.
+std::string FeatureNet(const std::string& db, const std::string& mean) {
+  return "name: 'features'\n"
+         "layer { name: 'data' type: 'Data' top: 'data' top: 'label'\n"
+         "  data_param { source: '" + db + "' backend: LMDB batch_size: 3 }\n"
+         "  transform_param { mean_file: '" + mean + "' } }\n"
+         "layer { name: 'conv1' type: 'Convolution' bottom: 'data' top: 'conv1'\n"
+         "  convolution_param { num_output: 8 kernel_size: 5 stride: 2 } }\n"
+         "layer { name: 'relu1' type: 'ReLU' bottom: 'conv1' top: 'conv1' }\n"
+         "layer { name: 'pool1' type: 'Pooling' bottom: 'conv1' top: 'pool1'\n"
+         "  pooling_param { pool: MAX kernel_size: 3 stride: 2 } }\n"
+         "layer { name: 'ip1' type: 'InnerProduct' bottom: 'pool1' top: 'ip1'\n"
+         "  inner_product_param { num_output: 6 } }\n"
+         "layer { name: 'prob' type: 'Softmax' bottom: 'ip1' top: 'prob' }\n";
+}
+
+TEST_F(ImageToolsTest, ExtractFeaturesWritesEachImagesBlobValuesInCaffesLayout) {
+  const std::string model = testing::WriteTextFile(
+      dir_ + "/features.prototxt", FeatureNet(Copy("lmdb_raw64"), kImages + "/mean64.binaryproto"));
+  const std::string weights = kImages + "/classify/tiny.caffemodel";
+  // 3 passes of 3 read 9 records of the 8: the ninth is the first again.
+  ToolResult r = RunTool("extract_features", weights + " " + model + " pool1,prob " + dir_ +
+                                                 "/pool1_db," + dir_ + "/prob_db 3 leveldb");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Wrote the features of 9 images (prob, 6 values each)"), std::string::npos)
+      << r.out;
+  r = RunTool("extract_features", "--backend=hdf5 " + weights + " " + model + " prob " + dir_ +
+                                      "/prob.h5 3");
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  // The same net run here gives the values the tool wrote, image by image.
+  NetOptions options;
+  options.keep_blobs = {"pool1", "prob"};
+  Net net(model, TEST, options);
+  net.CopyTrainedLayersFrom(weights);
+  std::vector<float> pool1, prob;
+  for (int pass = 0; pass < 3; ++pass) {
+    net.Forward();
+    const Blob* p = net.blob_by_name("pool1");
+    pool1.insert(pool1.end(), p->data(), p->data() + p->count());
+    const Blob* q = net.blob_by_name("prob");
+    prob.insert(prob.end(), q->data(), q->data() + q->count());
+  }
+  const auto check_db = [&](const std::string& path, const std::vector<float>& expected,
+                            int channels, int height, int width) {
+    auto reader = OpenDbReader(path, DbBackend::kLevelDb);
+    ASSERT_EQ(reader->size(), 9u) << path;
+    ASSERT_TRUE(reader->First());
+    const size_t dim = static_cast<size_t>(channels) * height * width;
+    for (size_t i = 0; i < 9; ++i, reader->Next()) {
+      char key[16];
+      std::snprintf(key, sizeof(key), "%010zu", i);
+      EXPECT_EQ(reader->key(), key);
+      Datum datum;
+      ASSERT_TRUE(datum.ParseFromString(reader->value()));
+      EXPECT_EQ(datum.channels(), channels);
+      EXPECT_EQ(datum.height(), height);
+      EXPECT_EQ(datum.width(), width);
+      ASSERT_EQ(static_cast<size_t>(datum.float_data_size()), dim);
+      for (size_t d = 0; d < dim; ++d) {
+        ASSERT_EQ(datum.float_data(d), expected[i * dim + d]) << path << " image " << i;
+      }
+    }
+  };
+  check_db(dir_ + "/pool1_db", pool1, 8, 15, 15);
+  check_db(dir_ + "/prob_db", prob, 6, 1, 1);
+  EXPECT_EQ(std::vector<float>(prob.begin(), prob.begin() + 6),
+            std::vector<float>(prob.begin() + 48, prob.begin() + 54)) << "the ninth is the first";
+
+  Hdf5File h5(dir_ + "/prob.h5", Hdf5File::Mode::kRead);
+  EXPECT_EQ(h5.DatasetShape("data"), (std::vector<int>{9, 6}));
+  Blob values;
+  h5.Read("data", &values);
+  EXPECT_EQ(std::vector<float>(values.data(), values.data() + values.count()), prob);
+}
+
+TEST_F(ImageToolsTest, ExtractFeaturesRefusesBadRequestsAndLeavesNothing) {
+  const std::string model = testing::WriteTextFile(
+      dir_ + "/features.prototxt", FeatureNet(Copy("lmdb_raw64"), kImages + "/mean64.binaryproto"));
+  const std::string weights = kImages + "/classify/tiny.caffemodel ";
+  testing::WriteTextFile(dir_ + "/taken", "mine");
+  struct Case { std::string args; int code; std::string message; };
+  const std::vector<Case> cases = {
+      {weights + model + " prob,ip1 " + dir_ + "/one 1", 2, "give one output for each blob (2 blobs, 1 outputs)"},
+      {weights + model + " prob " + dir_ + "/out 0", 2, "NUM_MINI_BATCHES must be a positive integer, not '0'"},
+      {weights + model + " prob " + dir_ + "/out 1 sqlite", 2, "must be lmdb, leveldb or hdf5, not 'sqlite'"},
+      {weights + model + " prob " + dir_ + "/out 1 lmdb GPU", 2, "Strata runs on the CPU"},
+      {weights + model + " fc7 " + dir_ + "/out 1", 1, "no blob named 'fc7' in the TEST net"},
+      {weights + model + " prob " + dir_ + "/taken 1", 1, "taken: already exists; extract_features does not overwrite"},
+      {weights + kImages + "/classify/deploy.prototxt prob " + dir_ + "/out 1", 1,
+       "the net has Input blobs, which nothing would fill"},
+  };
+  for (const Case& c : cases) {
+    const ToolResult r = RunTool("extract_features", c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+  }
+  EXPECT_EQ(testing::Slurp(dir_ + "/taken"), "mine");
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "taken" || name == "features.prototxt" || name == "lmdb_raw64")
+        << name << " left behind";
   }
 }
 

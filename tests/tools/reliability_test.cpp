@@ -233,7 +233,7 @@ TEST_F(ReliabilityTest, ConvertMnistNeverOverwrites) {
 TEST_F(ReliabilityTest, UsageErrorsExitTwoInEveryTool) {
   for (const std::string tool : {"train", "test", "time", "classify", "summary", "draw_net",
                                  "gradcheck", "convert_mnist", "upgrade_net", "compute_image_mean",
-                                 "convert_imageset"}) {
+                                 "convert_imageset", "extract_features"}) {
     ExpectError(RunTool(tool, "--no_such_flag=1"), 2, {tool + ": usage error: unknown flag --no_such_flag"},
                 tool + " unknown flag");
   }

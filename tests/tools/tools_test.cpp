@@ -32,7 +32,7 @@ using testing::WriteGzippedIdx;
 TEST(ToolsTest, HelpExitsZeroAndDescribesFlags) {
   for (const char* tool : {"train", "test", "time", "classify", "summary", "draw_net", "gradcheck",
                            "convert_mnist", "upgrade_net", "compute_image_mean",
-                           "convert_imageset"}) {
+                           "convert_imageset", "extract_features"}) {
     const Result r = RunTool(tool, "--help");
     EXPECT_EQ(r.code, 0) << tool;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << tool << ": " << r.out;
