@@ -52,3 +52,23 @@ awk -v s="$s_fb" -v t="$t_fb" 'BEGIN { printf "| LeNet forward+backward | %.2f |
 awk -v s="$s_iter" -v t="$t_iter" 'BEGIN { printf "| LeNet training iteration | %.2f | %.2f | %.2f |\n", s, t, s / t }'
 awk -v s="$s_alex" -v t="$t_alex" 'BEGIN { printf "| AlexNet forward+backward | %.1f | %.1f | %.2f |\n", s, t, s / t }'
 awk -v s="$s_iter" -v b="$bound" 'BEGIN { printf "LeNet iteration / sgemm bound (%.2f ms): %.2f\n", b, s / b }'
+
+# The Data layer on JPEG records, if Caffe's photos are at hand: 512 records
+# (the eight photos 64 times, 256x256, re-encoded as JPEG), crop 224.
+photos=../shared/fixtures/caffe/images
+if [ -d "$photos/images" ]; then
+  echo "-- Data layer, encoded JPEG LMDB (256x256, crop 224, mean values, batch 32)"
+  for _ in $(seq 64); do cut -d' ' -f1,2 "$photos/list.txt"; done > "$out/jpeg_list.txt"
+  "$build/tools/convert_imageset" --resize_height=256 --resize_width=256 --encoded \
+    --encode_type=jpg "$photos/images/" "$out/jpeg_list.txt" "$out/jpeg_lmdb" 2> /dev/null > /dev/null
+  for t in 1 "$threads"; do
+    "$bench" --images="$out/jpeg_lmdb" --threads="$t" --iters=50 --warmup=5 --repeats="$repeats" \
+      2> /dev/null | tee "$out/images_$t"
+  done
+  rate() { grep -E "^ +$1 " "$2" | sed -E 's/.*median=([0-9.]+).*/\1/'; }
+  one=$(rate 'data\(jpeg,crop224\)' "$out/images_1"); all=$(rate 'data\(jpeg,crop224\)' "$out/images_$threads")
+  decode=$(rate 'imdecode\(1 thread\)' "$out/images_$threads")
+  awk -v o="$one" -v a="$all" -v d="$decode" -v t="$threads" 'BEGIN {
+    printf "Data layer: %.0f images/s on 1 thread, %.0f on %d; cv::imdecode alone on 1 thread: %.0f/s\n", o, a, t, d
+    printf "%d threads / imdecode alone (at least the speed-up over one Caffe prefetch thread): %.2f\n", t, a / d }'
+fi

@@ -14,6 +14,7 @@ packages=(
   liblmdb-dev
   libleveldb-dev
   libopencv-imgcodecs-dev libopencv-imgproc-dev
+  libjpeg62-turbo-dev
   dataset-fashion-mnist
   python3-matplotlib
 )

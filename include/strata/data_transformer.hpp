@@ -15,10 +15,9 @@
 
 #include "net.pb.h"
 #include "strata/blob.hpp"
+#include "strata/random.hpp"
 
 namespace strata {
-
-class Rng;
 
 // Caffe's deprecated per-layer transform fields (data_param's and
 // image_data_param's scale, mean_file, crop_size, mirror) move into
@@ -49,6 +48,12 @@ class DataTransformer {
                  float* out) const;
   void Transform(const float* in, int channels, int height, int width, Rng* rng,
                  float* out) const;
+
+  // The random stream for the next example: a copy of `rng` as it stands, with
+  // `rng` moved past the draws Transform makes for one example. Examples given
+  // their own streams so can be transformed in parallel, in any order, and get
+  // the draws a one-by-one pass would give them.
+  Rng StreamForExample(Rng* rng) const;
 
   // True when the transform is the identity (no crop, mirror, mean or scale).
   bool identity() const;

@@ -60,6 +60,14 @@ std::vector<int> DataTransformer::OutputShape(int channels, int height, int widt
   return {channels, crop ? crop : height, crop ? crop : width};
 }
 
+Rng DataTransformer::StreamForExample(Rng* rng) const {
+  Rng stream = *rng;
+  // Apply's draws: one for the mirror coin, two for a TRAIN crop's offsets.
+  const int draws = (param_.mirror() ? 1 : 0) + (param_.crop_size() && phase_ == TRAIN ? 2 : 0);
+  rng->engine().discard(draws);
+  return stream;
+}
+
 template <typename T>
 void DataTransformer::Apply(const T* in, int channels, int height, int width, Rng* rng,
                             float* out) const {

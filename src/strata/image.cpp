@@ -5,6 +5,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
+#include "strata/jpeg.hpp"
 
 namespace strata {
 
@@ -23,37 +24,33 @@ int DecodeFlags(ImageColor color) {
 }
 
 // OpenCV interleaves the channels (H x W x C); Caffe's examples are C x H x W.
+// cv::split and cv::merge convert between them straight into and out of the
+// planes of `pixels` (vectorized; a loop over bytes took a quarter of the
+// Data layer's time on JPEG records).
+std::vector<cv::Mat> Planes(Image* image) {
+  std::vector<cv::Mat> planes;
+  const size_t plane = static_cast<size_t>(image->height) * image->width;
+  for (int c = 0; c < image->channels; ++c) {
+    planes.emplace_back(image->height, image->width, CV_8UC1, image->pixels.data() + c * plane);
+  }
+  return planes;
+}
+
 Image FromMat(const cv::Mat& mat) {
   Image image;
   image.channels = mat.channels();
   image.height = mat.rows;
   image.width = mat.cols;
   image.pixels.resize(static_cast<size_t>(image.channels) * image.height * image.width);
-  const size_t plane = static_cast<size_t>(image.height) * image.width;
-  for (int h = 0; h < image.height; ++h) {
-    const uint8_t* row = mat.ptr<uint8_t>(h);
-    for (int w = 0; w < image.width; ++w) {
-      for (int c = 0; c < image.channels; ++c) {
-        image.pixels[c * plane + static_cast<size_t>(h) * image.width + w] =
-            row[w * image.channels + c];
-      }
-    }
-  }
+  std::vector<cv::Mat> planes = Planes(&image);
+  cv::split(mat, planes);
   return image;
 }
 
 cv::Mat ToMat(const Image& image) {
-  cv::Mat mat(image.height, image.width, CV_8UC(image.channels));
-  const size_t plane = static_cast<size_t>(image.height) * image.width;
-  for (int h = 0; h < image.height; ++h) {
-    uint8_t* row = mat.ptr<uint8_t>(h);
-    for (int w = 0; w < image.width; ++w) {
-      for (int c = 0; c < image.channels; ++c) {
-        row[w * image.channels + c] =
-            image.pixels[c * plane + static_cast<size_t>(h) * image.width + w];
-      }
-    }
-  }
+  Image& source = const_cast<Image&>(image);  // merge only reads the planes
+  cv::Mat mat;
+  cv::merge(Planes(&source), mat);
   return mat;
 }
 
@@ -62,6 +59,7 @@ cv::Mat Decode(const std::string& bytes, int flags, const std::string& name) {
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
                        const_cast<char*>(bytes.data()));
   cv::Mat decoded;
+  if (DecodeJpegLikeOpenCv(bytes, flags, &decoded)) return decoded;
   try {
     decoded = cv::imdecode(buffer, flags);
   } catch (const cv::Exception& e) {

@@ -5,9 +5,12 @@
 #include <filesystem>
 
 #include "blob.pb.h"
+#include "strata/data_transformer.hpp"
 #include "strata/errors.hpp"
 #include "strata/idx.hpp"
 #include "strata/lmdb.hpp"
+#include "strata/random.hpp"
+#include "strata/thread_pool.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -86,6 +89,52 @@ TEST_F(DataLayerTest, SavedStateReplaysTheSameBatches) {
     replayed.insert(replayed.end(), data.data(), data.data() + data.count());
   }
   EXPECT_EQ(replayed, expected);
+}
+
+// Examples are decoded and transformed on the pool, each with its own random
+// stream: the mirror and crop draws must be those of a one-by-one pass over
+// the layer's stream, whatever the thread count.
+TEST_F(DataLayerTest, TrainBatchesDrawAsOneByOneAtAnyThreadCount) {
+  const std::string source = WriteDb(dir_, 12, false, true);
+  const std::string transform = "transform_param { mirror: true crop_size: 2 scale: 0.5 }";
+  std::string text = DataLayerText(source, 8, transform);
+  text.replace(text.find("phase: TEST"), 11, "phase: TRAIN");
+  const int threads = NumThreads();
+  for (int t : {1, 2, 3}) {
+    SetNumThreads(t);
+    auto layer = MakeLayer(text);
+    Blob data, label;
+    layer->SetUp({}, {&data, &label});
+    LayerState state;
+    layer->SaveState(&state);
+    Rng rng;
+    rng.SetState(state.rng());
+    TransformationParameter param;
+    param.set_mirror(true);
+    param.set_crop_size(2);
+    param.set_scale(0.5f);
+    const DataTransformer reference(param, TRAIN);
+    bool mirrored = false, shifted = false;
+    for (int pass = 0; pass < 3; ++pass) {
+      layer->Forward({}, {&data, &label});
+      for (int i = 0; i < 8; ++i) {
+        const int record = (pass * 8 + i) % 12;
+        uint8_t pixels[6];
+        for (int j = 0; j < 6; ++j) pixels[j] = static_cast<uint8_t>(8 * record + j % 3);
+        float expected[4];
+        reference.Transform(pixels, 1, 2, 3, &rng, expected);
+        for (int j = 0; j < 4; ++j) {
+          ASSERT_EQ(data.data()[i * 4 + j], expected[j]) << t << " threads, pass " << pass
+                                                         << ", example " << i;
+        }
+        mirrored |= expected[0] > expected[1];
+        shifted |= expected[0] == 0.5f * (8 * record + 1) || expected[1] == 0.5f * (8 * record + 1);
+        EXPECT_EQ(label.data()[i], record % 5);
+      }
+    }
+    EXPECT_TRUE(mirrored && shifted) << "the draws did not vary";
+  }
+  SetNumThreads(threads);
 }
 
 TEST_F(DataLayerTest, CaffeFixtureMatchesTheIdxImages) {

@@ -39,8 +39,9 @@ class DataLayer : public PrefetchingDataLayer {
   std::string SourceName() const override { return layer_param_.data_param().source(); }
 
  private:
-  // DataError naming the record when it cannot join the first record's batch.
-  void CheckExample(const DatumValues& example) const;
+  // DataError naming the record (`name`) when it cannot join the first
+  // record's batch.
+  void CheckExample(const DatumValues& example, const std::string& name) const;
 
   std::unique_ptr<DbReader> reader_;
   ImageColor color_ = ImageColor::kNative;

@@ -49,7 +49,7 @@ class ImageDataLayer : public PrefetchingDataLayer {
   // The list order of pass `epoch`: the file's, or a shuffle seeded by the pass.
   void OrderFor(int64_t epoch);
   // Reads the image of list position `position` ("LIST:LINE: " before errors).
-  Image ReadLine(int64_t position) const;
+  Image ReadLine(const Line& line) const;
   std::string Where(const Line& line) const;
 
   std::vector<Line> lines_;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -45,6 +46,10 @@ class PrefetchingDataLayer : public Layer {
   // Fills `batch` on the prefetch thread, from where the last one ended.
   virtual void Produce(Batch* batch) = 0;
   virtual int64_t SourceSize() const = 0;
+  // Runs fn(i) for the examples i in [0, n) of a batch on the thread pool,
+  // whichever thread is free taking the next; when some fail, rethrows the
+  // error of the lowest i, so the record named is the same at any thread count.
+  static void ForEachExample(int n, const std::function<void(int)>& fn);
   // Moves the source to `record` of pass `epoch` (the thread is stopped).
   virtual void SeekTo(int64_t record, int64_t epoch) = 0;
   // For messages: the source as the user named it.
@@ -61,6 +66,7 @@ class PrefetchingDataLayer : public Layer {
 
   std::vector<std::unique_ptr<Batch>> batches_;
   std::deque<Batch*> free_, full_;
+  Batch* current_ = nullptr;  // the batch whose data the top shares until the next Forward
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   bool stop_ = false;

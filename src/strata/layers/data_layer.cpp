@@ -30,18 +30,18 @@ std::string RecordName(const DbReader& reader) {
 
 DataLayer::~DataLayer() { StopPrefetch(); }
 
-void DataLayer::CheckExample(const DatumValues& example) const {
+void DataLayer::CheckExample(const DatumValues& example, const std::string& name) const {
   const std::string size = std::to_string(example.channels) + "x" +
                            std::to_string(example.height) + "x" + std::to_string(example.width);
   if (example.channels != channels_) {
-    throw DataError(RecordName(*reader_) + " has " + std::to_string(example.channels) +
+    throw DataError(name + " has " + std::to_string(example.channels) +
                     " channel(s) but the first record has " + std::to_string(channels_) +
                     " (a grey image among colour ones?); set transform_param force_color or "
                     "force_gray");
   }
   if (example.height == height_ && example.width == width_) return;
   if (layer_param_.transform_param().crop_size() == 0) {
-    throw DataError(RecordName(*reader_) + " is " + size + " but the first record is " +
+    throw DataError(name + " is " + size + " but the first record is " +
                     std::to_string(channels_) + "x" + std::to_string(height_) + "x" +
                     std::to_string(width_) +
                     "; records of different sizes need transform_param crop_size");
@@ -49,7 +49,7 @@ void DataLayer::CheckExample(const DatumValues& example) const {
   try {
     transformer_->OutputShape(example.channels, example.height, example.width);
   } catch (const Error& e) {
-    RethrowWithContext(e, RecordName(*reader_) + " (" + size + "): ");
+    RethrowWithContext(e, name + " (" + size + "): ");
   }
 }
 
@@ -108,25 +108,36 @@ void DataLayer::Produce(Batch* batch) {
   batch->start_record = record_;
   batch->rng = rng_;
   batch->start_epoch = 0;  // records are read in key order, the same every pass
-  const int out_count = batch->data.count(1);
-  float* data = batch->data.mutable_data();
-  float* label = batch->label.mutable_data();
+  // The cursor moves here, in order; parsing, decoding (the expensive part for
+  // JPEG records) and the transform run on the pool.
+  std::vector<std::string> values(batch_size_), names(batch_size_);
+  std::vector<Rng> streams;
+  streams.reserve(batch_size_);
   for (int i = 0; i < batch_size_; ++i) {
-    const Datum datum = ParseDatum(*reader_);
-    const DatumValues example = ReadDatumValues(datum, color_, RecordName(*reader_));
-    CheckExample(example);
-    float* out = data + static_cast<size_t>(i) * out_count;
-    if (example.floats == nullptr) {
-      transformer_->Transform(example.bytes(), example.channels, example.height, example.width,
-                              &rng_, out);
-    } else {
-      transformer_->Transform(example.floats, example.channels, example.height, example.width,
-                              &rng_, out);
-    }
-    label[i] = static_cast<float>(datum.label());
+    values[i] = reader_->value();
+    names[i] = RecordName(*reader_);
+    streams.push_back(transformer_->StreamForExample(&rng_));
     reader_->Next();
     record_ = (record_ + 1) % size_;
   }
+  const int out_count = batch->data.count(1);
+  float* data = batch->data.mutable_data();
+  float* label = batch->label.mutable_data();
+  ForEachExample(batch_size_, [&](int i) {
+    Datum datum;
+    if (!datum.ParseFromString(values[i])) throw IoError(names[i] + " is not a Datum");
+    const DatumValues example = ReadDatumValues(datum, color_, names[i]);
+    CheckExample(example, names[i]);
+    float* out = data + static_cast<size_t>(i) * out_count;
+    if (example.floats == nullptr) {
+      transformer_->Transform(example.bytes(), example.channels, example.height,
+                              example.width, &streams[i], out);
+    } else {
+      transformer_->Transform(example.floats, example.channels, example.height,
+                              example.width, &streams[i], out);
+    }
+    label[i] = static_cast<float>(datum.label());
+  });
 }
 
 STRATA_REGISTER_LAYER(Data);

@@ -28,7 +28,7 @@ void ImageDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   shuffle_seed_ = rng_.engine()();
   SeekTo(p.rand_skip() > 0 ? static_cast<int64_t>(rng_.engine()() % p.rand_skip()) : 0, 0);
 
-  const Image first = ReadLine(position_);
+  const Image first = ReadLine(lines_[order_[position_]]);
   channels_ = first.channels;
   height_ = first.height;
   width_ = first.width;
@@ -66,9 +66,8 @@ std::string ImageDataLayer::Where(const Line& line) const {
   return layer_param_.image_data_param().source() + ":" + std::to_string(line.number) + ": ";
 }
 
-Image ImageDataLayer::ReadLine(int64_t position) const {
+Image ImageDataLayer::ReadLine(const Line& line) const {
   const ImageDataParameter& p = layer_param_.image_data_param();
-  const Line& line = lines_[order_[position]];
   try {
     return ReadImageFile(p.root_folder() + line.path, color_, static_cast<int>(p.new_height()),
                          static_cast<int>(p.new_width()));
@@ -81,10 +80,25 @@ void ImageDataLayer::Produce(Batch* batch) {
   batch->start_record = position_;
   batch->start_epoch = epoch_;
   batch->rng = rng_;
-  const int out_count = batch->data.count(1);
+  // The list is walked here, in order (a pass's end reshuffles); reading,
+  // decoding and the transform run on the pool.
+  std::vector<const Line*> lines(batch_size_);
+  std::vector<Rng> streams;
+  streams.reserve(batch_size_);
   for (int i = 0; i < batch_size_; ++i) {
-    const Line& line = lines_[order_[position_]];
-    const Image image = ReadLine(position_);
+    lines[i] = &lines_[order_[position_]];
+    streams.push_back(transformer_->StreamForExample(&rng_));
+    if (++position_ == static_cast<int64_t>(lines_.size())) {
+      position_ = 0;
+      OrderFor(++epoch_);
+    }
+  }
+  const int out_count = batch->data.count(1);
+  float* data = batch->data.mutable_data();
+  float* label = batch->label.mutable_data();
+  ForEachExample(batch_size_, [&](int i) {
+    const Line& line = *lines[i];
+    const Image image = ReadLine(line);
     if (image.height != height_ || image.width != width_) {
       if (layer_param_.transform_param().crop_size() == 0) {
         throw DataError(Where(line) + line.path + " is " + std::to_string(image.height) + "x" +
@@ -98,14 +112,10 @@ void ImageDataLayer::Produce(Batch* batch) {
         RethrowWithContext(e, Where(line) + line.path + ": ");
       }
     }
-    transformer_->Transform(image.pixels.data(), image.channels, image.height, image.width, &rng_,
-                            batch->data.mutable_data() + static_cast<size_t>(i) * out_count);
-    batch->label.mutable_data()[i] = static_cast<float>(line.label);
-    if (++position_ == static_cast<int64_t>(lines_.size())) {
-      position_ = 0;
-      OrderFor(++epoch_);
-    }
-  }
+    transformer_->Transform(image.pixels.data(), image.channels, image.height, image.width,
+                            &streams[i], data + static_cast<size_t>(i) * out_count);
+    label[i] = static_cast<float>(line.label);
+  });
 }
 
 void ImageDataLayer::SaveState(LayerState* state) const {

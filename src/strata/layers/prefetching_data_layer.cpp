@@ -1,6 +1,7 @@
 #include "strata/layers/prefetching_data_layer.hpp"
 
 #include "strata/errors.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -10,6 +11,7 @@ void PrefetchingDataLayer::StartBatches(const std::vector<int>& data_shape, int 
   batches_.clear();
   free_.clear();
   full_.clear();
+  current_ = nullptr;
   for (int i = 0; i < buffers; ++i) {
     batches_.push_back(std::make_unique<Batch>());
     batches_.back()->data.Reshape(data_shape);
@@ -69,13 +71,32 @@ void PrefetchingDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
     batch = full_.front();
     full_.pop_front();
   }
-  top[0]->CopyFrom(batch->data);
+  // The top takes the batch's memory instead of a copy (as Caffe's layer);
+  // the batch is refilled only after the next Forward has moved the top on.
+  top[0]->ShareData(batch->data);
   if (top.size() > 1) top[1]->CopyFrom(batch->label);
-  {
+  if (current_ != nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(batch);
+    free_.push_back(current_);
   }
+  current_ = batch;
   changed_.notify_all();
+}
+
+void PrefetchingDataLayer::ForEachExample(int n, const std::function<void(int)>& fn) {
+  std::vector<std::exception_ptr> errors(n);
+  ParallelChunks(n, 1, [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  });
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
 }
 
 void PrefetchingDataLayer::SaveState(LayerState* state) const {
@@ -102,6 +123,7 @@ void PrefetchingDataLayer::RestoreState(const LayerState& state) {
   StopPrefetch();
   free_.clear();
   full_.clear();
+  current_ = nullptr;
   for (auto& batch : batches_) free_.push_back(batch.get());
   SeekTo(state.cursor(0), state.cursor_size() >= 3 ? state.cursor(2) : 0);
   if (state.has_rng()) rng_.SetState(state.rng());
