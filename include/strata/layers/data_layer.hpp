@@ -45,6 +45,7 @@ class DataLayer : public PrefetchingDataLayer {
 
   std::unique_ptr<DbReader> reader_;
   ImageColor color_ = ImageColor::kNative;
+  bool encoded_ = false;  // the first record is: decoding goes to the pool
   std::unique_ptr<DataTransformer> transformer_;
   int batch_size_ = 0, channels_ = 0, height_ = 0, width_ = 0;
   std::vector<int> example_shape_;  // after the transform

@@ -46,10 +46,12 @@ class PrefetchingDataLayer : public Layer {
   // Fills `batch` on the prefetch thread, from where the last one ended.
   virtual void Produce(Batch* batch) = 0;
   virtual int64_t SourceSize() const = 0;
-  // Runs fn(i) for the examples i in [0, n) of a batch on the thread pool,
-  // whichever thread is free taking the next; when some fail, rethrows the
-  // error of the lowest i, so the record named is the same at any thread count.
-  static void ForEachExample(int n, const std::function<void(int)>& fn);
+  // Runs fn(i) for the examples i in [0, n) of a batch: with `on_pool`, on the
+  // thread pool, whichever thread is free taking the next (worth it when each
+  // example is decoded; cheap work stays on the prefetch thread, leaving the
+  // pool to the net). When some fail, rethrows the error of the lowest i, so
+  // the record named is the same at any thread count.
+  static void ForEachExample(int n, bool on_pool, const std::function<void(int)>& fn);
   // Moves the source to `record` of pass `epoch` (the thread is stopped).
   virtual void SeekTo(int64_t record, int64_t epoch) = 0;
   // For messages: the source as the user named it.

@@ -78,6 +78,7 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
                  << "': force_color and force_gray apply to encoded records only; " << p.source()
                  << " holds raw ones";
   }
+  encoded_ = first_datum.encoded();
   const DatumValues first = ReadDatumValues(first_datum, color_, RecordName(*reader_));
   channels_ = first.channels;
   height_ = first.height;
@@ -123,7 +124,7 @@ void DataLayer::Produce(Batch* batch) {
   const int out_count = batch->data.count(1);
   float* data = batch->data.mutable_data();
   float* label = batch->label.mutable_data();
-  ForEachExample(batch_size_, [&](int i) {
+  ForEachExample(batch_size_, encoded_, [&](int i) {
     Datum datum;
     if (!datum.ParseFromString(values[i])) throw IoError(names[i] + " is not a Datum");
     const DatumValues example = ReadDatumValues(datum, color_, names[i]);

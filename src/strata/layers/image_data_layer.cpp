@@ -96,7 +96,7 @@ void ImageDataLayer::Produce(Batch* batch) {
   const int out_count = batch->data.count(1);
   float* data = batch->data.mutable_data();
   float* label = batch->label.mutable_data();
-  ForEachExample(batch_size_, [&](int i) {
+  ForEachExample(batch_size_, true, [&](int i) {
     const Line& line = *lines[i];
     const Image image = ReadLine(line);
     if (image.height != height_ || image.width != width_) {
