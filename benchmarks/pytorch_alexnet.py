@@ -4,7 +4,7 @@ python3-torch), for benchmarks/run.sh: batch 10 of 3x227x227, random weights and
 input; ms per forward and per forward+backward (gradients of every parameter and
 of the input, as Strata's force_backward), medians of --repeats runs.
 
-Run with OMP_NUM_THREADS=<threads> OPENBLAS_NUM_THREADS=1 (see ../shared/bench)."""
+Run with OMP_NUM_THREADS=<threads> OPENBLAS_NUM_THREADS=1 (see pytorch_lenet.py)."""
 import argparse
 import time
 

@@ -3,8 +3,9 @@
 #   bash benchmarks/run.sh [--quick]
 # Needs a build (bash scripts/build.sh), the converted data (scripts/convert_fashion_mnist.sh,
 # or run scripts/main.sh once) and Debian's python3-torch (installed here if missing).
+# PyTorch's twins of the nets are benchmarks/pytorch_lenet.py and pytorch_alexnet.py.
 # Both frameworks get the same two threads: Strata's pool, and PyTorch's OpenMP threads with
-# OpenBLAS held to one (as ../shared/bench/README.md says).
+# OpenBLAS held to one (two pools of two threads on two cores run at half speed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${STRATA_BUILD_DIR:-build}"
@@ -21,8 +22,7 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "run.sh: PyTorch is missing: apt-get install python3-torch" >&2; exit 1
   fi
 fi
-pytorch_lenet=../shared/bench/pytorch_lenet.py
-[ -f "$pytorch_lenet" ] || { echo "run.sh: $pytorch_lenet is missing" >&2; exit 1; }
+pytorch_lenet=benchmarks/pytorch_lenet.py
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 median() { grep -E "^ +$1 " "$2" | sed -E 's/.*median=([0-9.]+).*/\1/'; }
@@ -53,9 +53,9 @@ awk -v s="$s_iter" -v t="$t_iter" 'BEGIN { printf "| LeNet training iteration | 
 awk -v s="$s_alex" -v t="$t_alex" 'BEGIN { printf "| AlexNet forward+backward | %.1f | %.1f | %.2f |\n", s, t, s / t }'
 awk -v s="$s_iter" -v b="$bound" 'BEGIN { printf "LeNet iteration / sgemm bound (%.2f ms): %.2f\n", b, s / b }'
 
-# The Data layer on JPEG records, if Caffe's photos are at hand: 512 records
+# The Data layer on JPEG records: 512 records
 # (the eight photos 64 times, 256x256, re-encoded as JPEG), crop 224.
-photos=../shared/fixtures/caffe/images
+photos=tests/fixtures/caffe/images
 if [ -d "$photos/images" ]; then
   echo "-- Data layer, encoded JPEG LMDB (256x256, crop 224, mean values, batch 32)"
   for _ in $(seq 64); do cut -d' ' -f1,2 "$photos/list.txt"; done > "$out/jpeg_list.txt"

@@ -3,7 +3,7 @@
 //   strata_bench --solver=models/fashion_mnist/lenet/solver.prototxt
 //       ms per training iteration: forward, forward+backward, full step (with
 //       the update), median of --repeats runs of --iters iterations each, in
-//       the line format of ../shared/bench/pytorch_lenet.py; then the GEMM
+//       the line format of benchmarks/pytorch_lenet.py; then the GEMM
 //       work of one iteration and the sgemm bound at the measured rate.
 //   strata_bench --model=models/alexnet/deploy.prototxt
 //       a deploy net with random input: forward, and forward+backward through

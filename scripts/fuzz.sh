@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (AddressSanitizer + UBSan) into build-fuzz/ and
-# runs each for a fixed time on a seed corpus from models/ and ../shared/fixtures.
+# runs each for a fixed time on a seed corpus from models/ and tests/fixtures.
 #   bash scripts/fuzz.sh [seconds per target, default 60] [target ...]
 # Prints, per target, the executions run and whether anything was found; crashing
 # inputs are kept in build-fuzz/findings/<target>/. docs/reliability.md records a run.
@@ -11,7 +11,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_net fuzz_weights fuzz_idx fuzz_hdf5)
 build=build-fuzz
-fixtures=../shared/fixtures/caffe
+fixtures=tests/fixtures/caffe
 
 bash scripts/install_deps.sh
 command -v clang++ > /dev/null ||

@@ -1,4 +1,4 @@
-// Strata computes Caffe's answers: nets from ../shared/fixtures/caffe (made by
+// Strata computes Caffe's answers: nets from tests/fixtures/caffe (made by
 // BVLC Caffe 1.0) loaded with Caffe-trained weights reproduce Caffe's outputs.
 // Skipped, with a message, when the fixtures folder is absent.
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@ class CaffeFixturesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kFixtures)) {
-      GTEST_SKIP() << kFixtures << " is absent (run from the repository root with shared/ beside it)";
+      GTEST_FAIL() << kFixtures << " is missing (run from the repository root, which holds it)";
     }
   }
 

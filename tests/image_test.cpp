@@ -15,7 +15,7 @@ namespace {
 const std::string kPhotos = testing::kCaffeFixtures + "/images/images";
 
 TEST(ImageTest, DecodesNativeColourAndGrey) {
-  if (!std::filesystem::exists(kPhotos)) GTEST_SKIP() << kPhotos << " is absent";
+  if (!std::filesystem::exists(kPhotos)) GTEST_FAIL() << kPhotos << " is missing: the repository holds it";
   const std::string colour = testing::Slurp(kPhotos + "/astronaut.jpg");
   const std::string grey = testing::Slurp(kPhotos + "/camera.png");
   const Image native_colour = DecodeImage(colour, ImageColor::kNative, "astronaut.jpg");

@@ -134,6 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
 class ElementwiseTest : public ::testing::Test {
  protected:
   void SetUp() override { SetNumThreads(2); }
+  const testing::ScopedThreads threads_guard_;  // constructed before SetUp runs
   static constexpr int kLong = 300001;  // several parts, ragged end
 };
 

@@ -30,13 +30,9 @@ class PackedGemmTest : public ::testing::TestWithParam<math::Isa> {
     if (!math::CpuSupports(GetParam())) {
       GTEST_SKIP() << "this CPU has no " << math::IsaName(GetParam());
     }
-    saved_ = math::GemmIsa();
     math::SetGemmIsa(GetParam());
   }
-  void TearDown() override {
-    if (math::CpuSupports(GetParam())) math::SetGemmIsa(saved_);
-  }
-  math::Isa saved_ = math::Isa::kGeneric;
+  const testing::ScopedGemmIsa isa_guard_;
 };
 
 void Check(const Case& t, unsigned seed) {

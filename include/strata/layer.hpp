@@ -100,9 +100,21 @@ class Layer {
   virtual void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                            const std::vector<Blob*>& bottom) = 0;
 
-  // Initializes `blobs_` from layer_param().blobs() when present (weights that
-  // came with the definition); returns false when there were none.
-  bool BlobsFromParam();
+  // One parameter blob of a layer: its name in messages, its shape, and how a
+  // new one is filled (nullptr: zeros).
+  struct ParamBlobSpec {
+    std::string name;
+    std::vector<int> shape;
+    const FillerParameter* filler = nullptr;
+  };
+  // Sets up `blobs_` as `specs` say, in order. Blobs that came with the
+  // definition (layer_param().blobs(), weights written into the net) are
+  // taken when there are any, each checked against its spec: ShapeError
+  // "stored blob 'bias' has shape (10) but the layer needs (20)", or for a
+  // wrong number of blobs. Otherwise new blobs are made and filled (fillers
+  // checked first). `by_count`: a stored blob needs only the right number of
+  // values (BatchNorm's statistics, which Caffe stored in several shapes).
+  void SetUpParamBlobs(const std::vector<ParamBlobSpec>& specs, bool by_count = false);
 
   LayerParameter layer_param_;
   std::vector<std::shared_ptr<Blob>> blobs_;

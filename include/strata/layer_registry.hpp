@@ -3,9 +3,8 @@
 //
 //   STRATA_REGISTER_LAYER(InnerProduct);   // registers InnerProductLayer as "InnerProduct"
 //
-// Static libraries drop object files nothing refers to; the build links
-// libstrata whole-archive into tools and tests so registrations survive, and
-// LayerRegistry.HasAllBuiltinLayers proves it.
+// libstrata is a shared library, so every registration runs when it is
+// loaded; LayerRegistry.HasAllBuiltinLayers proves each built-in one is there.
 #pragma once
 
 #include <functional>

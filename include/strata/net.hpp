@@ -46,8 +46,8 @@ class Net {
  public:
   // Reads a .prototxt; `phase`, level and stages form the NetState.
   Net(const std::string& path, Phase phase, const NetOptions& options = {});
-  // The state comes from param.state(); `source` (optional) locates layers for
-  // errors. Options' level and stages are ignored (the state says them).
+  // The state comes from param.state(), with the options' level (when not 0)
+  // and stages added; `source` (optional) locates layers for errors.
   Net(const NetParameter& param, const NetOptions& options, const NetSource* source = nullptr);
   // Keeps every blob's memory (what the solver's nets use).
   explicit Net(const NetParameter& param, uint64_t seed = 1701, const NetSource* source = nullptr);

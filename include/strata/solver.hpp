@@ -8,7 +8,8 @@
 // stop or snapshot (signals).
 //
 // The solvers, each in include/strata/solvers/: SGD, Nesterov, AdaGrad,
-// RMSProp, AdaDelta, Adam, AdamW. CreateSolver picks one by `type`.
+// RMSProp, AdaDelta, Adam, AdamW. Each registers itself
+// (STRATA_REGISTER_SOLVER, solver_registry.hpp); CreateSolver picks one by `type`.
 #pragma once
 
 #include <atomic>

@@ -37,7 +37,5 @@ void ParallelChunks(int n, int grain, const std::function<void(int begin, int en
 int ChunkGrain(int n, int chunks, int min_grain = 1);
 // How many parts ParallelFor(n, min_per_part, ...) would use.
 int ParallelParts(int n, int min_per_part);
-// True on a thread currently running a part of a parallel region.
-bool InParallelRegion();
 
 }  // namespace strata

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "strata/errors.hpp"
+#include "strata/filler.hpp"
 #include "strata/math.hpp"
 
 namespace strata {
@@ -107,15 +108,34 @@ void Layer::set_param_propagate_down(int i, bool value) {
   param_propagate_down_[i] = value;
 }
 
-bool Layer::BlobsFromParam() {
-  if (layer_param_.blobs_size() == 0) return false;
-  blobs_.clear();
-  for (const auto& proto : layer_param_.blobs()) {
-    auto blob = std::make_shared<Blob>();
-    blob->FromProto(proto);
-    blobs_.push_back(std::move(blob));
+void Layer::SetUpParamBlobs(const std::vector<ParamBlobSpec>& specs, bool by_count) {
+  if (layer_param_.blobs_size() > 0) {
+    if (static_cast<size_t>(layer_param_.blobs_size()) != specs.size()) {
+      throw ShapeError("the definition stores " + std::to_string(layer_param_.blobs_size()) +
+                       " parameter blobs, the layer needs " + std::to_string(specs.size()));
+    }
+    blobs_.clear();
+    for (size_t i = 0; i < specs.size(); ++i) {
+      auto blob = std::make_shared<Blob>();
+      blob->FromProto(layer_param_.blobs(static_cast<int>(i)));
+      const Blob needed(specs[i].shape);
+      const bool fits = by_count ? blob->count() == needed.count() : blob->shape() == specs[i].shape;
+      if (!fits) {
+        throw ShapeError("stored blob '" + specs[i].name + "' has shape " + blob->shape_string() +
+                         " but the layer needs " + needed.shape_string());
+      }
+      blobs_.push_back(std::move(blob));
+    }
+  } else {
+    for (const ParamBlobSpec& spec : specs) {
+      if (spec.filler != nullptr) ValidateFiller(*spec.filler);
+    }
+    blobs_.clear();
+    for (const ParamBlobSpec& spec : specs) {
+      blobs_.push_back(std::make_shared<Blob>(spec.shape));
+      if (spec.filler != nullptr) FillBlob(*spec.filler, &rng_, blobs_.back().get());
+    }
   }
-  return true;
 }
 
 void Layer::SaveState(LayerState* state) const {

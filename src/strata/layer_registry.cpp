@@ -6,30 +6,25 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer.hpp"
+#include "strata/registry.hpp"
 
 namespace strata {
 
 namespace {
 // Function-local so that registrations from any translation unit see it built.
-std::map<std::string, LayerRegistry::Creator>& Creators() {
-  static std::map<std::string, LayerRegistry::Creator> creators;
+internal::Registry<LayerRegistry::Creator>& Creators() {
+  static internal::Registry<LayerRegistry::Creator> creators("layer");
   return creators;
 }
 }  // namespace
 
 void LayerRegistry::Add(const std::string& type, Creator creator) {
-  auto& creators = Creators();
-  if (creators.count(type)) throw InternalError("layer type '" + type + "' registered twice");
-  creators[type] = std::move(creator);
+  Creators().Add(type, std::move(creator));
 }
 
-bool LayerRegistry::Has(const std::string& type) { return Creators().count(type) > 0; }
+bool LayerRegistry::Has(const std::string& type) { return Creators().Find(type) != nullptr; }
 
-std::vector<std::string> LayerRegistry::Types() {
-  std::vector<std::string> types;
-  for (const auto& entry : Creators()) types.push_back(entry.first);
-  return types;
-}
+std::vector<std::string> LayerRegistry::Types() { return Creators().Names(); }
 
 namespace {
 
@@ -88,18 +83,17 @@ const char* CaffeTypeAdvice(const std::string& type) {
 }  // namespace
 
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
-  auto it = Creators().find(param.type());
-  if (it == Creators().end()) {
+  const Creator* creator = Creators().Find(param.type());
+  if (creator == nullptr) {
     if (const char* advice = CaffeTypeAdvice(param.type())) {
       throw ConfigError("layer type '" + param.type() + "' is Caffe's but not implemented "
                         "in Strata (" + advice + ")");
     }
-    std::string known;
-    for (const auto& type : Types()) known += (known.empty() ? "" : ", ") + type;
     throw ConfigError("unknown layer type '" + param.type() + "'; did you mean '" +
-                      ClosestType(param.type()) + "'? (known types: " + known + ")");
+                      ClosestType(param.type()) + "'? (known types: " + Creators().NameList() +
+                      ")");
   }
-  return it->second(param);
+  return (*creator)(param);
 }
 
 }  // namespace strata

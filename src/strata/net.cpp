@@ -137,7 +137,15 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
 }
 
 Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* source) {
-  Init(param, options.seed, source);
+  if (options.level == 0 && options.stages.empty()) {
+    Init(param, options.seed, source);
+  } else {
+    NetParameter with_options = param;
+    NetState* state = with_options.mutable_state();
+    if (options.level != 0) state->set_level(options.level);
+    for (const auto& stage : options.stages) state->add_stage(stage);
+    Init(with_options, options.seed, source);
+  }
   if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
     PlanActivationMemory(options.keep_blobs);
   }

@@ -15,12 +15,7 @@
 #include "strata/math.hpp"
 #include "strata/random.hpp"
 #include "strata/snapshot.hpp"
-#include "strata/solvers/adadelta_solver.hpp"
-#include "strata/solvers/adagrad_solver.hpp"
-#include "strata/solvers/adam_solver.hpp"
-#include "strata/solvers/nesterov_solver.hpp"
-#include "strata/solvers/rmsprop_solver.hpp"
-#include "strata/solvers/sgd_solver.hpp"
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -540,16 +535,7 @@ double Solver::Seconds() const {
 }
 
 std::unique_ptr<Solver> CreateSolver(const SolverParameter& param, const SolverSource* source) {
-  const std::string type = SolverTypeName(param);
-  if (type == "SGD") return std::make_unique<SGDSolver>(param, source);
-  if (type == "Nesterov") return std::make_unique<NesterovSolver>(param, source);
-  if (type == "AdaGrad") return std::make_unique<AdaGradSolver>(param, source);
-  if (type == "RMSProp") return std::make_unique<RMSPropSolver>(param, source);
-  if (type == "AdaDelta") return std::make_unique<AdaDeltaSolver>(param, source);
-  if (type == "Adam") return std::make_unique<AdamSolver>(param, source);
-  if (type == "AdamW") return std::make_unique<AdamWSolver>(param, source);
-  throw ConfigError((source ? source->Where("type") : std::string()) + "unknown solver type '" + type +
-                    "' (known: SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam, AdamW)");
+  return SolverRegistry::Create(SolverTypeName(param), param, source);
 }
 
 }  // namespace strata

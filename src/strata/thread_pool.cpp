@@ -175,7 +175,6 @@ void SetNumThreads(int threads) {
   Pool::Get().set_threads(threads);
 }
 
-bool InParallelRegion() { return in_region; }
 
 int ParallelParts(int n, int min_per_part) {
   if (n <= 0) return 0;

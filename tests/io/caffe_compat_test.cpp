@@ -1,4 +1,4 @@
-// Files written by BVLC Caffe 1.0 (../shared/fixtures/caffe) load unchanged.
+// Files written by BVLC Caffe 1.0 (tests/fixtures/caffe) load unchanged.
 // Skipped, with a message, when the fixtures folder is absent.
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@ class CaffeCompatTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kFixtures)) {
-      GTEST_SKIP() << kFixtures << " is absent (run from the repository root with shared/ beside it)";
+      GTEST_FAIL() << kFixtures << " is missing (run from the repository root, which holds it)";
     }
   }
 };

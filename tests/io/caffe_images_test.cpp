@@ -1,4 +1,4 @@
-// Caffe's data layers on Caffe's image databases and files (../shared/fixtures/caffe/
+// Caffe's data layers on Caffe's image databases and files (tests/fixtures/caffe/
 // images, see its README): Strata's Data layer must give the very batches
 // Caffe's gave (TEST phase, the whole set as one batch), exactly where only
 // decoding and cropping are involved and within 1e-5 after mean and scale.
@@ -62,7 +62,7 @@ NetParameter FixtureNet(const std::string& name, const std::string& dir) {
 }
 
 TEST_P(CaffeImagesTest, DataLayerGivesCaffesBatch) {
-  if (!std::filesystem::exists(kImages)) GTEST_SKIP() << kImages << " is absent";
+  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const ImageCase& c = GetParam();
   const std::string dir = testing::MakeTempDir(std::string("caffe_images_") + c.name);
   Net net(FixtureNet(c.name, dir));
@@ -100,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Caffe aborts here (Check failed: channels == img_channels); Strata names the record.
 TEST(CaffeImagesErrorsTest, GreyAmongColourWithoutForceColorNamesTheRecord) {
-  if (!std::filesystem::exists(kImages)) GTEST_SKIP() << kImages << " is absent";
+  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const std::string dir = testing::MakeTempDir("caffe_images_mixed");
   NetParameter param = FixtureNet("encoded", dir);
   param.mutable_layer(0)->mutable_transform_param()->clear_force_color();
@@ -118,7 +118,7 @@ TEST(CaffeImagesErrorsTest, GreyAmongColourWithoutForceColorNamesTheRecord) {
 
 // Bad input: an image smaller than crop_size, a damaged JPEG among the records.
 TEST(CaffeImagesErrorsTest, SmallAndDamagedImagesNameTheRecord) {
-  if (!std::filesystem::exists(kImages)) GTEST_SKIP() << kImages << " is absent";
+  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const std::string dir = testing::MakeTempDir("caffe_images_bad");
   NetParameter param = FixtureNet("encoded", dir);
   param.mutable_layer(0)->mutable_transform_param()->set_crop_size(5000);

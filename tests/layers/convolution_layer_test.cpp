@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "strata/errors.hpp"
 #include "strata/packed_gemm.hpp"
@@ -188,7 +190,8 @@ TEST(ConvolutionLayerTest, LargeConvolutionsRunOnOpenBlas) {
 // forward and gradients (a plain window: read in place by the vector kernels,
 // unfolded by the portable ones).
 TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
-  const math::Isa saved = math::GemmIsa();
+  const testing::ScopedGemmIsa isa_guard;
+  const math::Isa saved = isa_guard.saved();
   auto layer = MakeLayer(R"(name: "c" type: "Convolution"
     convolution_param { num_output: 5 kernel_size: 3
                         weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
@@ -208,7 +211,6 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
     weight_grads.emplace_back(w.diff(), w.diff() + w.count());
     input_grads.emplace_back(x->diff(), x->diff() + x->count());
   }
-  math::SetGemmIsa(saved);
   for (size_t i = 0; i < outputs[0].size(); ++i) ASSERT_NEAR(outputs[0][i], outputs[1][i], 1e-4) << i;
   for (size_t i = 0; i < weight_grads[0].size(); ++i) {
     ASSERT_NEAR(weight_grads[0][i], weight_grads[1][i], 1e-3) << i;
@@ -306,6 +308,47 @@ TEST(ConvolutionLayerTest, RejectsChannelChangeAfterSetUp) {
   layer->SetUp({x.get()}, {&y});
   x->Reshape({1, 2, 4, 4});
   EXPECT_THROW(layer->Reshape({x.get()}, {&y}), ShapeError);
+}
+
+// A pool busy with another thread's region (a data layer decoding on it)
+// runs this thread's parts one after another on this thread. The per-part
+// parameter gradients must still be kept apart: the same bits either way.
+TEST(ConvolutionLayerTest, GradientsDoNotDependOnWhetherThePoolIsBusy) {
+  const testing::ScopedThreads threads_guard;
+  SetNumThreads(2);
+  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 4 kernel_size: 3
+                        weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+  auto x = GaussianBlob({6, 2, 9, 9}, 41);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  auto dy = GaussianBlob(y.shape(), 42);
+  const auto gradients = [&] {
+    Blob& w = *layer->blobs()[0];
+    Blob& b = *layer->blobs()[1];
+    std::fill_n(w.mutable_diff(), w.count(), 0.f);
+    std::fill_n(b.mutable_diff(), b.count(), 0.f);
+    layer->Forward({x.get()}, {&y});
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    layer->Backward({&y}, {true}, {x.get()});
+    std::vector<float> all(w.diff(), w.diff() + w.count());
+    all.insert(all.end(), b.diff(), b.diff() + b.count());
+    return all;
+  };
+  const std::vector<float> free_pool = gradients();
+  std::atomic<bool> holding{false}, release{false};
+  std::thread holder([&] {
+    ParallelFor(2, 1, [&](int part, int, int) {
+      if (part != 0) return;
+      holding = true;
+      while (!release) std::this_thread::yield();
+    });
+  });
+  while (!holding) std::this_thread::yield();
+  const std::vector<float> busy_pool = gradients();
+  release = true;
+  holder.join();
+  EXPECT_EQ(busy_pool, free_pool);
 }
 
 }  // namespace

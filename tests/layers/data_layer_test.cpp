@@ -99,7 +99,7 @@ TEST_F(DataLayerTest, TrainBatchesDrawAsOneByOneAtAnyThreadCount) {
   const std::string transform = "transform_param { mirror: true crop_size: 2 scale: 0.5 }";
   std::string text = DataLayerText(source, 8, transform);
   text.replace(text.find("phase: TEST"), 11, "phase: TRAIN");
-  const int threads = NumThreads();
+  const testing::ScopedThreads threads_guard;
   for (int t : {1, 2, 3}) {
     SetNumThreads(t);
     auto layer = MakeLayer(text);
@@ -134,15 +134,14 @@ TEST_F(DataLayerTest, TrainBatchesDrawAsOneByOneAtAnyThreadCount) {
     }
     EXPECT_TRUE(mirrored && shifted) << "the draws did not vary";
   }
-  SetNumThreads(threads);
 }
 
 TEST_F(DataLayerTest, CaffeFixtureMatchesTheIdxImages) {
-  const std::string fixture = "../shared/fixtures/caffe/fashion_mnist_test1k_lmdb";
+  const std::string fixture = "tests/fixtures/caffe/fashion_mnist_test1k_lmdb";
   const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   const std::string labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
   if (!std::filesystem::exists(fixture) || !std::filesystem::exists(images)) {
-    GTEST_SKIP() << "needs " << fixture << " and Debian's dataset-fashion-mnist";
+    GTEST_FAIL() << "needs " << fixture << " and Debian's dataset-fashion-mnist (scripts/install_deps.sh)";
   }
   const IdxArray idx_images = ReadIdxFile(images), idx_labels = ReadIdxFile(labels);
   auto layer = MakeLayer(DataLayerText(fixture, 100));

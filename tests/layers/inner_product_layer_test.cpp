@@ -53,8 +53,9 @@ TEST(InnerProductLayerTest, ForwardMatchesHandComputed) {
 // the same outputs, with and without a bias, for output counts that leave a
 // ragged last part and ragged 4-column tiles, and on one thread or two.
 TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
-  const math::Isa saved = math::GemmIsa();
-  const int saved_threads = NumThreads();
+  const testing::ScopedThreads threads_guard;
+  const testing::ScopedGemmIsa isa_guard;
+  const math::Isa saved = isa_guard.saved();
   for (const char* bias : {"true", "false"}) {
     for (int outputs : {1, 7, 70}) {
       auto layer = MakeLayer(std::string(R"(name: "ip" type: "InnerProduct"
@@ -74,8 +75,6 @@ TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
           results.emplace_back(y.data(), y.data() + y.count());
         }
       }
-      math::SetGemmIsa(saved);
-      SetNumThreads(saved_threads);
       for (const auto& result : results) {
         for (size_t i = 0; i < result.size(); ++i) {
           ASSERT_NEAR(result[i], results[1][i], 1e-5) << "bias " << bias << " outputs " << outputs << " at " << i;
@@ -89,7 +88,7 @@ TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
 // tasks, one per thread: the same bits as on one thread, and the sums a plain
 // loop gives (the parameter gradients accumulate into what was there).
 TEST(InnerProductLayerTest, LargeBackwardOnTwoThreadsMatchesOneAndPlainSums) {
-  const int saved_threads = NumThreads();
+  const testing::ScopedThreads threads_guard;
   auto layer = MakeLayer(R"(name: "ip" type: "InnerProduct"
       inner_product_param { num_output: 700
         weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
@@ -112,7 +111,6 @@ TEST(InnerProductLayerTest, LargeBackwardOnTwoThreadsMatchesOneAndPlainSums) {
     run.insert(run.end(), x->diff(), x->diff() + x->count());
     runs.push_back(run);
   }
-  SetNumThreads(saved_threads);
   ASSERT_EQ(runs[0], runs[1]);
   const int m = 20, n = 700, k = 300;
   const float* g = dy->data();

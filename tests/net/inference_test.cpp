@@ -21,7 +21,7 @@ class InferenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kFixtures)) {
-      GTEST_SKIP() << kFixtures << " is absent (run from the repository root with shared/ beside it)";
+      GTEST_FAIL() << kFixtures << " is missing (run from the repository root, which holds it)";
     }
   }
   static std::string Fixture(const std::string& name) { return kFixtures + "/" + name; }

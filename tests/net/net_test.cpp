@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"
@@ -183,6 +184,27 @@ TEST(NetTest, StateRulesUseLevelAndStages) {
   EXPECT_TRUE(Net::StateMeetsRule(state, rule));
   rule.add_not_stage("deploy");
   EXPECT_FALSE(Net::StateMeetsRule(state, rule));
+}
+
+TEST(NetTest, OptionsLevelAndStagesSelectLayersInBothConstructors) {
+  NetParameter param = testing::ParseNet(R"(
+    layer { name: "all" type: "Input" top: "x" input_param { shape { dim: 2 } } }
+    layer { name: "deploy" type: "Input" top: "y" input_param { shape { dim: 1 } }
+      include { stage: "deploy" } }
+    layer { name: "deep" type: "Input" top: "z" input_param { shape { dim: 1 } }
+      include { min_level: 2 } })");
+  param.mutable_state()->set_phase(TEST);
+  NetOptions options;
+  EXPECT_EQ(Net(param, options).layer_names(), (std::vector<std::string>{"all"}));
+  options.stages = {"deploy"};
+  options.level = 2;
+  EXPECT_EQ(Net(param, options).layer_names(),
+            (std::vector<std::string>{"all", "deploy", "deep"}));
+  const std::string dir = testing::MakeTempDir("net_options");
+  WriteProtoToTextFile(param, dir + "/net.prototxt");
+  EXPECT_EQ(Net(dir + "/net.prototxt", TEST, options).layer_names(),
+            (std::vector<std::string>{"all", "deploy", "deep"}));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(NetTest, LossWeightScalesLossAndGradients) {

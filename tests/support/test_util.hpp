@@ -8,12 +8,36 @@
 #include "net.pb.h"
 #include "strata/blob.hpp"
 #include "strata/layer.hpp"
+#include "strata/packed_gemm.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata::testing {
 
+// Process-wide settings a test changes, put back when the scope ends, also
+// when an assertion leaves the test early.
+class ScopedThreads {
+ public:
+  ScopedThreads() : saved_(NumThreads()) {}
+  ~ScopedThreads() { SetNumThreads(saved_); }
+  int saved() const { return saved_; }
+
+ private:
+  int saved_;
+};
+
+class ScopedGemmIsa {
+ public:
+  ScopedGemmIsa() : saved_(math::GemmIsa()) {}
+  ~ScopedGemmIsa() { math::SetGemmIsa(saved_); }
+  math::Isa saved() const { return saved_; }
+
+ private:
+  math::Isa saved_;
+};
+
 // Files made by the real Caffe 1.0 (see its README), relative to the
-// repository root, where the tests run.
-inline const std::string kCaffeFixtures = "../shared/fixtures/caffe";
+// repository root, where the tests run. A missing one fails its test.
+inline const std::string kCaffeFixtures = "tests/fixtures/caffe";
 
 // Parses a LayerParameter / NetParameter from text (test input must be valid).
 LayerParameter ParseLayer(const std::string& text);

@@ -1,6 +1,6 @@
 // Caffe's own LeNet files run unchanged through the tools, on Fashion-MNIST
 // converted to LMDB by convert_mnist, and Caffe's trained weights give Caffe's
-// test accuracy on the full test set. Needs ../shared/fixtures/caffe and
+// test accuracy on the full test set. Needs tests/fixtures/caffe and
 // Debian's dataset-fashion-mnist (skipped with a message otherwise).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -71,7 +71,7 @@ class CaffeLenetTest : public ::testing::Test {
     dir_ = nullptr;
   }
   void SetUp() override {
-    if (!dir_) GTEST_SKIP() << "needs " << kFixtures << " and " << kDataset;
+    if (!dir_) GTEST_FAIL() << "needs " << kFixtures << " and " << kDataset << " (scripts/install_deps.sh)";
   }
   static std::string* dir_;
 };

@@ -126,7 +126,7 @@ class HardeningTest : public ::testing::Test {
 };
 
 TEST_F(HardeningTest, BadWeightFilesAreNamedNotLoaded) {
-  if (!std::filesystem::exists(kFixtures)) GTEST_SKIP() << kFixtures << " is absent";
+  if (!std::filesystem::exists(kFixtures)) GTEST_FAIL() << kFixtures << " is missing: the repository holds it";
   const std::string good = kFixtures + "/lenet_fashion_iter_10000.caffemodel";
   const std::string bytes = testing::Slurp(good);
   testing::WriteTextFile(dir_ + "/truncated.caffemodel", bytes.substr(0, bytes.size() / 3));
@@ -343,10 +343,9 @@ TEST_F(HardeningTest, SameSeedAndThreadsGiveBitIdenticalLosses) {
     }
     return losses;
   };
-  const int threads = NumThreads();
+  const testing::ScopedThreads threads_guard;
   SetNumThreads(2);
   const std::vector<float> a = run(), b = run();
-  SetNumThreads(threads);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(std::memcmp(&a[i], &b[i], sizeof(float)), 0) << "iteration " << i << ": " << a[i]

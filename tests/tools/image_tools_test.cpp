@@ -1,4 +1,4 @@
-// The image tools on Caffe's photos and databases (../shared/fixtures/caffe/
+// The image tools on Caffe's photos and databases (tests/fixtures/caffe/
 // images): what they write must be what Caffe's tools wrote, or give the
 // same batches.
 #include <gtest/gtest.h>
@@ -31,7 +31,7 @@ const std::string kImages = testing::kCaffeFixtures + "/images";
 class ImageToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kImages)) GTEST_SKIP() << kImages << " is absent";
+    if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
     dir_ = testing::MakeTempDir("image_tools");
   }
   void TearDown() override {

@@ -24,7 +24,7 @@ class InferenceToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kFixtures)) {
-      GTEST_SKIP() << kFixtures << " is absent (run from the repository root with shared/ beside it)";
+      GTEST_FAIL() << kFixtures << " is missing (run from the repository root, which holds it)";
     }
     dir_ = testing::MakeTempDir("inference_tools");
   }

@@ -94,6 +94,9 @@ class BaseConvolutionLayer : public Layer {
   bool packed_products_ = true;
   std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
   std::vector<math::Winograd5x5> winograd_;  // per group; empty off that path
+  // Each part's parameter gradients while backward runs, kept by part, not by
+  // thread: a pool busy elsewhere runs all parts on the calling thread.
+  std::vector<std::vector<float>> weight_partials_, bias_partials_;
 };
 
 }  // namespace strata

@@ -10,6 +10,13 @@ namespace strata {
 
 namespace {
 
+// `buffer` holding `count` zeros (grown only when too small).
+float* Zeroed(std::vector<float>* buffer, int count) {
+  if (buffer->size() < static_cast<size_t>(count)) buffer->resize(count);
+  std::fill_n(buffer->data(), count, 0.f);
+  return buffer->data();
+}
+
 // Reads a per-axis value given as `name_h`/`name_w` or as a repeated field
 // with zero (default), one (both axes) or two values.
 void ReadPair(const google::protobuf::RepeatedField<uint32_t>& values, bool has_h, uint32_t h,
@@ -96,23 +103,9 @@ void BaseConvolutionLayer::LayerSetUp(const std::vector<Blob*>& bottom,
 
   const std::vector<int> weight_shape{conv_out_channels_, conv_in_channels_ / group_, kernel_h_,
                                       kernel_w_};
-  if (BlobsFromParam()) {
-    if (blobs_.size() != (bias_term_ ? 2u : 1u) || blobs_[0]->shape() != weight_shape ||
-        (bias_term_ && blobs_[1]->shape() != std::vector<int>{num_output_})) {
-      throw ShapeError("stored parameters do not fit: weight should be " +
-                       ShapeString(weight_shape));
-    }
-  } else {
-    ValidateFiller(p.weight_filler());
-    if (bias_term_) ValidateFiller(p.bias_filler());
-    blobs_.clear();
-    blobs_.push_back(std::make_shared<Blob>(weight_shape));
-    FillBlob(p.weight_filler(), &rng_, blobs_[0].get());
-    if (bias_term_) {
-      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
-      FillBlob(p.bias_filler(), &rng_, blobs_[1].get());
-    }
-  }
+  std::vector<ParamBlobSpec> specs = {{"weight", weight_shape, &p.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {num_output_}, &p.bias_filler()});
+  SetUpParamBlobs(specs);
   param_propagate_down_.assign(blobs_.size(), true);
 }
 
@@ -503,15 +496,15 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
     std::vector<float*> weight_partial(parts, weights_diff), bias_partial(parts, bias_diff);
+    if (parts > 1) {
+      weight_partials_.resize(parts);
+      bias_partials_.resize(parts);
+      for (int p = 0; p < parts; ++p) {
+        if (weight_grad) weight_partial[p] = Zeroed(&weight_partials_[p], weight_count);
+        if (bias_grad) bias_partial[p] = Zeroed(&bias_partials_[p], num_output_);
+      }
+    }
     ParallelFor(num_, 1, [&](int part, int begin, int end) {
-      if (parts > 1 && weight_grad) {
-        weight_partial[part] = math::Workspace(2, weight_count);
-        math::Set(weight_count, 0.f, weight_partial[part]);
-      }
-      if (parts > 1 && bias_grad) {
-        bias_partial[part] = math::Workspace(3, num_output_);
-        math::Set(num_output_, 0.f, bias_partial[part]);
-      }
       for (int n = begin; n < end && bias_grad; ++n) {
         BackwardBias(dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
       }

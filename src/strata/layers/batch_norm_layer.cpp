@@ -20,17 +20,8 @@ void BatchNormLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vec
     throw ShapeError("BatchNorm needs a channel axis; bottom shape " + bottom[0]->shape_string());
   }
   channels_ = bottom[0]->shape(1);
-  if (BlobsFromParam()) {
-    if (blobs_.size() != 3 || blobs_[0]->count() != channels_ || blobs_[1]->count() != channels_ ||
-        blobs_[2]->count() != 1) {
-      throw ShapeError("stored statistics do not fit " + std::to_string(channels_) + " channels");
-    }
-  } else {
-    blobs_.clear();
-    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{channels_}));
-    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{channels_}));
-    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{1}));
-  }
+  SetUpParamBlobs({{"mean", {channels_}}, {"variance", {channels_}}, {"scale factor", {1}}},
+                  /*by_count=*/true);
   // The statistics are not learned: lr_mult 0, as Caffe forces.
   for (int i = 0; i < 3; ++i) {
     if (i < layer_param_.param_size()) {

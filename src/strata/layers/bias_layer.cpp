@@ -14,15 +14,7 @@ void BiasLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<B
     return;
   }
   const std::vector<int> shape = LearnedOperandShape(*bottom[0], axis_, p.num_axes());
-  if (BlobsFromParam()) {
-    if (blobs_.size() != 1 || blobs_[0]->shape() != shape) {
-      throw ShapeError("stored bias should have shape " + ShapeString(shape));
-    }
-  } else {
-    ValidateFiller(p.filler());
-    blobs_.assign(1, std::make_shared<Blob>(shape));
-    FillBlob(p.filler(), &rng_, blobs_[0].get());
-  }
+  SetUpParamBlobs({{"bias", shape, &p.filler()}});
   param_propagate_down_.assign(1, true);
 }
 

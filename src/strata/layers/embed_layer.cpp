@@ -17,20 +17,9 @@ void EmbedLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vec
   input_dim_ = static_cast<int>(p.input_dim());
   bias_term_ = p.bias_term();
   const std::vector<int> weight_shape{input_dim_, num_output_};
-  if (BlobsFromParam()) {
-    if (blobs_.size() != (bias_term_ ? 2u : 1u) || blobs_[0]->shape() != weight_shape) {
-      throw ShapeError("stored weights should have shape " + ShapeString(weight_shape));
-    }
-  } else {
-    ValidateFiller(p.weight_filler());
-    blobs_.assign(1, std::make_shared<Blob>(weight_shape));
-    FillBlob(p.weight_filler(), &rng_, blobs_[0].get());
-    if (bias_term_) {
-      ValidateFiller(p.bias_filler());
-      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
-      FillBlob(p.bias_filler(), &rng_, blobs_[1].get());
-    }
-  }
+  std::vector<ParamBlobSpec> specs = {{"weight", weight_shape, &p.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {num_output_}, &p.bias_filler()});
+  SetUpParamBlobs(specs);
   param_propagate_down_.assign(blobs_.size(), true);
 }
 

@@ -24,25 +24,9 @@ void InnerProductLayer::LayerSetUp(const std::vector<Blob*>& bottom,
   k_ = bottom[0]->count(axis);
   const std::vector<int> weight_shape = transpose_ ? std::vector<int>{k_, n_}
                                                    : std::vector<int>{n_, k_};
-  const size_t num_blobs = bias_term_ ? 2 : 1;
-  if (BlobsFromParam()) {
-    if (blobs_.size() != num_blobs || blobs_[0]->shape() != weight_shape ||
-        (bias_term_ && blobs_[1]->shape() != std::vector<int>{n_})) {
-      throw ShapeError("stored parameters do not fit: weight should be " +
-                       ShapeString(weight_shape) + (bias_term_ ? " and bias (" +
-                       std::to_string(n_) + ")" : std::string()));
-    }
-  } else {
-    ValidateFiller(param.weight_filler());
-    if (bias_term_) ValidateFiller(param.bias_filler());
-    blobs_.clear();
-    blobs_.push_back(std::make_shared<Blob>(weight_shape));
-    FillBlob(param.weight_filler(), &rng_, blobs_[0].get());
-    if (bias_term_) {
-      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{n_}));
-      FillBlob(param.bias_filler(), &rng_, blobs_[1].get());
-    }
-  }
+  std::vector<ParamBlobSpec> specs = {{"weight", weight_shape, &param.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {n_}, &param.bias_filler()});
+  SetUpParamBlobs(specs);
   param_propagate_down_.assign(blobs_.size(), true);
 }
 

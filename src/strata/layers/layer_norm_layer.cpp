@@ -11,14 +11,10 @@ void LayerNormLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vec
   if (p.eps() < 0) throw ConfigError("layer_norm_param.eps must not be negative");
   axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
   const std::vector<int> shape(bottom[0]->shape().begin() + axis_, bottom[0]->shape().end());
-  if (BlobsFromParam()) {
-    if (blobs_.size() != 2 || blobs_[0]->shape() != shape || blobs_[1]->shape() != shape) {
-      throw ShapeError("stored gamma and beta should have shape " + ShapeString(shape));
-    }
-  } else {
-    blobs_ = {std::make_shared<Blob>(shape), std::make_shared<Blob>(shape)};
-    math::Set(blobs_[0]->count(), 1.f, blobs_[0]->mutable_data());
-  }
+  FillerParameter ones;
+  ones.set_type("constant");
+  ones.set_value(1.f);
+  SetUpParamBlobs({{"gamma", shape, &ones}, {"beta", shape}});
   param_propagate_down_.assign(2, true);
 }
 

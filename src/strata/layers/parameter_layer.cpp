@@ -9,13 +9,7 @@ namespace strata {
 void ParameterLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
   if (!layer_param_.parameter_param().has_shape()) throw ConfigError("parameter_param.shape is required");
   const std::vector<int> shape = ToShapeVector(layer_param_.parameter_param().shape());
-  if (BlobsFromParam()) {
-    if (blobs_.size() != 1 || blobs_[0]->shape() != shape) {
-      throw ShapeError("stored parameter should have shape " + ShapeString(shape));
-    }
-  } else {
-    blobs_.assign(1, std::make_shared<Blob>(shape));
-  }
+  SetUpParamBlobs({{"parameter", shape}});
   param_propagate_down_.assign(1, true);
   top[0]->Reshape(shape);
   top[0]->ShareData(*blobs_[0]);

@@ -15,20 +15,12 @@ void PReLULayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<
   shared_ = p.channel_shared();
   channels_ = bottom[0]->shape(1);
   const std::vector<int> shape{shared_ ? 1 : channels_};
-  if (BlobsFromParam()) {
-    if (blobs_.size() != 1 || blobs_[0]->shape() != shape) {
-      throw ShapeError("stored slopes should have shape " + ShapeString(shape));
-    }
-  } else {
-    FillerParameter filler = p.filler();
-    if (!p.has_filler()) {
-      filler.set_type("constant");
-      filler.set_value(0.25f);
-    }
-    ValidateFiller(filler);
-    blobs_.assign(1, std::make_shared<Blob>(shape));
-    FillBlob(filler, &rng_, blobs_[0].get());
+  FillerParameter filler = p.filler();
+  if (!p.has_filler()) {  // Caffe's default: slopes of 0.25
+    filler.set_type("constant");
+    filler.set_value(0.25f);
   }
+  SetUpParamBlobs({{"slopes", shape, &filler}});
   param_propagate_down_.assign(1, true);
 }
 

@@ -14,33 +14,15 @@ void ScaleLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<
   const bool learned_scale = bottom.size() == 1;
   const std::vector<int> shape = learned_scale ? LearnedOperandShape(*bottom[0], axis_, p.num_axes())
                                                : bottom[1]->shape();
-  if (BlobsFromParam()) {
-    const size_t expected = (learned_scale ? 1 : 0) + (p.bias_term() ? 1 : 0);
-    if (blobs_.size() != expected) throw ShapeError("stored parameters do not fit");
-    for (const auto& blob : blobs_) {
-      if (blob->shape() != shape) {
-        throw ShapeError("stored parameter of shape " + blob->shape_string() + " should be " +
-                         ShapeString(shape));
-      }
-    }
-  } else {
-    blobs_.clear();
-    if (learned_scale) {
-      FillerParameter filler = p.filler();
-      if (!p.has_filler()) {
-        filler.set_type("constant");
-        filler.set_value(1.f);
-      }
-      ValidateFiller(filler);
-      blobs_.push_back(std::make_shared<Blob>(shape));
-      FillBlob(filler, &rng_, blobs_.back().get());
-    }
-    if (p.bias_term()) {
-      ValidateFiller(p.bias_filler());
-      blobs_.push_back(std::make_shared<Blob>(shape));
-      FillBlob(p.bias_filler(), &rng_, blobs_.back().get());
-    }
+  FillerParameter filler = p.filler();
+  if (!p.has_filler()) {  // Caffe's default: a scale of 1
+    filler.set_type("constant");
+    filler.set_value(1.f);
   }
+  std::vector<ParamBlobSpec> specs;
+  if (learned_scale) specs.push_back({"scale", shape, &filler});
+  if (p.bias_term()) specs.push_back({"bias", shape, &p.bias_filler()});
+  SetUpParamBlobs(specs);
   bias_index_ = p.bias_term() ? static_cast<int>(blobs_.size()) - 1 : -1;
   param_propagate_down_.assign(blobs_.size(), true);
 }

@@ -1,4 +1,5 @@
 #include "strata/solvers/adadelta_solver.hpp"
+#include "strata/solver_registry.hpp"
 
 #include <cmath>
 
@@ -24,5 +25,7 @@ void AdaDeltaSolver::ComputeUpdateValue(int param_index, float rate) {
     g[i] = local_rate * update;
   }
 }
+
+STRATA_REGISTER_SOLVER(AdaDelta);
 
 }  // namespace strata

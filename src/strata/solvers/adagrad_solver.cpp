@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "strata/errors.hpp"
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -20,5 +21,7 @@ void AdaGradSolver::ComputeUpdateValue(int param_index, float rate) {
     g[i] = local_rate * g[i] / (std::sqrt(h[i]) + delta);
   }
 }
+
+STRATA_REGISTER_SOLVER(AdaGrad);
 
 }  // namespace strata

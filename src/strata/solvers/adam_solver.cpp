@@ -1,4 +1,5 @@
 #include "strata/solvers/adam_solver.hpp"
+#include "strata/solver_registry.hpp"
 
 #include <cmath>
 
@@ -38,5 +39,8 @@ void AdamWSolver::ComputeUpdateValue(int param_index, float rate) {
   float* step = blob->mutable_diff();
   for (int i = 0; i < blob->count(); ++i) step[i] += local_rate * decay * w[i];
 }
+
+STRATA_REGISTER_SOLVER(Adam);
+STRATA_REGISTER_SOLVER(AdamW);
 
 }  // namespace strata

@@ -1,6 +1,7 @@
 #include "strata/solvers/nesterov_solver.hpp"
 
 #include "strata/math.hpp"
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -18,5 +19,7 @@ void NesterovSolver::ComputeUpdateValue(int param_index, float rate) {
   const float* v_old = temp_.data();
   for (int i = 0; i < n; ++i) diff[i] = (1.f + momentum) * v_new[i] - momentum * v_old[i];
 }
+
+STRATA_REGISTER_SOLVER(Nesterov);
 
 }  // namespace strata

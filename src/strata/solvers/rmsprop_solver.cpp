@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "strata/errors.hpp"
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -21,5 +22,7 @@ void RMSPropSolver::ComputeUpdateValue(int param_index, float rate) {
     g[i] = local_rate * g[i] / (std::sqrt(h[i]) + delta);
   }
 }
+
+STRATA_REGISTER_SOLVER(RMSProp);
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/math.hpp"
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -102,5 +103,7 @@ void SGDSolver::RestoreState(const SolverState& state) {
     history_[i]->FromProto(state.history(static_cast<int>(i)), /*reshape=*/false);
   }
 }
+
+STRATA_REGISTER_SOLVER(SGD);
 
 }  // namespace strata
