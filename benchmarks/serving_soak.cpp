@@ -126,9 +126,10 @@ int main(int argc, char** argv) {
         for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
         std::printf("threads %d, requests %d (+%d warm-up), %.0f requests/s\n", FLAGS_threads,
                     FLAGS_requests, warmup, FLAGS_requests / seconds);
-        std::printf("latency p50 %.3f ms, p99 %.3f ms\n", Percentile(all, 0.5), Percentile(all, 0.99));
-        std::printf("rss after warm-up %ld KB, at end %ld KB, growth %ld KB\n",
-                    rss_after_warmup, rss_end, rss_end - rss_after_warmup);
+        std::printf("latency p50 %.3f ms, p99 %.3f ms\n", Percentile(all, 0.5),
+                    Percentile(all, 0.99));
+        std::printf("rss after warm-up %ld KB, at end %ld KB, growth %ld KB\n", rss_after_warmup,
+                    rss_end, rss_end - rss_after_warmup);
         std::printf("mismatches %d\n", mismatches.load());
         return mismatches.load() == 0 ? 0 : 1;
       });

@@ -23,10 +23,9 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <vector>
 
 #include "blob.pb.h"
 #include "strata/db.hpp"
@@ -100,7 +99,8 @@ double TrainingGemmFlops(strata::Net& net) {
       continue;
     }
     const double forward = layer.ForwardFlops(net.bottom_vecs()[i], net.top_vecs()[i]);
-    const bool input_grad = !net.bottom_need_backward()[i].empty() && net.bottom_need_backward()[i][0];
+    const bool input_grad =
+        !net.bottom_need_backward()[i].empty() && net.bottom_need_backward()[i][0];
     flops += forward * (2 + (input_grad ? 1 : 0));
   }
   return flops;
@@ -124,8 +124,8 @@ void TimeImages(const std::string& db) {
   param.mutable_state()->set_phase(strata::TEST);
   strata::Net net(param);
   for (int i = 0; i < FLAGS_warmup; ++i) net.Forward();
-  std::printf("bench images threads=%d batch=%d iters/repeat=%d repeats=%d\n",
-              strata::NumThreads(), kBatch, FLAGS_iters, FLAGS_repeats);
+  std::printf("bench images threads=%d batch=%d iters/repeat=%d repeats=%d\n", strata::NumThreads(),
+              kBatch, FLAGS_iters, FLAGS_repeats);
   std::vector<double> rates;
   for (double ms : Time([&] { net.Forward(); })) rates.push_back(kBatch * 1000.0 / ms);
   std::sort(rates.begin(), rates.end());

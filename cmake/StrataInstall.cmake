@@ -16,18 +16,18 @@ set(STRATA_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Strata)
 install(TARGETS strata EXPORT StrataTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/strata
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/strata
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT runtime)
 install(FILES ${PROTO_HDRS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strata/proto COMPONENT runtime)
 install(FILES ${PROTO_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/strata/proto COMPONENT runtime)
 
 install(EXPORT StrataTargets NAMESPACE strata:: DESTINATION ${STRATA_CMAKE_DIR}
   COMPONENT runtime)
-configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/StrataConfig.cmake.in
-  ${CMAKE_BINARY_DIR}/StrataConfig.cmake INSTALL_DESTINATION ${STRATA_CMAKE_DIR})
-write_basic_package_version_file(${CMAKE_BINARY_DIR}/StrataConfigVersion.cmake
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/StrataConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/StrataConfig.cmake INSTALL_DESTINATION ${STRATA_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/StrataConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
-install(FILES ${CMAKE_BINARY_DIR}/StrataConfig.cmake ${CMAKE_BINARY_DIR}/StrataConfigVersion.cmake
+install(FILES ${PROJECT_BINARY_DIR}/StrataConfig.cmake ${PROJECT_BINARY_DIR}/StrataConfigVersion.cmake
   DESTINATION ${STRATA_CMAKE_DIR} COMPONENT runtime)
 
 if(STRATA_BUILD_TOOLS)
@@ -45,10 +45,10 @@ if(STRATA_BUILD_TOOLS)
   endforeach()
 endif()
 
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
-install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 # The model definitions and their READMEs, not what training left beside them.
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/strata/models
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/strata/models
   COMPONENT runtime
   FILES_MATCHING PATTERN "*.prototxt" PATTERN "*.md" PATTERN "*.txt" PATTERN "*.py"
   PATTERN "snapshots" EXCLUDE)

@@ -72,8 +72,8 @@ class CaffeFixturesTest : public ::testing::Test {
       Blob expected;
       file.Read(name, &expected);
       const Blob* actual = net.blob_by_name(name);
-      ASSERT_EQ(actual->count(), expected.count()) << name << ": " << actual->shape_string()
-                                                   << " vs Caffe's " << expected.shape_string();
+      ASSERT_EQ(actual->count(), expected.count())
+          << name << ": " << actual->shape_string() << " vs Caffe's " << expected.shape_string();
       double worst = 0;
       int worst_index = 0;
       for (int i = 0; i < expected.count(); ++i) {
@@ -109,10 +109,10 @@ TEST_F(CaffeFixturesTest, LenetBatchNormReproducesCaffeActivations) {
 TEST_F(CaffeFixturesTest, LayerCoverageNetReproducesEveryCaffeTop) {
   ExpectMatchesCaffe("coverage_deploy.prototxt", "coverage_iter_30.caffemodel",
                      "coverage_reference.h5",
-                     {"conv1", "bn1", "pool1", "conv2", "lrn1", "prelu1", "lrn2", "pool2",
-                      "deconv1", "elu1", "concat1", "tanh1", "sig1", "esum", "eprod", "emax",
-                      "mvn1", "swish1", "bnll1", "power1", "clip1", "bias1", "crop1", "flat1",
-                      "ip1", "absv1", "exp1", "log1", "drop1", "ip2", "prob"});
+                     {"conv1",   "bn1",    "pool1",   "conv2",  "lrn1",  "prelu1", "lrn2",  "pool2",
+                      "deconv1", "elu1",   "concat1", "tanh1",  "sig1",  "esum",   "eprod", "emax",
+                      "mvn1",    "swish1", "bnll1",   "power1", "clip1", "bias1",  "crop1", "flat1",
+                      "ip1",     "absv1",  "exp1",    "log1",   "drop1", "ip2",    "prob"});
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "strata/data_transformer.hpp"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "strata/errors.hpp"
 #include "strata/io.hpp"

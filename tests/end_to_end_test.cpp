@@ -62,7 +62,8 @@ TEST(EndToEndTest, SameSeedSameLosses) {
     random_seed: 11 snapshot_after_train: false
     net_param {
       layer { name: "data" type: "HDF5Data" top: "data" top: "label"
-        hdf5_data_param { source: ")" + dir + R"(/train.txt" batch_size: 10 shuffle: true } }
+        hdf5_data_param { source: ")" +
+                         dir + R"(/train.txt" batch_size: 10 shuffle: true } }
       layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
         inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.1 } } }
       layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" } })",

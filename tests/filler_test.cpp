@@ -94,7 +94,7 @@ class FanTest : public ::testing::TestWithParam<FillerParameter::VarianceNorm> {
 
 double ExpectedN(FillerParameter::VarianceNorm norm) {
   const double fan_in = 50, fan_out = 200;
-  return norm == FillerParameter::FAN_IN ? fan_in
+  return norm == FillerParameter::FAN_IN    ? fan_in
          : norm == FillerParameter::FAN_OUT ? fan_out
                                             : (fan_in + fan_out) / 2;
 }

@@ -15,7 +15,8 @@ namespace {
 const std::string kPhotos = testing::kCaffeFixtures + "/images/images";
 
 TEST(ImageTest, DecodesNativeColourAndGrey) {
-  if (!std::filesystem::exists(kPhotos)) GTEST_FAIL() << kPhotos << " is missing: the repository holds it";
+  if (!std::filesystem::exists(kPhotos))
+    GTEST_FAIL() << kPhotos << " is missing: the repository holds it";
   const std::string colour = testing::Slurp(kPhotos + "/astronaut.jpg");
   const std::string grey = testing::Slurp(kPhotos + "/camera.png");
   const Image native_colour = DecodeImage(colour, ImageColor::kNative, "astronaut.jpg");
@@ -33,12 +34,14 @@ TEST(ImageTest, DecodesNativeColourAndGrey) {
   for (size_t i = 0; i < plane; i += 97) {
     for (int c = 0; c < 3; ++c) ASSERT_EQ(as_colour.pixels[c * plane + i], native_grey.pixels[i]);
   }
-  EXPECT_EQ(native_colour.pixels.size(), 3 * static_cast<size_t>(native_colour.height) * native_colour.width);
+  EXPECT_EQ(native_colour.pixels.size(),
+            3 * static_cast<size_t>(native_colour.height) * native_colour.width);
 }
 
 TEST(ImageTest, EmptyAndDamagedBytesAreNamed) {
-  for (const std::string& bytes : {std::string(), std::string("\xff\xd8\xff\xe0 not really a JPEG", 23),
-                                   std::string("plain text")}) {
+  for (const std::string& bytes :
+       {std::string(), std::string("\xff\xd8\xff\xe0 not really a JPEG", 23),
+        std::string("plain text")}) {
     try {
       DecodeImage(bytes, ImageColor::kNative, "record 'k'");
       FAIL() << "decoded " << bytes.size() << " bytes";

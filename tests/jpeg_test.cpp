@@ -45,7 +45,7 @@ std::vector<std::pair<std::string, std::string>> Jpegs() {
   jpegs.emplace_back("optimized", Encode(color, {cv::IMWRITE_JPEG_OPTIMIZE, 1}));
   jpegs.emplace_back("restart intervals", Encode(color, {cv::IMWRITE_JPEG_RST_INTERVAL, 3}));
   jpegs.emplace_back("chroma quality", Encode(color, {cv::IMWRITE_JPEG_LUMA_QUALITY, 90,
-                                                     cv::IMWRITE_JPEG_CHROMA_QUALITY, 40}));
+                                                      cv::IMWRITE_JPEG_CHROMA_QUALITY, 40}));
   jpegs.emplace_back("grey", Encode(gray, {}));
   if (std::filesystem::exists(kPhotos)) {
     for (const char* name : {"astronaut.jpg", "coffee.jpg", "hubble.jpg", "rocket.jpg"}) {

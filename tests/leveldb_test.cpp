@@ -57,9 +57,11 @@ TEST(LevelDbTest, BadFoldersAreNamed) {
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/db")) {
     const std::string name = entry.path().filename().string();
-    if (name.size() > 4 && (name.substr(name.size() - 4) == ".ldb" || name.substr(name.size() - 4) == ".log")) {
+    if (name.size() > 4 &&
+        (name.substr(name.size() - 4) == ".ldb" || name.substr(name.size() - 4) == ".log")) {
       std::string bytes = testing::Slurp(entry.path().string());
-      for (size_t i = bytes.size() / 4; i < bytes.size() / 2; ++i) bytes[i] = static_cast<char>(i * 7);
+      for (size_t i = bytes.size() / 4; i < bytes.size() / 2; ++i)
+        bytes[i] = static_cast<char>(i * 7);
       testing::WriteTextFile(entry.path().string(), bytes);
     }
   }

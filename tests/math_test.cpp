@@ -38,22 +38,23 @@ std::vector<float> ReferenceIm2col(const std::vector<float>& image, const math::
 }
 
 struct Geometry {
-  int channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w,
-      dilation_h, dilation_w;
+  int channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w, dilation_h,
+      dilation_w;
 };
 
 class Im2colTest : public ::testing::TestWithParam<Geometry> {
  protected:
   math::Window2d Window() const {
     const Geometry& g = GetParam();
-    return math::Window2d{g.channels, g.height,  g.width,    g.kernel_h,   g.kernel_w,  g.pad_h,
+    return math::Window2d{g.channels, g.height,   g.width,    g.kernel_h,   g.kernel_w,  g.pad_h,
                           g.pad_w,    g.stride_h, g.stride_w, g.dilation_h, g.dilation_w};
   }
 };
 
 TEST_P(Im2colTest, MatchesReferenceLoops) {
   const math::Window2d w = Window();
-  const auto image = testing::UniformVector(static_cast<size_t>(w.channels) * w.height * w.width, 1);
+  const auto image =
+      testing::UniformVector(static_cast<size_t>(w.channels) * w.height * w.width, 1);
   const auto expected = ReferenceIm2col(image, w);
   std::vector<float> columns(expected.size(), 42.f);  // every entry must be written
   math::Im2col(image.data(), w, columns.data());
@@ -91,8 +92,8 @@ TEST_P(Im2colTest, Col2imSumsBackIntoTheImage) {
   const math::Window2d w = Window();
   const size_t image_size = static_cast<size_t>(w.channels) * w.height * w.width;
   const int out_h = w.output_height(), out_w = w.output_width();
-  const auto columns =
-      testing::UniformVector(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w * out_h * out_w, 3);
+  const auto columns = testing::UniformVector(
+      static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w * out_h * out_w, 3);
   std::vector<float> expected(image_size, 0.f);
   size_t index = 0;
   for (int c = 0; c < w.channels; ++c) {
@@ -120,14 +121,14 @@ TEST_P(Im2colTest, Col2imSumsBackIntoTheImage) {
 
 INSTANTIATE_TEST_SUITE_P(
     Windows, Im2colTest,
-    ::testing::Values(Geometry{1, 28, 28, 5, 5, 0, 0, 1, 1, 1, 1},    // LeNet conv1
-                      Geometry{3, 12, 12, 5, 5, 0, 0, 1, 1, 1, 1},    // LeNet conv2 shape
-                      Geometry{2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},      // same padding
-                      Geometry{2, 11, 10, 3, 2, 2, 1, 2, 3, 1, 1},    // strides, padding
-                      Geometry{1, 9, 9, 3, 3, 2, 2, 1, 1, 2, 2},      // dilation
-                      Geometry{2, 5, 4, 4, 4, 3, 3, 2, 2, 1, 1},      // rows all padding
-                      Geometry{1, 3, 20, 1, 1, 0, 0, 1, 1, 1, 1},     // 1x1, long rows
-                      Geometry{1, 4, 19, 2, 3, 1, 2, 1, 1, 1, 1}));   // odd widths
+    ::testing::Values(Geometry{1, 28, 28, 5, 5, 0, 0, 1, 1, 1, 1},   // LeNet conv1
+                      Geometry{3, 12, 12, 5, 5, 0, 0, 1, 1, 1, 1},   // LeNet conv2 shape
+                      Geometry{2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1},     // same padding
+                      Geometry{2, 11, 10, 3, 2, 2, 1, 2, 3, 1, 1},   // strides, padding
+                      Geometry{1, 9, 9, 3, 3, 2, 2, 1, 1, 2, 2},     // dilation
+                      Geometry{2, 5, 4, 4, 4, 3, 3, 2, 2, 1, 1},     // rows all padding
+                      Geometry{1, 3, 20, 1, 1, 0, 0, 1, 1, 1, 1},    // 1x1, long rows
+                      Geometry{1, 4, 19, 2, 3, 1, 2, 1, 1, 1, 1}));  // odd widths
 
 // Vectors long enough to be split over the pool give the same values as the
 // plain loops (the split must not change any element).
@@ -135,7 +136,7 @@ class ElementwiseTest : public ::testing::Test {
  protected:
   void SetUp() override { SetNumThreads(2); }
   const testing::ScopedThreads threads_guard_;  // constructed before SetUp runs
-  static constexpr int kLong = 300001;  // several parts, ragged end
+  static constexpr int kLong = 300001;          // several parts, ragged end
 };
 
 TEST_F(ElementwiseTest, LongVectorsMatchPlainLoops) {

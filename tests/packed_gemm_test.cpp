@@ -112,11 +112,11 @@ TEST_P(PackedGemmTest, WindowReadEqualsUnfolding) {
     int channels, out_h, out_w, kernel_h, kernel_w;
   };
   unsigned seed = 100;
-  for (const Geometry& g : {Geometry{1, 24, 24, 5, 5}, Geometry{20, 8, 8, 5, 5},
-                            Geometry{3, 5, 8, 3, 3}, Geometry{2, 3, 16, 1, 1},
-                            Geometry{4, 7, 24, 2, 3}, Geometry{12, 2, 8, 5, 5}}) {
-    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1,
-                     g.kernel_h, g.kernel_w};
+  for (const Geometry& g :
+       {Geometry{1, 24, 24, 5, 5}, Geometry{20, 8, 8, 5, 5}, Geometry{3, 5, 8, 3, 3},
+        Geometry{2, 3, 16, 1, 1}, Geometry{4, 7, 24, 2, 3}, Geometry{12, 2, 8, 5, 5}}) {
+    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1, g.kernel_h,
+                     g.kernel_w};
     const int rows = 13, depth = g.channels * g.kernel_h * g.kernel_w;
     const int spatial = g.out_h * g.out_w, ldc = spatial + 5;
     const auto a = testing::UniformVector(static_cast<size_t>(rows) * depth, seed++);
@@ -190,15 +190,15 @@ TEST_P(PackedGemmTest, WeightGradWindowEqualsUnfoldedProduct) {
     int channels, out_h, out_w, kernel_h, kernel_w, rows, count;
   };
   unsigned seed = 300;
-  for (const Geometry& g :
-       {Geometry{1, 24, 24, 5, 5, 20, 3}, Geometry{20, 8, 8, 5, 5, 50, 5},
-        Geometry{3, 5, 8, 3, 3, 1, 2}, Geometry{2, 3, 16, 1, 1, 4, 1},
-        Geometry{4, 7, 24, 2, 3, 5, 2}, Geometry{1, 24, 24, 5, 5, 2, 61}}) {
-    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1,
-                     g.kernel_h, g.kernel_w};
+  for (const Geometry& g : {Geometry{1, 24, 24, 5, 5, 20, 3}, Geometry{20, 8, 8, 5, 5, 50, 5},
+                            Geometry{3, 5, 8, 3, 3, 1, 2}, Geometry{2, 3, 16, 1, 1, 4, 1},
+                            Geometry{4, 7, 24, 2, 3, 5, 2}, Geometry{1, 24, 24, 5, 5, 2, 61}}) {
+    math::Window2d w{g.channels, g.out_h + g.kernel_h - 1, g.out_w + g.kernel_w - 1, g.kernel_h,
+                     g.kernel_w};
     const int patch = g.channels * g.kernel_h * g.kernel_w, spatial = g.out_h * g.out_w;
     const size_t image_size = static_cast<size_t>(g.channels) * w.height * w.width;
-    const size_t image_stride = image_size + 7, dy_stride = static_cast<size_t>(g.rows) * spatial + 3;
+    const size_t image_stride = image_size + 7,
+                 dy_stride = static_cast<size_t>(g.rows) * spatial + 3;
     const auto images = testing::UniformVector(image_stride * g.count, seed++);
     const auto dy = testing::UniformVector(dy_stride * g.count, seed++);
     const auto start = testing::UniformVector(static_cast<size_t>(g.rows) * patch, seed++);
@@ -241,9 +241,8 @@ TEST_P(PackedGemmTest, WeightGradWindowOnlyForPlainWindows) {
   const std::vector<math::Window2d> others = NotPlain(plain);
   for (const auto& w : others) EXPECT_FALSE(math::WeightGradReadsWindow(w));
   std::vector<float> dw(9), dy(64), image(100);
-  EXPECT_THROW(
-      math::WeightGradWindow(1, dy.data(), 64, image.data(), 100, 1, others[1], dw.data()),
-      InternalError);
+  EXPECT_THROW(math::WeightGradWindow(1, dy.data(), 64, image.data(), 100, 1, others[1], dw.data()),
+               InternalError);
 }
 
 // C += A * B^T with both operands along the depth: block edges (rows by 3,

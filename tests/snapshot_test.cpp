@@ -104,7 +104,8 @@ TEST(SnapshotTest, WrongKindSaysWhichFlagTakesIt) {
 
 TEST(SnapshotTest, CaffeHdf5WeightsEqualCaffeBinaryWeights) {
   const std::string fixtures = "tests/fixtures/caffe";
-  if (!std::filesystem::exists(fixtures)) GTEST_FAIL() << fixtures << " is missing: the repository holds it";
+  if (!std::filesystem::exists(fixtures))
+    GTEST_FAIL() << fixtures << " is missing: the repository holds it";
   NetParameter binary, hdf5;
   ReadWeights(fixtures + "/lenet_fashion_iter_10000.caffemodel", &binary);
   ReadWeights(fixtures + "/lenet_fashion_iter_10000.caffemodel.h5", &hdf5);

@@ -36,14 +36,16 @@ std::set<std::pair<int, int>> ChunksRun(int n, int grain) {
 
 TEST_F(ThreadPoolTest, ChunksCoverTheRangeOnceWhateverTheThreadCount) {
   std::set<std::pair<int, int>> expected;
-  for (int begin = 0; begin < 1001; begin += 16) expected.emplace(begin, std::min(1001, begin + 16));
+  for (int begin = 0; begin < 1001; begin += 16)
+    expected.emplace(begin, std::min(1001, begin + 16));
   for (int threads : {1, 2, 3, 8}) {
     SetNumThreads(threads);
     EXPECT_EQ(ChunksRun(1001, 16), expected) << threads << " threads";
   }
   EXPECT_EQ(ChunksRun(5, 16), (std::set<std::pair<int, int>>{{0, 5}}));
   EXPECT_TRUE(ChunksRun(0, 16).empty());
-  EXPECT_EQ(ChunksRun(3, 0), (std::set<std::pair<int, int>>{{0, 1}, {1, 2}, {2, 3}}));  // grain >= 1
+  EXPECT_EQ(ChunksRun(3, 0),
+            (std::set<std::pair<int, int>>{{0, 1}, {1, 2}, {2, 3}}));  // grain >= 1
 }
 
 // A thread held up in its first chunk leaves the rest of its share to the

@@ -85,7 +85,8 @@ TEST(UpgradeTest, InputFieldsWithInputShape) {
 }
 
 TEST(UpgradeTest, RejectsMixedAndBrokenDefinitions) {
-  NetParameter mixed = testing::ParseNet(R"(layer { name: "a" type: "ReLU" } layers { name: "b" type: RELU })");
+  NetParameter mixed =
+      testing::ParseNet(R"(layer { name: "a" type: "ReLU" } layers { name: "b" type: RELU })");
   EXPECT_THROW(UpgradeNetParameter(&mixed), ConfigError);
   NetParameter dims = testing::ParseNet(R"(input: "a" input_dim: 1 input_dim: 2)");
   EXPECT_THROW(UpgradeNetParameter(&dims), ConfigError);
@@ -94,14 +95,18 @@ TEST(UpgradeTest, RejectsMixedAndBrokenDefinitions) {
 }
 
 TEST(UpgradeTest, V1ErrorsPointAtTheOldLayer) {
-  const std::string path = testing::WriteTextFile(testing::MakeTempDir("upgrade_err") + "/n.prototxt",
-                                                  "name: \"n\"\nlayers {\n  name: \"w\"\n  type: WINDOW_DATA\n}\n");
+  const std::string path =
+      testing::WriteTextFile(testing::MakeTempDir("upgrade_err") + "/n.prototxt",
+                             "name: \"n\"\nlayers {\n  name: \"w\"\n  type: WINDOW_DATA\n}\n");
   try {
     Net net(path, TEST);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ":2:1: layer 'w' (WindowData): layer type 'WindowData' is Caffe's but not implemented"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find(
+            path +
+            ":2:1: layer 'w' (WindowData): layer type 'WindowData' is Caffe's but not implemented"),
+        std::string::npos)
         << e.what();
   }
 }

@@ -78,8 +78,7 @@ class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
 
     std::vector<double> y_ref(out_size * s.count), dx_ref(in_size * s.count, 0.0),
         dw_ref(weights.size(), 0.0);
-    std::vector<double> y_mag(y_ref.size()), dx_mag(dx_ref.size(), 0.0),
-        dw_mag(dw_ref.size(), 0.0);
+    std::vector<double> y_mag(y_ref.size()), dx_mag(dx_ref.size(), 0.0), dw_mag(dw_ref.size(), 0.0);
     for (int b = 0; b < s.count; ++b) {
       for (int o = 0; o < s.out_channels; ++o) {
         for (int oy = 0; oy < out_h; ++oy) {
@@ -239,17 +238,17 @@ TEST(Winograd5x5, ImagesPerChunkStepFillsSixteenTiles) {
     winograd.Reshape(w, 4);
     return winograd.ImagesPerChunkStep();
   };
-  EXPECT_EQ(images(Window2d{20, 12, 12, 5, 5}), 4);   // LeNet's conv2: 8x8, 4 tiles
-  EXPECT_EQ(images(Window2d{3, 20, 20, 5, 5}), 1);    // 16x16: 16 tiles
-  EXPECT_EQ(images(Window2d{3, 16, 16, 5, 5}), 16);   // 12x12: 9 tiles
-  EXPECT_EQ(images(Window2d{3, 12, 14, 5, 5}), 8);    // 8x10: 6 tiles
+  EXPECT_EQ(images(Window2d{20, 12, 12, 5, 5}), 4);        // LeNet's conv2: 8x8, 4 tiles
+  EXPECT_EQ(images(Window2d{3, 20, 20, 5, 5}), 1);         // 16x16: 16 tiles
+  EXPECT_EQ(images(Window2d{3, 16, 16, 5, 5}), 16);        // 12x12: 9 tiles
+  EXPECT_EQ(images(Window2d{3, 12, 14, 5, 5}), 8);         // 8x10: 6 tiles
   EXPECT_EQ(images(Window2d{3, 27, 27, 5, 5, 2, 2}), 16);  // 27x27: 49 tiles
 }
 
 TEST(Winograd5x5, PaysWithEnoughChannelsBothWays) {
-  EXPECT_TRUE(Winograd5x5::Pays(20, 50));    // LeNet's conv2
-  EXPECT_TRUE(Winograd5x5::Pays(48, 128));   // AlexNet's conv2, per group
-  EXPECT_FALSE(Winograd5x5::Pays(1, 20));    // LeNet's conv1: the transforms dominate
+  EXPECT_TRUE(Winograd5x5::Pays(20, 50));   // LeNet's conv2
+  EXPECT_TRUE(Winograd5x5::Pays(48, 128));  // AlexNet's conv2, per group
+  EXPECT_FALSE(Winograd5x5::Pays(1, 20));   // LeNet's conv1: the transforms dominate
   EXPECT_FALSE(Winograd5x5::Pays(64, 1));
 }
 

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <filesystem>
-#include <memory>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <numeric>
 #include <optional>
 
@@ -84,8 +84,10 @@ void AddImages(const std::string& path, std::vector<Entry>* entries) {
   }
   const strata::IdxArray idx = strata::ReadIdxFile(path);
   if (idx.dims.size() != 2 && idx.dims.size() != 3) {
-    throw strata::DataError(path + ": an IDX file of images must have rank 2 (H x W) or 3 "
-                            "(N x H x W), this one has rank " + std::to_string(idx.dims.size()));
+    throw strata::DataError(path +
+                            ": an IDX file of images must have rank 2 (H x W) or 3 "
+                            "(N x H x W), this one has rank " +
+                            std::to_string(idx.dims.size()));
   }
   const int n = idx.dims.size() == 3 ? idx.dims[0] : 1;
   const int h = idx.dims[idx.dims.size() - 2], w = idx.dims.back();
@@ -118,8 +120,9 @@ std::vector<float> ChannelMeanValues(int channels) {
     return std::vector<float>(means.begin(), means.end());
   }
   std::vector<float> values;
-  const std::vector<std::string> texts =
-      FLAGS_mean_value.empty() ? std::vector<std::string>{} : strata::tools::SplitList(FLAGS_mean_value);
+  const std::vector<std::string> texts = FLAGS_mean_value.empty()
+                                             ? std::vector<std::string>{}
+                                             : strata::tools::SplitList(FLAGS_mean_value);
   for (const std::string& text : texts) {
     char* end = nullptr;
     const float v = std::strtof(text.c_str(), &end);
@@ -153,8 +156,8 @@ std::vector<std::string> ReadLabels(const std::string& path) {
 // Rows that are not already probabilities (a deploy net without Softmax) go through softmax.
 void ToProbabilities(std::vector<float>* row) {
   const float sum = std::accumulate(row->begin(), row->end(), 0.f);
-  const bool is_distribution = std::fabs(sum - 1.f) < 1e-3f &&
-                               *std::min_element(row->begin(), row->end()) >= 0.f;
+  const bool is_distribution =
+      std::fabs(sum - 1.f) < 1e-3f && *std::min_element(row->begin(), row->end()) >= 0.f;
   if (is_distribution) return;
   const float top = *std::max_element(row->begin(), row->end());
   float total = 0.f;
@@ -175,8 +178,8 @@ void FillBatch(const std::vector<Entry>& entries, size_t start, int n,
       const Entry& entry = entries[start + i];
       const strata::Image image =
           entry.pixels ? strata::PrepareForNet(*entry.pixels, entry.name, channels, height, width)
-                       : strata::DecodeImageForNet(strata::ReadFileToString(entry.name),
-                                                   entry.name, channels, height, width);
+                       : strata::DecodeImageForNet(strata::ReadFileToString(entry.name), entry.name,
+                                                   channels, height, width);
       float* x = data + i * image_size;
       for (size_t p = 0; p < image_size; ++p) {
         x[p] = (static_cast<float>(image.pixels[p]) - mean[p / plane]) * scale;
@@ -215,13 +218,14 @@ std::unique_ptr<strata::Net> LoadNet() {
   }
   net->CopyTrainedLayersFrom(FLAGS_weights);
   if (net->input_blobs().size() != 1) {
-    throw strata::ConfigError(FLAGS_model + ": classify needs a net with exactly one Input top, "
-                              "this one has " + std::to_string(net->input_blobs().size()));
+    throw strata::ConfigError(FLAGS_model +
+                              ": classify needs a net with exactly one Input top, "
+                              "this one has " +
+                              std::to_string(net->input_blobs().size()));
   }
   const strata::Blob* input = net->input_blobs()[0];
   if (input->num_axes() != 4 || (input->shape(1) != 1 && input->shape(1) != 3)) {
-    throw strata::ShapeError(FLAGS_model + ": the input blob has shape " +
-                             input->shape_string() +
+    throw strata::ShapeError(FLAGS_model + ": the input blob has shape " + input->shape_string() +
                              "; classify feeds images, N x 1 x H x W (grey) or N x 3 x H x W "
                              "(BGR)");
   }
@@ -255,8 +259,8 @@ int main(int argc, char** argv) {
         std::unique_ptr<strata::Net> net = LoadNet();
         strata::Blob* input = net->input_blobs()[0];
         const std::vector<float> mean = ChannelMeanValues(input->shape(1));
-        const strata::Blob* output = FLAGS_output.empty() ? net->output_blobs().at(0)
-                                                           : net->blob_by_name(FLAGS_output);
+        const strata::Blob* output =
+            FLAGS_output.empty() ? net->output_blobs().at(0) : net->blob_by_name(FLAGS_output);
         std::vector<Entry> entries;
         for (int i = 1; i < argc; ++i) AddImages(argv[i], &entries);
 

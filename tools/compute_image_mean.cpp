@@ -30,15 +30,16 @@ int main(int argc, char** argv) {
         }
         const std::string output = argc == 3 ? argv[2] : "";
         if (!output.empty() && std::filesystem::exists(output)) {
-          throw strata::IoError(output + ": already exists; compute_image_mean does not "
-                                         "overwrite (remove it first or choose another path)");
+          throw strata::IoError(output +
+                                ": already exists; compute_image_mean does not "
+                                "overwrite (remove it first or choose another path)");
         }
-        auto reader = strata::OpenDbReader(argv[1], FLAGS_backend == "leveldb"
-                                                        ? strata::DbBackend::kLevelDb
-                                                        : strata::DbBackend::kLmdb);
+        auto reader =
+            strata::OpenDbReader(argv[1], FLAGS_backend == "leveldb" ? strata::DbBackend::kLevelDb
+                                                                     : strata::DbBackend::kLmdb);
         strata::tools::Progress progress(reader->size(), "records");
-        const strata::ImageMean mean = strata::ComputeImageMean(
-            reader.get(), [&](size_t done) { progress.Update(done); });
+        const strata::ImageMean mean =
+            strata::ComputeImageMean(reader.get(), [&](size_t done) { progress.Update(done); });
         std::cout << "Mean of " << mean.count << " records of " << mean.mean.channels() << "x"
                   << mean.mean.height() << "x" << mean.mean.width() << "\n";
         for (size_t c = 0; c < mean.channel_means.size(); ++c) {

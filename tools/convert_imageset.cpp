@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
           }
         }
         auto writer = strata::CreateDbWriter(output.temp(), FLAGS_backend == "leveldb"
-                                                       ? strata::DbBackend::kLevelDb
-                                                       : strata::DbBackend::kLmdb);
+                                                                ? strata::DbBackend::kLevelDb
+                                                                : strata::DbBackend::kLmdb);
         const strata::ImageColor color =
             FLAGS_gray ? strata::ImageColor::kGray : strata::ImageColor::kColor;
         const std::string encoding = FLAGS_encoded && FLAGS_encode_type.empty()
@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
                                                      FLAGS_resize_height, FLAGS_resize_width, own)
                                 .SerializeAsString();
               } catch (const strata::Error& err) {
-                strata::RethrowWithContext(err, list_file + ":" + std::to_string(line.number) + ": ");
+                strata::RethrowWithContext(err,
+                                           list_file + ":" + std::to_string(line.number) + ": ");
               }
             }
           });

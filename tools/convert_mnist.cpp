@@ -110,8 +110,9 @@ void WritePng(const Mnist& mnist, const std::string& folder) {
 // before anything is written.
 void CheckList(const std::string& list, const std::string& text) {
   if (std::filesystem::exists(list) && strata::ReadFileToString(list) != text) {
-    throw strata::IoError(list + ": exists with other contents; convert_mnist does not "
-                                 "overwrite it (give --list_file=... or remove it)");
+    throw strata::IoError(list +
+                          ": exists with other contents; convert_mnist does not "
+                          "overwrite it (give --list_file=... or remove it)");
   }
 }
 
@@ -160,8 +161,7 @@ int main(int argc, char** argv) {
                                           FLAGS_format + "'"};
         }
         const Mnist mnist = ReadMnist();
-        const std::string list =
-            FLAGS_list_file.empty() ? FLAGS_output + ".txt" : FLAGS_list_file;
+        const std::string list = FLAGS_list_file.empty() ? FLAGS_output + ".txt" : FLAGS_list_file;
         const std::string name = std::filesystem::path(FLAGS_output).filename().string();
         const std::string list_text = FLAGS_format == "png"    ? PngList(mnist, name)
                                       : FLAGS_format == "hdf5" ? name + "\n"
@@ -181,14 +181,14 @@ int main(int argc, char** argv) {
           WritePng(mnist, output.temp());
           output.Commit();
           strata::WriteFileAtomically(list, list_text);
-          std::cout << "Wrote " << mnist.n << " PNG files of " << shape << " under "
-                    << FLAGS_output << " (list file " << list << ")\n";
+          std::cout << "Wrote " << mnist.n << " PNG files of " << shape << " under " << FLAGS_output
+                    << " (list file " << list << ")\n";
         } else {
           WriteHdf5(mnist, output.temp());
           output.Commit();
           strata::WriteFileAtomically(list, list_text);
-          std::cout << "Wrote " << mnist.n << " examples of " << shape << " to "
-                    << FLAGS_output << " (list file " << list << ")\n";
+          std::cout << "Wrote " << mnist.n << " examples of " << shape << " to " << FLAGS_output
+                    << " (list file " << list << ")\n";
         }
         return 0;
       });

@@ -52,7 +52,8 @@ std::string Details(const strata::LayerParameter& layer) {
   } else if (layer.type() == "Pooling") {
     const auto& p = layer.pooling_param();
     out << strata::PoolingParameter::PoolMethod_Name(p.pool()) << ", kernel "
-        << (p.global_pooling() ? std::string("global") : std::to_string(p.has_kernel_h() ? p.kernel_h() : p.kernel_size()))
+        << (p.global_pooling() ? std::string("global")
+                               : std::to_string(p.has_kernel_h() ? p.kernel_h() : p.kernel_size()))
         << ", stride " << (p.has_stride_h() ? p.stride_h() : p.stride());
   } else if (layer.type() == "Dropout") {
     out << "ratio " << layer.dropout_param().dropout_ratio();

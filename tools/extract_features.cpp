@@ -37,9 +37,9 @@ class FeatureSink {
   FeatureSink(const std::string& path, const std::string& backend)
       : output_(path, "extract_features", "output name"), backend_(backend) {
     if (backend_ != "hdf5") {
-      db_ = strata::CreateDbWriter(output_.temp(), backend_ == "leveldb"
-                                                       ? strata::DbBackend::kLevelDb
-                                                       : strata::DbBackend::kLmdb);
+      db_ =
+          strata::CreateDbWriter(output_.temp(), backend_ == "leveldb" ? strata::DbBackend::kLevelDb
+                                                                       : strata::DbBackend::kLmdb);
     }
   }
 
@@ -54,7 +54,9 @@ class FeatureSink {
         // Caffe's legacy view of the blob: channels x height x width (a
         // blob of more axes is flattened into channels).
         const bool legacy = blob.num_axes() <= 4;
-        datum_.set_channels(!legacy ? static_cast<int>(dim) : blob.num_axes() > 1 ? blob.shape(1) : 1);
+        datum_.set_channels(!legacy               ? static_cast<int>(dim)
+                            : blob.num_axes() > 1 ? blob.shape(1)
+                                                  : 1);
         datum_.set_height(legacy && blob.num_axes() > 2 ? blob.shape(2) : 1);
         datum_.set_width(legacy && blob.num_axes() > 3 ? blob.shape(3) : 1);
         datum_.clear_float_data();
@@ -138,7 +140,8 @@ int main(int argc, char** argv) {
         const long batches = std::strtol(argv[5], &end, 10);
         if (*end != '\0' || end == argv[5] || batches < 1) {
           throw strata::tools::UsageError{std::string("NUM_MINI_BATCHES must be a positive "
-                                                      "integer, not '") + argv[5] + "'"};
+                                                      "integer, not '") +
+                                          argv[5] + "'"};
         }
         if (blobs.size() != outputs.size()) {
           throw strata::tools::UsageError{"give one output for each blob (" +
@@ -146,8 +149,8 @@ int main(int argc, char** argv) {
                                           std::to_string(outputs.size()) + " outputs)"};
         }
         for (const std::string& name : blobs) {
-          if (name.empty()) throw strata::tools::UsageError{"an empty blob name in '" +
-                                                            std::string(argv[3]) + "'"};
+          if (name.empty())
+            throw strata::tools::UsageError{"an empty blob name in '" + std::string(argv[3]) + "'"};
         }
         const std::string backend = Backend(argc, argv);
 
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
           built = std::make_unique<strata::Net>(model, strata::TEST, options);
         } catch (const strata::ConfigError& e) {
           for (const std::string& name : blobs) {
-            if (std::string(e.what()).find("keep_blobs names '" + name + "'") != std::string::npos) {
+            if (std::string(e.what()).find("keep_blobs names '" + name + "'") !=
+                std::string::npos) {
               throw strata::ConfigError(model + ": no blob named '" + name + "' in the TEST net");
             }
           }
@@ -167,7 +171,8 @@ int main(int argc, char** argv) {
         strata::Net& net = *built;
         net.CopyTrainedLayersFrom(weights);
         if (!net.input_blobs().empty()) {
-          throw strata::ConfigError(model + ": the net has Input blobs, which nothing would "
+          throw strata::ConfigError(model +
+                                    ": the net has Input blobs, which nothing would "
                                     "fill; extract_features runs nets that read their data "
                                     "(Data, ImageData, HDF5Data)");
         }

@@ -27,7 +27,6 @@ DEFINE_bool(rounding_floor, true,
 DEFINE_int32(max_checks, 200,
              "Elements checked per blob, evenly spread (0: every element; slow on big blobs).");
 
-
 namespace {
 
 enum class Outcome { kPassed, kFailed, kNothingToCheck };
@@ -79,8 +78,7 @@ Outcome CheckLayer(strata::Net* net, size_t i) {
     strata::RethrowWithContext(e, "layer '" + name + "' (" + layer->type() + "): ");
   }
   std::printf("%-24s %-20s %9d %9d %12.3g  %s\n", name.c_str(), layer->type(), report.checked,
-              report.skipped, report.max_error_ratio,
-              report.passed() ? "PASS" : "FAIL");
+              report.skipped, report.max_error_ratio, report.passed() ? "PASS" : "FAIL");
   for (size_t m = 0; m < report.mismatches.size() && m < 5; ++m) {
     const auto& bad = report.mismatches[m];
     std::printf("    %s [%d]: analytic %.6g, numeric %.6g\n", bad.blob.c_str(), bad.index,

@@ -65,14 +65,14 @@ int main(int argc, char** argv) {
             if (!shapes.empty()) shapes += " ";
             shapes += top->shape_string();
           }
-          std::printf("%-24s %-20s %-24s %12lld %14s\n", net.layer_names()[i].c_str(),
-                      layer.type(), shapes.c_str(), params, Human(flops, "FLOP").c_str());
+          std::printf("%-24s %-20s %-24s %12lld %14s\n", net.layer_names()[i].c_str(), layer.type(),
+                      shapes.c_str(), params, Human(flops, "FLOP").c_str());
         }
         // Shared parameters count once.
         for (const strata::Blob* blob : net.learnable_params()) total_params += blob->count();
         std::printf("\nlayers: %zu   learnable parameters: %lld (%s)   forward: %s per batch\n",
-                    net.layers().size(), total_params,
-                    Human(4.0 * total_params, "B").c_str(), Human(total_flops, "FLOP").c_str());
+                    net.layers().size(), total_params, Human(4.0 * total_params, "B").c_str(),
+                    Human(total_flops, "FLOP").c_str());
         std::set<const strata::Blob*> blobs;
         for (const auto& tops : net.top_vecs()) blobs.insert(tops.begin(), tops.end());
         double activation_bytes = 0;

@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
                                     "leave none, or check --stage/--level); nothing to test");
         }
         if (net.output_blobs().empty()) {
-          throw strata::ConfigError(FLAGS_model + ": the TEST net has no outputs to report (every "
-                                                  "top is consumed by a later layer)");
+          throw strata::ConfigError(FLAGS_model +
+                                    ": the TEST net has no outputs to report (every "
+                                    "top is consumed by a later layer)");
         }
         net.CopyTrainedLayersFrom(FLAGS_weights);
         LOG(INFO) << "Running " << FLAGS_iterations << " iterations";

@@ -73,16 +73,17 @@ int main(int argc, char** argv) {
         const double iters = FLAGS_iterations;
         std::printf("Average time per layer (%d iterations):\n", FLAGS_iterations);
         for (size_t i = 0; i < n; ++i) {
-          std::printf("%16s   forward: %9.4f ms.\n", net.layer_names()[i].c_str(), forward[i] / iters);
-          std::printf("%16s  backward: %9.4f ms.\n", net.layer_names()[i].c_str(), backward[i] / iters);
+          std::printf("%16s   forward: %9.4f ms.\n", net.layer_names()[i].c_str(),
+                      forward[i] / iters);
+          std::printf("%16s  backward: %9.4f ms.\n", net.layer_names()[i].c_str(),
+                      backward[i] / iters);
         }
         std::printf("Average Forward pass: %.4f ms.\n", forward_total / iters);
         std::printf("Average Backward pass: %.4f ms.\n", backward_total / iters);
         std::printf("Average Forward-Backward: %.4f ms.\n", total / iters);
         std::printf("Total Time: %.4f ms.\n", total);
-        const auto& first_top = net.top_vecs().empty() || net.top_vecs()[0].empty()
-                                    ? nullptr
-                                    : net.top_vecs()[0][0];
+        const auto& first_top =
+            net.top_vecs().empty() || net.top_vecs()[0].empty() ? nullptr : net.top_vecs()[0][0];
         if (first_top != nullptr && first_top->num_axes() > 0) {
           const double batch = first_top->shape(0);
           std::printf("Throughput: %.1f images/s (batch %d, forward-backward)\n",

@@ -7,8 +7,8 @@ DECLARE_bool(help);
 DECLARE_bool(helpshort);
 
 #include <csignal>
-#include <filesystem>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -28,8 +28,10 @@ namespace {
 void RefuseExisting(const std::string& path, const std::string& tool, const std::string& hint) {
   std::error_code error;
   if (std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
-    throw IoError(path + ": already exists; " + tool + " does not overwrite (remove it first or "
-                  "choose another " + hint + ")");
+    throw IoError(path + ": already exists; " + tool +
+                  " does not overwrite (remove it first or "
+                  "choose another " +
+                  hint + ")");
   }
 }
 

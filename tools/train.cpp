@@ -2,12 +2,12 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <vector>
-#include <algorithm>
 
 #include "strata/solver.hpp"
 #include "strata/training_log.hpp"
@@ -67,9 +67,9 @@ int main(int argc, char** argv) {
           throw strata::tools::UsageError{
               "give --snapshot to resume or --weights to fine-tune, not both"};
         }
-        const std::vector<std::string> weights =
-            FLAGS_weights.empty() ? std::vector<std::string>{}
-                                  : strata::tools::SplitList(FLAGS_weights);
+        const std::vector<std::string> weights = FLAGS_weights.empty()
+                                                     ? std::vector<std::string>{}
+                                                     : strata::tools::SplitList(FLAGS_weights);
         for (const std::string& path : weights) {
           if (path.empty()) {
             throw strata::tools::UsageError{"--weights='" + FLAGS_weights +

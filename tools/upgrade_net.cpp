@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
           throw strata::tools::UsageError{"--input and --output are required"};
         }
         if (std::filesystem::exists(FLAGS_output)) {
-          throw strata::IoError(FLAGS_output + ": already exists; upgrade_net does not overwrite "
-                                               "(remove it first or choose another --output)");
+          throw strata::IoError(FLAGS_output +
+                                ": already exists; upgrade_net does not overwrite "
+                                "(remove it first or choose another --output)");
         }
         strata::NetParameter net;
         bool binary = false;

@@ -5,12 +5,11 @@
 // Prints the most probable class of the first `count` images (default 10) and,
 // to show a second thread serving the same weights, checks that a second Net
 // sharing them gives identical answers.
+#include <algorithm>
+#include <iostream>
 #include <strata/errors.hpp>
 #include <strata/idx.hpp>
 #include <strata/net.hpp>
-
-#include <algorithm>
-#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>

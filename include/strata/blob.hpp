@@ -3,8 +3,8 @@
 // Storage is 64-byte aligned and reused: Reshape to a count that fits the
 // current capacity never reallocates. Memory is allocated (zeroed) when first
 // touched, not by Reshape, so a net that never runs backward holds no
-// gradients and buffers handed on between blobs are allocated once. Data and diff can be shared with another
-// blob (weight sharing, nets that share trained weights).
+// gradients and buffers handed on between blobs are allocated once. Data and diff can be shared
+// with another blob (weight sharing, nets that share trained weights).
 #pragma once
 
 #include <memory>

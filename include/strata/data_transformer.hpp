@@ -46,8 +46,7 @@ class DataTransformer {
   // Transforms one example. `rng` supplies the mirror and crop draws.
   void Transform(const uint8_t* in, int channels, int height, int width, Rng* rng,
                  float* out) const;
-  void Transform(const float* in, int channels, int height, int width, Rng* rng,
-                 float* out) const;
+  void Transform(const float* in, int channels, int height, int width, Rng* rng, float* out) const;
 
   // The random stream for the next example: a copy of `rng` as it stands, with
   // `rng` moved past the draws Transform makes for one example. Examples given

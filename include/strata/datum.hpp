@@ -13,7 +13,7 @@ namespace strata {
 
 struct DatumValues {
   int channels = 0, height = 0, width = 0;
-  const uint8_t* raw = nullptr;  // into the Datum
+  const uint8_t* raw = nullptr;   // into the Datum
   const float* floats = nullptr;  // into the Datum (checked finite)
   Image image;                    // a decoded record
   // The 8-bit values (C x H x W), or null for float_data.

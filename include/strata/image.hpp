@@ -37,8 +37,8 @@ Image ReadImageFile(const std::string& path, ImageColor color, int height = 0, i
 // dropped), then resized to height x width (bilinear) when its size differs.
 // ShapeError for a net of other than 1 or 3 channels; DataError naming `name`
 // for bytes that are no 8-bit image.
-Image DecodeImageForNet(const std::string& bytes, const std::string& name, int channels,
-                        int height, int width);
+Image DecodeImageForNet(const std::string& bytes, const std::string& name, int channels, int height,
+                        int width);
 // The same steps for pixels already decoded (PGM, IDX).
 Image PrepareForNet(const Image& image, const std::string& name, int channels, int height,
                     int width);

@@ -15,8 +15,8 @@
 namespace strata {
 
 struct ImageMean {
-  BlobProto mean;                      // 1 x C x H x W in Caffe's legacy fields
-  std::vector<double> channel_means;   // the mean of each channel's plane
+  BlobProto mean;                     // 1 x C x H x W in Caffe's legacy fields
+  std::vector<double> channel_means;  // the mean of each channel's plane
   size_t count = 0;
 };
 

@@ -2,11 +2,11 @@
 // binary (.caffemodel, .solverstate) with atomic writes.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <google/protobuf/message.h>
 #include <google/protobuf/text_format.h>
+
+#include <string>
+#include <vector>
 
 namespace strata {
 

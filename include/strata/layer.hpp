@@ -94,8 +94,8 @@ class Layer {
   void ToProto(LayerParameter* param, bool write_diff = false) const;
 
  protected:
-  virtual void LayerSetUp(const std::vector<Blob*>& /*bottom*/,
-                          const std::vector<Blob*>& /*top*/) {}
+  virtual void LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) {
+  }
   virtual void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) = 0;
   virtual void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                            const std::vector<Blob*>& bottom) = 0;
@@ -144,8 +144,7 @@ class LossLayer : public Layer {
   // normalize (true: VALID, false: BATCH_SIZE), or else `fallback`. FULL
   // divides by `full` positions, VALID by the `valid` (non-ignored) ones,
   // BATCH_SIZE by `batch`, NONE by 1; never less than 1.
-  float Normalizer(LossParameter::NormalizationMode fallback, int batch, int full,
-                   int valid) const;
+  float Normalizer(LossParameter::NormalizationMode fallback, int batch, int full, int valid) const;
 };
 
 }  // namespace strata

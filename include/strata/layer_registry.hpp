@@ -42,8 +42,8 @@ struct LayerRegisterer {
 
 }  // namespace strata
 
-#define STRATA_REGISTER_LAYER(type)                                                  \
-  static ::strata::internal::LayerRegisterer g_strata_register_##type##_layer(        \
+#define STRATA_REGISTER_LAYER(type)                                                      \
+  static ::strata::internal::LayerRegisterer g_strata_register_##type##_layer(           \
       #type, [](const ::strata::LayerParameter& p) -> std::unique_ptr<::strata::Layer> { \
-        return std::make_unique<type##Layer>(p);                                      \
+        return std::make_unique<type##Layer>(p);                                         \
       })

@@ -22,8 +22,7 @@ FileKind DetectFileKind(const std::string& path);
 // Reads weights (either format) into `weights` (layer names and blobs).
 // A solver state or anything else is an IoError that says what to do instead.
 void ReadWeights(const std::string& path, NetParameter* weights);
-void WriteWeights(const NetParameter& weights, const std::string& path, bool hdf5,
-                  bool write_diff);
+void WriteWeights(const NetParameter& weights, const std::string& path, bool hdf5, bool write_diff);
 
 void ReadSolverState(const std::string& path, SolverState* state);
 void WriteSolverState(const SolverState& state, const std::string& path, bool hdf5);

@@ -45,9 +45,8 @@ struct SolverRegisterer {
 
 }  // namespace strata
 
-#define STRATA_REGISTER_SOLVER(type)                                                  \
-  static ::strata::internal::SolverRegisterer g_strata_register_##type##_solver(       \
-      #type, [](const ::strata::SolverParameter& p, const ::strata::SolverSource* s)   \
-                 -> std::unique_ptr<::strata::Solver> {                                \
-        return std::make_unique<type##Solver>(p, s);                                   \
-      })
+#define STRATA_REGISTER_SOLVER(type)                                             \
+  static ::strata::internal::SolverRegisterer g_strata_register_##type##_solver( \
+      #type,                                                                     \
+      [](const ::strata::SolverParameter& p, const ::strata::SolverSource* s)    \
+          -> std::unique_ptr<::strata::Solver> { return std::make_unique<type##Solver>(p, s); })

@@ -73,11 +73,11 @@ class Winograd5x5 {
  private:
   Window2d w_{};
   int out_channels_ = 0, tiles_h_ = 0, tiles_w_ = 0;  // 4x4 output tiles per column, row
-  int forward_chunk_ = 16, backward_chunk_ = 16;  // tiles per pass through the buffers
-  void TransformWeights();  // u_ from source_
+  int forward_chunk_ = 16, backward_chunk_ = 16;      // tiles per pass through the buffers
+  void TransformWeights();                            // u_ from source_
 
-  std::vector<float> source_;  // the weights u_ was computed from
-  std::vector<float> u_;       // kPoints x out_channels x channels
+  std::vector<float> source_;                    // the weights u_ was computed from
+  std::vector<float> u_;                         // kPoints x out_channels x channels
   std::vector<PackedMatrix> packed_, packed_t_;  // per point: U, U^T
   // The kernel set packed_ / packed_t_ hold u_ for, if they hold it.
   std::array<std::optional<Isa>, 2> packed_isa_{};

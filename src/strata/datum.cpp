@@ -30,15 +30,14 @@ DatumValues ReadDatumValues(const Datum& datum, ImageColor color, const std::str
     // Floats from a file: a NaN or infinity would poison every weight it touches.
     for (size_t k = 0; k < count; ++k) {
       if (!std::isfinite(datum.float_data(static_cast<int>(k)))) {
-        throw DataError(name + " holds " +
-                        std::to_string(datum.float_data(static_cast<int>(k))) +
+        throw DataError(name + " holds " + std::to_string(datum.float_data(static_cast<int>(k))) +
                         " in float_data at element " + std::to_string(k));
       }
     }
     example.floats = datum.float_data().data();
   } else if (count > 0) {
-    throw IoError(name + " holds " + std::to_string(datum.data().size()) +
-                  " bytes and " + std::to_string(datum.float_data_size()) + " floats for a " +
+    throw IoError(name + " holds " + std::to_string(datum.data().size()) + " bytes and " +
+                  std::to_string(datum.float_data_size()) + " floats for a " +
                   std::to_string(count) + "-value example (truncated?)");
   }
   if (example.channels <= 0 || example.height <= 0 || example.width <= 0) {
@@ -66,8 +65,7 @@ Datum ImageFileToDatum(const std::string& path, int label, ImageColor color, int
     const size_t dot = path.rfind('.');
     const std::string extension = dot == std::string::npos ? "" : Lower(path.substr(dot + 1));
     const std::string wanted = Lower(encoding);
-    const bool same_format =
-        extension == wanted || (wanted == "jpg" && extension == "jpeg");
+    const bool same_format = extension == wanted || (wanted == "jpg" && extension == "jpeg");
     const bool unchanged = height <= 0 && width <= 0 && same_format &&
                            (image.channels == 3) == (color == ImageColor::kColor);
     datum.set_data(unchanged ? bytes : EncodeImage(image, encoding, path));

@@ -83,8 +83,9 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
                        std::vector<float>(blob->diff(), blob->diff() + blob->count())});
   }
   for (int b : bottoms) {
-    checked.push_back({bottom[b], "bottom " + std::to_string(b),
-                       std::vector<float>(bottom[b]->diff(), bottom[b]->diff() + bottom[b]->count())});
+    checked.push_back(
+        {bottom[b], "bottom " + std::to_string(b),
+         std::vector<float>(bottom[b]->diff(), bottom[b]->diff() + bottom[b]->count())});
   }
 
   GradientCheckReport report;
@@ -106,8 +107,8 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
   for (auto& entry : checked) {
     float* x = entry.blob->mutable_data();
     const int count = entry.blob->count();
-    const int checks = options.max_checks_per_blob > 0 ? std::min(count, options.max_checks_per_blob)
-                                                       : count;
+    const int checks =
+        options.max_checks_per_blob > 0 ? std::min(count, options.max_checks_per_blob) : count;
     for (int c = 0; c < checks; ++c) {
       const int i = static_cast<int>(static_cast<long long>(c) * count / checks);
       const float original = x[i];

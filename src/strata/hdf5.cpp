@@ -213,8 +213,7 @@ std::string Hdf5File::ReadBytes(const std::string& name) const {
   const std::vector<int> shape = DatasetShape(name);
   if (shape.size() != 1) throw IoError(path_ + ": '" + name + "' is not a byte array");
   std::string bytes(static_cast<size_t>(shape[0]), '\0');
-  if (!bytes.empty() &&
-      H5LTread_dataset(id_, name.c_str(), H5T_NATIVE_UCHAR, bytes.data()) < 0) {
+  if (!bytes.empty() && H5LTread_dataset(id_, name.c_str(), H5T_NATIVE_UCHAR, bytes.data()) < 0) {
     throw IoError(path_ + ": cannot read '" + name + "'");
   }
   return bytes;
@@ -276,7 +275,7 @@ void Hdf5File::Write(const std::string& name, const std::vector<int>& shape, con
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
   Handle dataset(space.ok() ? H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.get(),
-                                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                             : -1,
                  H5Dclose);
   errno = 0;
@@ -300,12 +299,13 @@ void Hdf5File::CreateExtendible(const std::string& name, const std::vector<int>&
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
                H5Sclose);
   Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  Handle dataset(space.ok() && properties.ok() &&
-                         H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0
-                     ? H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
-                                  properties.get(), H5P_DEFAULT)
-                     : -1,
-                 H5Dclose);
+  Handle dataset(
+      space.ok() && properties.ok() &&
+              H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0
+          ? H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                       properties.get(), H5P_DEFAULT)
+          : -1,
+      H5Dclose);
   if (!dataset.ok()) throw IoError(path_ + ": cannot create dataset '" + name + "'");
 }
 

@@ -1,10 +1,9 @@
 #include "strata/idx.hpp"
 
-#include <cstdio>
-
 #include <boost/iostreams/copy.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
+#include <cstdio>
 #include <sstream>
 
 #include "strata/errors.hpp"
@@ -61,8 +60,9 @@ IdxArray ParseIdx(const std::string& bytes, const std::string& name) {
     if (count > 0x7fffffffu) throw IoError(name + ": IDX array too large");
   }
   if (bytes.size() - header != count) {
-    throw IoError(name + ": IDX header promises " + std::to_string(count) + " values but the file " +
-                  "holds " + std::to_string(bytes.size() - header) + " (truncated?)");
+    throw IoError(name + ": IDX header promises " + std::to_string(count) +
+                  " values but the file " + "holds " + std::to_string(bytes.size() - header) +
+                  " (truncated?)");
   }
   array.values.assign(bytes.begin() + header, bytes.end());
   return array;

@@ -56,8 +56,7 @@ cv::Mat ToMat(const Image& image) {
 
 cv::Mat Decode(const std::string& bytes, int flags, const std::string& name) {
   if (bytes.empty()) throw DataError(name + ": the image is empty (0 bytes)");
-  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                       const_cast<char*>(bytes.data()));
+  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat decoded;
   if (DecodeJpegLikeOpenCv(bytes, flags, &decoded)) return decoded;
   try {
@@ -78,8 +77,8 @@ cv::Mat Decode(const std::string& bytes, int flags, const std::string& name) {
 
 }  // namespace
 
-Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name,
-                  int height, int width) {
+Image DecodeImage(const std::string& bytes, ImageColor color, const std::string& name, int height,
+                  int width) {
   cv::Mat decoded = Decode(bytes, DecodeFlags(color), name);
   if (height > 0 && width > 0 && (decoded.rows != height || decoded.cols != width)) {
     cv::Mat resized;
@@ -89,8 +88,7 @@ Image DecodeImage(const std::string& bytes, ImageColor color, const std::string&
   return FromMat(decoded);
 }
 
-std::string EncodeImage(const Image& image, const std::string& extension,
-                        const std::string& name) {
+std::string EncodeImage(const Image& image, const std::string& extension, const std::string& name) {
   const cv::Mat mat = ToMat(image);
   std::vector<uint8_t> bytes;
   bool written = false;
@@ -103,12 +101,12 @@ std::string EncodeImage(const Image& image, const std::string& extension,
   return std::string(bytes.begin(), bytes.end());
 }
 
-Image DecodeImageForNet(const std::string& bytes, const std::string& name, int channels,
-                        int height, int width) {
+Image DecodeImageForNet(const std::string& bytes, const std::string& name, int channels, int height,
+                        int width) {
   // IMREAD_UNCHANGED, as cv::imread(file, -1) in Caffe's cpp_classification:
   // no EXIF rotation, and an alpha channel arrives to be dropped below.
-  return PrepareForNet(FromMat(Decode(bytes, cv::IMREAD_UNCHANGED, name)), name, channels,
-                       height, width);
+  return PrepareForNet(FromMat(Decode(bytes, cv::IMREAD_UNCHANGED, name)), name, channels, height,
+                       width);
 }
 
 Image PrepareForNet(const Image& image, const std::string& name, int channels, int height,

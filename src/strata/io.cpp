@@ -1,11 +1,11 @@
 #include "strata/io.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,17 +47,16 @@ class CollectingErrorCollector : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
-void ParseText(const std::string& text, const std::string& name,
-               google::protobuf::Message* message,
+void ParseText(const std::string& text, const std::string& name, google::protobuf::Message* message,
                google::protobuf::TextFormat::ParseInfoTree* tree) {
   CollectingErrorCollector errors(name);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   if (tree != nullptr) parser.WriteLocationsTo(tree);
   if (!parser.ParseFromString(text, message)) {
-    throw ConfigError(errors.first().empty() ? name + ": cannot parse as " +
-                                                   message->GetDescriptor()->name()
-                                             : errors.first());
+    throw ConfigError(errors.first().empty()
+                          ? name + ": cannot parse as " + message->GetDescriptor()->name()
+                          : errors.first());
   }
 }
 
@@ -146,10 +145,12 @@ std::vector<std::string> RemoveStaleTempFiles(const std::string& folder,
     if (!ours) continue;
     const long pid = std::strtol(name.c_str() + mark + 5, nullptr, 10);
     // Only files of processes that are gone: a live writer's file is in use.
-    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) {
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 ||
+        errno != ESRCH) {
       continue;
     }
-    if (std::filesystem::remove_all(entry.path(), error) > 0) removed.push_back(entry.path().string());
+    if (std::filesystem::remove_all(entry.path(), error) > 0)
+      removed.push_back(entry.path().string());
   }
   return removed;
 }

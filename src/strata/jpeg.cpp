@@ -3,8 +3,9 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-
+// After <cstdio>: jpeglib.h uses FILE and size_t without including them.
 #include <jpeglib.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -45,15 +46,14 @@ bool HasExif(const jpeg_decompress_struct& info) {
 bool Decode(jpeg_decompress_struct* info, int flags, cv::Mat* out) {
   jpeg_save_markers(info, JPEG_APP0 + 1, 0xffff);
   if (jpeg_read_header(info, TRUE) != JPEG_HEADER_OK) return false;
-  const bool no_tables = info->ac_huff_tbl_ptrs[0] == nullptr &&
-                         info->ac_huff_tbl_ptrs[1] == nullptr &&
-                         info->dc_huff_tbl_ptrs[0] == nullptr &&
-                         info->dc_huff_tbl_ptrs[1] == nullptr;
+  const bool no_tables =
+      info->ac_huff_tbl_ptrs[0] == nullptr && info->ac_huff_tbl_ptrs[1] == nullptr &&
+      info->dc_huff_tbl_ptrs[0] == nullptr && info->dc_huff_tbl_ptrs[1] == nullptr;
   if (info->num_components == 4 || no_tables || HasExif(*info)) return false;
   // OpenCV's choice of channels: IMREAD_COLOR always 3, IMREAD_ANYCOLOR 3
   // when the file has more than one component.
-  const bool color = flags == cv::IMREAD_COLOR ||
-                     (flags == cv::IMREAD_ANYCOLOR && info->num_components > 1);
+  const bool color =
+      flags == cv::IMREAD_COLOR || (flags == cv::IMREAD_ANYCOLOR && info->num_components > 1);
   info->out_color_space = color ? JCS_EXT_BGR : JCS_GRAYSCALE;
   if (!jpeg_start_decompress(info)) return false;
   // Straight into the caller's Mat: a local one would be skipped by the jump.

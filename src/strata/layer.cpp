@@ -51,8 +51,8 @@ void Layer::CheckBlobCounts(const std::vector<Blob*>& bottom, const std::vector<
   CheckCount("bottom", nb, ExactNumBottomBlobs(), MinBottomBlobs(), MaxBottomBlobs());
   CheckCount("top", nt, ExactNumTopBlobs(), MinTopBlobs(), MaxTopBlobs());
   if (EqualNumBottomTopBlobs() && nb != nt) {
-    throw ConfigError("needs as many tops as bottoms, got " + std::to_string(nb) +
-                      " bottoms and " + std::to_string(nt) + " tops");
+    throw ConfigError("needs as many tops as bottoms, got " + std::to_string(nb) + " bottoms and " +
+                      std::to_string(nt) + " tops");
   }
 }
 
@@ -65,8 +65,7 @@ void Layer::CheckParamFields() const {
     const std::string& name = field->name();
     const bool is_param = name.size() > 6 && name.compare(name.size() - 6, 6, "_param") == 0;
     if (is_param && std::find(reads.begin(), reads.end(), name) == reads.end()) {
-      throw ConfigError(std::string("does not read ") + name + " (a " + type() +
-                        " layer reads " +
+      throw ConfigError(std::string("does not read ") + name + " (a " + type() + " layer reads " +
                         JoinNames(reads) + ")");
     }
   }
@@ -104,7 +103,8 @@ void Layer::Backward(const std::vector<Blob*>& top, const std::vector<bool>& pro
 }
 
 void Layer::set_param_propagate_down(int i, bool value) {
-  if (static_cast<int>(param_propagate_down_.size()) <= i) param_propagate_down_.resize(i + 1, true);
+  if (static_cast<int>(param_propagate_down_.size()) <= i)
+    param_propagate_down_.resize(i + 1, true);
   param_propagate_down_[i] = value;
 }
 
@@ -119,7 +119,8 @@ void Layer::SetUpParamBlobs(const std::vector<ParamBlobSpec>& specs, bool by_cou
       auto blob = std::make_shared<Blob>();
       blob->FromProto(layer_param_.blobs(static_cast<int>(i)));
       const Blob needed(specs[i].shape);
-      const bool fits = by_count ? blob->count() == needed.count() : blob->shape() == specs[i].shape;
+      const bool fits =
+          by_count ? blob->count() == needed.count() : blob->shape() == specs[i].shape;
       if (!fits) {
         throw ShapeError("stored blob '" + specs[i].name + "' has shape " + blob->shape_string() +
                          " but the layer needs " + needed.shape_string());

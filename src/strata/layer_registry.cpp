@@ -86,8 +86,10 @@ std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   const Creator* creator = Creators().Find(param.type());
   if (creator == nullptr) {
     if (const char* advice = CaffeTypeAdvice(param.type())) {
-      throw ConfigError("layer type '" + param.type() + "' is Caffe's but not implemented "
-                        "in Strata (" + advice + ")");
+      throw ConfigError("layer type '" + param.type() +
+                        "' is Caffe's but not implemented "
+                        "in Strata (" +
+                        advice + ")");
     }
     throw ConfigError("unknown layer type '" + param.type() + "'; did you mean '" +
                       ClosestType(param.type()) + "'? (known types: " + Creators().NameList() +

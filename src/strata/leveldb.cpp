@@ -24,7 +24,8 @@ struct LevelDbReader::Impl {
   }
 };
 
-LevelDbReader::LevelDbReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
+LevelDbReader::LevelDbReader(const std::string& path)
+    : path_(path), impl_(std::make_unique<Impl>()) {
   if (!std::filesystem::is_directory(path) || !std::filesystem::exists(path + "/CURRENT")) {
     throw IoError(path + ": not a LevelDB folder (expected " + path + "/CURRENT)");
   }
@@ -67,7 +68,8 @@ struct LevelDbWriter::Impl {
   int pending = 0;
 };
 
-LevelDbWriter::LevelDbWriter(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
+LevelDbWriter::LevelDbWriter(const std::string& path)
+    : path_(path), impl_(std::make_unique<Impl>()) {
   if (std::filesystem::exists(path)) throw IoError(path + ": already exists");
   leveldb::Options options;
   options.create_if_missing = true;

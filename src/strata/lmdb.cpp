@@ -1,7 +1,6 @@
 #include "strata/lmdb.hpp"
 
 #include <lmdb.h>
-
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -42,7 +41,6 @@ void ReleaseMappedPages(const std::string& file) {
   }
 }
 
-
 // LMDB keeps no checksums and liblmdb trusts every page number, offset and
 // size it reads from the memory-mapped file: a damaged page makes it read
 // outside the map (SIGSEGV, SIGBUS). So before liblmdb opens a database, the
@@ -61,7 +59,9 @@ class LmdbChecker {
   void Check() {
     const Meta meta = PickMeta();
     if (meta.root == kInvalidPage) {
-      if (meta.entries != 0) Fail("the meta page counts " + std::to_string(meta.entries) + " records but has no root page");
+      if (meta.entries != 0)
+        Fail("the meta page counts " + std::to_string(meta.entries) +
+             " records but has no root page");
       return;
     }
     visited_.assign(pages_, false);
@@ -123,7 +123,8 @@ class LmdbChecker {
       if (Load<uint32_t>(page, 20) != 1) Fail("unsupported LMDB format version");
       const uint32_t page_size = Load<uint32_t>(page, 40);  // mm_dbs[FREE].md_pad
       if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) {
-        Fail("meta page " + std::to_string(i) + " gives a page size of " + std::to_string(page_size));
+        Fail("meta page " + std::to_string(i) + " gives a page size of " +
+             std::to_string(page_size));
       }
       if (i == 0) psize_ = page_size;
       const size_t main = 88;  // mm_dbs[MAIN]
@@ -142,7 +143,8 @@ class LmdbChecker {
            std::to_string(pages_) + " pages (truncated?)");
     }
     if (meta.flags & 0x74) {  // MDB_DUPSORT and its kin change the page layout
-      Fail("the main database has flags 0x" + Hex(meta.flags) + " (Caffe writes plain key-value records)");
+      Fail("the main database has flags 0x" + Hex(meta.flags) +
+           " (Caffe writes plain key-value records)");
     }
     return meta;
   }
@@ -156,51 +158,64 @@ class LmdbChecker {
   uint64_t CheckTreePage(uint64_t pgno, int depth, const Meta& meta,
                          std::vector<std::pair<uint64_t, int>>* stack) {
     const std::string where = "page " + std::to_string(pgno);
-    if (pgno < 2 || pgno > meta.last_page) Fail(where + " is out of range (pages 2.." + std::to_string(meta.last_page) + ")");
+    if (pgno < 2 || pgno > meta.last_page)
+      Fail(where + " is out of range (pages 2.." + std::to_string(meta.last_page) + ")");
     if (visited_[pgno]) Fail(where + " is reached twice (a cycle)");
     visited_[pgno] = true;
     const std::string page = Read(pgno * psize_, psize_);
     const uint16_t flags = Load<uint16_t>(page, 10);
     const uint16_t lower = Load<uint16_t>(page, 12), upper = Load<uint16_t>(page, 14);
-    if (Load<uint64_t>(page, 0) != pgno) Fail(where + " says it is page " + std::to_string(Load<uint64_t>(page, 0)));
+    if (Load<uint64_t>(page, 0) != pgno)
+      Fail(where + " says it is page " + std::to_string(Load<uint64_t>(page, 0)));
     const bool branch = flags & kBranch, leaf = flags & kLeaf;
     if (branch == leaf || (flags & (kOverflow | kMeta | kLeaf2 | kSubPage))) {
       Fail(where + " has page flags 0x" + Hex(flags) + " where a tree page belongs");
     }
     if (depth > meta.depth || (leaf && depth != meta.depth)) {
-      Fail(where + " is at depth " + std::to_string(depth) + " of a tree of depth " + std::to_string(meta.depth));
+      Fail(where + " is at depth " + std::to_string(depth) + " of a tree of depth " +
+           std::to_string(meta.depth));
     }
     if (lower < kHeader || lower > upper || upper > psize_ || (lower - kHeader) % 2 != 0) {
-      Fail(where + " has free-space bounds " + std::to_string(lower) + ".." + std::to_string(upper));
+      Fail(where + " has free-space bounds " + std::to_string(lower) + ".." +
+           std::to_string(upper));
     }
     const int keys = (lower - kHeader) / 2;
     if (keys < (branch ? 2 : 1)) Fail(where + " holds " + std::to_string(keys) + " nodes");
     for (int i = 0; i < keys; ++i) {
       const size_t node = Load<uint16_t>(page, kHeader + 2 * i);
-      if (node < upper || node + kNode > psize_) Fail(where + " node " + std::to_string(i) + " starts outside the page");
+      if (node < upper || node + kNode > psize_)
+        Fail(where + " node " + std::to_string(i) + " starts outside the page");
       const uint64_t lo = Load<uint16_t>(page, node), hi = Load<uint16_t>(page, node + 2);
       const uint16_t node_flags = Load<uint16_t>(page, node + 4);
       const size_t key_size = Load<uint16_t>(page, node + 6);
       const size_t data = node + kNode + key_size;
-      if (data > psize_) Fail(where + " node " + std::to_string(i) + " has a key past the page end");
+      if (data > psize_)
+        Fail(where + " node " + std::to_string(i) + " has a key past the page end");
       if (branch) {
         stack->emplace_back(lo | hi << 16 | uint64_t{node_flags} << 32, depth + 1);
         continue;
       }
       const uint64_t data_size = lo | hi << 16;
-      if (node_flags & (kSubData | kDupData)) Fail(where + " node " + std::to_string(i) + " holds duplicate records (not Caffe's layout)");
+      if (node_flags & (kSubData | kDupData))
+        Fail(where + " node " + std::to_string(i) +
+             " holds duplicate records (not Caffe's layout)");
       if (!(node_flags & kBigData)) {
-        if (data + data_size > psize_) Fail(where + " node " + std::to_string(i) + " has a value past the page end");
+        if (data + data_size > psize_)
+          Fail(where + " node " + std::to_string(i) + " has a value past the page end");
         continue;
       }
-      if (data + 8 > psize_) Fail(where + " node " + std::to_string(i) + " has a value reference past the page end");
-      CheckOverflow(Load<uint64_t>(page, data), data_size, meta, where + " node " + std::to_string(i));
+      if (data + 8 > psize_)
+        Fail(where + " node " + std::to_string(i) + " has a value reference past the page end");
+      CheckOverflow(Load<uint64_t>(page, data), data_size, meta,
+                    where + " node " + std::to_string(i));
     }
     return leaf ? keys : 0;
   }
 
-  void CheckOverflow(uint64_t first, uint64_t data_size, const Meta& meta, const std::string& owner) {
-    if (first < 2 || first > meta.last_page) Fail(owner + " points to page " + std::to_string(first) + ", out of range");
+  void CheckOverflow(uint64_t first, uint64_t data_size, const Meta& meta,
+                     const std::string& owner) {
+    if (first < 2 || first > meta.last_page)
+      Fail(owner + " points to page " + std::to_string(first) + ", out of range");
     const std::string head = Read(first * psize_, kHeader);
     const uint64_t count = Load<uint32_t>(head, 12);
     if (Load<uint64_t>(head, 0) != first || !(Load<uint16_t>(head, 10) & kOverflow) || count == 0 ||

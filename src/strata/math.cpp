@@ -34,15 +34,15 @@ void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   ParallelFor(blocks, (blocks + max_parts - 1) / max_parts, [&](int, int begin, int end) {
     const int j0 = begin * kColumnBlock, j1 = std::min(n, end * kColumnBlock);
     const float* b_part = trans_b ? b + static_cast<size_t>(j0) * k : b + j0;
-    cblas_sgemm(CblasRowMajor, op_a, op_b, m, j1 - j0, k, alpha, a, lda, b_part, ldb, beta,
-                c + j0, n);
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, j1 - j0, k, alpha, a, lda, b_part, ldb, beta, c + j0,
+                n);
   });
 }
 
 void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* x, float beta,
           float* y) {
-  cblas_sgemv(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, m, n, alpha, a, n, x, 1, beta,
-              y, 1);
+  cblas_sgemv(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, m, n, alpha, a, n, x, 1, beta, y,
+              1);
 }
 
 namespace {
@@ -65,9 +65,8 @@ void ForRanges(int n, F&& f) {
 }  // namespace
 
 void Axpy(int n, float alpha, const float* x, float* y) {
-  ForRanges(n, [&](int begin, int end) {
-    cblas_saxpy(end - begin, alpha, x + begin, 1, y + begin, 1);
-  });
+  ForRanges(
+      n, [&](int begin, int end) { cblas_saxpy(end - begin, alpha, x + begin, 1, y + begin, 1); });
 }
 
 void Axpby(int n, float alpha, const float* x, float beta, float* y) {
@@ -252,8 +251,8 @@ void ForEachWindowRow(const Window2d& w, F&& f) {
     for (int kx = 0; kx < w.kernel_w; ++kx, ++i) {
       const int x_offset = kx * w.dilation_w - w.pad_w;
       ValidRange(x_offset, w.stride_w, w.width, out_w, &r.lo, &r.hi);
-      r.first = (static_cast<long>(r.y_lo) * w.stride_h + y_offset) * w.width +
-                r.lo * w.stride_w + x_offset;
+      r.first = (static_cast<long>(r.y_lo) * w.stride_h + y_offset) * w.width + r.lo * w.stride_w +
+                x_offset;
       offsets[i] = r;
     }
   }

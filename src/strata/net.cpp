@@ -187,8 +187,8 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
     try {
       if (!StateIncludesLayer(param.state(), param.layer(i))) continue;
     } catch (const Error& e) {
-      RethrowWithContext(e, source_.Where(file_index[i]) + "layer '" + param.layer(i).name() +
-                                "': ");
+      RethrowWithContext(e,
+                         source_.Where(file_index[i]) + "layer '" + param.layer(i).name() + "': ");
     }
     *filtered.add_layer() = param.layer(i);
     kept.push_back(file_index[i]);
@@ -310,8 +310,8 @@ void Net::AppendParams(int layer_index) {
     const int net_index = static_cast<int>(params_.size());
     params_.push_back(blob);
     layer.set_param_propagate_down(j, spec.lr_mult() != 0.f);
-    auto owner_it = spec.name().empty() ? param_name_index_.end()
-                                        : param_name_index_.find(spec.name());
+    auto owner_it =
+        spec.name().empty() ? param_name_index_.end() : param_name_index_.find(spec.name());
     if (owner_it == param_name_index_.end()) {
       if (!spec.name().empty()) param_name_index_[spec.name()] = net_index;
       param_owners_.push_back(-1);

@@ -18,9 +18,7 @@ int FirstNonFinite(const float* x, int n) {
   return -1;
 }
 
-std::string Describe(float value) {
-  return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
-}
+std::string Describe(float value) { return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf"; }
 
 }  // namespace
 
@@ -78,7 +76,8 @@ void Net::ForwardDebugInfo(int i) const {
   for (size_t t = 0; t < top_vecs_[i].size(); ++t) {
     const Blob& blob = *top_vecs_[i][t];
     LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top blob "
-              << blob_names_[top_ids_[i][t]] << " data: " << blob.asum_data() / std::max(blob.count(), 1);
+              << blob_names_[top_ids_[i][t]]
+              << " data: " << blob.asum_data() / std::max(blob.count(), 1);
   }
   const auto& params = layers_[i]->blobs();
   for (size_t p = 0; p < params.size(); ++p) {
@@ -92,7 +91,8 @@ void Net::BackwardDebugInfo(int i) const {
     if (!bottom_need_backward_[i][b]) continue;
     const Blob& blob = *bottom_vecs_[i][b];
     LOG(INFO) << "    [Backward] Layer " << layer_names_[i] << ", bottom blob "
-              << blob_names_[bottom_ids_[i][b]] << " diff: " << blob.asum_diff() / std::max(blob.count(), 1);
+              << blob_names_[bottom_ids_[i][b]]
+              << " diff: " << blob.asum_diff() / std::max(blob.count(), 1);
   }
   const auto& params = layers_[i]->blobs();
   for (size_t p = 0; p < params.size(); ++p) {

@@ -82,10 +82,14 @@ void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc,
 void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
                   Init init, const float* bias) {
   switch (rows) {
-    case 1: return GenericTile<1>(depth, a, b, c, ldc, init, bias);
-    case 2: return GenericTile<2>(depth, a, b, c, ldc, init, bias);
-    case 3: return GenericTile<3>(depth, a, b, c, ldc, init, bias);
-    default: return GenericTile<4>(depth, a, b, c, ldc, init, bias);
+    case 1:
+      return GenericTile<1>(depth, a, b, c, ldc, init, bias);
+    case 2:
+      return GenericTile<2>(depth, a, b, c, ldc, init, bias);
+    case 3:
+      return GenericTile<3>(depth, a, b, c, ldc, init, bias);
+    default:
+      return GenericTile<4>(depth, a, b, c, ldc, init, bias);
   }
 }
 
@@ -94,74 +98,87 @@ void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* 
 // set's target region (a template shared across regions would be compiled for
 // one instruction set only): PREFIX##MatrixTiles, PREFIX##HalfMatrixTiles (one
 // register per row, NV = 1) and PREFIX##WindowTiles.
-#define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                    \
-  template <int R, int NV, class B>                                                              \
-  void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,         \
-                    const float* bias) {                                                         \
-    using V = PREFIX##Vector;                                                                    \
-    typename V::type lo[R], hi[R];                                                               \
-    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                       \
-      float* ci = c + static_cast<size_t>(i) * ldc;                                              \
-      if (init == Init::kLoad) {                                                                 \
-        lo[i] = V::load(ci);                                                                     \
-        if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);                                  \
-      } else {                                                                                   \
-        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);                   \
-      }                                                                                          \
-    }                                                                                            \
-    for (int k = 0; k < depth; ++k) {                                                            \
-      typename V::type b0, b1;                                                                   \
-      if constexpr (NV == 2) {                                                                   \
-        V::read(b, k, &b0, &b1);                                                                 \
-      } else {                                                                                   \
-        b0 = V::load(b.b + static_cast<size_t>(k) * b.ldb);                                      \
-      }                                                                                          \
-      _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                     \
-        const typename V::type ai = V::set1(a[k * R + i]);                                       \
-        lo[i] = V::fma(ai, b0, lo[i]);                                                           \
-        if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);                                    \
-      }                                                                                          \
-    }                                                                                            \
-    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                       \
-      float* ci = c + static_cast<size_t>(i) * ldc;                                              \
-      V::store(ci, lo[i]);                                                                       \
-      if constexpr (NV == 2) V::store(ci + V::kLanes, hi[i]);                                    \
-    }                                                                                            \
-  }                                                                                              \
-  template <int NV, class B>                                                                     \
-  void PREFIX##Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,         \
-                     Init init, const float* bias) {                                             \
-    switch (rows) {                                                                              \
-      case 1: return PREFIX##Tile<1, NV>(depth, a, b, c, ldc, init, bias);                       \
-      case 2: return PREFIX##Tile<2, NV>(depth, a, b, c, ldc, init, bias);                       \
-      case 3: return PREFIX##Tile<3, NV>(depth, a, b, c, ldc, init, bias);                       \
-      case 4: return PREFIX##Tile<4, NV>(depth, a, b, c, ldc, init, bias);                       \
-      case 5: return PREFIX##Tile<5, NV>(depth, a, b, c, ldc, init, bias);                       \
-      case 6: return PREFIX##Tile<6, NV>(depth, a, b, c, ldc, init, bias);                       \
-      default: break;                                                                            \
-    }                                                                                            \
-    if constexpr (MAX_ROWS > 6) {                                                                \
-      switch (rows) {                                                                            \
-        case 7: return PREFIX##Tile<7, NV>(depth, a, b, c, ldc, init, bias);                     \
-        case 8: return PREFIX##Tile<8, NV>(depth, a, b, c, ldc, init, bias);                     \
-        case 9: return PREFIX##Tile<9, NV>(depth, a, b, c, ldc, init, bias);                     \
-        case 10: return PREFIX##Tile<10, NV>(depth, a, b, c, ldc, init, bias);                   \
-        case 11: return PREFIX##Tile<11, NV>(depth, a, b, c, ldc, init, bias);                   \
-        default: return PREFIX##Tile<12, NV>(depth, a, b, c, ldc, init, bias);                   \
-      }                                                                                          \
-    }                                                                                            \
-  }                                                                                              \
-  void PREFIX##MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,      \
-                           int ldc, Init init, const float* bias) {                              \
-    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                     \
-  }                                                                                              \
-  void PREFIX##HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,  \
-                               int ldc, Init init, const float* bias) {                          \
-    PREFIX##Tiles<1>(rows, depth, a, b, c, ldc, init, bias);                                     \
-  }                                                                                              \
-  void PREFIX##WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c,      \
-                           int ldc, Init init, const float* bias) {                              \
-    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                     \
+#define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                   \
+  template <int R, int NV, class B>                                                             \
+  void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,        \
+                    const float* bias) {                                                        \
+    using V = PREFIX##Vector;                                                                   \
+    typename V::type lo[R], hi[R];                                                              \
+    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                      \
+      float* ci = c + static_cast<size_t>(i) * ldc;                                             \
+      if (init == Init::kLoad) {                                                                \
+        lo[i] = V::load(ci);                                                                    \
+        if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);                                 \
+      } else {                                                                                  \
+        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);                  \
+      }                                                                                         \
+    }                                                                                           \
+    for (int k = 0; k < depth; ++k) {                                                           \
+      typename V::type b0, b1;                                                                  \
+      if constexpr (NV == 2) {                                                                  \
+        V::read(b, k, &b0, &b1);                                                                \
+      } else {                                                                                  \
+        b0 = V::load(b.b + static_cast<size_t>(k) * b.ldb);                                     \
+      }                                                                                         \
+      _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                    \
+        const typename V::type ai = V::set1(a[k * R + i]);                                      \
+        lo[i] = V::fma(ai, b0, lo[i]);                                                          \
+        if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);                                   \
+      }                                                                                         \
+    }                                                                                           \
+    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                      \
+      float* ci = c + static_cast<size_t>(i) * ldc;                                             \
+      V::store(ci, lo[i]);                                                                      \
+      if constexpr (NV == 2) V::store(ci + V::kLanes, hi[i]);                                   \
+    }                                                                                           \
+  }                                                                                             \
+  template <int NV, class B>                                                                    \
+  void PREFIX##Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,        \
+                     Init init, const float* bias) {                                            \
+    switch (rows) {                                                                             \
+      case 1:                                                                                   \
+        return PREFIX##Tile<1, NV>(depth, a, b, c, ldc, init, bias);                            \
+      case 2:                                                                                   \
+        return PREFIX##Tile<2, NV>(depth, a, b, c, ldc, init, bias);                            \
+      case 3:                                                                                   \
+        return PREFIX##Tile<3, NV>(depth, a, b, c, ldc, init, bias);                            \
+      case 4:                                                                                   \
+        return PREFIX##Tile<4, NV>(depth, a, b, c, ldc, init, bias);                            \
+      case 5:                                                                                   \
+        return PREFIX##Tile<5, NV>(depth, a, b, c, ldc, init, bias);                            \
+      case 6:                                                                                   \
+        return PREFIX##Tile<6, NV>(depth, a, b, c, ldc, init, bias);                            \
+      default:                                                                                  \
+        break;                                                                                  \
+    }                                                                                           \
+    if constexpr (MAX_ROWS > 6) {                                                               \
+      switch (rows) {                                                                           \
+        case 7:                                                                                 \
+          return PREFIX##Tile<7, NV>(depth, a, b, c, ldc, init, bias);                          \
+        case 8:                                                                                 \
+          return PREFIX##Tile<8, NV>(depth, a, b, c, ldc, init, bias);                          \
+        case 9:                                                                                 \
+          return PREFIX##Tile<9, NV>(depth, a, b, c, ldc, init, bias);                          \
+        case 10:                                                                                \
+          return PREFIX##Tile<10, NV>(depth, a, b, c, ldc, init, bias);                         \
+        case 11:                                                                                \
+          return PREFIX##Tile<11, NV>(depth, a, b, c, ldc, init, bias);                         \
+        default:                                                                                \
+          return PREFIX##Tile<12, NV>(depth, a, b, c, ldc, init, bias);                         \
+      }                                                                                         \
+    }                                                                                           \
+  }                                                                                             \
+  void PREFIX##MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,     \
+                           int ldc, Init init, const float* bias) {                             \
+    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                    \
+  }                                                                                             \
+  void PREFIX##HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, \
+                               int ldc, Init init, const float* bias) {                         \
+    PREFIX##Tiles<1>(rows, depth, a, b, c, ldc, init, bias);                                    \
+  }                                                                                             \
+  void PREFIX##WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c,     \
+                           int ldc, Init init, const float* bias) {                             \
+    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                    \
   }
 
 // C (m x n) += A * B^T over depth steps [from, depth), one entry at a time
@@ -212,11 +229,11 @@ STRATA_VECTOR_TILES(Avx2, 6)
 struct WeightGradArgs {
   const float* dy;
   const float* image;
-  int steps;              // runs of 8 output pixels, over all images of the block
-  int spatial;            // output pixels per image (dY's row stride)
-  const long* dy_runs;    // per step: where its run starts in dY (image and pixel)
-  const long* image_runs; // per step: where it starts in the images (image, out_y * W + out_x)
-  const int* offsets;     // per patch entry e: (channel * H + ky) * W + kx
+  int steps;               // runs of 8 output pixels, over all images of the block
+  int spatial;             // output pixels per image (dY's row stride)
+  const long* dy_runs;     // per step: where its run starts in dY (image and pixel)
+  const long* image_runs;  // per step: where it starts in the images (image, out_y * W + out_x)
+  const int* offsets;      // per patch entry e: (channel * H + ky) * W + kx
   float* dw;
   int ldw;
 };
@@ -269,8 +286,7 @@ void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
 // (a multiple of 8) of each: RA * RB vectors of partial sums, then one fold
 // per row of the block.
 template <int RA, int RB>
-void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, float* c,
-                 int ldc) {
+void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   __m256 acc[RA][4];
   _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
@@ -292,8 +308,8 @@ void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, fl
   }
 }
 
-void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
-                float* c, int ldc) {
+void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb, float* c,
+                int ldc) {
   using DotTileFn = void (*)(int, const float*, int, const float*, int, float*, int);
   static const DotTileFn tiles[3][4] = {
       {Avx2DotTile<1, 1>, Avx2DotTile<1, 2>, Avx2DotTile<1, 3>, Avx2DotTile<1, 4>},
@@ -373,9 +389,12 @@ const Kernels& KernelsFor(Isa isa) {
   static const Kernels avx2{6, 16, Avx2MatrixTiles, Avx2WindowTiles, Avx2HalfMatrixTiles};
   static const Kernels avx512{12, 32, Avx512MatrixTiles, Avx512WindowTiles, Avx512HalfMatrixTiles};
   switch (isa) {
-    case Isa::kAvx512: return avx512;
-    case Isa::kAvx2: return avx2;
-    default: return generic;
+    case Isa::kAvx512:
+      return avx512;
+    case Isa::kAvx2:
+      return avx2;
+    default:
+      return generic;
   }
 }
 
@@ -417,9 +436,12 @@ bool CpuSupports(Isa isa) {
 
 const char* IsaName(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return "avx512";
-    case Isa::kAvx2: return "avx2";
-    default: return "generic";
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kAvx2:
+      return "avx2";
+    default:
+      return "generic";
   }
 }
 
@@ -509,8 +531,8 @@ void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packe
   for (int i = 0; i < a.rows() && accumulate; ++i) {
     std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge.data() + i * width);
   }
-  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge.data(), width}, row_bias,
-              accumulate, c_edge.data(), width);
+  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge.data(), width}, row_bias, accumulate,
+              c_edge.data(), width);
   for (int i = 0; i < a.rows(); ++i) {
     std::copy_n(c_edge.data() + i * width, cols, c + static_cast<size_t>(i) * ldc);
   }
@@ -532,8 +554,8 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
   const float* packed = a.storage_->data();
   int j = 0;
   for (; j + kernels.width <= n; j += kernels.width) {
-    ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
-                c + j, ldc);
+    ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate, c + j,
+                ldc);
   }
   // A last block of half the width or more (16 of AVX-512's 32 columns: 4
   // Winograd tiles per 8x8 map times 4 images) runs at full speed.
@@ -557,9 +579,9 @@ namespace {
 // Stride 1, no padding or dilation, output rows a multiple of 8 wide: every
 // run of 8 output pixels reads 8 consecutive floats of each input row.
 bool PlainWindow(const Window2d& w) {
-  return w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 && w.pad_w == 0 &&
-         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 &&
-         w.output_width() > 0 && w.output_width() % 8 == 0;
+  return w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 && w.pad_w == 0 && w.dilation_h == 1 &&
+         w.dilation_w == 1 && w.output_height() > 0 && w.output_width() > 0 &&
+         w.output_width() % 8 == 0;
 }
 
 // Per patch entry (c, ky, kx), where it reads the image: (c * H + ky) * W + kx.
@@ -613,9 +635,15 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
                         8 * s / out_w * w.width + 8 * s % out_w;
       }
     }
-    const WeightGradArgs args{dy + b0 * dy_stride, image + b0 * image_stride,
-                              static_cast<int>(dy_runs.size()), spatial, dy_runs.data(),
-                              image_runs.data(), offsets.data(), dw, patch};
+    const WeightGradArgs args{dy + b0 * dy_stride,
+                              image + b0 * image_stride,
+                              static_cast<int>(dy_runs.size()),
+                              spatial,
+                              dy_runs.data(),
+                              image_runs.data(),
+                              offsets.data(),
+                              dw,
+                              patch};
     // The AVX2 kernel serves AVX-512 machines too (their wider registers
     // would only lengthen the final folds).
     Avx2WeightGrad(args, rows, patch);

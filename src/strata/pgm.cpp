@@ -10,8 +10,7 @@ namespace strata {
 namespace {
 
 // Reads the next header number, skipping whitespace and '#' comments.
-int HeaderNumber(const std::string& bytes, size_t* pos, const std::string& name,
-                 const char* what) {
+int HeaderNumber(const std::string& bytes, size_t* pos, const std::string& name, const char* what) {
   while (*pos < bytes.size()) {
     const unsigned char c = bytes[*pos];
     if (c == '#') {
@@ -82,8 +81,8 @@ GrayImage ParsePgm(const std::string& bytes, const std::string& name) {
 GrayImage ReadPgmFile(const std::string& path) { return ParsePgm(ReadFileToString(path), path); }
 
 void WritePgmFile(const GrayImage& image, const std::string& path) {
-  std::string bytes = "P5\n" + std::to_string(image.width) + " " + std::to_string(image.height) +
-                      "\n255\n";
+  std::string bytes =
+      "P5\n" + std::to_string(image.width) + " " + std::to_string(image.height) + "\n255\n";
   bytes.append(image.pixels.begin(), image.pixels.end());
   WriteFileAtomically(path, bytes);
 }

@@ -22,7 +22,8 @@ void Rng::SetState(const std::string& state) {
 }
 
 uint64_t ClockSeed() {
-  return static_cast<uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  return static_cast<uint64_t>(
+      std::chrono::high_resolution_clock::now().time_since_epoch().count());
 }
 
 }  // namespace strata

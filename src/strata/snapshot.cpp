@@ -13,9 +13,7 @@ namespace strata {
 
 namespace {
 
-std::string TempName(const std::string& path) {
-  return path + TempSuffix();
-}
+std::string TempName(const std::string& path) { return path + TempSuffix(); }
 
 void WriteBlobGroup(Hdf5File* file, const std::string& group, const NetParameter& weights,
                     bool diff) {
@@ -94,8 +92,9 @@ void ReadWeights(const std::string& path, NetParameter* weights) {
     }
     case FileKind::kSolverState:
     case FileKind::kSolverStateHdf5:
-      throw IoError(path + ": is a solver state, not weights; resume from it with "
-                           "--snapshot (--weights takes .caffemodel or .caffemodel.h5 files)");
+      throw IoError(path +
+                    ": is a solver state, not weights; resume from it with "
+                    "--snapshot (--weights takes .caffemodel or .caffemodel.h5 files)");
     case FileKind::kUnknown:
       break;
   }
@@ -103,8 +102,9 @@ void ReadWeights(const std::string& path, NetParameter* weights) {
   if (std::filesystem::file_size(path, error) == 0 && !error) {
     throw IoError(path + ": the weights file is empty (0 bytes)");
   }
-  throw IoError(path + ": not a weights file (.caffemodel or .caffemodel.h5): it parses as "
-                       "neither; truncated, or another kind of file");
+  throw IoError(path +
+                ": not a weights file (.caffemodel or .caffemodel.h5): it parses as "
+                "neither; truncated, or another kind of file");
 }
 
 void WriteWeights(const NetParameter& weights, const std::string& path, bool hdf5,
@@ -156,8 +156,9 @@ void ReadSolverState(const std::string& path, SolverState* state) {
     }
     case FileKind::kWeights:
     case FileKind::kWeightsHdf5:
-      throw IoError(path + ": is a weights file, not a solver state; pass it with --weights "
-                           "(--snapshot takes .solverstate or .solverstate.h5 files)");
+      throw IoError(path +
+                    ": is a weights file, not a solver state; pass it with --weights "
+                    "(--snapshot takes .solverstate or .solverstate.h5 files)");
     case FileKind::kUnknown:
       break;
   }

@@ -2,9 +2,9 @@
 
 #include <glog/logging.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -87,8 +87,8 @@ Solver::Solver(const SolverParameter& param, const SolverSource* source) : param
   } else if (param_.has_net_param()) {
     net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, "", debug);
   } else {
-    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed, source_.Where("net") + "net: ",
-                    debug);
+    net_ = BuildNet(nullptr, param_.net(), train_state, train_seed,
+                    source_.Where("net") + "net: ", debug);
   }
   InitTestNets(seeds.NextSeed());
   start_time_ = Seconds();
@@ -102,11 +102,12 @@ void Solver::InitTestNets(uint64_t seed) {
   const bool generic = param_.has_net() || param_.has_net_param();
   const int num_tests = param_.test_iter_size();
   if (num_tests < specific) {
-    throw ConfigError(source_.Where("test_iter") + "test_iter must be given for each of the " + std::to_string(specific) +
-                      " test nets");
+    throw ConfigError(source_.Where("test_iter") + "test_iter must be given for each of the " +
+                      std::to_string(specific) + " test nets");
   }
   if (num_tests > specific && !generic) {
-    throw ConfigError(source_.Where("test_iter") + "test_iter is given " + std::to_string(num_tests) + " times but there are " +
+    throw ConfigError(source_.Where("test_iter") + "test_iter is given " +
+                      std::to_string(num_tests) + " times but there are " +
                       std::to_string(specific) + " test nets");
   }
   if (param_.test_state_size() > 0 && param_.test_state_size() != num_tests) {
@@ -129,8 +130,8 @@ void Solver::InitTestNets(uint64_t seed) {
     } else if (param_.has_net_param()) {
       test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed(), ""));
     } else {
-      test_nets_.push_back(BuildNet(nullptr, param_.net(), state, seeds.NextSeed(),
-                                    source_.Where("net") + "net: "));
+      test_nets_.push_back(
+          BuildNet(nullptr, param_.net(), state, seeds.NextSeed(), source_.Where("net") + "net: "));
     }
     test_nets_.back()->ShareTrainedLayersWith(*net_);
   }
@@ -161,7 +162,8 @@ float Solver::GetLearningRate() {
   } else if (policy == "poly") {
     rate = base * std::pow(1.0 - static_cast<double>(iter) / param_.max_iter(), power);
   } else if (policy == "sigmoid") {
-    rate = base * (1.0 / (1.0 + std::exp(-gamma * (iter - static_cast<double>(param_.stepsize())))));
+    rate =
+        base * (1.0 / (1.0 + std::exp(-gamma * (iter - static_cast<double>(param_.stepsize())))));
   } else {
     throw InternalError("lr_policy '" + policy + "' passed ValidateSolverParameter");
   }
@@ -204,8 +206,8 @@ std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
       } else if (blob->count() != counts[b]) {
         // Element j of an output is averaged over the batches: that needs the
         // same elements in every batch (a Filter's output has none such).
-        throw DataError((net.name().empty() ? "" : "net '" + net.name() + "' ") + "output '" + name + "' has " +
-                        std::to_string(blob->count()) + " values in test batch " +
+        throw DataError((net.name().empty() ? "" : "net '" + net.name() + "' ") + "output '" +
+                        name + "' has " + std::to_string(blob->count()) + " values in test batch " +
                         std::to_string(it + 1) + " but " + std::to_string(counts[b]) +
                         " in batch 1: only outputs of a fixed size can be averaged over "
                         "batches (feed a variable-size blob such as a Filter's top to a loss "
@@ -233,7 +235,8 @@ std::vector<OutputAverage> Solver::Test(int index) {
     }
     LOG(INFO) << "    Test net output #" << k << ": " << r.name << " = " << r.value << loss_note;
   }
-  for (Callback* callback : callbacks_) callback->OnTest(iter_, Seconds() - start_time_, index, results);
+  for (Callback* callback : callbacks_)
+    callback->OnTest(iter_, Seconds() - start_time_, index, results);
   return results;
 }
 
@@ -379,8 +382,8 @@ void Solver::Solve() {
                       "the solver has no snapshot_prefix to write it to; add snapshot_prefix or "
                       "set snapshot_after_train: false");
   }
-  LOG(INFO) << "Solving " << net_->name() << " (" << type() << ", max_iter "
-            << param_.max_iter() << ")";
+  LOG(INFO) << "Solving " << net_->name() << " (" << type() << ", max_iter " << param_.max_iter()
+            << ")";
   Step(param_.max_iter() - iter_);
   if (param_.snapshot_after_train() && (param_.snapshot() == 0 || iter_ % param_.snapshot() != 0)) {
     Snapshot();
@@ -421,7 +424,8 @@ std::string Solver::Snapshot() {
   if (!folder.empty()) {
     std::error_code error;
     std::filesystem::create_directories(folder, error);
-    if (error) throw IoError(folder.string() + ": cannot create snapshot folder: " + error.message());
+    if (error)
+      throw IoError(folder.string() + ": cannot create snapshot folder: " + error.message());
   }
   const std::string model = prefix + (hdf5 ? ".caffemodel.h5" : ".caffemodel");
   NetParameter weights;
@@ -464,9 +468,8 @@ void Solver::CheckRestoredState(const SolverState& state) const {
   }
   // step recomputes current_step from iter; multistep counts passed stepvalues.
   const int steps = param_.lr_policy() == "multistep" ? param_.stepvalue_size()
-                                                       : param_.stepsize() > 0
-                                                             ? state.iter() / param_.stepsize()
-                                                             : 0;
+                    : param_.stepsize() > 0           ? state.iter() / param_.stepsize()
+                                                      : 0;
   if (state.current_step() < 0 || state.current_step() > steps) {
     throw DataError("current_step is " + std::to_string(state.current_step()) +
                     ": it must be in [0, " + std::to_string(steps) + "] for lr_policy '" +
@@ -493,9 +496,10 @@ void Solver::Restore(const std::string& state_path) {
     if (state.has_learned_net()) {
       std::string model = state.learned_net();
       // A snapshot folder that was moved still finds its model beside the state.
-      const auto beside = std::filesystem::path(state_path).parent_path() /
-                          std::filesystem::path(model).filename();
-      if (!std::filesystem::exists(model) && std::filesystem::exists(beside)) model = beside.string();
+      const auto beside =
+          std::filesystem::path(state_path).parent_path() / std::filesystem::path(model).filename();
+      if (!std::filesystem::exists(model) && std::filesystem::exists(beside))
+        model = beside.string();
       net_->CopyTrainedLayersFrom(model);
     }
     RestoreState(state);

@@ -34,7 +34,8 @@ class Checker {
   }
   // A float field must be a number (NaN and infinity are never meaningful).
   void Finite(const std::string& field, double value) {
-    if (!std::isfinite(value)) Refuse(field, field + " is " + Number(value) + ", not a finite number");
+    if (!std::isfinite(value))
+      Refuse(field, field + " is " + Number(value) + ", not a finite number");
   }
   void InRange(const std::string& field, double value, double low, double high, bool high_open) {
     Finite(field, value);
@@ -59,38 +60,52 @@ class Checker {
 void CheckSchedule(const SolverParameter& p, Checker& check) {
   const std::string& policy = p.lr_policy();
   if (!p.has_lr_policy()) {
-    check.Refuse("lr_policy", "the solver needs an lr_policy (fixed, step, exp, inv, multistep, "
-                              "poly, sigmoid)");
+    check.Refuse("lr_policy",
+                 "the solver needs an lr_policy (fixed, step, exp, inv, multistep, "
+                 "poly, sigmoid)");
   }
   check.Finite("gamma", p.gamma());
   check.Finite("power", p.power());
   if (policy == "fixed") return;
   if (policy == "step") {
     if (p.stepsize() <= 0) check.Refuse("stepsize", "lr_policy 'step' needs a positive stepsize");
-    if (p.gamma() <= 0) check.Refuse("gamma", "lr_policy 'step' needs a positive gamma, not " + Number(p.gamma()));
-    if (p.gamma() > 1) check.Warn("gamma", "gamma " + Number(p.gamma()) + " > 1: the rate grows at every step");
+    if (p.gamma() <= 0)
+      check.Refuse("gamma", "lr_policy 'step' needs a positive gamma, not " + Number(p.gamma()));
+    if (p.gamma() > 1)
+      check.Warn("gamma", "gamma " + Number(p.gamma()) + " > 1: the rate grows at every step");
   } else if (policy == "exp") {
-    if (p.gamma() <= 0) check.Refuse("gamma", "lr_policy 'exp' needs a positive gamma, not " + Number(p.gamma()));
-    if (p.gamma() > 1) check.Warn("gamma", "gamma " + Number(p.gamma()) + " > 1: the rate grows every iteration");
+    if (p.gamma() <= 0)
+      check.Refuse("gamma", "lr_policy 'exp' needs a positive gamma, not " + Number(p.gamma()));
+    if (p.gamma() > 1)
+      check.Warn("gamma", "gamma " + Number(p.gamma()) + " > 1: the rate grows every iteration");
   } else if (policy == "inv") {
     // base_lr * (1 + gamma * iter)^-power: a negative gamma reaches 0 and below.
-    check.NotNegative("gamma", p.gamma(), "lr_policy 'inv' with a negative gamma divides by zero "
-                                          "and then raises a negative number to a power");
-    if (p.power() < 0) check.Warn("power", "power " + Number(p.power()) + " < 0: the 'inv' rate grows");
+    check.NotNegative("gamma", p.gamma(),
+                      "lr_policy 'inv' with a negative gamma divides by zero "
+                      "and then raises a negative number to a power");
+    if (p.power() < 0)
+      check.Warn("power", "power " + Number(p.power()) + " < 0: the 'inv' rate grows");
   } else if (policy == "multistep") {
-    if (p.gamma() <= 0) check.Refuse("gamma", "lr_policy 'multistep' needs a positive gamma, not " + Number(p.gamma()));
-    if (p.stepvalue_size() == 0) check.Warn("lr_policy", "lr_policy 'multistep' without stepvalue: the rate never changes");
+    if (p.gamma() <= 0)
+      check.Refuse("gamma",
+                   "lr_policy 'multistep' needs a positive gamma, not " + Number(p.gamma()));
+    if (p.stepvalue_size() == 0)
+      check.Warn("lr_policy", "lr_policy 'multistep' without stepvalue: the rate never changes");
     for (int i = 0; i < p.stepvalue_size(); ++i) {
-      if (p.stepvalue(i) < 0) check.Refuse("stepvalue", "stepvalue " + std::to_string(p.stepvalue(i)) + " is negative", i);
+      if (p.stepvalue(i) < 0)
+        check.Refuse("stepvalue", "stepvalue " + std::to_string(p.stepvalue(i)) + " is negative",
+                     i);
       if (i > 0 && p.stepvalue(i) <= p.stepvalue(i - 1)) {
-        check.Refuse("stepvalue", "stepvalue " + std::to_string(p.stepvalue(i)) + " follows " +
-                                      std::to_string(p.stepvalue(i - 1)) +
-                                      ": stepvalues must increase", i);
+        check.Refuse("stepvalue",
+                     "stepvalue " + std::to_string(p.stepvalue(i)) + " follows " +
+                         std::to_string(p.stepvalue(i - 1)) + ": stepvalues must increase",
+                     i);
       }
     }
   } else if (policy == "poly") {
     if (p.max_iter() <= 0) check.Refuse("max_iter", "lr_policy 'poly' needs a positive max_iter");
-    check.NotNegative("power", p.power(), "lr_policy 'poly' with a negative power is infinite at max_iter");
+    check.NotNegative("power", p.power(),
+                      "lr_policy 'poly' with a negative power is infinite at max_iter");
   } else if (policy == "sigmoid") {
     // Caffe's own examples use a negative gamma here (a falling rate): allowed.
   } else {
@@ -101,17 +116,22 @@ void CheckSchedule(const SolverParameter& p, Checker& check) {
 
 void CheckUpdateRule(const SolverParameter& p, const std::string& type, Checker& check) {
   check.Finite("base_lr", p.base_lr());
-  if (p.base_lr() < 0) check.Refuse("base_lr", "base_lr is " + Number(p.base_lr()) + ": a negative rate climbs the loss");
+  if (p.base_lr() < 0)
+    check.Refuse("base_lr",
+                 "base_lr is " + Number(p.base_lr()) + ": a negative rate climbs the loss");
   if (p.base_lr() == 0) check.Warn("base_lr", "base_lr is 0: the weights will not change");
-  check.NotNegative("weight_decay", p.weight_decay(), "a negative weight decay pushes weights away from 0");
+  check.NotNegative("weight_decay", p.weight_decay(),
+                    "a negative weight decay pushes weights away from 0");
   check.Finite("clip_gradients", p.clip_gradients());  // negative: off, as in Caffe
   if (p.regularization_type() != "L1" && p.regularization_type() != "L2") {
-    check.Refuse("regularization_type", "unknown regularization_type '" + p.regularization_type() + "' (L1 or L2)");
+    check.Refuse("regularization_type",
+                 "unknown regularization_type '" + p.regularization_type() + "' (L1 or L2)");
   }
   if (type == "AdaGrad" || type == "RMSProp") {
     if (p.momentum() != 0.f) {
       check.Refuse("momentum", type + " takes no momentum" +
-                                   (type == "RMSProp" ? " (its decay is rms_decay)" : "") + "; remove it");
+                                   (type == "RMSProp" ? " (its decay is rms_decay)" : "") +
+                                   "; remove it");
     }
   } else if (type == "Adam" || type == "AdamW") {
     check.InRange("momentum", p.momentum(), 0, 1, /*high_open=*/true);
@@ -123,16 +143,20 @@ void CheckUpdateRule(const SolverParameter& p, const std::string& type, Checker&
   if (type == "RMSProp") check.InRange("rms_decay", p.rms_decay(), 0, 1, /*high_open=*/true);
   if (type != "SGD" && type != "Nesterov") {
     check.Finite("delta", p.delta());
-    if (p.delta() <= 0) check.Refuse("delta", "delta is " + Number(p.delta()) + "; it must be positive (it keeps a division away from 0)");
+    if (p.delta() <= 0)
+      check.Refuse("delta", "delta is " + Number(p.delta()) +
+                                "; it must be positive (it keeps a division away from 0)");
   }
 }
 
 void CheckRun(const SolverParameter& p, Checker& check) {
-  const int train_sources = p.has_train_net_param() + p.has_train_net() + p.has_net_param() + p.has_net();
+  const int train_sources =
+      p.has_train_net_param() + p.has_train_net() + p.has_net_param() + p.has_net();
   if (train_sources != 1) {
-    check.Refuse(p.has_net() ? "net" : "train_net",
-                 "the solver needs exactly one of net, net_param, train_net, train_net_param; it has " +
-                     std::to_string(train_sources));
+    check.Refuse(
+        p.has_net() ? "net" : "train_net",
+        "the solver needs exactly one of net, net_param, train_net, train_net_param; it has " +
+            std::to_string(train_sources));
   }
   if (p.average_loss() < 1) check.Refuse("average_loss", "average_loss must be at least 1");
   if (p.iter_size() < 1) check.Refuse("iter_size", "iter_size must be at least 1");

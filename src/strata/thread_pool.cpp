@@ -101,7 +101,8 @@ class Pool {
   // Busy-waits up to kSpinMicroseconds while `condition` holds.
   template <typename Condition>
   static void SpinWhile(const Condition& condition) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
     while (condition()) {
       for (int i = 0; i < 64; ++i) CpuRelax();
       // Let another runnable thread of the process (the data prefetcher) have
@@ -171,10 +172,10 @@ class Pool {
 int NumThreads() { return Pool::Get().threads(); }
 
 void SetNumThreads(int threads) {
-  if (threads < 1) throw ConfigError("the thread count must be at least 1, got " + std::to_string(threads));
+  if (threads < 1)
+    throw ConfigError("the thread count must be at least 1, got " + std::to_string(threads));
   Pool::Get().set_threads(threads);
 }
-
 
 int ParallelParts(int n, int min_per_part) {
   if (n <= 0) return 0;

@@ -27,8 +27,7 @@ std::string Number(double value) {
 }
 }  // namespace
 
-CsvTrainingLog::CsvTrainingLog(const std::string& path, Solver& solver, bool append)
-    : path_(path) {
+CsvTrainingLog::CsvTrainingLog(const std::string& path, Solver& solver, bool append) : path_(path) {
   std::vector<std::string> header = {"iteration", "seconds", "lr", "train_loss"};
   for (size_t n = 0; n < solver.test_nets().size(); ++n) {
     first_column_.push_back(header.size());

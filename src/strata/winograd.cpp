@@ -192,8 +192,8 @@ struct FoldedTransforms {
   Folded<kR, kN> gt;
 };
 
-constexpr FoldedTransforms kF{BestFold(kT.at), BestFold(kT.a),  BestFold(kT.bt),
-                              BestFold(kT.b),  BestFold(kT.g),  BestFold(kT.gt)};
+constexpr FoldedTransforms kF{BestFold(kT.at), BestFold(kT.a), BestFold(kT.bt),
+                              BestFold(kT.b),  BestFold(kT.g), BestFold(kT.gt)};
 // Each transform has its pairs: the plain matrices hold 26 (A), 44 (B) and
 // 32 (G) non-zeros, which a fold that found no pairs would keep.
 static_assert(NonZeros(kF.at) == 14 && NonZeros(kF.a) == 14, "A's pairs");
@@ -237,11 +237,13 @@ STRATA_ALWAYS_INLINE void Sandwich(const Folded<P, Q>& l, const Vec* in, Vec* ou
   Vec tmp[P * Q];
 #pragma GCC unroll 8
   for (int j = 0; j < Q; ++j) {
-    Apply(l, [&](int k) { return in[k * Q + j]; }, [&](int i, const Vec& v) { tmp[i * Q + j] = v; });
+    Apply(
+        l, [&](int k) { return in[k * Q + j]; }, [&](int i, const Vec& v) { tmp[i * Q + j] = v; });
   }
 #pragma GCC unroll 8
   for (int i = 0; i < P; ++i) {
-    Apply(l, [&](int k) { return tmp[i * Q + k]; }, [&](int j, const Vec& v) { out[i * P + j] = v; });
+    Apply(
+        l, [&](int k) { return tmp[i * Q + k]; }, [&](int j, const Vec& v) { out[i * P + j] = v; });
   }
 }
 
@@ -311,8 +313,8 @@ STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
     group.y[s] = r / g.tiles_w * kM;
     group.x[s] = r % g.tiles_w * kM;
     const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-    group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height &&
-                  x0 + kN <= g.width && group.y[s] + kM <= g.out_h && group.x[s] + kM <= g.out_w;
+    group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height && x0 + kN <= g.width &&
+                  group.y[s] + kM <= g.out_h && group.x[s] + kM <= g.out_w;
   }
   return group;
 }
@@ -326,123 +328,127 @@ template <class Fn>
 STRATA_ALWAYS_INLINE void ForEachGroup(const Geometry& g, const Chunk& chunk, bool with_padding,
                                        int channels, Fn fn) {
   for (int t0 = 0; t0 < (with_padding ? chunk.padded : chunk.tiles); t0 += kLanes) {
-    const Group group = Locate(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
+    const Group group =
+        Locate(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
     for (int c = 0; c < channels; ++c) fn(t0, group, c);
   }
 }
 
 // v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
-STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk,
-                                             const float* in, size_t in_stride, float* v) {
+STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk, const float* in,
+                                             size_t in_stride, float* v) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  ForEachGroup(g, chunk, true, g.channels, [&](int t0, const Group& group, int c)
-                  __attribute__((always_inline)) {
-    Vec d[kP] = {}, out[kP];
-    if (group.whole) {
-      // Row i of the 8 lanes' blocks, transposed into lanes.
-      for (int i = 0; i < kN; ++i) {
-        Vec r[kLanes];
-        for (int s = 0; s < kLanes; ++s) {
-          r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
-                      static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                      (group.x[s] - g.pad_w));
+  ForEachGroup(
+      g, chunk, true,
+      g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
+        Vec d[kP] = {}, out[kP];
+        if (group.whole) {
+          // Row i of the 8 lanes' blocks, transposed into lanes.
+          for (int i = 0; i < kN; ++i) {
+            Vec r[kLanes];
+            for (int s = 0; s < kLanes; ++s) {
+              r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
+                          static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                          (group.x[s] - g.pad_w));
+            }
+            Transpose8(r);
+            for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
+          }
         }
-        Transpose8(r);
-        for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
-      }
-    }
-    for (int s = 0; s < group.count && !group.whole; ++s) {
-      const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
-      const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-      for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-        const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
-        for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-          d[i * kN + j][s] = row[x0 + j];
+        for (int s = 0; s < group.count && !group.whole; ++s) {
+          const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+          const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+            const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
+            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+              d[i * kN + j][s] = row[x0 + j];
+            }
+          }
         }
-      }
-    }
-    Sandwich(kF.bt, d, out);
-    float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
-    for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
-  });
+        Sandwich(kF.bt, d, out);
+        float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
+      });
 }
 
 // out = A^T M A (+ bias) per output channel, written inside the map.
-STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk,
-                                              const float* m, const float* bias, float* out,
-                                              size_t out_stride) {
+STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk, const float* m,
+                                              const float* bias, float* out, size_t out_stride) {
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  ForEachGroup(g, chunk, false, g.out_channels, [&](int t0, const Group& group, int o)
-                  __attribute__((always_inline)) {
-    Vec mv[kP], y[kM * kM];
-    const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
-    for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
-    Sandwich(kF.at, mv, y);
-    const float add = bias ? bias[o] : 0.f;
-    for (Vec& value : y) value += add;
-    float* plane = out + o * g.out_spatial();
-    if (group.whole) {
-      // Lane s's rows 0-1 and 2-3, 4 floats each.
-      Transpose8(y);
-      Transpose8(y + 8);
-      for (int s = 0; s < kLanes; ++s) {
-        float* dst = plane + group.image[s] * out_stride +
-                     static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-        float rows[2 * kLanes];
-        Store(rows, y[s]);
-        Store(rows + kLanes, y[kLanes + s]);
-        for (int i = 0; i < kM; ++i) std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
-      }
-      return;
-    }
-    for (int s = 0; s < group.count; ++s) {
-      float* dst = plane + group.image[s] * out_stride +
-                   static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-      const int rows = std::min(kM, g.out_h - group.y[s]);
-      const int cols = std::min(kM, g.out_w - group.x[s]);
-      for (int i = 0; i < rows; ++i) {
-        for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
-      }
-    }
-  });
+  ForEachGroup(
+      g, chunk, false,
+      g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
+        Vec mv[kP], y[kM * kM];
+        const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
+        Sandwich(kF.at, mv, y);
+        const float add = bias ? bias[o] : 0.f;
+        for (Vec& value : y) value += add;
+        float* plane = out + o * g.out_spatial();
+        if (group.whole) {
+          // Lane s's rows 0-1 and 2-3, 4 floats each.
+          Transpose8(y);
+          Transpose8(y + 8);
+          for (int s = 0; s < kLanes; ++s) {
+            float* dst = plane + group.image[s] * out_stride +
+                         static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+            float rows[2 * kLanes];
+            Store(rows, y[s]);
+            Store(rows + kLanes, y[kLanes + s]);
+            for (int i = 0; i < kM; ++i)
+              std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
+          }
+          return;
+        }
+        for (int s = 0; s < group.count; ++s) {
+          float* dst = plane + group.image[s] * out_stride +
+                       static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+          const int rows = std::min(kM, g.out_h - group.y[s]);
+          const int cols = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < rows; ++i) {
+            for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
+          }
+        }
+      });
 }
 
 // dm[p][o][t] = (A dY A^T)[p] for the 4x4 block of output gradient of tile t.
 STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                   const float* dy, size_t dy_stride, float* dm) {
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  ForEachGroup(g, chunk, true, g.out_channels, [&](int t0, const Group& group, int o)
-                  __attribute__((always_inline)) {
-    Vec block[kM * kM] = {}, point[kP];
-    const float* plane = dy + o * g.out_spatial();
-    if (group.whole) {
-      for (int half = 0; half < 2; ++half) {
-        Vec r[kLanes];
-        for (int s = 0; s < kLanes; ++s) {
-          const float* src = plane + group.image[s] * dy_stride +
-                             static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
-          float rows[2 * kM];
-          std::memcpy(rows, src, kM * sizeof(float));
-          std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
-          r[s] = Load(rows);
+  ForEachGroup(
+      g, chunk, true,
+      g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
+        Vec block[kM * kM] = {}, point[kP];
+        const float* plane = dy + o * g.out_spatial();
+        if (group.whole) {
+          for (int half = 0; half < 2; ++half) {
+            Vec r[kLanes];
+            for (int s = 0; s < kLanes; ++s) {
+              const float* src = plane + group.image[s] * dy_stride +
+                                 static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
+              float rows[2 * kM];
+              std::memcpy(rows, src, kM * sizeof(float));
+              std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
+              r[s] = Load(rows);
+            }
+            Transpose8(r);
+            for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
+          }
         }
-        Transpose8(r);
-        for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
-      }
-    }
-    for (int s = 0; s < group.count && !group.whole; ++s) {
-      const float* src = plane + group.image[s] * dy_stride +
-                         static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-      const int rows = std::min(kM, g.out_h - group.y[s]);
-      const int cols = std::min(kM, g.out_w - group.x[s]);
-      for (int i = 0; i < rows; ++i) {
-        for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
-      }
-    }
-    Sandwich(kF.a, block, point);
-    float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
-    for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
-  });
+        for (int s = 0; s < group.count && !group.whole; ++s) {
+          const float* src = plane + group.image[s] * dy_stride +
+                             static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+          const int rows = std::min(kM, g.out_h - group.y[s]);
+          const int cols = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < rows; ++i) {
+            for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
+          }
+        }
+        Sandwich(kF.a, block, point);
+        float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
+      });
 }
 
 // dx += B dV B^T per input channel and tile: blocks overlap their
@@ -450,36 +456,37 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
 STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                  const float* dv, float* dx, size_t dx_stride) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  ForEachGroup(g, chunk, false, g.channels, [&](int t0, const Group& group, int c)
-                  __attribute__((always_inline)) {
-    Vec point[kP], block[kP];
-    const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
-    for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
-    Sandwich(kF.b, point, block);
-    float* channel = dx + c * g.channel_size();
-    if (group.whole) {
-      for (int i = 0; i < kN; ++i) {
-        Transpose8(block + i * kN);  // lane s's row i
-        for (int s = 0; s < kLanes; ++s) {
-          float* row = channel + group.image[s] * dx_stride +
-                       static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                       (group.x[s] - g.pad_w);
-          Store(row, Load(row) + block[i * kN + s]);
+  ForEachGroup(
+      g, chunk, false,
+      g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
+        Vec point[kP], block[kP];
+        const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
+        Sandwich(kF.b, point, block);
+        float* channel = dx + c * g.channel_size();
+        if (group.whole) {
+          for (int i = 0; i < kN; ++i) {
+            Transpose8(block + i * kN);  // lane s's row i
+            for (int s = 0; s < kLanes; ++s) {
+              float* row = channel + group.image[s] * dx_stride +
+                           static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                           (group.x[s] - g.pad_w);
+              Store(row, Load(row) + block[i * kN + s]);
+            }
+          }
+          return;
         }
-      }
-      return;
-    }
-    for (int s = 0; s < group.count; ++s) {
-      const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-      float* image = channel + group.image[s] * dx_stride;
-      for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-        float* row = image + static_cast<size_t>(y0 + i) * g.width;
-        for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-          row[x0 + j] += block[i * kN + j][s];
+        for (int s = 0; s < group.count; ++s) {
+          const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+          float* image = channel + group.image[s] * dx_stride;
+          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+            float* row = image + static_cast<size_t>(y0 + i) * g.width;
+            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+              row[x0 + j] += block[i * kN + j][s];
+            }
+          }
         }
-      }
-    }
-  });
+      });
 }
 
 // dw += G^T dU G per channel pair, back from the 8x8 transform to 5x5; du is
@@ -518,25 +525,25 @@ struct TileSteps {
   void (*weight_grad)(const Geometry&, const float*, float*);
 };
 
-#define STRATA_WINOGRAD_STEPS(PREFIX, ATTRIBUTES)                                                 \
-  ATTRIBUTES void PREFIX##Input(const Geometry& g, const Chunk& chunk, const float* in,          \
-                                size_t in_stride, float* v) {                                    \
-    InputTransformBody(g, chunk, in, in_stride, v);                                              \
-  }                                                                                              \
-  ATTRIBUTES void PREFIX##Output(const Geometry& g, const Chunk& chunk, const float* m,          \
-                                 const float* bias, float* out, size_t out_stride) {             \
-    OutputTransformBody(g, chunk, m, bias, out, out_stride);                                     \
-  }                                                                                              \
-  ATTRIBUTES void PREFIX##OutputGrad(const Geometry& g, const Chunk& chunk, const float* dy,     \
-                                     size_t dy_stride, float* dm) {                              \
-    OutputGradTransformBody(g, chunk, dy, dy_stride, dm);                                        \
-  }                                                                                              \
-  ATTRIBUTES void PREFIX##InputGrad(const Geometry& g, const Chunk& chunk, const float* dv,      \
-                                    float* dx, size_t dx_stride) {                               \
-    InputGradTransformBody(g, chunk, dv, dx, dx_stride);                                         \
-  }                                                                                              \
-  ATTRIBUTES void PREFIX##WeightGrad(const Geometry& g, const float* du, float* dw) {            \
-    WeightGradTransformBody(g, du, dw);                                                          \
+#define STRATA_WINOGRAD_STEPS(PREFIX, ATTRIBUTES)                                            \
+  ATTRIBUTES void PREFIX##Input(const Geometry& g, const Chunk& chunk, const float* in,      \
+                                size_t in_stride, float* v) {                                \
+    InputTransformBody(g, chunk, in, in_stride, v);                                          \
+  }                                                                                          \
+  ATTRIBUTES void PREFIX##Output(const Geometry& g, const Chunk& chunk, const float* m,      \
+                                 const float* bias, float* out, size_t out_stride) {         \
+    OutputTransformBody(g, chunk, m, bias, out, out_stride);                                 \
+  }                                                                                          \
+  ATTRIBUTES void PREFIX##OutputGrad(const Geometry& g, const Chunk& chunk, const float* dy, \
+                                     size_t dy_stride, float* dm) {                          \
+    OutputGradTransformBody(g, chunk, dy, dy_stride, dm);                                    \
+  }                                                                                          \
+  ATTRIBUTES void PREFIX##InputGrad(const Geometry& g, const Chunk& chunk, const float* dv,  \
+                                    float* dx, size_t dx_stride) {                           \
+    InputGradTransformBody(g, chunk, dv, dx, dx_stride);                                     \
+  }                                                                                          \
+  ATTRIBUTES void PREFIX##WeightGrad(const Geometry& g, const float* du, float* dw) {        \
+    WeightGradTransformBody(g, du, dw);                                                      \
   }
 
 STRATA_WINOGRAD_STEPS(Generic, )
@@ -554,8 +561,7 @@ const TileSteps& StepsInUse() {
 
 bool Winograd5x5::Applies(const Window2d& w) {
   return w.kernel_h == kR && w.kernel_w == kR && w.stride_h == 1 && w.stride_w == 1 &&
-         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 &&
-         w.output_width() > 0;
+         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 && w.output_width() > 0;
 }
 
 bool Winograd5x5::Pays(int in_channels, int out_channels) {
@@ -647,8 +653,8 @@ void Winograd5x5::TransformWeights() {
 namespace {
 
 Geometry MakeGeometry(const Window2d& w, int out_channels, int tiles_h, int tiles_w) {
-  return Geometry{w.channels,        w.height,      w.width,  w.pad_h, w.pad_w, out_channels,
-                  w.output_height(), w.output_width(), tiles_w, tiles_h * tiles_w};
+  return Geometry{w.channels,   w.height,          w.width,          w.pad_h, w.pad_w,
+                  out_channels, w.output_height(), w.output_width(), tiles_w, tiles_h * tiles_w};
 }
 
 Chunk ChunkAt(int first, int total, int chunk_tiles) {

@@ -29,7 +29,7 @@ TEST_F(CaffeCompatTest, ReadsCaffeTrainedLenetWeights) {
   std::vector<std::string> names;
   for (const auto& layer : weights.layer()) names.push_back(layer.name());
   EXPECT_EQ(names, (std::vector<std::string>{"mnist", "conv1", "pool1", "conv2", "pool2", "ip1",
-                                              "relu1", "ip2", "loss"}));
+                                             "relu1", "ip2", "loss"}));
   // The fully connected head of LeNet, fed pool2's 50x4x4 output, takes Caffe's weights by name.
   Net head(testing::ParseNet(R"(
     state { phase: TEST }
@@ -44,7 +44,8 @@ TEST_F(CaffeCompatTest, ReadsCaffeTrainedLenetWeights) {
   // The values are Caffe's, bit for bit.
   const BlobProto& stored = weights.layer(7).blobs(0);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(ip2->blobs()[0]->data()[i], stored.data(i));
-  EXPECT_EQ(head.layer_by_name("ip1")->blobs()[1]->data()[499], weights.layer(5).blobs(1).data(499));
+  EXPECT_EQ(head.layer_by_name("ip1")->blobs()[1]->data()[499],
+            weights.layer(5).blobs(1).data(499));
 }
 
 TEST_F(CaffeCompatTest, CaffeWeightsShapeMismatchIsNamed) {

@@ -10,9 +10,9 @@
 #include "blob.pb.h"
 #include "strata/db.hpp"
 #include "strata/errors.hpp"
-#include "strata/lmdb.hpp"
 #include "strata/hdf5.hpp"
 #include "strata/io.hpp"
+#include "strata/lmdb.hpp"
 #include "strata/net.hpp"
 #include "support/test_util.hpp"
 
@@ -22,8 +22,8 @@ namespace {
 const std::string kImages = testing::kCaffeFixtures + "/images";
 
 struct ImageCase {
-  const char* name;   // net_<name>.prototxt and out_<name>.h5
-  float tolerance;    // 0: decoding and cropping only
+  const char* name;  // net_<name>.prototxt and out_<name>.h5
+  float tolerance;   // 0: decoding and cropping only
 };
 
 class CaffeImagesTest : public ::testing::TestWithParam<ImageCase> {};
@@ -53,7 +53,8 @@ NetParameter FixtureNet(const std::string& name, const std::string& dir) {
   }
   data.mutable_data_param()->set_source(dir + "/" + source);
   if (data.transform_param().has_mean_file()) {
-    data.mutable_transform_param()->set_mean_file(kImages + "/" + data.transform_param().mean_file());
+    data.mutable_transform_param()->set_mean_file(kImages + "/" +
+                                                  data.transform_param().mean_file());
   }
   param.clear_layer();
   *param.add_layer() = data;
@@ -62,7 +63,8 @@ NetParameter FixtureNet(const std::string& name, const std::string& dir) {
 }
 
 TEST_P(CaffeImagesTest, DataLayerGivesCaffesBatch) {
-  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
+  if (!std::filesystem::exists(kImages))
+    GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const ImageCase& c = GetParam();
   const std::string dir = testing::MakeTempDir(std::string("caffe_images_") + c.name);
   Net net(FixtureNet(c.name, dir));
@@ -90,17 +92,19 @@ TEST_P(CaffeImagesTest, DataLayerGivesCaffesBatch) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, CaffeImagesTest,
-    ::testing::Values(ImageCase{"encoded", 1e-5f},       // JPEG and PNG in LMDB, force_color, crop 96
-                      ImageCase{"raw64", 1e-5f},         // raw BGR Datums, crop 56, mean file, scale
-                      ImageCase{"gray", 0.f},            // grey PNG in LevelDB, as decoded
-                      ImageCase{"force_color", 0.f},     // the same, decoded as colour, mean value
-                      ImageCase{"imagedata", 0.f},       // ImageData: colour, 80x96, crop 64, mean values
+    ::testing::Values(ImageCase{"encoded", 1e-5f},    // JPEG and PNG in LMDB, force_color, crop 96
+                      ImageCase{"raw64", 1e-5f},      // raw BGR Datums, crop 56, mean file, scale
+                      ImageCase{"gray", 0.f},         // grey PNG in LevelDB, as decoded
+                      ImageCase{"force_color", 0.f},  // the same, decoded as colour, mean value
+                      ImageCase{"imagedata",
+                                0.f},  // ImageData: colour, 80x96, crop 64, mean values
                       ImageCase{"imagedata_gray", 1e-5f}),  // ImageData: grey, 50x50, scale
     [](const ::testing::TestParamInfo<ImageCase>& info) { return std::string(info.param.name); });
 
 // Caffe aborts here (Check failed: channels == img_channels); Strata names the record.
 TEST(CaffeImagesErrorsTest, GreyAmongColourWithoutForceColorNamesTheRecord) {
-  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
+  if (!std::filesystem::exists(kImages))
+    GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const std::string dir = testing::MakeTempDir("caffe_images_mixed");
   NetParameter param = FixtureNet("encoded", dir);
   param.mutable_layer(0)->mutable_transform_param()->clear_force_color();
@@ -118,7 +122,8 @@ TEST(CaffeImagesErrorsTest, GreyAmongColourWithoutForceColorNamesTheRecord) {
 
 // Bad input: an image smaller than crop_size, a damaged JPEG among the records.
 TEST(CaffeImagesErrorsTest, SmallAndDamagedImagesNameTheRecord) {
-  if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
+  if (!std::filesystem::exists(kImages))
+    GTEST_FAIL() << kImages << " is missing: the repository holds it";
   const std::string dir = testing::MakeTempDir("caffe_images_bad");
   NetParameter param = FixtureNet("encoded", dir);
   param.mutable_layer(0)->mutable_transform_param()->set_crop_size(5000);

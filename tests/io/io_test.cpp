@@ -19,8 +19,8 @@ class IoTest : public ::testing::Test {
 };
 
 TEST_F(IoTest, SyntaxErrorGivesFileLineColumn) {
-  const std::string path = testing::WriteTextFile(dir_ + "/bad.prototxt",
-                                                  "name: \"x\"\nlayer {\n  name: \"a\"\n  type \"ReLU\"\n}\n");
+  const std::string path = testing::WriteTextFile(
+      dir_ + "/bad.prototxt", "name: \"x\"\nlayer {\n  name: \"a\"\n  type \"ReLU\"\n}\n");
   NetParameter net;
   try {
     ReadProtoFromTextFile(path, &net);

@@ -18,7 +18,8 @@ std::unique_ptr<Blob> Scores() {
                          0.2f, 0.2f, 0.4f, 0.3f});  // best 2, second 3
 }
 
-float Accuracy(const std::string& text, const std::vector<float>& labels, Blob* per_class = nullptr) {
+float Accuracy(const std::string& text, const std::vector<float>& labels,
+               Blob* per_class = nullptr) {
   auto layer = MakeLayer(text);
   auto scores = Scores();
   auto label = BlobOf({3}, labels);

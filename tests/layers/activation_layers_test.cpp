@@ -21,7 +21,7 @@ struct Activation {
   std::string name;
   std::string text;
   std::function<double(double)> reference;
-  float low, high;           // inputs drawn from U(low, high)
+  float low, high;  // inputs drawn from U(low, high)
   float kink = 0, kink_range = -1;
 };
 
@@ -34,7 +34,8 @@ class ActivationTest : public ::testing::TestWithParam<Activation> {
   std::unique_ptr<Blob> Input() const {
     auto x = std::make_unique<Blob>(std::vector<int>{2, 3, 4});
     Rng rng(11);
-    for (int i = 0; i < x->count(); ++i) x->mutable_data()[i] = rng.Uniform(GetParam().low, GetParam().high);
+    for (int i = 0; i < x->count(); ++i)
+      x->mutable_data()[i] = rng.Uniform(GetParam().low, GetParam().high);
     return x;
   }
 };
@@ -48,7 +49,8 @@ TEST_P(ActivationTest, ForwardMatchesReferenceFormula) {
   ASSERT_EQ(y.shape(), x->shape());
   for (int i = 0; i < x->count(); ++i) {
     const double expected = GetParam().reference(x->data()[i]);
-    EXPECT_NEAR(y.data()[i], expected, 1e-5 * std::max(1.0, std::fabs(expected))) << "x = " << x->data()[i];
+    EXPECT_NEAR(y.data()[i], expected, 1e-5 * std::max(1.0, std::fabs(expected)))
+        << "x = " << x->data()[i];
   }
 }
 
@@ -69,9 +71,11 @@ INSTANTIATE_TEST_SUITE_P(
                    [](double x) { return x > 0 ? x : 0.5 * (std::exp(x) - 1); }, -2, 2, 0, 0.02f},
         Activation{"AbsVal", R"(name: "a" type: "AbsVal")", [](double x) { return std::fabs(x); },
                    -2, 2, 0, 0.02f},
-        Activation{"Power", R"(name: "a" type: "Power" power_param { power: 1.5 scale: 0.8 shift: 0.1 })",
+        Activation{"Power",
+                   R"(name: "a" type: "Power" power_param { power: 1.5 scale: 0.8 shift: 0.1 })",
                    [](double x) { return std::pow(0.1 + 0.8 * x, 1.5); }, 0.2f, 2},
-        Activation{"PowerSquare", R"(name: "a" type: "Power" power_param { power: 2 scale: -1 shift: 1 })",
+        Activation{"PowerSquare",
+                   R"(name: "a" type: "Power" power_param { power: 2 scale: -1 shift: 1 })",
                    [](double x) { return (1 - x) * (1 - x); }, -2, 2},
         Activation{"Exp", R"(name: "a" type: "Exp" exp_param { scale: -1 })",
                    [](double x) { return std::exp(-x); }, -2, 2},
@@ -81,8 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
                    [](double x) { return std::log(1 + x); }, 0, 3},
         Activation{"LogBase10", R"(name: "a" type: "Log" log_param { base: 10 scale: 2 })",
                    [](double x) { return std::log10(2 * x); }, 0.5f, 3},
-        Activation{"BNLL", R"(name: "a" type: "BNLL")", [](double x) { return std::log1p(std::exp(x)); },
-                   -4, 4},
+        Activation{"BNLL", R"(name: "a" type: "BNLL")",
+                   [](double x) { return std::log1p(std::exp(x)); }, -4, 4},
         Activation{"Clip", R"(name: "a" type: "Clip" clip_param { min: -1 max: 1.2 })",
                    [](double x) { return std::min(std::max(x, -1.0), 1.2); }, -2, 2, -1, 0.02f},
         Activation{"Swish", R"(name: "a" type: "Swish" swish_param { beta: 1.5 })",
@@ -115,7 +119,8 @@ TEST(ActivationLayersTest, RejectBadParameters) {
   }
   // Layers that need x in Backward refuse to run in place.
   for (const char* type : {"AbsVal", "Power", "Log", "BNLL", "Clip", "Swish"}) {
-    EXPECT_FALSE(MakeLayer(std::string("name: \"a\" type: \"") + type + "\"")->AllowsInPlace()) << type;
+    EXPECT_FALSE(MakeLayer(std::string("name: \"a\" type: \"") + type + "\"")->AllowsInPlace())
+        << type;
   }
   EXPECT_TRUE(MakeLayer(R"(name: "a" type: "ELU")")->AllowsInPlace());
 }

@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(ArgMaxLayerTest, TopKIndicesAndValues) {
   auto layer = MakeLayer(R"(name: "a" type: "ArgMax" argmax_param { top_k: 2 out_max_val: true })");
@@ -40,8 +42,9 @@ TEST(ArgMaxLayerTest, AlongAnAxis) {
 TEST(ArgMaxLayerTest, RejectsTopKBeyondValues) {
   auto x = GaussianBlob({2, 3}, 1);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "a" type: "ArgMax" argmax_param { top_k: 4 })")->SetUp({x.get()}, {&y}),
-               ConfigError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "a" type: "ArgMax" argmax_param { top_k: 4 })")->SetUp({x.get()}, {&y}),
+      ConfigError);
   EXPECT_FALSE(MakeLayer(R"(name: "a" type: "ArgMax")")->AllowForceBackward(0));
 }
 

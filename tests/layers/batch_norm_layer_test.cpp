@@ -60,7 +60,8 @@ TEST(BatchNormLayerTest, GradientCheck) {
 }
 
 TEST(BatchNormLayerTest, GradientCheckGlobalStats) {
-  auto layer = MakeLayer(R"(name: "bn" type: "BatchNorm" batch_norm_param { use_global_stats: true })");
+  auto layer =
+      MakeLayer(R"(name: "bn" type: "BatchNorm" batch_norm_param { use_global_stats: true })");
   auto x = GaussianBlob({2, 3, 2}, 2);
   Blob y;
   layer->SetUp({x.get()}, {&y});
@@ -76,7 +77,8 @@ TEST(BatchNormLayerTest, RejectsLearnedStatisticsAndBadShapes) {
   EXPECT_THROW(learned->SetUp({x.get()}, {&y}), ConfigError);
   auto flat = GaussianBlob({4}, 1);
   EXPECT_THROW(MakeLayer(R"(name: "bn" type: "BatchNorm")")->SetUp({flat.get()}, {&y}), ShapeError);
-  auto bad_fraction = MakeLayer(R"(name: "bn" type: "BatchNorm" batch_norm_param { moving_average_fraction: 2 })");
+  auto bad_fraction =
+      MakeLayer(R"(name: "bn" type: "BatchNorm" batch_norm_param { moving_average_fraction: 2 })");
   EXPECT_THROW(bad_fraction->SetUp({x.get()}, {&y}), ConfigError);
 }
 

@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(BatchReindexLayerTest, PicksItemsWithRepeats) {
   auto layer = MakeLayer(R"(name: "b" type: "BatchReindex")");
@@ -39,7 +41,8 @@ TEST(BatchReindexLayerTest, RejectsBadIndex) {
   auto x = GaussianBlob({3, 2}, 1);
   auto index = BlobOf({2}, {0, 3});
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "b" type: "BatchReindex")")->SetUp({x.get(), index.get()}, {&y}), DataError);
+  EXPECT_THROW(MakeLayer(R"(name: "b" type: "BatchReindex")")->SetUp({x.get(), index.get()}, {&y}),
+               DataError);
 }
 
 }  // namespace

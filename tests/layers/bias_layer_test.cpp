@@ -24,7 +24,8 @@ TEST(BiasLayerTest, ForwardMatchesHandComputed) {
 }
 
 TEST(BiasLayerTest, GradientCheckLearned) {
-  auto layer = MakeLayer(R"(name: "b" type: "Bias" bias_param { filler { type: "gaussian" } num_axes: -1 })");
+  auto layer = MakeLayer(
+      R"(name: "b" type: "Bias" bias_param { filler { type: "gaussian" } num_axes: -1 })");
   auto x = GaussianBlob({2, 3, 2}, 1);
   Blob y;
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});

@@ -33,7 +33,8 @@ TEST(ConcatLayerTest, GradientCheck) {
 TEST(ConcatLayerTest, RejectsMismatchedShapes) {
   auto a = GaussianBlob({2, 3}, 1), b = GaussianBlob({3, 3}, 2);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "c" type: "Concat")")->SetUp({a.get(), b.get()}, {&y}), ShapeError);
+  EXPECT_THROW(MakeLayer(R"(name: "c" type: "Concat")")->SetUp({a.get(), b.get()}, {&y}),
+               ShapeError);
 }
 
 }  // namespace

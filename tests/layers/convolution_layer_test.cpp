@@ -38,8 +38,7 @@ std::vector<float> DirectConvolution(const Blob& x, const Blob& w, const Blob* b
                 const int iy = oy * stride - pad + ky * dilation;
                 const int ix = ox * stride - pad + kx * dilation;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-                sum += static_cast<double>(
-                           x.data()[((in * c + g * cg + ic) * h + iy) * wd + ix]) *
+                sum += static_cast<double>(x.data()[((in * c + g * cg + ic) * h + iy) * wd + ix]) *
                        w.data()[((oc * cg + ic) * kh + ky) * kw + kx];
               }
           y[((in * o + oc) * out_h + oy) * out_w + ox] = static_cast<float>(sum);
@@ -57,7 +56,8 @@ TEST(ConvolutionLayerTest, ForwardMatchesHandComputed) {
   layer->SetUp({x.get()}, {&y});
   layer->Forward({x.get()}, {&y});
   ASSERT_EQ(y.shape(), (std::vector<int>{1, 1, 2, 2}));
-  EXPECT_EQ(std::vector<float>(y.data(), y.data() + 4), (std::vector<float>{12.5, 16.5, 24.5, 28.5}));
+  EXPECT_EQ(std::vector<float>(y.data(), y.data() + 4),
+            (std::vector<float>{12.5, 16.5, 24.5, 28.5}));
 }
 
 TEST(ConvolutionLayerTest, PadStrideDilationGroupMatchDirectConvolution) {
@@ -71,8 +71,8 @@ TEST(ConvolutionLayerTest, PadStrideDilationGroupMatchDirectConvolution) {
   // (7 + 4 - 5) / 2 + 1 = 4; (6 + 4 - 5) / 2 + 1 = 3
   ASSERT_EQ(y.shape(), (std::vector<int>{2, 4, 4, 3}));
   EXPECT_EQ(layer->blobs()[0]->shape(), (std::vector<int>{4, 3, 3, 3}));
-  const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 2, 2,
-                                          2, 2, 4, 3);
+  const auto expected =
+      DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 2, 2, 2, 2, 4, 3);
   for (int i = 0; i < y.count(); ++i) EXPECT_NEAR(y.data()[i], expected[i], 1e-4) << i;
 }
 
@@ -120,15 +120,15 @@ TEST(ConvolutionLayerTest, WideImagesOneByOneAndSmallOnesInChunks) {
   for (const Case& c : {Case{{3, 2, 18, 18}, 0, 16, 1}, Case{{7, 3, 5, 5}, 1, 5, 1},
                         Case{{5, 4, 10, 10}, 0, 8, 2}}) {
     auto layer = MakeLayer(R"(name: "c" type: "Convolution"
-      convolution_param { num_output: 4 kernel_size: 3 pad: )" + std::to_string(c.pad) +
-                           " group: " + std::to_string(c.group) + R"(
+      convolution_param { num_output: 4 kernel_size: 3 pad: )" +
+                           std::to_string(c.pad) + " group: " + std::to_string(c.group) + R"(
                           weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
     auto x = GaussianBlob(c.shape, 6);
     Blob y;
     layer->SetUp({x.get()}, {&y});
     layer->Forward({x.get()}, {&y});
-    const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(),
-                                            c.pad, 1, 1, c.group, c.out, c.out);
+    const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), c.pad,
+                                            1, 1, c.group, c.out, c.out);
     for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
     testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
   }
@@ -147,8 +147,8 @@ TEST(ConvolutionLayerTest, LargeConvolutionsRunOnOpenBlas) {
     Blob y;
     layer->SetUp({x.get()}, {&y});
     layer->Forward({x.get()}, {&y});
-    const auto expected = DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 0,
-                                            1, 1, 1, 34, 34);
+    const auto expected =
+        DirectConvolution(*x, *layer->blobs()[0], layer->blobs()[1].get(), 0, 1, 1, 1, 34, 34);
     for (int i = 0; i < y.count(); ++i) ASSERT_NEAR(y.data()[i], expected[i], 1e-4) << i;
     testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
   }
@@ -211,7 +211,8 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
     weight_grads.emplace_back(w.diff(), w.diff() + w.count());
     input_grads.emplace_back(x->diff(), x->diff() + x->count());
   }
-  for (size_t i = 0; i < outputs[0].size(); ++i) ASSERT_NEAR(outputs[0][i], outputs[1][i], 1e-4) << i;
+  for (size_t i = 0; i < outputs[0].size(); ++i)
+    ASSERT_NEAR(outputs[0][i], outputs[1][i], 1e-4) << i;
   for (size_t i = 0; i < weight_grads[0].size(); ++i) {
     ASSERT_NEAR(weight_grads[0][i], weight_grads[1][i], 1e-3) << i;
   }
@@ -227,7 +228,8 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
 TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
   const auto make = [](const std::string& engine) {
     return MakeLayer(R"(name: "c" type: "Convolution"
-      convolution_param { num_output: 32 kernel_size: 5 pad: 1 group: 2 )" + engine + R"(
+      convolution_param { num_output: 32 kernel_size: 5 pad: 1 group: 2 )" +
+                     engine + R"(
                           weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
   };
   auto winograd = make(""), caffe = make("engine: CAFFE");
@@ -256,8 +258,8 @@ TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
     const Blob& b = *layer->blobs()[1];
     results.emplace_back(b.diff(), b.diff() + b.count());
   }
-  const auto expected = DirectConvolution(*x, *caffe->blobs()[0], caffe->blobs()[1].get(), 1, 1,
-                                          1, 2, 7, 8);
+  const auto expected =
+      DirectConvolution(*x, *caffe->blobs()[0], caffe->blobs()[1].get(), 1, 1, 1, 2, 7, 8);
   for (size_t i = 0; i < expected.size(); ++i) ASSERT_NEAR(results[0][i], expected[i], 1e-4) << i;
   for (int r = 0; r < 4; ++r) {
     ASSERT_EQ(results[r].size(), results[r + 4].size());
@@ -286,23 +288,30 @@ TEST(ConvolutionLayerTest, GradientCheckWinograd) {
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {
   auto x = GaussianBlob({1, 3, 4, 4}, 1);
   Blob y;
-  auto too_big = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 5 })");
+  auto too_big = MakeLayer(
+      R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 5 })");
   EXPECT_THROW(too_big->SetUp({x.get()}, {&y}), ShapeError);
-  auto bad_group = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 1 group: 2 })");
+  auto bad_group = MakeLayer(
+      R"(name: "c" type: "Convolution" convolution_param { num_output: 2 kernel_size: 1 group: 2 })");
   EXPECT_THROW(bad_group->SetUp({x.get()}, {&y}), ConfigError);
-  auto no_output = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { kernel_size: 1 })");
+  auto no_output =
+      MakeLayer(R"(name: "c" type: "Convolution" convolution_param { kernel_size: 1 })");
   EXPECT_THROW(no_output->SetUp({x.get()}, {&y}), ConfigError);
-  auto no_kernel = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 })");
+  auto no_kernel =
+      MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 })");
   EXPECT_THROW(no_kernel->SetUp({x.get()}, {&y}), ConfigError);
-  auto zero_stride = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 stride: 0 })");
+  auto zero_stride = MakeLayer(
+      R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 stride: 0 })");
   EXPECT_THROW(zero_stride->SetUp({x.get()}, {&y}), ConfigError);
   auto three_d = GaussianBlob({1, 3, 4}, 1);
-  auto ok = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
+  auto ok = MakeLayer(
+      R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
   EXPECT_THROW(ok->SetUp({three_d.get()}, {&y}), ShapeError);
 }
 
 TEST(ConvolutionLayerTest, RejectsChannelChangeAfterSetUp) {
-  auto layer = MakeLayer(R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
+  auto layer = MakeLayer(
+      R"(name: "c" type: "Convolution" convolution_param { num_output: 1 kernel_size: 1 })");
   auto x = GaussianBlob({1, 3, 4, 4}, 1);
   Blob y;
   layer->SetUp({x.get()}, {&y});

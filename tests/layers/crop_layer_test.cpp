@@ -26,7 +26,8 @@ TEST(CropLayerTest, ForwardMatchesHandComputed) {
 }
 
 TEST(CropLayerTest, PerAxisOffsetsAndEarlierAxesKept) {
-  auto layer = MakeLayer(R"(name: "c" type: "Crop" crop_param { axis: 1 offset: 1 offset: 0 offset: 2 })");
+  auto layer =
+      MakeLayer(R"(name: "c" type: "Crop" crop_param { axis: 1 offset: 1 offset: 0 offset: 2 })");
   auto x = GaussianBlob({2, 3, 4, 5}, 1);
   Blob reference({9, 2, 3, 3}), y;
   layer->SetUp({x.get(), &reference}, {&y});
@@ -47,7 +48,8 @@ TEST(CropLayerTest, RejectsCropOutsideTheBottom) {
   auto x = GaussianBlob({1, 1, 4, 4}, 1);
   Blob reference({1, 1, 2, 2}), y;
   EXPECT_THROW(layer->SetUp({x.get(), &reference}, {&y}), ShapeError);
-  auto offsets = MakeLayer(R"(name: "c" type: "Crop" crop_param { offset: 0 offset: 0 offset: 0 })");
+  auto offsets =
+      MakeLayer(R"(name: "c" type: "Crop" crop_param { offset: 0 offset: 0 offset: 0 })");
   EXPECT_THROW(offsets->SetUp({x.get(), &reference}, {&y}), ConfigError);
 }
 

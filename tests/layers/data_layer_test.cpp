@@ -42,8 +42,8 @@ std::string WriteDb(const std::string& dir, int n, bool vary_shape = false, bool
 
 std::string DataLayerText(const std::string& source, int batch, const std::string& extra = "") {
   return R"(name: "data" type: "Data" top: "data" top: "label" phase: TEST
-    data_param { source: ")" + source + "\" batch_size: " + std::to_string(batch) +
-         " backend: LMDB } " + extra;
+    data_param { source: ")" +
+         source + "\" batch_size: " + std::to_string(batch) + " backend: LMDB } " + extra;
 }
 
 class DataLayerTest : public ::testing::Test {
@@ -124,8 +124,8 @@ TEST_F(DataLayerTest, TrainBatchesDrawAsOneByOneAtAnyThreadCount) {
         float expected[4];
         reference.Transform(pixels, 1, 2, 3, &rng, expected);
         for (int j = 0; j < 4; ++j) {
-          ASSERT_EQ(data.data()[i * 4 + j], expected[j]) << t << " threads, pass " << pass
-                                                         << ", example " << i;
+          ASSERT_EQ(data.data()[i * 4 + j], expected[j])
+              << t << " threads, pass " << pass << ", example " << i;
         }
         mirrored |= expected[0] > expected[1];
         shifted |= expected[0] == 0.5f * (8 * record + 1) || expected[1] == 0.5f * (8 * record + 1);
@@ -141,7 +141,8 @@ TEST_F(DataLayerTest, CaffeFixtureMatchesTheIdxImages) {
   const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   const std::string labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
   if (!std::filesystem::exists(fixture) || !std::filesystem::exists(images)) {
-    GTEST_FAIL() << "needs " << fixture << " and Debian's dataset-fashion-mnist (scripts/install_deps.sh)";
+    GTEST_FAIL() << "needs " << fixture
+                 << " and Debian's dataset-fashion-mnist (scripts/install_deps.sh)";
   }
   const IdxArray idx_images = ReadIdxFile(images), idx_labels = ReadIdxFile(labels);
   auto layer = MakeLayer(DataLayerText(fixture, 100));
@@ -167,7 +168,8 @@ TEST_F(DataLayerTest, RejectsBadSourcesAndParameters) {
   EXPECT_THROW(MakeLayer(DataLayerText(db, 0))->SetUp({}, {&data, &label}), ConfigError);
   // LEVELDB is Caffe's default backend: an LMDB folder read as one is named.
   auto leveldb = MakeLayer(R"(name: "d" type: "Data" top: "data"
-    data_param { source: ")" + db + R"(" batch_size: 2 })");
+    data_param { source: ")" +
+                           db + R"(" batch_size: 2 })");
   try {
     leveldb->SetUp({}, {&data});
     FAIL() << "an LMDB folder opened as LevelDB";
@@ -187,8 +189,9 @@ TEST_F(DataLayerTest, InconsistentRecordIsReportedFromForward) {
     layer->Forward({}, {&data, &label});
     FAIL() << "expected DataError";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("record '00000003' is 1x3x3 but the first record is 1x2x3"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("record '00000003' is 1x3x3 but the first record is 1x2x3"),
+        std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("crop_size"), std::string::npos) << e.what();
   }

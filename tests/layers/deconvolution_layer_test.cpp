@@ -65,7 +65,8 @@ TEST(DeconvolutionLayerTest, GradientCheck) {
 TEST(DeconvolutionLayerTest, GradientCheckPlainWindow) {
   for (int group : {1, 3}) {
     auto layer = MakeLayer(R"(name: "d" type: "Deconvolution"
-      convolution_param { num_output: 3 kernel_size: 3 group: )" + std::to_string(group) + R"(
+      convolution_param { num_output: 3 kernel_size: 3 group: )" +
+                           std::to_string(group) + R"(
                           weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
     auto x = GaussianBlob({2, 3, 3, 8}, 4);
     Blob y;

@@ -13,7 +13,8 @@ using testing::GaussianBlob;
 using testing::MakeLayer;
 
 TEST(DropoutLayerTest, TrainDropsAndRescales) {
-  auto layer = MakeLayer(R"(name: "d" type: "Dropout" phase: TRAIN dropout_param { dropout_ratio: 0.25 })");
+  auto layer =
+      MakeLayer(R"(name: "d" type: "Dropout" phase: TRAIN dropout_param { dropout_ratio: 0.25 })");
   Blob x({10000}), y;
   for (int i = 0; i < x.count(); ++i) x.mutable_data()[i] = 1.f;
   layer->SetUp({&x}, {&y});
@@ -48,7 +49,8 @@ TEST(DropoutLayerTest, GradientCheck) {
 TEST(DropoutLayerTest, RejectsBadRatio) {
   auto x = GaussianBlob({2}, 1);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "d" type: "Dropout" dropout_param { dropout_ratio: 1 })")->SetUp({x.get()}, {&y}),
+  EXPECT_THROW(MakeLayer(R"(name: "d" type: "Dropout" dropout_param { dropout_ratio: 1 })")
+                   ->SetUp({x.get()}, {&y}),
                ConfigError);
 }
 

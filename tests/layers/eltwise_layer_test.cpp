@@ -39,18 +39,22 @@ TEST_P(EltwiseGradientTest, GradientCheck) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Operations, EltwiseGradientTest,
-                         ::testing::Values("operation: PROD", "operation: SUM coeff: 1 coeff: -2 coeff: 0.5",
+                         ::testing::Values("operation: PROD",
+                                           "operation: SUM coeff: 1 coeff: -2 coeff: 0.5",
                                            "operation: MAX"));
 
 TEST(EltwiseLayerTest, RejectsBadCoefficientsAndShapes) {
   auto a = GaussianBlob({3}, 1), b = GaussianBlob({3}, 2), c = GaussianBlob({4}, 3);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Eltwise" eltwise_param { coeff: 1 })")->SetUp({a.get(), b.get()}, {&y}),
-               ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Eltwise" eltwise_param { operation: MAX coeff: 1 coeff: 1 })")
+  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Eltwise" eltwise_param { coeff: 1 })")
                    ->SetUp({a.get(), b.get()}, {&y}),
                ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Eltwise")")->SetUp({a.get(), c.get()}, {&y}), ShapeError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "e" type: "Eltwise" eltwise_param { operation: MAX coeff: 1 coeff: 1 })")
+          ->SetUp({a.get(), b.get()}, {&y}),
+      ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Eltwise")")->SetUp({a.get(), c.get()}, {&y}),
+               ShapeError);
 }
 
 }  // namespace

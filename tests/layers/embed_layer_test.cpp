@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "strata/errors.hpp"
-#include "support/gradient_checker.hpp"
 #include "strata/hdf5.hpp"
 #include "strata/random.hpp"
+#include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -17,7 +17,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(EmbedLayerTest, ForwardLooksUpRows) {
   auto layer = MakeLayer(R"(name: "e" type: "Embed" embed_param { num_output: 2 input_dim: 3
@@ -51,8 +53,9 @@ TEST(EmbedLayerTest, RejectsOutOfRangeOrFractionalIndices) {
   EXPECT_THROW(layer->Forward({x.get()}, {&y}), DataError);
   x->mutable_data()[1] = 0.5f;
   EXPECT_THROW(layer->Forward({x.get()}, {&y}), DataError);
-  EXPECT_THROW(MakeLayer(R"(name: "e" type: "Embed" embed_param { num_output: 2 })")->SetUp({x.get()}, {&y}),
-               ConfigError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "e" type: "Embed" embed_param { num_output: 2 })")->SetUp({x.get()}, {&y}),
+      ConfigError);
 }
 
 }  // namespace

@@ -24,11 +24,12 @@ struct EmptyCase {
 
 // Source layers, whose batch comes from their own parameters, are covered by
 // the batch-size checks of their own tests and by SourceLayersWithBatchZero.
-const std::set<std::string> kSources = {"Data", "ImageData", "HDF5Data", "MemoryData", "DummyData", "Input",
-                                        "Parameter"};
+const std::set<std::string> kSources = {"Data",      "ImageData", "HDF5Data", "MemoryData",
+                                        "DummyData", "Input",     "Parameter"};
 
 std::vector<EmptyCase> Cases(const std::string& dir) {
-  const std::string conv = "convolution_param { num_output: 2 kernel_size: 3 weight_filler { type: 'gaussian' } }";
+  const std::string conv =
+      "convolution_param { num_output: 2 kernel_size: 3 weight_filler { type: 'gaussian' } }";
   return {
       {"AbsVal", "", {{0, 3}}, 1},
       {"Accuracy", "", {{0, 5}, {0}}, 1},
@@ -46,7 +47,10 @@ std::vector<EmptyCase> Cases(const std::string& dir) {
       {"Dropout", "", {{0, 3}}, 1},
       {"ELU", "", {{0, 3}}, 1},
       {"Eltwise", "", {{0, 3}, {0, 3}}, 1},
-      {"Embed", "embed_param { input_dim: 5 num_output: 3 weight_filler { type: 'gaussian' } }", {{0}}, 1},
+      {"Embed",
+       "embed_param { input_dim: 5 num_output: 3 weight_filler { type: 'gaussian' } }",
+       {{0}},
+       1},
       {"EuclideanLoss", "", {{0, 3}, {0, 3}}, 1},
       {"Exp", "", {{0, 3}}, 1},
       {"Filter", "", {{0, 3}, {0}}, 1},
@@ -56,7 +60,10 @@ std::vector<EmptyCase> Cases(const std::string& dir) {
       {"HingeLoss", "", {{0, 3}, {0}}, 1},
       {"Im2col", "convolution_param { kernel_size: 2 }", {{0, 1, 4, 4}}, 1},
       {"InfogainLoss", "", {{0, 3}, {0}, {1, 1, 3, 3}}, 1},
-      {"InnerProduct", "inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } }", {{0, 4}}, 1},
+      {"InnerProduct",
+       "inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } }",
+       {{0, 4}},
+       1},
       {"LRN", "", {{0, 3, 2, 2}}, 1},
       {"LayerNorm", "", {{0, 4}}, 1},
       {"Log", "", {{0, 3}}, 1},
@@ -113,7 +120,8 @@ std::string RunEmpty(const EmptyCase& c, Phase phase) {
     auto layer = LayerRegistry::Create(param);
     layer->SetUp(testing::Ptrs(bottoms), testing::Ptrs(tops));
     std::vector<std::vector<float>> params_before;
-    for (const auto& p : layer->blobs()) params_before.emplace_back(p->data(), p->data() + p->count());
+    for (const auto& p : layer->blobs())
+      params_before.emplace_back(p->data(), p->data() + p->count());
     layer->Forward(testing::Ptrs(bottoms), testing::Ptrs(tops));
     for (size_t t = 0; t < tops.size(); ++t) {
       ExpectFinite(*tops[t], std::string(c.type) + " top " + std::to_string(t));
@@ -150,7 +158,8 @@ TEST(EmptyBatchTest, EveryLayerRunsOrRefusesAnEmptyBatch) {
     covered.insert(c.type);
     for (Phase phase : {TRAIN, TEST}) {
       const std::string error = RunEmpty(c, phase);
-      std::cout << std::flush << "[ empty    ] " << c.type << (phase == TRAIN ? " TRAIN: " : " TEST: ")
+      std::cout << std::flush << "[ empty    ] " << c.type
+                << (phase == TRAIN ? " TRAIN: " : " TEST: ")
                 << (error.empty() ? "runs" : "refuses: " + error) << "\n";
     }
   }
@@ -186,7 +195,8 @@ TEST(EmptyBatchTest, LossesOfNothingAreZero) {
 TEST(EmptyBatchTest, SourceLayersWithBatchZero) {
   std::vector<std::unique_ptr<Blob>> none, tops;
   tops.push_back(std::make_unique<Blob>());
-  auto input = testing::MakeLayer("name: 'x' type: 'Input' input_param { shape { dim: 0 dim: 3 } }");
+  auto input =
+      testing::MakeLayer("name: 'x' type: 'Input' input_param { shape { dim: 0 dim: 3 } }");
   input->SetUp(testing::Ptrs(none), testing::Ptrs(tops));
   EXPECT_EQ(tops[0]->count(), 0);
   auto dummy = testing::MakeLayer(
@@ -196,7 +206,8 @@ TEST(EmptyBatchTest, SourceLayersWithBatchZero) {
   EXPECT_EQ(tops[0]->count(), 0);
   tops.push_back(std::make_unique<Blob>());
   auto memory = testing::MakeLayer(
-      "name: 'x' type: 'MemoryData' memory_data_param { batch_size: 0 channels: 1 height: 1 width: 1 }");
+      "name: 'x' type: 'MemoryData' memory_data_param { batch_size: 0 channels: 1 height: 1 width: "
+      "1 }");
   EXPECT_THROW(memory->SetUp(testing::Ptrs(none), testing::Ptrs(tops)), Error);
 }
 

@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(FilterLayerTest, KeepsSelectedItems) {
   auto layer = MakeLayer(R"(name: "f" type: "Filter")");
@@ -40,7 +42,8 @@ TEST(FilterLayerTest, RejectsSelectorMismatch) {
   auto x = GaussianBlob({4, 3}, 1);
   auto selector = BlobOf({3}, {0, 1, 1});
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "f" type: "Filter")")->SetUp({x.get(), selector.get()}, {&y}), ShapeError);
+  EXPECT_THROW(MakeLayer(R"(name: "f" type: "Filter")")->SetUp({x.get(), selector.get()}, {&y}),
+               ShapeError);
 }
 
 }  // namespace

@@ -38,8 +38,9 @@ TEST(FlattenLayerTest, RejectsEndBeforeStart) {
   EXPECT_THROW(MakeLayer(R"(name: "f" type: "Flatten" flatten_param { axis: 2 end_axis: 1 })")
                    ->SetUp({x.get()}, {&y}),
                ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "f" type: "Flatten" flatten_param { axis: 5 })")->SetUp({x.get()}, {&y}),
-               ShapeError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "f" type: "Flatten" flatten_param { axis: 5 })")->SetUp({x.get()}, {&y}),
+      ShapeError);
 }
 
 }  // namespace

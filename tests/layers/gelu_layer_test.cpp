@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(GELULayerTest, ExactAndApproximateForms) {
   auto x = BlobOf({3}, {-1, 0, 2});
@@ -51,7 +53,8 @@ TEST(GELULayerTest, RefusesInPlace) {
   EXPECT_FALSE(MakeLayer(R"(name: "g" type: "GELU")")->AllowsInPlace());
   auto x = GaussianBlob({2}, 1);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "g" type: "GELU" relu_param { })")->SetUp({x.get()}, {&y}), ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "g" type: "GELU" relu_param { })")->SetUp({x.get()}, {&y}),
+               ConfigError);
 }
 
 }  // namespace

@@ -30,8 +30,9 @@ std::string WriteRows(const std::string& path, int rows, float offset = 0) {
 
 std::string Layer(const std::string& source, int batch, bool shuffle = false) {
   return R"(name: "d" type: "HDF5Data" top: "data" top: "label"
-    hdf5_data_param { source: ")" + source + "\" batch_size: " + std::to_string(batch) +
-         (shuffle ? " shuffle: true" : "") + " }";
+    hdf5_data_param { source: ")" +
+         source + "\" batch_size: " + std::to_string(batch) + (shuffle ? " shuffle: true" : "") +
+         " }";
 }
 
 class HDF5DataLayerTest : public ::testing::Test {
@@ -95,8 +96,9 @@ TEST_F(HDF5DataLayerTest, TransformParamCropsAndScalesImages) {
   // Two-dimensional data cannot be cropped.
   WriteRows(dir_ + "/rows.h5", 3);
   const std::string rows = testing::WriteTextFile(dir_ + "/rows.txt", "rows.h5\n");
-  EXPECT_THROW(MakeLayer(Layer(rows, 2) + " transform_param { scale: 2 }")->SetUp({}, {&data, &label}),
-               ShapeError);
+  EXPECT_THROW(
+      MakeLayer(Layer(rows, 2) + " transform_param { scale: 2 }")->SetUp({}, {&data, &label}),
+      ShapeError);
 }
 
 TEST_F(HDF5DataLayerTest, RejectsMissingListFileNamingIt) {
@@ -126,7 +128,8 @@ TEST_F(HDF5DataLayerTest, RejectsMissingDatasetNamingIt) {
   WriteRows(dir_ + "/a.h5", 3);
   const std::string list = testing::WriteTextFile(dir_ + "/list.txt", "a.h5\n");
   auto layer = MakeLayer(R"(name: "d" type: "HDF5Data" top: "data" top: "target"
-    hdf5_data_param { source: ")" + list + R"(" batch_size: 2 })");
+    hdf5_data_param { source: ")" +
+                         list + R"(" batch_size: 2 })");
   Blob data, target;
   try {
     layer->SetUp({}, {&data, &target});

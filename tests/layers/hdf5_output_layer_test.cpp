@@ -1,16 +1,15 @@
 #include "strata/layers/hdf5_output_layer.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cmath>
 #include <filesystem>
 
 #include "strata/errors.hpp"
-#include "support/gradient_checker.hpp"
 #include "strata/hdf5.hpp"
 #include "strata/random.hpp"
+#include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -20,11 +19,14 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(HDF5OutputLayerTest, WritesEveryPassSoFar) {
   const std::string path = testing::MakeTempDir("hdf5_out") + "/out.h5";
-  auto layer = MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: ")" + path + R"(" })");
+  auto layer = MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: ")" + path +
+                         R"(" })");
   auto data = BlobOf({2, 2}, {1, 2, 3, 4});
   auto label = BlobOf({2}, {0, 1});
   layer->SetUp({data.get(), label.get()}, {});
@@ -45,7 +47,8 @@ TEST(HDF5OutputLayerTest, WritesEveryPassSoFar) {
 // the file is complete and readable between passes.
 TEST(HDF5OutputLayerTest, AppendsInPlaceAndIsReadableBetweenPasses) {
   const std::string path = testing::MakeTempDir("hdf5_append") + "/out.h5";
-  auto layer = MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: ")" + path + R"(" })");
+  auto layer = MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: ")" + path +
+                         R"(" })");
   auto data = BlobOf({2, 3}, {1, 2, 3, 4, 5, 6});
   auto label = BlobOf({2}, {0, 1});
   layer->SetUp({data.get(), label.get()}, {});
@@ -77,10 +80,12 @@ TEST(HDF5OutputLayerTest, AppendsInPlaceAndIsReadableBetweenPasses) {
 TEST(HDF5OutputLayerTest, RejectsMissingFileNameAndMismatch) {
   auto data = BlobOf({2, 2}, {1, 2, 3, 4});
   auto label = BlobOf({3}, {0, 1, 2});
-  EXPECT_THROW(MakeLayer(R"(name: "o" type: "HDF5Output")")->SetUp({data.get(), label.get()}, {}), ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: "/tmp/x.h5" })")
-                   ->SetUp({data.get(), label.get()}, {}),
-               ShapeError);
+  EXPECT_THROW(MakeLayer(R"(name: "o" type: "HDF5Output")")->SetUp({data.get(), label.get()}, {}),
+               ConfigError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "o" type: "HDF5Output" hdf5_output_param { file_name: "/tmp/x.h5" })")
+          ->SetUp({data.get(), label.get()}, {}),
+      ShapeError);
 }
 
 }  // namespace

@@ -36,8 +36,10 @@ class ImageDataLayerTest : public ::testing::Test {
 
   std::unique_ptr<Layer> Make(const std::string& list, const std::string& extra = "") {
     return testing::MakeLayer(R"(name: "d" type: "ImageData" top: "data" top: "label"
-      image_data_param { source: ")" + list + R"(" root_folder: ")" + dir_ + R"(/" batch_size: 2
-                         is_color: false )" + extra + " }");
+      image_data_param { source: ")" +
+                              list + R"(" root_folder: ")" + dir_ + R"(/" batch_size: 2
+                         is_color: false )" +
+                              extra + " }");
   }
 
   // The labels of the next `batches` batches, checking each pixel matches its label.
@@ -102,9 +104,12 @@ TEST_F(ImageDataLayerTest, BadListsAndFilesNameTheListLine) {
   const std::vector<Case> cases = {
       {"no_label", "img 0.pgm 0\nimg1.pgm\n", "no_label.txt:2: 'img1.pgm' has no label"},
       {"bad_label", "img 0.pgm zero\n", "bad_label.txt:1: label 'zero' is not an integer"},
-      {"missing", "img 0.pgm 0\nnothere.pgm 1\n", "missing.txt:2: " + dir_ + "/nothere.pgm: cannot open"},
-      {"zero_bytes", "empty.pgm 0\n", "zero_bytes.txt:1: " + dir_ + "/empty.pgm: the image is empty"},
-      {"undecodable", "img 0.pgm 0\ntext.pgm 1\n", "undecodable.txt:2: " + dir_ + "/text.pgm: cannot decode"},
+      {"missing", "img 0.pgm 0\nnothere.pgm 1\n",
+       "missing.txt:2: " + dir_ + "/nothere.pgm: cannot open"},
+      {"zero_bytes", "empty.pgm 0\n",
+       "zero_bytes.txt:1: " + dir_ + "/empty.pgm: the image is empty"},
+      {"undecodable", "img 0.pgm 0\ntext.pgm 1\n",
+       "undecodable.txt:2: " + dir_ + "/text.pgm: cannot decode"},
       {"empty_list", "\n\n", "empty_list.txt: the image list is empty"},
   };
   for (const auto& c : cases) {
@@ -115,12 +120,14 @@ TEST_F(ImageDataLayerTest, BadListsAndFilesNameTheListLine) {
       layer->Forward({}, {&data_, &label_});
       FAIL() << c.name << " was accepted";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(c.fragment), std::string::npos) << c.name << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.fragment), std::string::npos)
+          << c.name << ": " << e.what();
     }
   }
   // A crop larger than the images; images of different sizes without a crop.
   auto crop = testing::MakeLayer(R"(name: "d" type: "ImageData" top: "data" top: "label"
-    image_data_param { source: ")" + dir_ + R"(/list.txt" root_folder: ")" + dir_ + R"(/" }
+    image_data_param { source: ")" +
+                                 dir_ + R"(/list.txt" root_folder: ")" + dir_ + R"(/" }
     transform_param { crop_size: 8 })");
   EXPECT_THROW(crop->SetUp({}, {&data_, &label_}), ShapeError);
   GrayImage wide;

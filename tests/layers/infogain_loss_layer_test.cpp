@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(InfogainLossLayerTest, IdentityMatrixEqualsSoftmaxLoss) {
   auto layer = MakeLayer(R"(name: "l" type: "InfogainLoss")");
@@ -44,8 +46,11 @@ TEST(InfogainLossLayerTest, RejectsMissingOrWrongMatrix) {
   auto label = BlobOf({2}, {0, 1});
   auto h = GaussianBlob({2, 2}, 1);
   Blob loss;
-  EXPECT_THROW(MakeLayer(R"(name: "l" type: "InfogainLoss")")->SetUp({x.get(), label.get()}, {&loss}), ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "l" type: "InfogainLoss")")->SetUp({x.get(), label.get(), h.get()}, {&loss}),
+  EXPECT_THROW(
+      MakeLayer(R"(name: "l" type: "InfogainLoss")")->SetUp({x.get(), label.get()}, {&loss}),
+      ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "l" type: "InfogainLoss")")
+                   ->SetUp({x.get(), label.get(), h.get()}, {&loss}),
                ShapeError);
 }
 

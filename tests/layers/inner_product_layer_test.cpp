@@ -59,8 +59,8 @@ TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
   for (const char* bias : {"true", "false"}) {
     for (int outputs : {1, 7, 70}) {
       auto layer = MakeLayer(std::string(R"(name: "ip" type: "InnerProduct"
-          inner_product_param { num_output: )") + std::to_string(outputs) +
-          " bias_term: " + bias + R"(
+          inner_product_param { num_output: )") +
+                             std::to_string(outputs) + " bias_term: " + bias + R"(
             weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
       auto x = GaussianBlob({5, 3, 11}, 21);  // 33 inputs: a ragged vector depth
       Blob y;
@@ -77,7 +77,8 @@ TEST(InnerProductLayerTest, VectorForwardMatchesBlasForward) {
       }
       for (const auto& result : results) {
         for (size_t i = 0; i < result.size(); ++i) {
-          ASSERT_NEAR(result[i], results[1][i], 1e-5) << "bias " << bias << " outputs " << outputs << " at " << i;
+          ASSERT_NEAR(result[i], results[1][i], 1e-5)
+              << "bias " << bias << " outputs " << outputs << " at " << i;
         }
       }
     }

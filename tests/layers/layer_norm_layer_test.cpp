@@ -21,7 +21,7 @@ TEST(LayerNormLayerTest, ForwardMatchesHandComputed) {
   auto x = BlobOf({2, 2}, {1, 3, 10, 20});
   Blob y;
   layer->SetUp({x.get()}, {&y});
-  layer->blobs()[0]->mutable_data()[1] = 2;   // gamma
+  layer->blobs()[0]->mutable_data()[1] = 2;     // gamma
   layer->blobs()[1]->mutable_data()[0] = 0.5f;  // beta
   layer->Forward({x.get()}, {&y});
   EXPECT_NEAR(y.data()[0], -1 + 0.5, 1e-6);

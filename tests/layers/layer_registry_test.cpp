@@ -75,8 +75,8 @@ const char* kBuiltinTypes[] = {
 TEST(LayerRegistry, HasAllBuiltinLayers) {
   for (const char* type : kBuiltinTypes) {
     EXPECT_TRUE(LayerRegistry::Has(type)) << type << " is not registered";
-    auto layer = LayerRegistry::Create(testing::ParseLayer(std::string("name: \"x\" type: \"") +
-                                                           type + "\""));
+    auto layer = LayerRegistry::Create(
+        testing::ParseLayer(std::string("name: \"x\" type: \"") + type + "\""));
     EXPECT_STREQ(layer->type(), type);
   }
   EXPECT_EQ(LayerRegistry::Types().size(), sizeof(kBuiltinTypes) / sizeof(kBuiltinTypes[0]));
@@ -108,7 +108,8 @@ TEST(LayerRegistry, CaffeTypesStrataLacksAreNamedNotGuessed) {
   } catch (const ConfigError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("'WindowData' is Caffe's but not implemented in Strata"),
-              std::string::npos) << message;
+              std::string::npos)
+        << message;
     EXPECT_EQ(message.find("did you mean"), std::string::npos) << message;
   }
 }

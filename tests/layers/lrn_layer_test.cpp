@@ -16,7 +16,8 @@ using testing::GaussianBlob;
 using testing::MakeLayer;
 
 TEST(LRNLayerTest, AcrossChannelsMatchesHandComputed) {
-  auto layer = MakeLayer(R"(name: "n" type: "LRN" lrn_param { local_size: 3 alpha: 0.3 beta: 0.5 k: 2 })");
+  auto layer =
+      MakeLayer(R"(name: "n" type: "LRN" lrn_param { local_size: 3 alpha: 0.3 beta: 0.5 k: 2 })");
   auto x = BlobOf({1, 3, 1, 1}, {1, 2, 3});
   Blob y;
   layer->SetUp({x.get()}, {&y});
@@ -56,8 +57,9 @@ TEST(LRNLayerTest, GradientCheckWithin) {
 TEST(LRNLayerTest, RejectsEvenSizeAndWrongRank) {
   Blob y;
   auto x = GaussianBlob({1, 2, 2, 2}, 1);
-  EXPECT_THROW(MakeLayer(R"(name: "n" type: "LRN" lrn_param { local_size: 4 })")->SetUp({x.get()}, {&y}),
-               ConfigError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "n" type: "LRN" lrn_param { local_size: 4 })")->SetUp({x.get()}, {&y}),
+      ConfigError);
   auto flat = GaussianBlob({2, 3}, 1);
   EXPECT_THROW(MakeLayer(R"(name: "n" type: "LRN")")->SetUp({flat.get()}, {&y}), ShapeError);
 }

@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(MemoryDataLayerTest, BatchesFromArraysWrapAround) {
   auto generic = MakeLayer(R"(name: "m" type: "MemoryData" top: "data" top: "label"
@@ -44,7 +46,8 @@ TEST(MemoryDataLayerTest, RejectsMissingDataAndBadCounts) {
   EXPECT_THROW(layer->Forward({}, {&data, &label}), ConfigError);
   const std::vector<float> values{1, 2, 3};
   EXPECT_THROW(layer->Reset(values.data(), values.data(), 3), ConfigError);
-  EXPECT_THROW(MakeLayer(R"(name: "m" type: "MemoryData")")->SetUp({}, {&data, &label}), ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "m" type: "MemoryData")")->SetUp({}, {&data, &label}),
+               ConfigError);
 }
 
 }  // namespace

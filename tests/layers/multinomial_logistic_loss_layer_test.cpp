@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(MultinomialLogisticLossLayerTest, ForwardMatchesHandComputed) {
   auto layer = MakeLayer(R"(name: "l" type: "MultinomialLogisticLoss")");
@@ -41,7 +43,8 @@ TEST(MultinomialLogisticLossLayerTest, RejectsLabelCountMismatch) {
   auto p = GaussianBlob({2, 3}, 1);
   auto label = BlobOf({3}, {0, 1, 2});
   Blob loss;
-  EXPECT_THROW(MakeLayer(R"(name: "l" type: "MultinomialLogisticLoss")")->SetUp({p.get(), label.get()}, {&loss}),
+  EXPECT_THROW(MakeLayer(R"(name: "l" type: "MultinomialLogisticLoss")")
+                   ->SetUp({p.get(), label.get()}, {&loss}),
                ShapeError);
 }
 

@@ -27,7 +27,8 @@ TEST(MVNLayerTest, ForwardMatchesHandComputed) {
 }
 
 TEST(MVNLayerTest, MeanOnlyAcrossChannels) {
-  auto layer = MakeLayer(R"(name: "m" type: "MVN" mvn_param { normalize_variance: false across_channels: true })");
+  auto layer = MakeLayer(
+      R"(name: "m" type: "MVN" mvn_param { normalize_variance: false across_channels: true })");
   auto x = BlobOf({1, 2, 2}, {1, 3, 5, 7});
   Blob y;
   layer->SetUp({x.get()}, {&y});

@@ -43,15 +43,22 @@ struct Case {
 
 TEST(ParamBlobsTest, StoredBlobsAreTakenOrNamed) {
   const std::vector<Case> cases = {
-      {R"(name: "l" type: "InnerProduct" inner_product_param { num_output: 6 })", {{6, 60}, {6}}, "bias"},
+      {R"(name: "l" type: "InnerProduct" inner_product_param { num_output: 6 })",
+       {{6, 60}, {6}},
+       "bias"},
       {R"(name: "l" type: "Convolution" convolution_param { num_output: 2 kernel_size: 3 })",
-       {{2, 3, 3, 3}, {2}}, "bias"},
+       {{2, 3, 3, 3}, {2}},
+       "bias"},
       {R"(name: "l" type: "Scale" scale_param { bias_term: true })", {{3}, {3}}, "bias"},
       {R"(name: "l" type: "Bias")", {{3}}, "bias"},
       {R"(name: "l" type: "PReLU")", {{3}}, "slopes"},
       {R"(name: "l" type: "LayerNorm")", {{3, 4, 5}, {3, 4, 5}}, "beta"},
-      {R"(name: "l" type: "Embed" embed_param { num_output: 4 input_dim: 10 })", {{10, 4}, {4}}, "bias"},
-      {R"(name: "l" type: "Parameter" parameter_param { shape { dim: 2 dim: 2 } })", {{2, 2}}, "parameter"},
+      {R"(name: "l" type: "Embed" embed_param { num_output: 4 input_dim: 10 })",
+       {{10, 4}, {4}},
+       "bias"},
+      {R"(name: "l" type: "Parameter" parameter_param { shape { dim: 2 dim: 2 } })",
+       {{2, 2}},
+       "parameter"},
   };
   for (const Case& c : cases) {
     std::string good;
@@ -81,7 +88,8 @@ TEST(ParamBlobsTest, StoredBlobsAreTakenOrNamed) {
       ADD_FAILURE() << c.layer << ": a stored blob of the wrong shape was taken";
     } catch (const ShapeError& e) {
       EXPECT_NE(std::string(e.what()).find("stored blob '" + c.wrong_blob + "' has shape"),
-                std::string::npos) << e.what();
+                std::string::npos)
+          << e.what();
       EXPECT_NE(std::string(e.what()).find("but the layer needs"), std::string::npos) << e.what();
     }
   }
@@ -90,21 +98,22 @@ TEST(ParamBlobsTest, StoredBlobsAreTakenOrNamed) {
 TEST(ParamBlobsTest, AWrongNumberOfStoredBlobsIsNamed) {
   try {
     SetUpLayer(R"(name: "l" type: "InnerProduct" inner_product_param { num_output: 6 })",
-          Shape({6, 60}));
+               Shape({6, 60}));
     FAIL() << "a weight without its bias was taken";
   } catch (const ShapeError& e) {
     EXPECT_NE(std::string(e.what()).find("the definition stores 1 parameter blobs, the layer "
                                          "needs 2"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 
 TEST(ParamBlobsTest, BatchNormStatisticsMatchByCount) {
   // Caffe has stored the statistics as 1 x C x 1 x 1 as well as C.
   EXPECT_NO_THROW(SetUpLayer(R"(name: "l" type: "BatchNorm")",
-                        Shape({1, 3, 1, 1}) + " " + Shape({3}) + " " + Shape({1}, 1.f)));
+                             Shape({1, 3, 1, 1}) + " " + Shape({3}) + " " + Shape({1}, 1.f)));
   EXPECT_THROW(SetUpLayer(R"(name: "l" type: "BatchNorm")",
-                     Shape({4}) + " " + Shape({3}) + " " + Shape({1}, 1.f)),
+                          Shape({4}) + " " + Shape({3}) + " " + Shape({1}, 1.f)),
                ShapeError);
 }
 

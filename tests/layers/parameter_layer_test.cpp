@@ -15,10 +15,13 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(ParameterLayerTest, TopIsTheLearnedBlob) {
-  auto layer = MakeLayer(R"(name: "p" type: "Parameter" parameter_param { shape { dim: 2 dim: 3 } })");
+  auto layer =
+      MakeLayer(R"(name: "p" type: "Parameter" parameter_param { shape { dim: 2 dim: 3 } })");
   Blob y;
   layer->SetUp({}, {&y});
   EXPECT_EQ(y.shape(), (std::vector<int>{2, 3}));

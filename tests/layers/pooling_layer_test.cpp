@@ -16,12 +16,15 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 const std::vector<float> k4x4 = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 TEST(PoolingLayerTest, MaxForwardAndMaskMatchHandComputed) {
-  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 2 stride: 2 })");
+  auto layer = MakeLayer(
+      R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 2 stride: 2 })");
   auto x = BlobOf({1, 1, 4, 4}, k4x4);
   Blob y, mask;
   layer->SetUp({x.get()}, {&y, &mask});
@@ -32,7 +35,8 @@ TEST(PoolingLayerTest, MaxForwardAndMaskMatchHandComputed) {
 
 TEST(PoolingLayerTest, CeilRoundingAddsPartialWindow) {
   // 4x4, kernel 3, stride 2: ceil(1 / 2) + 1 = 2 (Caffe); FLOOR gives 1.
-  auto ceil = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 3 stride: 2 })");
+  auto ceil = MakeLayer(
+      R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 3 stride: 2 })");
   auto floor = MakeLayer(R"(name: "p" type: "Pooling"
     pooling_param { pool: MAX kernel_size: 3 stride: 2 round_mode: FLOOR })");
   auto x = BlobOf({1, 1, 4, 4}, k4x4);
@@ -45,7 +49,8 @@ TEST(PoolingLayerTest, CeilRoundingAddsPartialWindow) {
 }
 
 TEST(PoolingLayerTest, AverageWithPaddingDividesByPaddedWindow) {
-  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 })");
+  auto layer = MakeLayer(
+      R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 })");
   auto x = BlobOf({1, 1, 4, 4}, k4x4);
   Blob y;
   layer->SetUp({x.get()}, {&y});
@@ -61,7 +66,8 @@ TEST(PoolingLayerTest, AverageWithPaddingDividesByPaddedWindow) {
 }
 
 TEST(PoolingLayerTest, GlobalPooling) {
-  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE global_pooling: true })");
+  auto layer =
+      MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE global_pooling: true })");
   auto x = BlobOf({1, 1, 4, 4}, k4x4);
   Blob y;
   layer->SetUp({x.get()}, {&y});
@@ -71,14 +77,16 @@ TEST(PoolingLayerTest, GlobalPooling) {
 }
 
 TEST(PoolingLayerTest, MaxGradientCheck) {
-  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 })");
+  auto layer = MakeLayer(
+      R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 })");
   auto x = GaussianBlob({2, 2, 5, 4}, 1);
   Blob y;
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
 }
 
 TEST(PoolingLayerTest, AveGradientCheck) {
-  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_h: 3 kernel_w: 2 stride: 2 pad: 1 })");
+  auto layer = MakeLayer(
+      R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_h: 3 kernel_w: 2 stride: 2 pad: 1 })");
   auto x = GaussianBlob({2, 2, 5, 4}, 2);
   Blob y;
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
@@ -146,11 +154,13 @@ TEST(PoolingLayerTest, RejectsBadParameters) {
   EXPECT_THROW(no_kernel->SetUp({x.get()}, {&y}), ConfigError);
   auto big_pad = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { kernel_size: 2 pad: 2 })");
   EXPECT_THROW(big_pad->SetUp({x.get()}, {&y}), ConfigError);
-  auto stochastic = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: STOCHASTIC kernel_size: 2 })");
+  auto stochastic =
+      MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: STOCHASTIC kernel_size: 2 })");
   EXPECT_THROW(stochastic->SetUp({x.get()}, {&y}), ConfigError);
   auto too_big = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { kernel_size: 5 })");
   EXPECT_THROW(too_big->SetUp({x.get()}, {&y}), ShapeError);
-  auto ave_mask = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_size: 2 })");
+  auto ave_mask =
+      MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: AVE kernel_size: 2 })");
   EXPECT_THROW(ave_mask->SetUp({x.get()}, {&y, &z}), ConfigError);
   auto flat = GaussianBlob({4, 4}, 1);
   auto ok = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { kernel_size: 2 })");

@@ -25,7 +25,8 @@ TEST(PReLULayerTest, ForwardPerChannelSlopes) {
 }
 
 TEST(PReLULayerTest, GradientCheck) {
-  auto layer = MakeLayer(R"(name: "p" type: "PReLU" prelu_param { filler { type: "uniform" min: 0.1 max: 0.5 } })");
+  auto layer = MakeLayer(
+      R"(name: "p" type: "PReLU" prelu_param { filler { type: "uniform" min: 0.1 max: 0.5 } })");
   auto x = GaussianBlob({2, 3, 2, 2}, 1);
   Blob y;
   GradientCheckOptions options;

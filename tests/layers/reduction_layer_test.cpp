@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 float Reduce(const std::string& op, int axis = 0) {
   auto layer = MakeLayer(R"(name: "r" type: "Reduction" reduction_param { operation: )" + op +
@@ -38,7 +40,9 @@ TEST(ReductionLayerTest, OperationsMatchHandComputed) {
 class ReductionGradientTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReductionGradientTest, GradientCheck) {
-  auto layer = MakeLayer(R"(name: "r" type: "Reduction" reduction_param { axis: 1 coeff: 1.5 operation: )" + GetParam() + " }");
+  auto layer =
+      MakeLayer(R"(name: "r" type: "Reduction" reduction_param { axis: 1 coeff: 1.5 operation: )" +
+                GetParam() + " }");
   auto x = GaussianBlob({2, 3, 2}, 4);
   Blob y;
   GradientCheckOptions options;
@@ -46,12 +50,14 @@ TEST_P(ReductionGradientTest, GradientCheck) {
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y}, {}, options);
 }
 
-INSTANTIATE_TEST_SUITE_P(Operations, ReductionGradientTest, ::testing::Values("SUM", "ASUM", "SUMSQ", "MEAN"));
+INSTANTIATE_TEST_SUITE_P(Operations, ReductionGradientTest,
+                         ::testing::Values("SUM", "ASUM", "SUMSQ", "MEAN"));
 
 TEST(ReductionLayerTest, RejectsBadAxis) {
   auto x = GaussianBlob({2, 3}, 1);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "r" type: "Reduction" reduction_param { axis: 3 })")->SetUp({x.get()}, {&y}),
+  EXPECT_THROW(MakeLayer(R"(name: "r" type: "Reduction" reduction_param { axis: 3 })")
+                   ->SetUp({x.get()}, {&y}),
                ShapeError);
 }
 

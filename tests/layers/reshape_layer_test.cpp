@@ -15,12 +15,15 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(ReshapeLayerTest, CopiesZerosAndInfersMinusOne) {
   auto x = GaussianBlob({2, 3, 4}, 1);
   Blob y;
-  auto layer = MakeLayer(R"(name: "r" type: "Reshape" reshape_param { shape { dim: 0 dim: -1 dim: 2 } })");
+  auto layer =
+      MakeLayer(R"(name: "r" type: "Reshape" reshape_param { shape { dim: 0 dim: -1 dim: 2 } })");
   layer->SetUp({x.get()}, {&y});
   EXPECT_EQ(y.shape(), (std::vector<int>{2, 6, 2}));
   EXPECT_EQ(y.data(), x->data());
@@ -40,7 +43,8 @@ TEST(ReshapeLayerTest, GradientCheck) {
 TEST(ReshapeLayerTest, RejectsImpossibleShapes) {
   auto x = GaussianBlob({2, 3}, 1);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "r" type: "Reshape" reshape_param { shape { dim: 4 } })")->SetUp({x.get()}, {&y}),
+  EXPECT_THROW(MakeLayer(R"(name: "r" type: "Reshape" reshape_param { shape { dim: 4 } })")
+                   ->SetUp({x.get()}, {&y}),
                ShapeError);
   EXPECT_THROW(MakeLayer(R"(name: "r" type: "Reshape" reshape_param { shape { dim: -1 dim: -1 } })")
                    ->SetUp({x.get()}, {&y}),

@@ -53,7 +53,8 @@ TEST(ScaleLayerTest, GradientCheckSecondBottom) {
 
 TEST(ScaleLayerTest, InPlaceKeepsTheGradientRight) {
   auto x = GaussianBlob({2, 3}, 4);
-  auto layer = MakeLayer(R"(name: "s" type: "Scale" scale_param { filler { type: "constant" value: 2 } })");
+  auto layer =
+      MakeLayer(R"(name: "s" type: "Scale" scale_param { filler { type: "constant" value: 2 } })");
   layer->SetUp({x.get()}, {x.get()});
   const std::vector<float> before(x->data(), x->data() + 6);
   layer->Forward({x.get()}, {x.get()});

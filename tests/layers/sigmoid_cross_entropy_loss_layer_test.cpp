@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(SigmoidCrossEntropyLossLayerTest, ForwardMatchesHandComputed) {
   auto layer = MakeLayer(R"(name: "l" type: "SigmoidCrossEntropyLoss")");
@@ -39,7 +41,8 @@ TEST(SigmoidCrossEntropyLossLayerTest, StableForLargeLogits) {
 }
 
 TEST(SigmoidCrossEntropyLossLayerTest, GradientCheck) {
-  auto layer = MakeLayer(R"(name: "l" type: "SigmoidCrossEntropyLoss" loss_weight: 2 loss_param { ignore_label: -1 })");
+  auto layer = MakeLayer(
+      R"(name: "l" type: "SigmoidCrossEntropyLoss" loss_weight: 2 loss_param { ignore_label: -1 })");
   auto x = GaussianBlob({3, 4}, 1);
   auto t = BlobOf({3, 4}, {0, 1, 0.5f, -1, 1, 1, 0, 0, 0.2f, 0.8f, -1, 1});
   Blob loss;
@@ -49,8 +52,9 @@ TEST(SigmoidCrossEntropyLossLayerTest, GradientCheck) {
 TEST(SigmoidCrossEntropyLossLayerTest, RejectsCountMismatch) {
   auto x = GaussianBlob({2, 3}, 1), t = GaussianBlob({2, 2}, 2);
   Blob loss;
-  EXPECT_THROW(MakeLayer(R"(name: "l" type: "SigmoidCrossEntropyLoss")")->SetUp({x.get(), t.get()}, {&loss}),
-               ShapeError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "l" type: "SigmoidCrossEntropyLoss")")->SetUp({x.get(), t.get()}, {&loss}),
+      ShapeError);
 }
 
 }  // namespace

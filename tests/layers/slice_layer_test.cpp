@@ -34,7 +34,8 @@ TEST(SliceLayerTest, EvenSplitGradientCheck) {
 TEST(SliceLayerTest, RejectsBadSlicePoints) {
   auto x = GaussianBlob({2, 3}, 1);
   Blob a, b;
-  EXPECT_THROW(MakeLayer(R"(name: "s" type: "Slice" slice_param { slice_point: 3 })")->SetUp({x.get()}, {&a, &b}),
+  EXPECT_THROW(MakeLayer(R"(name: "s" type: "Slice" slice_param { slice_point: 3 })")
+                   ->SetUp({x.get()}, {&a, &b}),
                ConfigError);
   EXPECT_THROW(MakeLayer(R"(name: "s" type: "Slice" slice_param { slice_point: 1 slice_point: 2 })")
                    ->SetUp({x.get()}, {&a, &b}),

@@ -41,7 +41,8 @@ TEST(SoftmaxWithLossLayerTest, NormalizationModes) {
   auto label = BlobOf({2, 2}, {0, 1, 2, -1});
   auto run = [&](const std::string& normalization) {
     auto layer = MakeLayer(R"(name: "loss" type: "SoftmaxWithLoss"
-        loss_param { ignore_label: -1 normalization: )" + normalization + " }");
+        loss_param { ignore_label: -1 normalization: )" +
+                           normalization + " }");
     Blob loss;
     layer->SetUp({x.get(), label.get()}, {&loss});
     layer->Forward({x.get(), label.get()}, {&loss});

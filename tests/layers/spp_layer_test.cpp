@@ -45,9 +45,9 @@ TEST(SPPLayerTest, RejectsZeroHeightAndTooManyLevelsForTheInput) {
   Blob y;
   EXPECT_THROW(MakeLayer(R"(name: "s" type: "SPP")")->SetUp({x.get()}, {&y}), ConfigError);
   // Level 2 of a 5x5 input needs pad 2 with a 2x2 kernel.
-  EXPECT_THROW(MakeLayer(R"(name: "s" type: "SPP" spp_param { pyramid_height: 3 })")
-                   ->SetUp({x.get()}, {&y}),
-               ShapeError);
+  EXPECT_THROW(
+      MakeLayer(R"(name: "s" type: "SPP" spp_param { pyramid_height: 3 })")->SetUp({x.get()}, {&y}),
+      ShapeError);
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(ThresholdLayerTest, ForwardMatchesHandComputed) {
   auto layer = MakeLayer(R"(name: "t" type: "Threshold" threshold_param { threshold: 0.5 })");
@@ -38,7 +40,8 @@ TEST(ThresholdLayerTest, GradientCheckIsZeroAwayFromTheStep) {
 TEST(ThresholdLayerTest, RejectsTwoBottoms) {
   auto a = GaussianBlob({2}, 1), b = GaussianBlob({2}, 2);
   Blob y;
-  EXPECT_THROW(MakeLayer(R"(name: "t" type: "Threshold")")->SetUp({a.get(), b.get()}, {&y}), ConfigError);
+  EXPECT_THROW(MakeLayer(R"(name: "t" type: "Threshold")")->SetUp({a.get(), b.get()}, {&y}),
+               ConfigError);
 }
 
 }  // namespace

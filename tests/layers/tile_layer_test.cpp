@@ -15,7 +15,9 @@ using testing::BlobOf;
 using testing::GaussianBlob;
 using testing::MakeLayer;
 
-[[maybe_unused]] std::vector<float> Values(const Blob& b) { return std::vector<float>(b.data(), b.data() + b.count()); }
+[[maybe_unused]] std::vector<float> Values(const Blob& b) {
+  return std::vector<float>(b.data(), b.data() + b.count());
+}
 
 TEST(TileLayerTest, ForwardRepeatsAlongAxis) {
   auto layer = MakeLayer(R"(name: "t" type: "Tile" tile_param { axis: 1 tiles: 2 })");

@@ -198,8 +198,7 @@ TEST(NetTest, OptionsLevelAndStagesSelectLayersInBothConstructors) {
   EXPECT_EQ(Net(param, options).layer_names(), (std::vector<std::string>{"all"}));
   options.stages = {"deploy"};
   options.level = 2;
-  EXPECT_EQ(Net(param, options).layer_names(),
-            (std::vector<std::string>{"all", "deploy", "deep"}));
+  EXPECT_EQ(Net(param, options).layer_names(), (std::vector<std::string>{"all", "deploy", "deep"}));
   const std::string dir = testing::MakeTempDir("net_options");
   WriteProtoToTextFile(param, dir + "/net.prototxt");
   EXPECT_EQ(Net(dir + "/net.prototxt", TEST, options).layer_names(),
@@ -254,7 +253,8 @@ TEST(NetTest, PermissiveSharingNeedsOnlyEqualCounts) {
   EXPECT_THROW(Net(WithPhase(text, TEST)), ShapeError);
   Net net(WithPhase(fits, TEST));
   EXPECT_EQ(net.learnable_params().size(), 1u);
-  EXPECT_TRUE(net.layer_by_name("fb")->blobs()[0]->SharesDataWith(*net.layer_by_name("fa")->blobs()[0]));
+  EXPECT_TRUE(
+      net.layer_by_name("fb")->blobs()[0]->SharesDataWith(*net.layer_by_name("fa")->blobs()[0]));
   EXPECT_EQ(net.layer_by_name("fb")->blobs()[0]->shape(), (std::vector<int>{6, 2}));
 }
 

@@ -25,9 +25,11 @@ TEST(ServingSoakTest, EightThreadsAnswerRightWithoutGrowing) {
   const char* build = std::getenv("STRATA_BUILD_DIR");
   const std::string soak = std::string(build ? build : "build") + "/benchmarks/serving_soak";
   const std::string fixtures = testing::kCaffeFixtures;
-  if (!std::filesystem::exists(fixtures)) GTEST_FAIL() << fixtures << " is missing: the repository holds it";
-  const auto r = testing::RunShell(soak + " --model=" + fixtures + "/lenet_deploy.prototxt --weights=" +
-                                   fixtures + "/lenet_fashion_iter_10000.caffemodel --threads=8 --requests=" +
+  if (!std::filesystem::exists(fixtures))
+    GTEST_FAIL() << fixtures << " is missing: the repository holds it";
+  const auto r = testing::RunShell(soak + " --model=" + fixtures +
+                                   "/lenet_deploy.prototxt --weights=" + fixtures +
+                                   "/lenet_fashion_iter_10000.caffemodel --threads=8 --requests=" +
                                    (kSanitized ? "400" : "4000"));
   std::cout << r.out;
   ASSERT_EQ(r.code, 0) << r.out << r.err;

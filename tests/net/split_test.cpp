@@ -62,7 +62,8 @@ TEST(InsertSplitsTest, FanOutGradientIsTheSum) {
     layer { name: "fc" type: "InnerProduct" bottom: "x" top: "y"
       inner_product_param { num_output: 2 weight_filler { type: "gaussian" } } }
     layer { name: "l1" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "l1" })";
-  const std::string twice = std::string(single) +
+  const std::string twice =
+      std::string(single) +
       R"(layer { name: "l2" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "l2" })";
   Net one(ParseNet(single));
   Net two(ParseNet(twice));
@@ -73,7 +74,8 @@ TEST(InsertSplitsTest, FanOutGradientIsTheSum) {
   two.ForwardBackward();
   for (size_t p = 0; p < one.learnable_params().size(); ++p) {
     for (int i = 0; i < one.learnable_params()[p]->count(); ++i) {
-      EXPECT_FLOAT_EQ(two.learnable_params()[p]->diff()[i], 2 * one.learnable_params()[p]->diff()[i]);
+      EXPECT_FLOAT_EQ(two.learnable_params()[p]->diff()[i],
+                      2 * one.learnable_params()[p]->diff()[i]);
     }
   }
 }

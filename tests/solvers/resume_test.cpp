@@ -30,10 +30,12 @@ class ResumeTest : public ::testing::TestWithParam<std::tuple<std::string, bool>
     ParseProtoFromText("type: '" + type + R"(' base_lr: 0.05 momentum: 0.9 weight_decay: 0.001
       lr_policy: "step" gamma: 0.5 stepsize: 7 max_iter: 24 average_loss: 5 random_seed: 9
       test_iter: 2 test_interval: 4 snapshot_after_train: false
-      snapshot_prefix: ")" + dir_ + "/snap\"" + (hdf5 ? " snapshot_format: HDF5" : "") + R"(
+      snapshot_prefix: ")" +
+                           dir_ + "/snap\"" + (hdf5 ? " snapshot_format: HDF5" : "") + R"(
       net_param {
         layer { name: "data" type: "HDF5Data" top: "data" top: "label"
-          hdf5_data_param { source: ")" + dir_ + R"(/list.txt" batch_size: 8 shuffle: true } }
+          hdf5_data_param { source: ")" +
+                           dir_ + R"(/list.txt" batch_size: 8 shuffle: true } }
         layer { name: "fc1" type: "InnerProduct" bottom: "data" top: "fc1"
           inner_product_param { num_output: 6 weight_filler { type: "msra" } } }
         layer { name: "relu" type: "ReLU" bottom: "fc1" top: "fc1" }
@@ -84,12 +86,13 @@ TEST_P(ResumeTest, ResumedRunMatchesUninterruptedRunBitForBit) {
   EXPECT_EQ(resumed.test.back(), full.test.back());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    SolversAndFormats, ResumeTest,
-    ::testing::Combine(::testing::Values("SGD", "Adam"), ::testing::Values(false, true)),
-    [](const ::testing::TestParamInfo<std::tuple<std::string, bool>>& info) {
-      return std::get<0>(info.param) + (std::get<1>(info.param) ? "_HDF5" : "_BinaryProto");
-    });
+INSTANTIATE_TEST_SUITE_P(SolversAndFormats, ResumeTest,
+                         ::testing::Combine(::testing::Values("SGD", "Adam"),
+                                            ::testing::Values(false, true)),
+                         [](const ::testing::TestParamInfo<std::tuple<std::string, bool>>& info) {
+                           return std::get<0>(info.param) +
+                                  (std::get<1>(info.param) ? "_HDF5" : "_BinaryProto");
+                         });
 
 }  // namespace
 }  // namespace strata

@@ -1,13 +1,14 @@
+#include "strata/solvers/sgd_solver.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
-#include "strata/errors.hpp"
-#include "strata/io.hpp"
-#include "strata/solvers/sgd_solver.hpp"
 #include "solvers/least_squares.hpp"
+#include "strata/errors.hpp"
 #include "strata/hdf5.hpp"
+#include "strata/io.hpp"
 #include "strata/random.hpp"
 #include "support/test_util.hpp"
 
@@ -58,16 +59,16 @@ TEST_F(SGDSolverTest, MomentumAndWeightDecayMatchHandComputed) {
 }
 
 TEST_F(SGDSolverTest, L1RegularizationMatchesHandComputed) {
-  const auto w =
-      Train(LeastSquaresSolver("momentum: 0.5 weight_decay: 0.1 regularization_type: \"L1\" max_iter: 4"));
+  const auto w = Train(LeastSquaresSolver(
+      "momentum: 0.5 weight_decay: 0.1 regularization_type: \"L1\" max_iter: 4"));
   const auto expected = Reference(4, 0.1, 0.5, 0.1, 1, /*l1=*/true);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
   EXPECT_NEAR(w[1], expected[1], 1e-5);
 }
 
 TEST_F(SGDSolverTest, LrMultAndDecayMultApply) {
-  const auto w = Train(LeastSquaresSolver("momentum: 0.9 weight_decay: 0.05",
-                                  "param { lr_mult: 2 decay_mult: 0 }"));
+  const auto w = Train(
+      LeastSquaresSolver("momentum: 0.9 weight_decay: 0.05", "param { lr_mult: 2 decay_mult: 0 }"));
   const auto expected = Reference(3, 0.1, 0.9, 0.0, 2);
   EXPECT_NEAR(w[0], expected[0], 1e-5);
   EXPECT_NEAR(w[1], expected[1], 1e-5);
@@ -124,8 +125,7 @@ INSTANTIATE_TEST_SUITE_P(
         PolicyCase{"lr_policy: 'poly' power: 2 max_iter: 10", 4, 0.1 * 0.36},
         PolicyCase{"lr_policy: 'fixed' warmup_iter: 10 warmup_start_factor: 0.2", 5,
                    0.1 * (0.2 + 0.8 * 0.5)},
-        PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 2 warmup_iter: 4", 3,
-                   0.1 * 0.5 * 0.75},
+        PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 2 warmup_iter: 4", 3, 0.1 * 0.5 * 0.75},
         PolicyCase{"lr_policy: 'step' gamma: 0.5 stepsize: 2 warmup_iter: 4", 4, 0.1 * 0.25},
         PolicyCase{"lr_policy: 'sigmoid' gamma: -0.5 stepsize: 4", 6,
                    0.1 / (1 + std::exp(0.5 * 2))}),
@@ -161,7 +161,7 @@ TEST(SolverTest, MissingNetFileNamesIt) {
 TEST(SolverTest, SnapshotWritesLoadableWeightsAndState) {
   const std::string dir = testing::MakeTempDir("snapshot");
   SolverParameter param = LeastSquaresSolver("momentum: 0.9 snapshot: 2 snapshot_prefix: '" + dir +
-                                     "/sub/model' max_iter: 2");
+                                             "/sub/model' max_iter: 2");
   auto solver = CreateSolver(param);
   solver->Solve();
   const std::string model = dir + "/sub/model_iter_2.caffemodel";
@@ -204,16 +204,19 @@ TEST(IterSizeTest, EqualsOneLargerBatch) {
   testing::WriteTextFile(dir + "/list.txt", "d.h5\n");
   auto weights_after = [&](int batch, int iter_size) {
     SolverParameter param;
-    ParseProtoFromText("base_lr: 0.5 momentum: 0.9 weight_decay: 0.01 lr_policy: 'fixed' "
-                       "random_seed: 2 max_iter: 3 iter_size: " + std::to_string(iter_size) +
-                       R"( net_param {
+    ParseProtoFromText(
+        "base_lr: 0.5 momentum: 0.9 weight_decay: 0.01 lr_policy: 'fixed' "
+        "random_seed: 2 max_iter: 3 iter_size: " +
+            std::to_string(iter_size) +
+            R"( net_param {
         layer { name: "data" type: "HDF5Data" top: "data" top: "label"
-          hdf5_data_param { source: ")" + dir + "/list.txt\" batch_size: " + std::to_string(batch) +
-                       R"( } }
+          hdf5_data_param { source: ")" +
+            dir + "/list.txt\" batch_size: " + std::to_string(batch) +
+            R"( } }
         layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
           inner_product_param { num_output: 3 weight_filler { type: "gaussian" } } }
         layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" } })",
-                       "solver", &param);
+        "solver", &param);
     auto solver = CreateSolver(param);
     solver->Step(3);
     const Blob& w = *solver->net().learnable_params()[0];

@@ -1,14 +1,12 @@
 // The gradient checker must pass correct layers (stochastic ones included,
 // thanks to reseeding) and fail wrong ones: a check that cannot fail proves nothing.
-#include "strata/gradient_check.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "strata/errors.hpp"
-
+#include "strata/gradient_check.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -114,7 +112,6 @@ TEST(GradientCheckerTest, MaxChecksSpreadsOverTheBlob) {
   EXPECT_TRUE(report.passed());
   EXPECT_EQ(report.checked, 7);
 }
-
 
 // Every comparison must fail on NaN (a NaN compares false with everything, so a
 // check written as "ratio > 1 fails" passes it).

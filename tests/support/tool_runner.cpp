@@ -38,7 +38,8 @@ ToolResult RunTool(const std::string& tool, const std::string& args) {
 std::string IdxBytes(const std::vector<int>& dims, const std::vector<uint8_t>& values) {
   std::string bytes = {0, 0, 8, static_cast<char>(dims.size())};
   for (int d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((d >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes.push_back(static_cast<char>((d >> shift) & 0xff));
   }
   bytes.append(values.begin(), values.end());
   return bytes;
@@ -69,8 +70,9 @@ layer { name: "accuracy" type: "Accuracy" bottom: "fc2" bottom: "label" top: "ac
   include { phase: TEST } }
 )");
   return testing::WriteTextFile(dir + "/solver.prototxt", "net: \"" + net + R"("
-base_lr: 0.05 momentum: 0.9 lr_policy: "fixed" random_seed: 4 snapshot_prefix: ")" + dir +
-                                                                "/snap/tiny\"\n" + solver_fields);
+base_lr: 0.05 momentum: 0.9 lr_policy: "fixed" random_seed: 4 snapshot_prefix: ")" +
+                                                              dir + "/snap/tiny\"\n" +
+                                                              solver_fields);
 }
 
 }  // namespace strata::testing

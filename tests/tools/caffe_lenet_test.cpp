@@ -28,7 +28,8 @@ std::string Slurp(const std::string& path) {
 
 std::string Tool(const std::string& name) {
   const char* build = std::getenv("STRATA_BUILD_DIR");
-  return std::filesystem::absolute(std::string(build ? build : "build") + "/tools/" + name).string();
+  return std::filesystem::absolute(std::string(build ? build : "build") + "/tools/" + name)
+      .string();
 }
 
 // Runs `command` in `dir`; returns the exit code, stdout and stderr in files there.
@@ -44,12 +45,12 @@ class CaffeLenetTest : public ::testing::Test {
     if (!std::filesystem::exists(kFixtures) || !std::filesystem::exists(kDataset)) return;
     dir_ = new std::string(testing::MakeTempDir("caffe_lenet"));
     std::filesystem::create_directories(*dir_ + "/examples/mnist");
-    for (const auto& [split, name] : {std::pair<std::string, std::string>{"train", "train"},
-                                      {"t10k", "test"}}) {
-      const std::string command =
-          Tool("convert_mnist") + " --format=lmdb --images=" + kDataset + "/" + split +
-          "-images-idx3-ubyte.gz --labels=" + kDataset + "/" + split +
-          "-labels-idx1-ubyte.gz --output=examples/mnist/mnist_" + name + "_lmdb";
+    for (const auto& [split, name] :
+         {std::pair<std::string, std::string>{"train", "train"}, {"t10k", "test"}}) {
+      const std::string command = Tool("convert_mnist") + " --format=lmdb --images=" + kDataset +
+                                  "/" + split + "-images-idx3-ubyte.gz --labels=" + kDataset + "/" +
+                                  split + "-labels-idx1-ubyte.gz --output=examples/mnist/mnist_" +
+                                  name + "_lmdb";
       ASSERT_EQ(RunIn(*dir_, command), 0) << Slurp(*dir_ + "/err.txt");
     }
     // Caffe's files, byte for byte, where Caffe's examples expect them.
@@ -71,7 +72,8 @@ class CaffeLenetTest : public ::testing::Test {
     dir_ = nullptr;
   }
   void SetUp() override {
-    if (!dir_) GTEST_FAIL() << "needs " << kFixtures << " and " << kDataset << " (scripts/install_deps.sh)";
+    if (!dir_)
+      GTEST_FAIL() << "needs " << kFixtures << " and " << kDataset << " (scripts/install_deps.sh)";
   }
   static std::string* dir_;
 };

@@ -5,6 +5,7 @@
 // docs/reliability.md lists every case with its message.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -13,8 +14,6 @@
 #include <iostream>
 #include <random>
 #include <regex>
-
-#include <unistd.h>
 
 #include "strata/errors.hpp"
 #include "strata/hdf5.hpp"
@@ -45,7 +44,8 @@ void ExpectOneLineError(const ToolResult& r, const std::vector<std::string>& fra
   last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
   std::cout << "[ message  ] " << what << ": " << last << "\n";  // docs/reliability.md quotes these
   for (const auto& fragment : fragments) {
-    EXPECT_NE(last.find(fragment), std::string::npos) << what << ": '" << fragment << "' not in\n" << last;
+    EXPECT_NE(last.find(fragment), std::string::npos) << what << ": '" << fragment << "' not in\n"
+                                                      << last;
   }
   EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << what;
   EXPECT_EQ(r.err.find("Check failed"), std::string::npos) << what;
@@ -80,42 +80,82 @@ std::string HugeInput() {
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadNetTest,
     ::testing::Values(
-        BadNet{"syntax", kInput + "\nlayer { name: \"c\" type: \"ReLU\" bottom: \"data\" top: \"c\"\n",
+        BadNet{"syntax",
+               kInput + "\nlayer { name: \"c\" type: \"ReLU\" bottom: \"data\" top: \"c\"\n",
                {"syntax.prototxt:3:1:", "end of file"}},
-        BadNet{"unknown_field", Layer(R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_outputs: 4 })"),
-               {"unknown_field.prototxt:2:", "no field named \"num_outputs\""}},
-        BadNet{"unknown_type", Layer(R"(name: "c" type: "Convolutoin" bottom: "data" top: "c")"),
+        BadNet{
+            "unknown_field",
+            Layer(
+                R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_outputs: 4 })"),
+            {"unknown_field.prototxt:2:", "no field named \"num_outputs\""}},
+        BadNet{"unknown_type",
+               Layer(R"(name: "c" type: "Convolutoin" bottom: "data" top: "c")"),
                {"unknown_type.prototxt:2:1:", "layer 'c'", "did you mean 'Convolution'?"}},
-        BadNet{"unread_param", Layer(R"(name: "r" type: "ReLU" bottom: "data" top: "r" pooling_param { pool: MAX })"),
-               {"unread_param.prototxt:2:1:", "layer 'r' (ReLU)", "does not read pooling_param"}},
-        BadNet{"bottom_count", Layer(R"(name: "c" type: "InnerProduct" bottom: "data" bottom: "data" top: "c" inner_product_param { num_output: 2 })"),
-               {"bottom_count.prototxt:2:1:", "layer 'c' (InnerProduct)", "takes 1 bottom, got 2"}},
-        BadNet{"top_count", Layer(R"(name: "c" type: "ReLU" bottom: "data" top: "a" top: "b")"),
+        BadNet{
+            "unread_param",
+            Layer(R"(name: "r" type: "ReLU" bottom: "data" top: "r" pooling_param { pool: MAX })"),
+            {"unread_param.prototxt:2:1:", "layer 'r' (ReLU)", "does not read pooling_param"}},
+        BadNet{
+            "bottom_count",
+            Layer(
+                R"(name: "c" type: "InnerProduct" bottom: "data" bottom: "data" top: "c" inner_product_param { num_output: 2 })"),
+            {"bottom_count.prototxt:2:1:", "layer 'c' (InnerProduct)", "takes 1 bottom, got 2"}},
+        BadNet{"top_count",
+               Layer(R"(name: "c" type: "ReLU" bottom: "data" top: "a" top: "b")"),
                {"top_count.prototxt:2:1:", "layer 'c' (ReLU)", "top"}},
-        BadNet{"no_producer", Layer(R"(name: "c" type: "ReLU" bottom: "dta" top: "c")"),
+        BadNet{"no_producer",
+               Layer(R"(name: "c" type: "ReLU" bottom: "dta" top: "c")"),
                {"no_producer.prototxt:2:1:", "bottom 'dta' is not produced by any earlier layer"}},
-        BadNet{"duplicate_top", kInput + "\nlayer { name: \"a\" type: \"ReLU\" bottom: \"data\" top: \"x\" }\n"
-                                         "layer { name: \"b\" type: \"Sigmoid\" bottom: \"data\" top: \"x\" }\n",
+        BadNet{"duplicate_top",
+               kInput + "\nlayer { name: \"a\" type: \"ReLU\" bottom: \"data\" top: \"x\" }\n"
+                        "layer { name: \"b\" type: \"Sigmoid\" bottom: \"data\" top: \"x\" }\n",
                {"duplicate_top.prototxt:3:1:", "layer 'b'", "top 'x' is already produced"}},
-        BadNet{"cycle", kInput + "\nlayer { name: \"a\" type: \"Eltwise\" bottom: \"data\" bottom: \"y\" top: \"x\" }\n"
-                                 "layer { name: \"b\" type: \"ReLU\" bottom: \"x\" top: \"y\" }\n",
-               {"cycle.prototxt:2:1:", "layer 'a'", "produced only by the later layer 'b'", "cycle"}},
-        BadNet{"shape_mismatch", kInput + "\nlayer { name: \"i2\" type: \"Input\" top: \"o\" input_param { shape { dim: 2 dim: 5 } } }\n"
-                                          "layer { name: \"e\" type: \"Eltwise\" bottom: \"data\" bottom: \"o\" top: \"e\" }\n",
+        BadNet{
+            "cycle",
+            kInput + "\nlayer { name: \"a\" type: \"Eltwise\" bottom: \"data\" bottom: \"y\" top: "
+                     "\"x\" }\n"
+                     "layer { name: \"b\" type: \"ReLU\" bottom: \"x\" top: \"y\" }\n",
+            {"cycle.prototxt:2:1:", "layer 'a'", "produced only by the later layer 'b'", "cycle"}},
+        BadNet{"shape_mismatch",
+               kInput + "\nlayer { name: \"i2\" type: \"Input\" top: \"o\" input_param { shape { "
+                        "dim: 2 dim: 5 } } }\n"
+                        "layer { name: \"e\" type: \"Eltwise\" bottom: \"data\" bottom: \"o\" top: "
+                        "\"e\" }\n",
                {"shape_mismatch.prototxt:3:1:", "layer 'e' (Eltwise)", "(2,5)", "(2,3,8,8)"}},
-        BadNet{"conv_geometry", Layer(R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 4 kernel_size: 11 })"),
-               {"conv_geometry.prototxt:2:1:", "layer 'c' (Convolution)", "11x11 kernel", "(2,3,8,8)"}},
-        BadNet{"pool_geometry", Layer(R"(name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { pool: MAX kernel_size: 9 })"),
-               {"pool_geometry.prototxt:2:1:", "layer 'p' (Pooling)", "9x9 window", "(2,3,8,8)"}},
-        BadNet{"num_output_zero", Layer(R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 0 kernel_size: 3 })"),
-               {"num_output_zero.prototxt:2:1:", "layer 'c'", "num_output must be set and positive"}},
-        BadNet{"negative_size", R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: -3 } } })",
-               {"negative_size.prototxt:1:1:", "layer 'data' (Input)", "-3"}},
-        BadNet{"int_overflow", R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 100000 dim: 100000 dim: 1000 } } })",
-               {"int_overflow.prototxt:1:1:", "(100000,100000,1000)", "more than 2147483647 elements"}},
-        BadNet{"weights_overflow", Layer(R"(name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 2000000000 })"),
-               {"weights_overflow.prototxt:2:1:", "layer 'fc' (InnerProduct)", "more than 2147483647 elements"}},
-        BadNet{"exhausts_memory", HugeInput(), {"exhausts_memory.prototxt", "needs about", "GB", "more than this machine's"}}),
+        BadNet{
+            "conv_geometry",
+            Layer(
+                R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 4 kernel_size: 11 })"),
+            {"conv_geometry.prototxt:2:1:", "layer 'c' (Convolution)", "11x11 kernel",
+             "(2,3,8,8)"}},
+        BadNet{
+            "pool_geometry",
+            Layer(
+                R"(name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { pool: MAX kernel_size: 9 })"),
+            {"pool_geometry.prototxt:2:1:", "layer 'p' (Pooling)", "9x9 window", "(2,3,8,8)"}},
+        BadNet{
+            "num_output_zero",
+            Layer(
+                R"(name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 0 kernel_size: 3 })"),
+            {"num_output_zero.prototxt:2:1:", "layer 'c'", "num_output must be set and positive"}},
+        BadNet{
+            "negative_size",
+            R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: -3 } } })",
+            {"negative_size.prototxt:1:1:", "layer 'data' (Input)", "-3"}},
+        BadNet{
+            "int_overflow",
+            R"(layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 100000 dim: 100000 dim: 1000 } } })",
+            {"int_overflow.prototxt:1:1:", "(100000,100000,1000)",
+             "more than 2147483647 elements"}},
+        BadNet{
+            "weights_overflow",
+            Layer(
+                R"(name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 2000000000 })"),
+            {"weights_overflow.prototxt:2:1:", "layer 'fc' (InnerProduct)",
+             "more than 2147483647 elements"}},
+        BadNet{"exhausts_memory",
+               HugeInput(),
+               {"exhausts_memory.prototxt", "needs about", "GB", "more than this machine's"}}),
     [](const ::testing::TestParamInfo<BadNet>& info) { return std::string(info.param.name); });
 
 class HardeningTest : public ::testing::Test {
@@ -126,7 +166,8 @@ class HardeningTest : public ::testing::Test {
 };
 
 TEST_F(HardeningTest, BadWeightFilesAreNamedNotLoaded) {
-  if (!std::filesystem::exists(kFixtures)) GTEST_FAIL() << kFixtures << " is missing: the repository holds it";
+  if (!std::filesystem::exists(kFixtures))
+    GTEST_FAIL() << kFixtures << " is missing: the repository holds it";
   const std::string good = kFixtures + "/lenet_fashion_iter_10000.caffemodel";
   const std::string bytes = testing::Slurp(good);
   testing::WriteTextFile(dir_ + "/truncated.caffemodel", bytes.substr(0, bytes.size() / 3));
@@ -137,7 +178,8 @@ TEST_F(HardeningTest, BadWeightFilesAreNamedNotLoaded) {
   testing::WriteTextFile(dir_ + "/random.caffemodel", noise);
   const std::string h5 = testing::Slurp(good + ".h5");
   testing::WriteTextFile(dir_ + "/truncated.caffemodel.h5", h5.substr(0, h5.size() / 3));
-  const std::string model = "--model=" + kFixtures + "/lenet_deploy.prototxt --iterations=1 --weights=";
+  const std::string model =
+      "--model=" + kFixtures + "/lenet_deploy.prototxt --iterations=1 --weights=";
   ExpectOneLineError(RunTool("test", model + dir_ + "/truncated.caffemodel"),
                      {"truncated.caffemodel", "not a weights file"}, "truncated");
   ExpectOneLineError(RunTool("test", model + dir_ + "/empty.caffemodel"),
@@ -146,9 +188,10 @@ TEST_F(HardeningTest, BadWeightFilesAreNamedNotLoaded) {
                      {"random.caffemodel", "not a weights file"}, "random");
   ExpectOneLineError(RunTool("test", model + dir_ + "/truncated.caffemodel.h5"),
                      {"truncated.caffemodel.h5"}, "truncated h5");
-  ExpectOneLineError(RunTool("test", model + kFixtures + "/coverage_iter_30.caffemodel"),
-                     {"coverage_iter_30.caffemodel", "layer 'conv1' blob 0", "(8,3,3,3)", "(20,1,5,5)"},
-                     "another net's weights");
+  ExpectOneLineError(
+      RunTool("test", model + kFixtures + "/coverage_iter_30.caffemodel"),
+      {"coverage_iter_30.caffemodel", "layer 'conv1' blob 0", "(8,3,3,3)", "(20,1,5,5)"},
+      "another net's weights");
   // Weights whose layer names share nothing with the net.
   NetParameter foreign;
   LayerParameter* layer = foreign.add_layer();
@@ -186,8 +229,9 @@ TEST_F(HardeningTest, BadDataIsNamedWithFileAndValue) {
   const std::string bytes = testing::Slurp(dir_ + "/good.h5");
   testing::WriteTextFile(dir_ + "/cut.h5", bytes.substr(0, bytes.size() / 2));
   testing::WriteTextFile(dir_ + "/cut.txt", dir_ + "/cut.h5\n");
-  ExpectOneLineError(RunTool("summary", "--phase=TRAIN --model=" + Hdf5Net(dir_, dir_ + "/cut.txt")),
-                     {"cut.h5"}, "truncated hdf5");
+  ExpectOneLineError(
+      RunTool("summary", "--phase=TRAIN --model=" + Hdf5Net(dir_, dir_ + "/cut.txt")), {"cut.h5"},
+      "truncated hdf5");
   // NaN in the inputs; a label out of range for the loss.
   std::vector<float> data(16 * 5, 0.5f), label(16, 1.f);
   data[7 * 5 + 2] = std::nanf("");
@@ -197,8 +241,9 @@ TEST_F(HardeningTest, BadDataIsNamedWithFileAndValue) {
     file.Write("label", {16}, label.data());
   }
   testing::WriteTextFile(dir_ + "/nan.txt", dir_ + "/nan.h5\n");
-  ExpectOneLineError(RunTool("summary", "--phase=TRAIN --model=" + Hdf5Net(dir_, dir_ + "/nan.txt")),
-                     {"nan.h5", "dataset 'data' holds NaN at row 7, element 2"}, "nan");
+  ExpectOneLineError(
+      RunTool("summary", "--phase=TRAIN --model=" + Hdf5Net(dir_, dir_ + "/nan.txt")),
+      {"nan.h5", "dataset 'data' holds NaN at row 7, element 2"}, "nan");
   data[7 * 5 + 2] = 0.f;
   label[5] = 7.f;
   {
@@ -208,8 +253,9 @@ TEST_F(HardeningTest, BadDataIsNamedWithFileAndValue) {
   }
   testing::WriteTextFile(dir_ + "/label.txt", dir_ + "/label.h5\n");
   const std::string solver = testing::WriteTextFile(
-      dir_ + "/solver.prototxt", "net: \"" + Hdf5Net(dir_, dir_ + "/label.txt") +
-                                     "\" base_lr: 0.1 max_iter: 4 lr_policy: \"fixed\" snapshot_after_train: false");
+      dir_ + "/solver.prototxt",
+      "net: \"" + Hdf5Net(dir_, dir_ + "/label.txt") +
+          "\" base_lr: 0.1 max_iter: 4 lr_policy: \"fixed\" snapshot_after_train: false");
   ExpectOneLineError(RunTool("train", "--solver=" + solver),
                      {"layer 'loss' (SoftmaxWithLoss)", "label 7", "position 1"}, "label range");
   // Missing and truncated LMDB.
@@ -217,15 +263,16 @@ TEST_F(HardeningTest, BadDataIsNamedWithFileAndValue) {
 layer { name: "data" type: "Data" top: "data" top: "label"
   data_param { source: ")" + dir_ + R"(/db" batch_size: 4 backend: LMDB } })");
   ExpectOneLineError(RunTool("summary", "--model=" + lmdb_net),
-                     {"lmdb.prototxt:2:1:", "layer 'data' (Data)", "/db", "not an LMDB folder"}, "no lmdb");
+                     {"lmdb.prototxt:2:1:", "layer 'data' (Data)", "/db", "not an LMDB folder"},
+                     "no lmdb");
   std::filesystem::create_directories(dir_ + "/db");
   testing::WriteTextFile(dir_ + "/db/data.mdb", bytes.substr(0, 100));
   ExpectOneLineError(RunTool("summary", "--model=" + lmdb_net), {"layer 'data' (Data)", "/db"},
                      "truncated lmdb");
   // IDX: missing, truncated, and of the wrong element type.
   auto convert = [&](const std::string& images, const std::string& labels) {
-    return RunTool("convert_mnist", "--images=" + images + " --labels=" + labels + " --output=" +
-                                        dir_ + "/out.h5");
+    return RunTool("convert_mnist",
+                   "--images=" + images + " --labels=" + labels + " --output=" + dir_ + "/out.h5");
   };
   ExpectOneLineError(convert(dir_ + "/none.gz", dir_ + "/none-labels.gz"), {"none.gz"},
                      "missing idx");
@@ -289,7 +336,8 @@ TEST_F(HardeningTest, CheckFiniteStopsADivergingRunWithASnapshot) {
   ExpectOneLineError(r, {"train: error: iteration ", "layer '", "; training stopped, snapshot "},
                      "check_finite");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(iteration (\d+): .*layer '(\w+)')"))) << r.err;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(iteration (\d+): .*layer '(\w+)')")))
+      << r.err;
   const int iteration = std::stoi(m[1]);
   EXPECT_GT(iteration, 0) << "diverged at once?";
   // The snapshot is there and loads.
@@ -325,8 +373,10 @@ TEST_F(HardeningTest, FullDiskOrUnwritableFolderKeepsThePreviousSnapshot) {
   // A snapshot folder that cannot be made (a file stands where the folder should be).
   testing::WriteTextFile(dir_ + "/blocked", "a file");
   std::string blocked_text = testing::Slurp(longer);
-  blocked_text.replace(blocked_text.find(dir_ + "/snap/tiny"), dir_.size() + 10, dir_ + "/blocked/tiny");
-  const std::string blocked = testing::WriteTextFile(dir_ + "/blocked_solver.prototxt", blocked_text);
+  blocked_text.replace(blocked_text.find(dir_ + "/snap/tiny"), dir_.size() + 10,
+                       dir_ + "/blocked/tiny");
+  const std::string blocked =
+      testing::WriteTextFile(dir_ + "/blocked_solver.prototxt", blocked_text);
   r = RunTool("train", "--solver=" + blocked + " --snapshot=" + first + ".solverstate");
   ExpectOneLineError(r, {dir_ + "/blocked", "cannot create snapshot folder"}, "blocked folder");
   EXPECT_EQ(testing::Slurp(first + ".caffemodel"), model);
@@ -348,8 +398,8 @@ TEST_F(HardeningTest, SameSeedAndThreadsGiveBitIdenticalLosses) {
   const std::vector<float> a = run(), b = run();
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(std::memcmp(&a[i], &b[i], sizeof(float)), 0) << "iteration " << i << ": " << a[i]
-                                                            << " vs " << b[i];
+    EXPECT_EQ(std::memcmp(&a[i], &b[i], sizeof(float)), 0)
+        << "iteration " << i << ": " << a[i] << " vs " << b[i];
   }
 }
 

@@ -13,10 +13,10 @@
 #include "blob.pb.h"
 #include "strata/db.hpp"
 #include "strata/hdf5.hpp"
-#include "strata/net.hpp"
 #include "strata/image.hpp"
 #include "strata/image_mean.hpp"
 #include "strata/io.hpp"
+#include "strata/net.hpp"
 #include "support/test_util.hpp"
 #include "support/tool_runner.hpp"
 
@@ -31,7 +31,8 @@ const std::string kImages = testing::kCaffeFixtures + "/images";
 class ImageToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kImages)) GTEST_FAIL() << kImages << " is missing: the repository holds it";
+    if (!std::filesystem::exists(kImages))
+      GTEST_FAIL() << kImages << " is missing: the repository holds it";
     dir_ = testing::MakeTempDir("image_tools");
   }
   void TearDown() override {
@@ -51,13 +52,16 @@ class ImageToolsTest : public ::testing::Test {
 };
 
 TEST_F(ImageToolsTest, ComputeImageMeanWritesCaffesMeanFile) {
-  const ToolResult r = RunTool("compute_image_mean", Copy("lmdb_raw64") + " " + dir_ + "/mean.binaryproto");
+  const ToolResult r =
+      RunTool("compute_image_mean", Copy("lmdb_raw64") + " " + dir_ + "/mean.binaryproto");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("mean_value channel [2]: "), std::string::npos) << r.out;
-  EXPECT_EQ(testing::Slurp(dir_ + "/mean.binaryproto"), testing::Slurp(kImages + "/mean64.binaryproto"))
+  EXPECT_EQ(testing::Slurp(dir_ + "/mean.binaryproto"),
+            testing::Slurp(kImages + "/mean64.binaryproto"))
       << "not byte for byte Caffe's mean64.binaryproto";
   // The encoded grey LevelDB: decoded natively, one channel.
-  const ToolResult gray = RunTool("compute_image_mean", "--backend=leveldb " + Copy("leveldb_gray"));
+  const ToolResult gray =
+      RunTool("compute_image_mean", "--backend=leveldb " + Copy("leveldb_gray"));
   ASSERT_EQ(gray.code, 0) << gray.err;
   EXPECT_NE(gray.out.find("of 8 records of 1x48x40"), std::string::npos) << gray.out;
 }
@@ -93,13 +97,14 @@ TEST_F(ImageToolsTest, ConvertImagesetWritesCaffesRecords) {
   const std::vector<Case> cases = {
       {"lmdb_encoded", "--encoded --shuffle=false", DbBackend::kLmdb, false},
       {"lmdb_raw64", "--resize_height=64 --resize_width=64", DbBackend::kLmdb, false},
-      {"leveldb_gray", "--gray --encoded --encode_type=png --resize_height=48 --resize_width=40 --backend=leveldb",
+      {"leveldb_gray",
+       "--gray --encoded --encode_type=png --resize_height=48 --resize_width=40 --backend=leveldb",
        DbBackend::kLevelDb, true},
   };
   for (const auto& c : cases) {
     const std::string ours = dir_ + "/ours_" + c.name;
-    const ToolResult r = RunTool("convert_imageset", c.flags + " " + kImages + "/images/ " + kImages +
-                                                         "/list.txt " + ours);
+    const ToolResult r = RunTool(
+        "convert_imageset", c.flags + " " + kImages + "/images/ " + kImages + "/list.txt " + ours);
     ASSERT_EQ(r.code, 0) << c.name << ": " << r.err;
     auto mine = OpenDbReader(ours, c.backend);
     auto caffes = OpenDbReader(Copy(c.name), c.backend);
@@ -140,8 +145,10 @@ TEST_F(ImageToolsTest, ConvertImagesetRefusesBadInputAndLeavesNothing) {
   testing::WriteTextFile(dir_ + "/photos/empty.jpg", "");
   std::filesystem::copy_file(kImages + "/images/coffee.jpg", dir_ + "/photos/coffee.jpg");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"coffee.jpg 0\nnothere.jpg 1\n", "missing.txt:2: " + dir_ + "/photos/nothere.jpg: cannot open"},
-      {"coffee.jpg 0\nempty.jpg 1\n", "empty.txt:2: " + dir_ + "/photos/empty.jpg: the image is empty"},
+      {"coffee.jpg 0\nnothere.jpg 1\n",
+       "missing.txt:2: " + dir_ + "/photos/nothere.jpg: cannot open"},
+      {"coffee.jpg 0\nempty.jpg 1\n",
+       "empty.txt:2: " + dir_ + "/photos/empty.jpg: the image is empty"},
       {"coffee.jpg\n", "nolabel.txt:1: 'coffee.jpg' has no label"},
   };
   const char* names[] = {"missing", "empty", "nolabel"};
@@ -201,7 +208,8 @@ TEST_F(ImageToolsTest, ClassifyGivesCaffesTop5OnEachPhoto) {
   std::string files;
   for (const auto& [name, top] : caffe) files += " " + kImages + "/images/" + name;
   const std::string net = "--model=" + kImages + "/classify/deploy.prototxt --weights=" + kImages +
-                          "/classify/tiny.caffemodel --labels=" + kImages + "/classify/labels.txt --scale=1";
+                          "/classify/tiny.caffemodel --labels=" + kImages +
+                          "/classify/labels.txt --scale=1";
   // Batches of 3 leave a short last batch; the answers must not depend on it.
   for (const std::string flags : {"--batch_size=3", "--batch_size=8"}) {
     const ToolResult r = RunTool("classify", net + " --mean_file=" + kImages +
@@ -232,9 +240,12 @@ TEST_F(ImageToolsTest, ClassifyMeanValueEqualsTheMeanFilesChannelMeans) {
                 static_cast<float>(means[1]), static_cast<float>(means[2]));
   const std::string net = "--model=" + kImages + "/classify/deploy.prototxt --weights=" + kImages +
                           "/classify/tiny.caffemodel --labels=" + kImages +
-                          "/classify/labels.txt --scale=1 --top_k=6 " + kImages + "/images/camera.png";
-  const ToolResult by_file = RunTool("classify", "--mean_file=" + kImages + "/classify/mean.binaryproto " + net);
-  const ToolResult by_value = RunTool("classify", std::string("--mean_value=") + values + " " + net);
+                          "/classify/labels.txt --scale=1 --top_k=6 " + kImages +
+                          "/images/camera.png";
+  const ToolResult by_file =
+      RunTool("classify", "--mean_file=" + kImages + "/classify/mean.binaryproto " + net);
+  const ToolResult by_value =
+      RunTool("classify", std::string("--mean_value=") + values + " " + net);
   ASSERT_EQ(by_file.code, 0) << by_file.err;
   EXPECT_EQ(by_file.out, by_value.out);
   const ToolResult none = RunTool("classify", net);
@@ -254,15 +265,21 @@ TEST_F(ImageToolsTest, ClassifyRefusesBadPhotosAndMeans) {
   for (int i = 0; i < 16; ++i) gray_mean.add_data(1.f);
   WriteProtoToBinaryFile(gray_mean, dir_ + "/gray_mean.binaryproto");
 
-  struct Case { std::string args; int code; std::string message; };
+  struct Case {
+    std::string args;
+    int code;
+    std::string message;
+  };
   const std::vector<Case> cases = {
       {dir_ + "/empty.jpg", 1, "empty.jpg: the image is empty (0 bytes)"},
       {photo + " " + dir_ + "/cut.jpg", 1, "cut.jpg: cannot decode the image (20 bytes"},
       {"--mean_file=" + dir_ + "/gray_mean.binaryproto " + photo, 1,
        "gray_mean.binaryproto: the mean image has 1 channels, the net's input 3"},
-      {"--mean_value=1,2 " + photo, 2, "--mean_value has 2 values; give one or one per channel (3)"},
+      {"--mean_value=1,2 " + photo, 2,
+       "--mean_value has 2 values; give one or one per channel (3)"},
       {"--mean_value=1,x,3 " + photo, 2, "--mean_value: 'x' is not a finite number"},
-      {"--mean_value=1 --mean_file=m " + photo, 2, "give one of --mean_file, --mean_value and --mean"},
+      {"--mean_value=1 --mean_file=m " + photo, 2,
+       "give one of --mean_file, --mean_value and --mean"},
   };
   for (const Case& c : cases) {
     const ToolResult r = RunTool("classify", net + c.args);
@@ -276,8 +293,12 @@ TEST_F(ImageToolsTest, ClassifyRefusesBadPhotosAndMeans) {
 std::string FeatureNet(const std::string& db, const std::string& mean) {
   return "name: 'features'\n"
          "layer { name: 'data' type: 'Data' top: 'data' top: 'label'\n"
-         "  data_param { source: '" + db + "' backend: LMDB batch_size: 3 }\n"
-         "  transform_param { mean_file: '" + mean + "' } }\n"
+         "  data_param { source: '" +
+         db +
+         "' backend: LMDB batch_size: 3 }\n"
+         "  transform_param { mean_file: '" +
+         mean +
+         "' } }\n"
          "layer { name: 'conv1' type: 'Convolution' bottom: 'data' top: 'conv1'\n"
          "  convolution_param { num_output: 8 kernel_size: 5 stride: 2 } }\n"
          "layer { name: 'relu1' type: 'ReLU' bottom: 'conv1' top: 'conv1' }\n"
@@ -298,8 +319,8 @@ TEST_F(ImageToolsTest, ExtractFeaturesWritesEachImagesBlobValuesInCaffesLayout) 
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Wrote the features of 9 images (prob, 6 values each)"), std::string::npos)
       << r.out;
-  r = RunTool("extract_features", "--backend=hdf5 " + weights + " " + model + " prob " + dir_ +
-                                      "/prob.h5 3");
+  r = RunTool("extract_features",
+              "--backend=hdf5 " + weights + " " + model + " prob " + dir_ + "/prob.h5 3");
   ASSERT_EQ(r.code, 0) << r.err;
 
   // The same net run here gives the values the tool wrote, image by image.
@@ -339,7 +360,8 @@ TEST_F(ImageToolsTest, ExtractFeaturesWritesEachImagesBlobValuesInCaffesLayout) 
   check_db(dir_ + "/pool1_db", pool1, 8, 15, 15);
   check_db(dir_ + "/prob_db", prob, 6, 1, 1);
   EXPECT_EQ(std::vector<float>(prob.begin(), prob.begin() + 6),
-            std::vector<float>(prob.begin() + 48, prob.begin() + 54)) << "the ninth is the first";
+            std::vector<float>(prob.begin() + 48, prob.begin() + 54))
+      << "the ninth is the first";
 
   Hdf5File h5(dir_ + "/prob.h5", Hdf5File::Mode::kRead);
   EXPECT_EQ(h5.DatasetShape("data"), (std::vector<int>{9, 6}));
@@ -353,14 +375,22 @@ TEST_F(ImageToolsTest, ExtractFeaturesRefusesBadRequestsAndLeavesNothing) {
       dir_ + "/features.prototxt", FeatureNet(Copy("lmdb_raw64"), kImages + "/mean64.binaryproto"));
   const std::string weights = kImages + "/classify/tiny.caffemodel ";
   testing::WriteTextFile(dir_ + "/taken", "mine");
-  struct Case { std::string args; int code; std::string message; };
+  struct Case {
+    std::string args;
+    int code;
+    std::string message;
+  };
   const std::vector<Case> cases = {
-      {weights + model + " prob,ip1 " + dir_ + "/one 1", 2, "give one output for each blob (2 blobs, 1 outputs)"},
-      {weights + model + " prob " + dir_ + "/out 0", 2, "NUM_MINI_BATCHES must be a positive integer, not '0'"},
-      {weights + model + " prob " + dir_ + "/out 1 sqlite", 2, "must be lmdb, leveldb or hdf5, not 'sqlite'"},
+      {weights + model + " prob,ip1 " + dir_ + "/one 1", 2,
+       "give one output for each blob (2 blobs, 1 outputs)"},
+      {weights + model + " prob " + dir_ + "/out 0", 2,
+       "NUM_MINI_BATCHES must be a positive integer, not '0'"},
+      {weights + model + " prob " + dir_ + "/out 1 sqlite", 2,
+       "must be lmdb, leveldb or hdf5, not 'sqlite'"},
       {weights + model + " prob " + dir_ + "/out 1 lmdb GPU", 2, "Strata runs on the CPU"},
       {weights + model + " fc7 " + dir_ + "/out 1", 1, "no blob named 'fc7' in the TEST net"},
-      {weights + model + " prob " + dir_ + "/taken 1", 1, "taken: already exists; extract_features does not overwrite"},
+      {weights + model + " prob " + dir_ + "/taken 1", 1,
+       "taken: already exists; extract_features does not overwrite"},
       {weights + kImages + "/classify/deploy.prototxt prob " + dir_ + "/out 1", 1,
        "the net has Input blobs, which nothing would fill"},
   };

@@ -32,7 +32,8 @@ std::string Net(const std::string& data_layer) {
          "layer { name: 'relu' type: 'ReLU' bottom: 'conv' top: 'conv' }\n"
          "layer { name: 'ip' type: 'InnerProduct' bottom: 'conv' top: 'ip'\n"
          "  inner_product_param { num_output: 4 weight_filler { type: 'xavier' } } }\n"
-         "layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'ip' bottom: 'label' top: 'loss' }\n";
+         "layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'ip' bottom: 'label' top: 'loss' "
+         "}\n";
 }
 
 class ImageWorkflowTest : public ::testing::Test {
@@ -58,8 +59,10 @@ class ImageWorkflowTest : public ::testing::Test {
   // The learned weights after `iterations` steps of SGD on `net`.
   std::vector<float> Train(const std::string& net, int iterations) {
     SolverParameter param;
-    ParseProtoFromText("base_lr: 0.05 momentum: 0.9 weight_decay: 0.001 lr_policy: 'fixed' "
-                       "random_seed: 1701 max_iter: 100 display: 0 snapshot: 0", "solver", &param);
+    ParseProtoFromText(
+        "base_lr: 0.05 momentum: 0.9 weight_decay: 0.001 lr_policy: 'fixed' "
+        "random_seed: 1701 max_iter: 100 display: 0 snapshot: 0",
+        "solver", &param);
     ParseProtoFromText(net, "net", param.mutable_net_param());
     auto solver = CreateSolver(param);
     solver->Step(iterations);
@@ -84,29 +87,33 @@ TEST_F(ImageWorkflowTest, RawLmdbEncodedLmdbAndImageDataTrainTheSameWeights) {
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/png/train/3/00001.png"));
   const std::string list = testing::Slurp(dir_ + "/png/train.txt");
   EXPECT_EQ(list.substr(0, 39), "train/0/00000.png 0\ntrain/3/00001.png 3");
-  r = RunTool("convert_imageset", "--encoded --gray " + dir_ + "/png/ " + dir_ +
-                                      "/png/train.txt " + dir_ + "/png_lmdb");
+  r = RunTool("convert_imageset", "--encoded --gray " + dir_ + "/png/ " + dir_ + "/png/train.txt " +
+                                      dir_ + "/png_lmdb");
   ASSERT_EQ(r.code, 0) << r.err;
 
   const std::string scale = "transform_param { scale: 0.00390625 } ";
-  const std::vector<float> raw = Train(Net(
-      "layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
-      "data_param { source: '" + dir_ + "/raw_lmdb' backend: LMDB batch_size: 8 } }\n"), 15);
-  const std::vector<float> encoded = Train(Net(
-      "layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
-      "data_param { source: '" + dir_ + "/png_lmdb' backend: LMDB batch_size: 8 } }\n"), 15);
-  const std::vector<float> files = Train(Net(
-      "layer { name: 'd' type: 'ImageData' top: 'data' top: 'label' " + scale +
-      "image_data_param { source: '" + dir_ + "/png/train.txt' root_folder: '" + dir_ +
-      "/png/' batch_size: 8 is_color: false } }\n"), 15);
+  const std::vector<float> raw =
+      Train(Net("layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
+                "data_param { source: '" + dir_ + "/raw_lmdb' backend: LMDB batch_size: 8 } }\n"),
+            15);
+  const std::vector<float> encoded =
+      Train(Net("layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
+                "data_param { source: '" + dir_ + "/png_lmdb' backend: LMDB batch_size: 8 } }\n"),
+            15);
+  const std::vector<float> files =
+      Train(Net("layer { name: 'd' type: 'ImageData' top: 'data' top: 'label' " + scale +
+                "image_data_param { source: '" + dir_ + "/png/train.txt' root_folder: '" + dir_ +
+                "/png/' batch_size: 8 is_color: false } }\n"),
+            15);
   ASSERT_EQ(raw.size(), encoded.size());
   EXPECT_EQ(encoded, raw) << "the encoded LMDB trained other weights";
   EXPECT_EQ(files, raw) << "ImageData trained other weights";
   // Training moved them (15 steps read the 96 images once and a quarter).
-  EXPECT_NE(Train(Net("layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
-                      "data_param { source: '" + dir_ + "/raw_lmdb' backend: LMDB batch_size: 8 } }\n"),
-                  1),
-            raw);
+  EXPECT_NE(
+      Train(Net("layer { name: 'd' type: 'Data' top: 'data' top: 'label' " + scale +
+                "data_param { source: '" + dir_ + "/raw_lmdb' backend: LMDB batch_size: 8 } }\n"),
+            1),
+      raw);
 }
 
 TEST_F(ImageWorkflowTest, PngConversionRefusesExistingOutputsAndLeavesNothing) {
@@ -120,7 +127,8 @@ TEST_F(ImageWorkflowTest, PngConversionRefusesExistingOutputsAndLeavesNothing) {
   r = RunTool("convert_mnist", idx + "--format=png --output=" + dir_ + "/taken");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("taken: already exists; convert_mnist does not overwrite"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   r = RunTool("convert_mnist", idx + "--format=jpeg --output=" + dir_ + "/x");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--format must be hdf5, lmdb or png, not 'jpeg'"), std::string::npos);

@@ -67,13 +67,13 @@ TEST_F(InferenceToolsTest, ClassifyNamesCaffesClassForPgmAndIdxImages) {
     idx_pixels.insert(idx_pixels.end(), image.pixels.begin(), image.pixels.end());
   }
   testing::WriteGzippedIdx(dir_ + "/images.gz", {3, 28, 28}, idx_pixels);
-  const ToolResult r = RunTool("classify", LeNet() + " --labels=" + kLabels + " --top_k=2" +
-                                               files + " " + dir_ + "/images.gz");
+  const ToolResult r = RunTool("classify", LeNet() + " --labels=" + kLabels + " --top_k=2" + files +
+                                               " " + dir_ + "/images.gz");
   ASSERT_EQ(r.code, 0) << r.err;
   for (int i = 0; i < 3; ++i) {
     // "<file>\n  0.9989  9  \"Ankle boot\"\n" - the first line under each name is the top class.
     for (const std::string& name : {dir_ + "/image" + std::to_string(i) + ".pgm",
-                                   dir_ + "/images.gz[" + std::to_string(i) + "]"}) {
+                                    dir_ + "/images.gz[" + std::to_string(i) + "]"}) {
       const std::regex top1(std::regex_replace(name, std::regex(R"([\[\]\.\/])"), R"(\$&)") +
                             R"re(\n  ([0-9.]+)  (\d+)  "([^"]+)"\n  [0-9.]+  \d+  ")re");
       std::smatch m;
@@ -115,8 +115,8 @@ TEST_F(InferenceToolsTest, ClassifyErrorsNameTheFileAndTheMismatch) {
 
   r = RunTool("classify", LeNet() + " --labels=" + dir_ + "/nine.txt " + dir_ + "/ok.pgm");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("has 9 class names but the net's output has 10 classes"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has 9 class names but the net's output has 10 classes"), std::string::npos)
+      << r.err;
 
   r = RunTool("classify", LeNet() + " --labels=" + kLabels + " " + dir_ + "/truncated.pgm");
   EXPECT_EQ(r.code, 1);
@@ -129,17 +129,20 @@ TEST_F(InferenceToolsTest, ClassifyErrorsNameTheFileAndTheMismatch) {
   r = RunTool("classify", LeNet() + " " + dir_ + "/ok.pgm");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--labels is required"), std::string::npos) << r.err;
-  for (const ToolResult& each : {r}) EXPECT_EQ(std::count(each.err.begin(), each.err.end(), '\n'), 1);
+  for (const ToolResult& each : {r})
+    EXPECT_EQ(std::count(each.err.begin(), each.err.end(), '\n'), 1);
 }
 
 TEST_F(InferenceToolsTest, SummaryCountsParametersAndFlopsOfLeNet) {
   const ToolResult r = RunTool("summary", "--model=" + kFixtures + "/lenet_deploy.prototxt");
   ASSERT_EQ(r.code, 0) << r.err;
   // conv1: 20 x (1*5*5) + 20 = 520 parameters; 64 images x 20 x 24 x 24 outputs x (2*25 + 1).
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(conv1\s+Convolution\s+\(64,20,24,24\)\s+520\s+37\.60 MFLOP)")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(conv1\s+Convolution\s+\(64,20,24,24\)\s+520\s+37\.60 MFLOP)")))
       << r.out;
   // ip1: 800 x 500 + 500; 2 * 64 * 800 * 500 + 64 * 500.
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(ip1\s+InnerProduct\s+\(64,500\)\s+400500\s+51\.23 MFLOP)")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(ip1\s+InnerProduct\s+\(64,500\)\s+400500\s+51\.23 MFLOP)")))
       << r.out;
   EXPECT_NE(r.out.find("learnable parameters: 431080"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("layers: 9"), std::string::npos) << r.out;
@@ -183,7 +186,8 @@ TEST_F(InferenceToolsTest, GradcheckPassesEveryLayerOfTheCoverageNet) {
   }
 
   // One layer, and a tolerance nothing can meet: FAIL rows and exit 1.
-  r = RunTool("gradcheck", model + " --layer=conv2 --threshold=1e-12 --skip_kinks=false --rounding_floor=false");
+  r = RunTool("gradcheck",
+              model + " --layer=conv2 --threshold=1e-12 --skip_kinks=false --rounding_floor=false");
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\nconv2\s+Convolution.*FAIL)"))) << r.out;
   EXPECT_NE(r.out.find("1 layer(s) checked, 1 failed"), std::string::npos) << r.out;

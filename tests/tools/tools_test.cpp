@@ -1,18 +1,16 @@
 // Runs the built tools as a user would: exit codes, --help, one-line errors,
 // and a tiny convert -> train -> test round trip.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <regex>
+#include <sstream>
 
 #include "strata/hdf5.hpp"
 #include "strata/random.hpp"
@@ -30,9 +28,9 @@ using testing::ToolPath;
 using testing::WriteGzippedIdx;
 
 TEST(ToolsTest, HelpExitsZeroAndDescribesFlags) {
-  for (const char* tool : {"train", "test", "time", "classify", "summary", "draw_net", "gradcheck",
-                           "convert_mnist", "upgrade_net", "compute_image_mean",
-                           "convert_imageset", "extract_features"}) {
+  for (const char* tool :
+       {"train", "test", "time", "classify", "summary", "draw_net", "gradcheck", "convert_mnist",
+        "upgrade_net", "compute_image_mean", "convert_imageset", "extract_features"}) {
     const Result r = RunTool(tool, "--help");
     EXPECT_EQ(r.code, 0) << tool;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << tool << ": " << r.out;
@@ -72,7 +70,8 @@ layer { name: "act" type: "ReLu" bottom: "x" top: "y" }
 }
 
 TEST(ToolsTest, ConvertMissingFileNamesPath) {
-  const Result r = RunTool("convert_mnist", "--images=/nonexistent.gz --labels=/x.gz --output=/tmp/o.h5");
+  const Result r =
+      RunTool("convert_mnist", "--images=/nonexistent.gz --labels=/x.gz --output=/tmp/o.h5");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("/nonexistent.gz"), std::string::npos) << r.err;
 }
@@ -89,7 +88,7 @@ TEST(ToolsTest, ConvertTrainAndTestRoundTrip) {
   WriteGzippedIdx(dir + "/images.gz", {40, 2, 2}, pixels);
   WriteGzippedIdx(dir + "/labels.gz", {40}, labels);
   Result r = RunTool("convert_mnist", "--images=" + dir + "/images.gz --labels=" + dir +
-                                      "/labels.gz --output=" + dir + "/data/train.h5");
+                                          "/labels.gz --output=" + dir + "/data/train.h5");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Slurp(dir + "/data/train.h5.txt"), "train.h5\n");
 
@@ -116,7 +115,8 @@ max_iter: 50 random_seed: 1 snapshot_prefix: ")" + dir + R"(/snap/n"
   EXPECT_NE(r.out.find("Snapshot: " + dir + "/snap/n_iter_50.caffemodel"), std::string::npos)
       << r.out;
 
-  r = RunTool("test", "--model=" + net + " --weights=" + dir + "/snap/n_iter_50.caffemodel --iterations=4");
+  r = RunTool("test",
+              "--model=" + net + " --weights=" + dir + "/snap/n_iter_50.caffemodel --iterations=4");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("accuracy = 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("loss = "), std::string::npos) << r.out;
@@ -145,11 +145,12 @@ TEST(TrainToolTest, ResumedRunPrintsTheSameLosses) {
     const std::string dir = testing::MakeTempDir(std::string("resume_tool_") + format);
     const std::string solver = TinyProblem(
         dir, std::string("type: 'Adam' display: 1 average_loss: 3 max_iter: 40 "
-                         "snapshot: 20 test_iter: 2 test_interval: 10 snapshot_format: ") + format);
+                         "snapshot: 20 test_iter: 2 test_interval: 10 snapshot_format: ") +
+                 format);
     Result full = RunTool("train", "--solver=" + solver);
     ASSERT_EQ(full.code, 0) << full.err;
-    const std::string state = dir + "/snap/tiny_iter_20.solverstate" +
-                              (std::string(format) == "HDF5" ? ".h5" : "");
+    const std::string state =
+        dir + "/snap/tiny_iter_20.solverstate" + (std::string(format) == "HDF5" ? ".h5" : "");
     Result resumed = RunTool("train", "--solver=" + solver + " --snapshot=" + state);
     ASSERT_EQ(resumed.code, 0) << resumed.err;
     auto before = LossLines(full.err), after = LossLines(resumed.err);
@@ -165,12 +166,14 @@ TEST(TrainToolTest, WrongFileForFlagSaysWhichFlagTakesIt) {
   const std::string dir = testing::MakeTempDir("wrong_flag");
   const std::string solver = TinyProblem(dir, "max_iter: 2");
   ASSERT_EQ(RunTool("train", "--solver=" + solver).code, 0);
-  Result r = RunTool("train", "--solver=" + solver + " --snapshot=" + dir + "/snap/tiny_iter_2.caffemodel");
+  Result r = RunTool("train",
+                     "--solver=" + solver + " --snapshot=" + dir + "/snap/tiny_iter_2.caffemodel");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("is a weights file, not a solver state; pass it with --weights"),
             std::string::npos)
       << r.err;
-  r = RunTool("train", "--solver=" + solver + " --weights=" + dir + "/snap/tiny_iter_2.solverstate");
+  r = RunTool("train",
+              "--solver=" + solver + " --weights=" + dir + "/snap/tiny_iter_2.solverstate");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("is a solver state, not weights; resume from it with --snapshot"),
             std::string::npos)
@@ -221,14 +224,14 @@ TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
   int newest = 0;
   // Issue 7 asks for at least 20 kills at random moments.
   for (int kill_index = 0; kill_index < 24; ++kill_index) {
-    const std::string resume = newest ? " --snapshot=" + dir + "/snap/tiny_iter_" +
-                                            std::to_string(newest) + ".solverstate"
-                                      : "";
+    const std::string resume =
+        newest ? " --snapshot=" + dir + "/snap/tiny_iter_" + std::to_string(newest) + ".solverstate"
+               : "";
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      const std::string command = ToolPath("train") + " --solver=" + solver + resume +
-                                  " > /dev/null 2>&1";
+      const std::string command =
+          ToolPath("train") + " --solver=" + solver + resume + " > /dev/null 2>&1";
       execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -289,10 +292,18 @@ layer { name: "narrow" type: "InnerProduct" bottom: "x" top: "y" exclude { stage
   inner_product_param { num_output: 2 } }
 layer { name: "deep" type: "ReLU" bottom: "y" top: "z" include { min_level: 2 } }
 )");
-  ASSERT_EQ(RunTool("train", "--solver=" + testing::WriteTextFile(dir + "/s.prototxt",
-            "net: \"" + net + "\" base_lr: 0.1 lr_policy: 'fixed' max_iter: 1 snapshot_prefix: \"" +
-            dir + "/n\"")).code, 0);
-  Result r = RunTool("test", "--model=" + net + " --weights=" + dir + "/n_iter_1.caffemodel --iterations=1");
+  ASSERT_EQ(
+      RunTool("train",
+              "--solver=" +
+                  testing::WriteTextFile(
+                      dir + "/s.prototxt",
+                      "net: \"" + net +
+                          "\" base_lr: 0.1 lr_policy: 'fixed' max_iter: 1 snapshot_prefix: \"" +
+                          dir + "/n\""))
+          .code,
+      0);
+  Result r = RunTool(
+      "test", "--model=" + net + " --weights=" + dir + "/n_iter_1.caffemodel --iterations=1");
   EXPECT_EQ(r.code, 0) << r.err;
   // Default state: the narrow layer only; output y is 2 x 2.
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
@@ -308,7 +319,8 @@ layer { name: "deep" type: "ReLU" bottom: "y" top: "z" include { min_level: 2 } 
 
 TEST(TrainToolTest, UpgradeNetWritesCurrentForm) {
   const std::string dir = testing::MakeTempDir("upgrade_tool");
-  const std::string old = testing::WriteTextFile(dir + "/old.prototxt",
+  const std::string old = testing::WriteTextFile(
+      dir + "/old.prototxt",
       "name: \"o\"\ninput: \"data\"\ninput_dim: 1\ninput_dim: 2\ninput_dim: 1\ninput_dim: 1\n"
       "layers { name: \"r\" type: RELU bottom: \"data\" top: \"out\" }\n");
   Result r = RunTool("upgrade_net", "--input=" + old + " --output=" + dir + "/new.prototxt");
@@ -358,8 +370,8 @@ TEST(TrainToolTest, CsvLogAndPlot) {
                               dir + "/plot.png > /dev/null";
   EXPECT_EQ(std::system(command.c_str()), 0);
   EXPECT_GT(std::filesystem::file_size(dir + "/plot.png"), 10000u);
-  const std::string bad = "/usr/bin/python3 scripts/plot_training.py " + solver + " " + dir +
-                          "/x.png 2> /dev/null";
+  const std::string bad =
+      "/usr/bin/python3 scripts/plot_training.py " + solver + " " + dir + "/x.png 2> /dev/null";
   EXPECT_NE(std::system(bad.c_str()), 0);
 }
 

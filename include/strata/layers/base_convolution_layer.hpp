@@ -73,8 +73,8 @@ class BaseConvolutionLayer : public Layer {
   void BackwardBias(const float* output_diff, float* bias_diff);
 
   int channel_axis_ = 1;
-  int num_ = 0;                 // images in the batch
-  int channels_ = 0;            // bottom channels
+  int num_ = 0;       // images in the batch
+  int channels_ = 0;  // bottom channels
   int num_output_ = 0;
   int group_ = 1;
   bool bias_term_ = true;
@@ -92,7 +92,7 @@ class BaseConvolutionLayer : public Layer {
   // Forward and input-gradient products on the packed kernels (small
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
   bool packed_products_ = true;
-  std::vector<math::PackedMatrix> packed_;  // per group, by PackWeights
+  std::vector<math::PackedMatrix> packed_;   // per group, by PackWeights
   std::vector<math::Winograd5x5> winograd_;  // per group; empty off that path
   // Each part's parameter gradients while backward runs, kept by part, not by
   // thread: a pool busy elsewhere runs all parts on the calling thread.

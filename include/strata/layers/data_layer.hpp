@@ -49,7 +49,7 @@ class DataLayer : public PrefetchingDataLayer {
   std::unique_ptr<DataTransformer> transformer_;
   int batch_size_ = 0, channels_ = 0, height_ = 0, width_ = 0;
   std::vector<int> example_shape_;  // after the transform
-  int64_t record_ = 0;  // records read since the first, modulo the size
+  int64_t record_ = 0;              // records read since the first, modulo the size
   int64_t size_ = 0;
 };
 

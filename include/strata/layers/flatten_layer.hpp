@@ -17,7 +17,8 @@ class FlattenLayer : public Layer {
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
 
  protected:
-  void ForwardCpu(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
+  void ForwardCpu(const std::vector<Blob*>& /*bottom*/,
+                  const std::vector<Blob*>& /*top*/) override {}
   void BackwardCpu(const std::vector<Blob*>& /*top*/, const std::vector<bool>& /*propagate_down*/,
                    const std::vector<Blob*>& /*bottom*/) override {}
 };

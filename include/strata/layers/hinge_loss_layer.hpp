@@ -15,7 +15,9 @@ class HingeLossLayer : public LossLayer {
   const char* type() const override { return "HingeLoss"; }
   int ExactNumBottomBlobs() const override { return 2; }
   int ExactNumTopBlobs() const override { return 1; }
-  std::vector<std::string> ParamFields() const override { return {"loss_param", "hinge_loss_param"}; }
+  std::vector<std::string> ParamFields() const override {
+    return {"loss_param", "hinge_loss_param"};
+  }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
 
  protected:

@@ -19,7 +19,8 @@ class ParameterLayer : public Layer {
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
-  void ForwardCpu(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
+  void ForwardCpu(const std::vector<Blob*>& /*bottom*/,
+                  const std::vector<Blob*>& /*top*/) override {}
   void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                    const std::vector<Blob*>& bottom) override;
 };

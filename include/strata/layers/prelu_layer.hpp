@@ -22,9 +22,7 @@ class PReLULayer : public NeuronLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  int channel(size_t i) const {
-    return shared_ ? 0 : static_cast<int>(i / spatial_ % channels_);
-  }
+  int channel(size_t i) const { return shared_ ? 0 : static_cast<int>(i / spatial_ % channels_); }
   bool shared_ = false;
   int channels_ = 1, spatial_ = 1;
   Blob input_;  // x, kept for backward when running in place

@@ -18,9 +18,7 @@ class SoftmaxWithLossLayer : public LossLayer {
   const char* type() const override { return "SoftmaxWithLoss"; }
   int ExactNumBottomBlobs() const override { return 2; }
   int MaxTopBlobs() const override { return 2; }
-  std::vector<std::string> ParamFields() const override {
-    return {"loss_param", "softmax_param"};
-  }
+  std::vector<std::string> ParamFields() const override { return {"loss_param", "softmax_param"}; }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
 
  protected:

@@ -27,7 +27,8 @@ void ArgMaxLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Bl
     outer_ = x.shape(0);
     dim_ = x.count(1);
     inner_ = 1;
-    if (top_k_ > dim_) throw ConfigError("top_k exceeds the " + std::to_string(dim_) + " values per example");
+    if (top_k_ > dim_)
+      throw ConfigError("top_k exceeds the " + std::to_string(dim_) + " values per example");
     top[0]->Reshape({outer_, p.out_max_val() ? 2 : 1, top_k_, 1});
   }
 }
@@ -49,7 +50,8 @@ void ArgMaxLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector
               p.out_max_val() ? value(order[k]) : static_cast<float>(order[k]);
         } else {
           y[static_cast<size_t>(o) * top[0]->count(1) + k] = static_cast<float>(order[k]);
-          if (p.out_max_val()) y[static_cast<size_t>(o) * top[0]->count(1) + top_k_ + k] = value(order[k]);
+          if (p.out_max_val())
+            y[static_cast<size_t>(o) * top[0]->count(1) + top_k_ + k] = value(order[k]);
         }
       }
     }

@@ -35,7 +35,8 @@ void ReadPair(const google::protobuf::RepeatedField<uint32_t>& values, bool has_
   for (uint32_t value : values) too_large(value);
   if (has_h || has_w) {
     if (values.size() > 0) {
-      throw ConfigError(std::string("give ") + name + " or " + name + "_h/" + name + "_w, not both");
+      throw ConfigError(std::string("give ") + name + " or " + name + "_h/" + name +
+                        "_w, not both");
     }
     if (!(has_h && has_w)) {
       throw ConfigError(std::string(name) + "_h and " + name + "_w go together");
@@ -80,8 +81,8 @@ void BaseConvolutionLayer::LayerSetUp(const std::vector<Blob*>& bottom,
     throw ConfigError("convolution_param needs a positive kernel_size (or kernel_h and kernel_w)");
   }
   ReadPair(p.pad(), p.has_pad_h(), p.pad_h(), p.has_pad_w(), p.pad_w(), 0, "pad", &pad_h_, &pad_w_);
-  ReadPair(p.stride(), p.has_stride_h(), p.stride_h(), p.has_stride_w(), p.stride_w(), 1,
-           "stride", &stride_h_, &stride_w_);
+  ReadPair(p.stride(), p.has_stride_h(), p.stride_h(), p.has_stride_w(), p.stride_w(), 1, "stride",
+           &stride_h_, &stride_w_);
   if (stride_h_ <= 0 || stride_w_ <= 0) throw ConfigError("stride must be positive");
   ReadPair(p.dilation(), false, 0, false, 0, 1, "dilation", &dilation_h_, &dilation_w_);
   if (dilation_h_ <= 0 || dilation_w_ <= 0) throw ConfigError("dilation must be positive");
@@ -154,8 +155,9 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   conv_out_spatial_ = reverse_dimensions() ? in_h * in_w : out_h * out_w;
   bottom_dim_ = first.count(channel_axis_);
   top_dim_ = top[0]->count(channel_axis_);
-  window_ = math::Window2d{conv_in_channels_, conv_in_h_, conv_in_w_, kernel_h_, kernel_w_,
-                           pad_h_, pad_w_, stride_h_, stride_w_, dilation_h_, dilation_w_};
+  window_ = math::Window2d{conv_in_channels_, conv_in_h_,  conv_in_w_, kernel_h_,
+                           kernel_w_,         pad_h_,      pad_w_,     stride_h_,
+                           stride_w_,         dilation_h_, dilation_w_};
   group_window_ = window_;
   group_window_.channels = conv_in_channels_ / group_;
   in_dim_ = conv_in_channels_ * conv_in_h_ * conv_in_w_;
@@ -172,7 +174,8 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   constexpr int kWideEnough = 256;
   const long long per_image =
       static_cast<long long>(conv_in_channels_) * kernel_h_ * kernel_w_ * conv_out_spatial_;
-  chunk_ = static_cast<int>(std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
+  chunk_ = static_cast<int>(
+      std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
   if (conv_out_spatial_ >= kWideEnough) chunk_ = 1;
   // The packed kernels win where the weights fit L2 with room to spare and an
   // image's rows are at most 1024 pixels (B's rows then share pages); larger
@@ -202,8 +205,8 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
                                           const std::vector<Blob*>& /*top*/) const {
   // Per image: one (out/g) x spatial x (in/g * kh * kw) GEMM per group, plus the bias.
-  const double gemm = 2.0 * conv_out_channels_ * conv_out_spatial_ *
-                      (conv_in_channels_ / group_) * kernel_h_ * kernel_w_;
+  const double gemm = 2.0 * conv_out_channels_ * conv_out_spatial_ * (conv_in_channels_ / group_) *
+                      kernel_h_ * kernel_w_;
   const double bias = bias_term_ ? 1.0 * top_dim_ : 0.0;
   return bottom.size() * num_ * (gemm + bias);
 }
@@ -264,8 +267,7 @@ void BaseConvolutionLayer::PackWeights(bool transposed) {
   }
 }
 
-void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
-                                       const float* bias) {
+void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count, const float* bias) {
   const int m = conv_out_channels_ / group_;
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
@@ -307,13 +309,12 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count,
   // Each image's product goes straight into its place in the output.
   for (int b = 0; b < count; ++b) {
     for (int g = 0; g < group_; ++g) {
-      math::GemmPacked(packed_[g], conv_out_spatial_,
-                       columns + static_cast<size_t>(g) * k * n +
-                           static_cast<size_t>(b) * conv_out_spatial_,
-                       n, bias ? bias + static_cast<size_t>(g) * m : nullptr, false,
-                       out + static_cast<size_t>(b) * out_dim_ +
-                           static_cast<size_t>(g) * m * conv_out_spatial_,
-                       conv_out_spatial_);
+      math::GemmPacked(
+          packed_[g], conv_out_spatial_,
+          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * conv_out_spatial_, n,
+          bias ? bias + static_cast<size_t>(g) * m : nullptr, false,
+          out + static_cast<size_t>(b) * out_dim_ + static_cast<size_t>(g) * m * conv_out_spatial_,
+          conv_out_spatial_);
     }
   }
 }
@@ -340,13 +341,12 @@ void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, i
   // Each image's output gradient is read where it lies.
   for (int b = 0; b < count && packed_products_; ++b) {
     for (int g = 0; g < group_; ++g) {
-      math::GemmPacked(packed_[g], conv_out_spatial_,
-                       out_diff + static_cast<size_t>(b) * out_dim_ +
-                           static_cast<size_t>(g) * m * conv_out_spatial_,
-                       conv_out_spatial_, nullptr, false,
-                       columns + static_cast<size_t>(g) * k * n +
-                           static_cast<size_t>(b) * conv_out_spatial_,
-                       n);
+      math::GemmPacked(
+          packed_[g], conv_out_spatial_,
+          out_diff + static_cast<size_t>(b) * out_dim_ +
+              static_cast<size_t>(g) * m * conv_out_spatial_,
+          conv_out_spatial_, nullptr, false,
+          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * conv_out_spatial_, n);
     }
   }
   for (int b = 0; b < count; ++b) {
@@ -399,11 +399,11 @@ void BaseConvolutionLayer::WinogradForward(const float* x, float* y, int begin, 
   const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
   const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
   for (int g = 0; g < group_; ++g) {
-    winograd_[g].Forward(x + static_cast<size_t>(begin) * in_dim_ + g * group_in, in_dim_,
-                         end - begin, bias ? bias + static_cast<size_t>(g) * m : nullptr,
-                         y + static_cast<size_t>(begin) * out_dim_ +
-                             static_cast<size_t>(g) * m * conv_out_spatial_,
-                         out_dim_);
+    winograd_[g].Forward(
+        x + static_cast<size_t>(begin) * in_dim_ + g * group_in, in_dim_, end - begin,
+        bias ? bias + static_cast<size_t>(g) * m : nullptr,
+        y + static_cast<size_t>(begin) * out_dim_ + static_cast<size_t>(g) * m * conv_out_spatial_,
+        out_dim_);
   }
 }
 

@@ -9,7 +9,8 @@
 
 namespace strata {
 
-void BatchNormLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+void BatchNormLayer::LayerSetUp(const std::vector<Blob*>& bottom,
+                                const std::vector<Blob*>& /*top*/) {
   const BatchNormParameter& p = layer_param_.batch_norm_param();
   use_global_stats_ = p.has_use_global_stats() ? p.use_global_stats() : phase() == TEST;
   if (p.moving_average_fraction() < 0 || p.moving_average_fraction() > 1) {

@@ -28,7 +28,8 @@ void BatchReindexLayer::Reshape(const std::vector<Blob*>& bottom, const std::vec
   top[0]->Reshape(shape);
 }
 
-void BatchReindexLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+void BatchReindexLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& top) {
   const int width = bottom[0]->count(1);
   for (size_t k = 0; k < indices_.size(); ++k) {
     math::Copy(width, bottom[0]->data() + static_cast<size_t>(indices_[k]) * width,
@@ -36,7 +37,8 @@ void BatchReindexLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::
   }
 }
 
-void BatchReindexLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void BatchReindexLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                    const std::vector<bool>& propagate_down,
                                     const std::vector<Blob*>& bottom) {
   if (propagate_down[1]) throw ConfigError("BatchReindex cannot backpropagate to its indices");
   if (!propagate_down[0]) return;

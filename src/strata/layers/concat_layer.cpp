@@ -50,14 +50,15 @@ void ConcatLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector
   }
 }
 
-void ConcatLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void ConcatLayer::BackwardCpu(const std::vector<Blob*>& top,
+                              const std::vector<bool>& propagate_down,
                               const std::vector<Blob*>& bottom) {
   const int outer = top[0]->count(0, axis_), inner = top[0]->count(axis_ + 1);
   int at = 0;
   for (size_t i = 0; i < bottom.size(); ++i) {
     if (propagate_down[i]) {
-      CopyAlongAxis(outer, inner, bottom[i]->shape(axis_), top[0]->shape(axis_), at,
-                    top[0]->diff(), bottom[i]->mutable_diff(), false);
+      CopyAlongAxis(outer, inner, bottom[i]->shape(axis_), top[0]->shape(axis_), at, top[0]->diff(),
+                    bottom[i]->mutable_diff(), false);
     }
     at += bottom[i]->shape(axis_);
   }

@@ -8,7 +8,8 @@
 
 namespace strata {
 
-void ContrastiveLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+void ContrastiveLossLayer::Reshape(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& top) {
   if (bottom[0]->shape() != bottom[1]->shape() || bottom[0]->num_axes() < 1) {
     throw ShapeError("the pair must have equal shapes, got " + bottom[0]->shape_string() + " and " +
                      bottom[1]->shape_string());
@@ -22,7 +23,8 @@ void ContrastiveLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::
   top[0]->Reshape(std::vector<int>{});
 }
 
-void ContrastiveLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+void ContrastiveLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                      const std::vector<Blob*>& top) {
   const ContrastiveLossParameter& p = layer_param_.contrastive_loss_param();
   difference_.resize(bottom[0]->count());
   distance_sq_.assign(num_, 0.f);
@@ -47,7 +49,8 @@ void ContrastiveLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const st
   top[0]->mutable_data()[0] = static_cast<float>(loss / (2.0 * std::max(num_, 1)));
 }
 
-void ContrastiveLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void ContrastiveLossLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                       const std::vector<bool>& propagate_down,
                                        const std::vector<Blob*>& bottom) {
   if (propagate_down[2]) throw ConfigError("cannot backpropagate to the similarity labels");
   const ContrastiveLossParameter& p = layer_param_.contrastive_loss_param();

@@ -31,8 +31,8 @@ std::string RecordName(const DbReader& reader) {
 DataLayer::~DataLayer() { StopPrefetch(); }
 
 void DataLayer::CheckExample(const DatumValues& example, const std::string& name) const {
-  const std::string size = std::to_string(example.channels) + "x" +
-                           std::to_string(example.height) + "x" + std::to_string(example.width);
+  const std::string size = std::to_string(example.channels) + "x" + std::to_string(example.height) +
+                           "x" + std::to_string(example.width);
   if (example.channels != channels_) {
     throw DataError(name + " has " + std::to_string(example.channels) +
                     " channel(s) but the first record has " + std::to_string(channels_) +
@@ -41,9 +41,8 @@ void DataLayer::CheckExample(const DatumValues& example, const std::string& name
   }
   if (example.height == height_ && example.width == width_) return;
   if (layer_param_.transform_param().crop_size() == 0) {
-    throw DataError(name + " is " + size + " but the first record is " +
-                    std::to_string(channels_) + "x" + std::to_string(height_) + "x" +
-                    std::to_string(width_) +
+    throw DataError(name + " is " + size + " but the first record is " + std::to_string(channels_) +
+                    "x" + std::to_string(height_) + "x" + std::to_string(width_) +
                     "; records of different sizes need transform_param crop_size");
   }
   try {
@@ -66,10 +65,11 @@ void DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vect
   if (t.force_color() && t.force_gray()) {
     throw ConfigError("transform_param force_color and force_gray exclude each other");
   }
-  color_ = t.force_color() ? ImageColor::kColor : t.force_gray() ? ImageColor::kGray
-                                                                  : ImageColor::kNative;
-  reader_ = OpenDbReader(p.source(), p.backend() == DataParameter::LEVELDB ? DbBackend::kLevelDb
-                                                                           : DbBackend::kLmdb);
+  color_ = t.force_color()  ? ImageColor::kColor
+           : t.force_gray() ? ImageColor::kGray
+                            : ImageColor::kNative;
+  reader_ = OpenDbReader(
+      p.source(), p.backend() == DataParameter::LEVELDB ? DbBackend::kLevelDb : DbBackend::kLmdb);
   size_ = static_cast<int64_t>(reader_->size());
   if (size_ == 0 || !reader_->First()) throw IoError(p.source() + ": the database is empty");
   const Datum first_datum = ParseDatum(*reader_);
@@ -131,11 +131,11 @@ void DataLayer::Produce(Batch* batch) {
     CheckExample(example, names[i]);
     float* out = data + static_cast<size_t>(i) * out_count;
     if (example.floats == nullptr) {
-      transformer_->Transform(example.bytes(), example.channels, example.height,
-                              example.width, &streams[i], out);
+      transformer_->Transform(example.bytes(), example.channels, example.height, example.width,
+                              &streams[i], out);
     } else {
-      transformer_->Transform(example.floats, example.channels, example.height,
-                              example.width, &streams[i], out);
+      transformer_->Transform(example.floats, example.channels, example.height, example.width,
+                              &streams[i], out);
     }
     label[i] = static_cast<float>(datum.label());
   });

@@ -30,7 +30,8 @@ void DropoutLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vecto
   }
 }
 
-void DropoutLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void DropoutLayer::BackwardCpu(const std::vector<Blob*>& top,
+                               const std::vector<bool>& propagate_down,
                                const std::vector<Blob*>& bottom) {
   if (!propagate_down[0]) return;
   const int n = top[0]->count();

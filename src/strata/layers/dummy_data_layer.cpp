@@ -11,8 +11,8 @@ namespace {
 // Either zero entries, one for all tops, or one per top.
 int PickIndex(int entries, int top_index, int num_tops, const char* field) {
   if (entries != 1 && entries != num_tops) {
-    throw ConfigError(std::string("dummy_data_param has ") + std::to_string(entries) + " " +
-                      field + " entries for " + std::to_string(num_tops) +
+    throw ConfigError(std::string("dummy_data_param has ") + std::to_string(entries) + " " + field +
+                      " entries for " + std::to_string(num_tops) +
                       " tops; give one, or one per top");
   }
   return entries == 1 ? 0 : top_index;
@@ -34,7 +34,8 @@ void DummyDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
     if (legacy) {
       top[i]->Reshape(std::vector<int>{
           static_cast<int>(param.num(PickIndex(param.num_size(), i, num_tops, "num"))),
-          static_cast<int>(param.channels(PickIndex(param.channels_size(), i, num_tops, "channels"))),
+          static_cast<int>(
+              param.channels(PickIndex(param.channels_size(), i, num_tops, "channels"))),
           static_cast<int>(param.height(PickIndex(param.height_size(), i, num_tops, "height"))),
           static_cast<int>(param.width(PickIndex(param.width_size(), i, num_tops, "width")))});
     } else {

@@ -35,8 +35,8 @@ void EltwiseLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vecto
   float* y = top[0]->mutable_data();
   if (op_ == EltwiseParameter::MAX) argmax_.assign(n, 0);
   for (int i = 0; i < n; ++i) {
-    float value = op_ == EltwiseParameter::SUM ? coeffs_[0] * bottom[0]->data()[i]
-                                               : bottom[0]->data()[i];
+    float value =
+        op_ == EltwiseParameter::SUM ? coeffs_[0] * bottom[0]->data()[i] : bottom[0]->data()[i];
     for (size_t b = 1; b < bottom.size(); ++b) {
       const float x = bottom[b]->data()[i];
       switch (op_) {
@@ -58,7 +58,8 @@ void EltwiseLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vecto
   }
 }
 
-void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
+                               const std::vector<bool>& propagate_down,
                                const std::vector<Blob*>& bottom) {
   const int n = top[0]->count();
   const float* dy = top[0]->diff();

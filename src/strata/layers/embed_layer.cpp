@@ -8,7 +8,8 @@
 
 namespace strata {
 
-void EmbedLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) {
+void EmbedLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                            const std::vector<Blob*>& /*top*/) {
   const EmbedParameter& p = layer_param_.embed_param();
   if (p.num_output() == 0 || p.input_dim() == 0) {
     throw ConfigError("embed_param needs positive num_output and input_dim");
@@ -46,7 +47,8 @@ void EmbedLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<
     const int index = Index(x[i], i);
     math::Copy(num_output_, w + static_cast<size_t>(index) * num_output_,
                y + static_cast<size_t>(i) * num_output_);
-    if (bias_term_) math::Axpy(num_output_, 1.f, blobs_[1]->data(), y + static_cast<size_t>(i) * num_output_);
+    if (bias_term_)
+      math::Axpy(num_output_, 1.f, blobs_[1]->data(), y + static_cast<size_t>(i) * num_output_);
   }
 }
 

@@ -8,8 +8,7 @@
 
 namespace strata {
 
-void EuclideanLossLayer::Reshape(const std::vector<Blob*>& bottom,
-                                 const std::vector<Blob*>& top) {
+void EuclideanLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   if (bottom[0]->count() != bottom[1]->count() || bottom[0]->num_axes() == 0) {
     throw ShapeError("bottoms must have the same number of elements, got shapes " +
                      bottom[0]->shape_string() + " and " + bottom[1]->shape_string());

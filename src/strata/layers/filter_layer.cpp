@@ -21,7 +21,8 @@ void FilterLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Bl
   const Blob& selector = *bottom.back();
   const int n = selector.num_axes() ? selector.shape(0) : 1;
   if (selector.count() != n) {
-    throw ShapeError("the selector must hold one value per item, got shape " + selector.shape_string());
+    throw ShapeError("the selector must hold one value per item, got shape " +
+                     selector.shape_string());
   }
   selected_.clear();
   for (int i = 0; i < n; ++i) {
@@ -48,7 +49,8 @@ void FilterLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector
   }
 }
 
-void FilterLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void FilterLayer::BackwardCpu(const std::vector<Blob*>& top,
+                              const std::vector<bool>& propagate_down,
                               const std::vector<Blob*>& bottom) {
   if (propagate_down.back()) throw ConfigError("Filter cannot backpropagate to its selector");
   for (size_t b = 0; b < top.size(); ++b) {

@@ -47,8 +47,8 @@ void HDF5DataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
   transformer_.reset();
   if (layer_param_.has_transform_param()) {
     if (data_[0]->num_axes() != 4) {
-      throw ShapeError("transform_param needs N x C x H x W data; dataset '" +
-                       layer_param_.top(0) + "' has shape " + data_[0]->shape_string());
+      throw ShapeError("transform_param needs N x C x H x W data; dataset '" + layer_param_.top(0) +
+                       "' has shape " + data_[0]->shape_string());
     }
     transformer_ = std::make_unique<DataTransformer>(layer_param_.transform_param(), phase());
   }
@@ -83,8 +83,8 @@ void HDF5DataLayer::LoadFile(int file_index) {
     }
     const int rows = data_[i]->shape(0);
     if (rows_ >= 0 && rows != rows_) {
-      throw IoError(path + ": dataset '" + name + "' has " + std::to_string(rows) +
-                    " rows but '" + layer_param_.top(0) + "' has " + std::to_string(rows_));
+      throw IoError(path + ": dataset '" + name + "' has " + std::to_string(rows) + " rows but '" +
+                    layer_param_.top(0) + "' has " + std::to_string(rows_));
     }
     rows_ = rows;
   }

@@ -7,7 +7,8 @@
 
 namespace strata {
 
-void HDF5OutputLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) {
+void HDF5OutputLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                                 const std::vector<Blob*>& /*top*/) {
   if (layer_param_.hdf5_output_param().file_name().empty()) {
     throw ConfigError("hdf5_output_param.file_name is not set");
   }
@@ -21,7 +22,8 @@ void HDF5OutputLayer::Reshape(const std::vector<Blob*>& bottom, const std::vecto
   }
 }
 
-void HDF5OutputLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+void HDF5OutputLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                 const std::vector<Blob*>& /*top*/) {
   const std::string& path = layer_param_.hdf5_output_param().file_name();
   const std::vector<int> data_item(bottom[0]->shape().begin() + 1, bottom[0]->shape().end());
   const std::vector<int> label_item(bottom[1]->shape().begin() + 1, bottom[1]->shape().end());

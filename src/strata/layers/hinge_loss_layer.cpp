@@ -45,7 +45,8 @@ void HingeLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   top[0]->mutable_data()[0] = static_cast<float>(loss / std::max(num_, 1));
 }
 
-void HingeLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void HingeLossLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                 const std::vector<bool>& propagate_down,
                                  const std::vector<Blob*>& bottom) {
   if (propagate_down[1]) throw ConfigError("cannot backpropagate to the labels");
   if (!propagate_down[0]) return;

@@ -54,7 +54,8 @@ void Im2colLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector
   }
 }
 
-void Im2colLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void Im2colLayer::BackwardCpu(const std::vector<Blob*>& top,
+                              const std::vector<bool>& propagate_down,
                               const std::vector<Blob*>& bottom) {
   if (!propagate_down[0]) return;
   const int in = bottom[0]->count(1), out = top[0]->count(1);

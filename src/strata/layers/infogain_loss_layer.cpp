@@ -12,7 +12,8 @@
 
 namespace strata {
 
-void InfogainLossLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+void InfogainLossLayer::LayerSetUp(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& /*top*/) {
   if (bottom.size() < 3) {
     const std::string& source = layer_param_.infogain_loss_param().source();
     if (source.empty()) {
@@ -35,7 +36,8 @@ void InfogainLossLayer::Reshape(const std::vector<Blob*>& bottom, const std::vec
   }
   if (infogain(bottom).count() != channels_ * channels_) {
     throw ShapeError("the infogain matrix has shape " + infogain(bottom).shape_string() +
-                     "; it must be " + std::to_string(channels_) + " x " + std::to_string(channels_));
+                     "; it must be " + std::to_string(channels_) + " x " +
+                     std::to_string(channels_));
   }
   prob_.ReshapeLike(*bottom[0]);
   top[0]->Reshape(std::vector<int>{});
@@ -51,7 +53,8 @@ int InfogainLossLayer::Label(const float* labels, int position) const {
   return label;
 }
 
-void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
+                                   const std::vector<Blob*>& top) {
   SoftmaxForward(outer_, channels_, inner_, bottom[0]->data(), prob_.mutable_data());
   const LossParameter& p = layer_param_.loss_param();
   const float* h = infogain(bottom).data();
@@ -61,7 +64,9 @@ void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
       const float* labels = bottom[1]->data();
-      if (p.has_ignore_label() && LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label()) continue;
+      if (p.has_ignore_label() &&
+          LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label())
+        continue;
       const int label = Label(labels, o * inner_ + i);
       for (int k = 0; k < channels_; ++k) {
         loss -= h[label * channels_ + k] *
@@ -74,10 +79,12 @@ void InfogainLossLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::
   if (top.size() > 1) top[1]->CopyFrom(prob_);
 }
 
-void InfogainLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void InfogainLossLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                    const std::vector<bool>& propagate_down,
                                     const std::vector<Blob*>& bottom) {
   for (size_t b = 1; b < bottom.size(); ++b) {
-    if (propagate_down[b]) throw ConfigError("cannot backpropagate to the labels or the infogain matrix");
+    if (propagate_down[b])
+      throw ConfigError("cannot backpropagate to the labels or the infogain matrix");
   }
   if (!propagate_down[0]) return;
   const LossParameter& p = layer_param_.loss_param();
@@ -88,15 +95,16 @@ void InfogainLossLayer::BackwardCpu(const std::vector<Blob*>& top, const std::ve
   for (int o = 0; o < outer_; ++o) {
     for (int i = 0; i < inner_; ++i) {
       const float* labels = bottom[1]->data();
-      const bool ignored =
-          p.has_ignore_label() && LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label();
+      const bool ignored = p.has_ignore_label() &&
+                           LabelToInt(labels[o * inner_ + i], o * inner_ + i) == p.ignore_label();
       const int label = ignored ? 0 : Label(labels, o * inner_ + i);
       double row_sum = 0;
       for (int k = 0; k < channels_; ++k) row_sum += h[label * channels_ + k];
       for (int k = 0; k < channels_; ++k) {
         const int at = (o * channels_ + k) * inner_ + i;
-        dx[at] = ignored ? 0.f
-                         : static_cast<float>(prob[at] * row_sum - h[label * channels_ + k]) * scale;
+        dx[at] = ignored
+                     ? 0.f
+                     : static_cast<float>(prob[at] * row_sum - h[label * channels_ + k]) * scale;
       }
     }
   }

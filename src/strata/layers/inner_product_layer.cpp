@@ -22,8 +22,8 @@ void InnerProductLayer::LayerSetUp(const std::vector<Blob*>& bottom,
   transpose_ = param.transpose();
   const int axis = bottom[0]->CanonicalAxisIndex(param.axis());
   k_ = bottom[0]->count(axis);
-  const std::vector<int> weight_shape = transpose_ ? std::vector<int>{k_, n_}
-                                                   : std::vector<int>{n_, k_};
+  const std::vector<int> weight_shape =
+      transpose_ ? std::vector<int>{k_, n_} : std::vector<int>{n_, k_};
   std::vector<ParamBlobSpec> specs = {{"weight", weight_shape, &param.weight_filler()}};
   if (bias_term_) specs.push_back({"bias", {n_}, &param.bias_filler()});
   SetUpParamBlobs(specs);
@@ -35,9 +35,8 @@ void InnerProductLayer::Reshape(const std::vector<Blob*>& bottom, const std::vec
   const int k = bottom[0]->count(axis);
   if (k != k_) {
     throw ShapeError("bottom shape " + bottom[0]->shape_string() + " has " + std::to_string(k) +
-                     " inputs per example from axis " + std::to_string(axis) +
-                     ", but the weight " + blobs_[0]->shape_string() + " expects " +
-                     std::to_string(k_));
+                     " inputs per example from axis " + std::to_string(axis) + ", but the weight " +
+                     blobs_[0]->shape_string() + " expects " + std::to_string(k_));
   }
   m_ = bottom[0]->count(0, axis);
   std::vector<int> top_shape(bottom[0]->shape().begin(), bottom[0]->shape().begin() + axis);

@@ -6,7 +6,8 @@
 
 namespace strata {
 
-void LayerNormLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
+void LayerNormLayer::LayerSetUp(const std::vector<Blob*>& bottom,
+                                const std::vector<Blob*>& /*top*/) {
   const LayerNormParameter& p = layer_param_.layer_norm_param();
   if (p.eps() < 0) throw ConfigError("layer_norm_param.eps must not be negative");
   axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
@@ -45,7 +46,8 @@ void LayerNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   }
 }
 
-void LayerNormLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void LayerNormLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                 const std::vector<bool>& propagate_down,
                                  const std::vector<Blob*>& bottom) {
   const float* dy = top[0]->diff();
   const float* n = normalized_.data();
@@ -65,7 +67,8 @@ void LayerNormLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vecto
       scaled[at] = dy[at] * gamma[i];
     }
   }
-  NormalizeGroupsBackward(scaled.data(), n, groups_, size_, stats_, true, bottom[0]->mutable_diff());
+  NormalizeGroupsBackward(scaled.data(), n, groups_, size_, stats_, true,
+                          bottom[0]->mutable_diff());
 }
 
 STRATA_REGISTER_LAYER(LayerNorm);

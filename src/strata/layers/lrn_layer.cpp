@@ -13,7 +13,8 @@ namespace strata {
 void LRNLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) {
   const LRNParameter& p = layer_param_.lrn_param();
   size_ = static_cast<int>(p.local_size());
-  if (size_ % 2 == 0) throw ConfigError("lrn_param.local_size must be odd, got " + std::to_string(size_));
+  if (size_ % 2 == 0)
+    throw ConfigError("lrn_param.local_size must be odd, got " + std::to_string(size_));
   alpha_ = p.alpha();
   beta_ = p.beta();
   k_ = p.k();

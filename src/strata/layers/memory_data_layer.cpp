@@ -6,7 +6,8 @@
 
 namespace strata {
 
-void MemoryDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
+void MemoryDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                                 const std::vector<Blob*>& top) {
   const MemoryDataParameter& p = layer_param_.memory_data_param();
   if (p.batch_size() == 0 || p.channels() == 0 || p.height() == 0 || p.width() == 0) {
     throw ConfigError("memory_data_param needs positive batch_size, channels, height and width");
@@ -36,7 +37,8 @@ void MemoryDataLayer::Reset(const float* data, const float* labels, int n) {
   position_ = 0;
 }
 
-void MemoryDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
+void MemoryDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
+                                 const std::vector<Blob*>& top) {
   if (data_ == nullptr) {
     throw ConfigError("MemoryData '" + layer_param_.name() + "' has no data; call Reset() first");
   }

@@ -6,8 +6,10 @@
 
 namespace strata {
 
-void ParameterLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& top) {
-  if (!layer_param_.parameter_param().has_shape()) throw ConfigError("parameter_param.shape is required");
+void ParameterLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
+                                const std::vector<Blob*>& top) {
+  if (!layer_param_.parameter_param().has_shape())
+    throw ConfigError("parameter_param.shape is required");
   const std::vector<int> shape = ToShapeVector(layer_param_.parameter_param().shape());
   SetUpParamBlobs({{"parameter", shape}});
   param_propagate_down_.assign(1, true);

@@ -18,10 +18,12 @@ namespace strata {
 void PoolingLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& /*top*/) {
   const PoolingParameter& p = layer_param_.pooling_param();
   if (p.pool() == PoolingParameter::STOCHASTIC) {
-    throw ConfigError("STOCHASTIC pooling is not supported (Caffe has it on GPU only); use MAX or AVE");
+    throw ConfigError(
+        "STOCHASTIC pooling is not supported (Caffe has it on GPU only); use MAX or AVE");
   }
   if (bottom[0]->num_axes() != 4) {
-    throw ShapeError("pooling needs a 4-D bottom (N x C x H x W), got " + bottom[0]->shape_string());
+    throw ShapeError("pooling needs a 4-D bottom (N x C x H x W), got " +
+                     bottom[0]->shape_string());
   }
   // uint32 values past 2^24 would turn negative when cast, or overflow the
   // output size arithmetic: say which, rather than report a negative size.
@@ -70,7 +72,8 @@ void PoolingLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vecto
 
 void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   if (bottom[0]->num_axes() != 4) {
-    throw ShapeError("pooling needs a 4-D bottom (N x C x H x W), got " + bottom[0]->shape_string());
+    throw ShapeError("pooling needs a 4-D bottom (N x C x H x W), got " +
+                     bottom[0]->shape_string());
   }
   channels_ = bottom[0]->shape(1);
   height_ = bottom[0]->shape(2);
@@ -144,8 +147,7 @@ void MaxPoolInterior(const float* in, int width, int pooled_h, int pooled_w, int
 // input rows, the even and odd columns split apart by shuffles. The scan order
 // and tie rule are the general loop's: (0,0), (0,1), (1,0), (1,1), strict >,
 // starting from -FLT_MAX (so an all-NaN window keeps index -1).
-void MaxPoolTiled2x2(const float* in, int width, int pooled_h, int pooled_w, float* out,
-                     int* arg) {
+void MaxPoolTiled2x2(const float* in, int width, int pooled_h, int pooled_w, float* out, int* arg) {
   for (int ph = 0; ph < pooled_h; ++ph) {
     const float* r0 = in + 2 * ph * width;
     const float* r1 = r0 + width;
@@ -195,8 +197,8 @@ void MaxPoolTiled2x2(const float* in, int width, int pooled_h, int pooled_w, flo
 // The adjoint of MaxPoolTiled2x2: each input is in at most one window, so the
 // plane is written once, row by row (the winner gets the gradient, the rest
 // 0), instead of cleared and then scattered into.
-void MaxUnpoolTiled2x2(const float* out_diff, const int* arg, int height, int width,
-                       int pooled_h, int pooled_w, float* in_diff) {
+void MaxUnpoolTiled2x2(const float* out_diff, const int* arg, int height, int width, int pooled_h,
+                       int pooled_w, float* in_diff) {
   for (int ph = 0; ph < pooled_h; ++ph) {
     float* r0 = in_diff + 2 * ph * width;
     float* r1 = r0 + width;
@@ -342,7 +344,8 @@ void PoolingLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vecto
   }
 }
 
-void PoolingLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void PoolingLayer::BackwardCpu(const std::vector<Blob*>& top,
+                               const std::vector<bool>& propagate_down,
                                const std::vector<Blob*>& bottom) {
   if (!propagate_down[0]) return;
   const float* dy = top[0]->diff();
@@ -352,7 +355,8 @@ void PoolingLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<
   const int planes = bottom[0]->shape(0) * channels_;
   ParallelChunks(planes, PlanesPerHandOut(planes), [&](int begin, int end) {
     for (int plane = begin; plane < end; ++plane) {
-      BackwardPlane(dy + plane * out_plane, argmax_.data() + plane * out_plane, dx + plane * in_plane);
+      BackwardPlane(dy + plane * out_plane, argmax_.data() + plane * out_plane,
+                    dx + plane * in_plane);
     }
   });
 }

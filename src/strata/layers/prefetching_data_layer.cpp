@@ -83,8 +83,7 @@ void PrefetchingDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
   changed_.notify_all();
 }
 
-void PrefetchingDataLayer::ForEachExample(int n, bool on_pool,
-                                          const std::function<void(int)>& fn) {
+void PrefetchingDataLayer::ForEachExample(int n, bool on_pool, const std::function<void(int)>& fn) {
   std::vector<std::exception_ptr> errors(n);
   ParallelChunks(n, on_pool ? 1 : n, [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {

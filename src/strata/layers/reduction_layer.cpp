@@ -44,7 +44,8 @@ void ReductionLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   }
 }
 
-void ReductionLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+void ReductionLayer::BackwardCpu(const std::vector<Blob*>& top,
+                                 const std::vector<bool>& propagate_down,
                                  const std::vector<Blob*>& bottom) {
   if (!propagate_down[0]) return;
   const ReductionParameter& p = layer_param_.reduction_param();

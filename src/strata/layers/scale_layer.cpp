@@ -12,8 +12,8 @@ void ScaleLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<
   const ScaleParameter& p = layer_param_.scale_param();
   axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
   const bool learned_scale = bottom.size() == 1;
-  const std::vector<int> shape = learned_scale ? LearnedOperandShape(*bottom[0], axis_, p.num_axes())
-                                               : bottom[1]->shape();
+  const std::vector<int> shape =
+      learned_scale ? LearnedOperandShape(*bottom[0], axis_, p.num_axes()) : bottom[1]->shape();
   FillerParameter filler = p.filler();
   if (!p.has_filler()) {  // Caffe's default: a scale of 1
     filler.set_type("constant");

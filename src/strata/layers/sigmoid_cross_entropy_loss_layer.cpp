@@ -10,7 +10,7 @@
 namespace strata {
 
 void SigmoidCrossEntropyLossLayer::Reshape(const std::vector<Blob*>& bottom,
-                                          const std::vector<Blob*>& top) {
+                                           const std::vector<Blob*>& top) {
   if (bottom[0]->count() != bottom[1]->count()) {
     throw ShapeError("logits " + bottom[0]->shape_string() + " and targets " +
                      bottom[1]->shape_string() + " must have the same number of values");
@@ -19,7 +19,7 @@ void SigmoidCrossEntropyLossLayer::Reshape(const std::vector<Blob*>& bottom,
 }
 
 void SigmoidCrossEntropyLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
-                                             const std::vector<Blob*>& top) {
+                                              const std::vector<Blob*>& top) {
   const LossParameter& p = layer_param_.loss_param();
   count_ = bottom[0]->count();
   outer_ = bottom[0]->num_axes() ? bottom[0]->shape(0) : 1;
@@ -37,8 +37,8 @@ void SigmoidCrossEntropyLossLayer::ForwardCpu(const std::vector<Blob*>& bottom,
 }
 
 void SigmoidCrossEntropyLossLayer::BackwardCpu(const std::vector<Blob*>& top,
-                                              const std::vector<bool>& propagate_down,
-                                              const std::vector<Blob*>& bottom) {
+                                               const std::vector<bool>& propagate_down,
+                                               const std::vector<Blob*>& bottom) {
   if (propagate_down[1]) throw ConfigError("cannot backpropagate to the targets");
   if (!propagate_down[0]) return;
   const LossParameter& p = layer_param_.loss_param();

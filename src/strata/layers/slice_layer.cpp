@@ -9,8 +9,8 @@ namespace strata {
 void SliceLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const SliceParameter& p = layer_param_.slice_param();
   if (p.has_axis() && p.has_slice_dim()) throw ConfigError("give axis or slice_dim, not both");
-  axis_ = bottom[0]->CanonicalAxisIndex(p.has_slice_dim() ? static_cast<int>(p.slice_dim())
-                                                          : p.axis());
+  axis_ =
+      bottom[0]->CanonicalAxisIndex(p.has_slice_dim() ? static_cast<int>(p.slice_dim()) : p.axis());
   const int total = bottom[0]->shape(axis_);
   const int tops = static_cast<int>(top.size());
   std::vector<int> sizes;

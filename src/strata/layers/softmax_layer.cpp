@@ -48,7 +48,8 @@ void SoftmaxLayer::BackwardCpu(const std::vector<Blob*>& top,
     const int base = o * channels_ * inner_;
     for (int i = 0; i < inner_; ++i) {
       float dot = 0.f;
-      for (int c = 0; c < channels_; ++c) dot += dy[base + c * inner_ + i] * y[base + c * inner_ + i];
+      for (int c = 0; c < channels_; ++c)
+        dot += dy[base + c * inner_ + i] * y[base + c * inner_ + i];
       for (int c = 0; c < channels_; ++c) {
         const int at = base + c * inner_ + i;
         dx[at] = y[at] * (dy[at] - dot);

@@ -11,7 +11,8 @@ namespace strata {
 void SPPLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) {
   const SPPParameter& p = layer_param_.spp_param();
   if (p.pyramid_height() < 1) throw ConfigError("spp_param.pyramid_height must be at least 1");
-  if (p.pool() == SPPParameter::STOCHASTIC) throw ConfigError("STOCHASTIC pooling is not supported");
+  if (p.pool() == SPPParameter::STOCHASTIC)
+    throw ConfigError("STOCHASTIC pooling is not supported");
 }
 
 void SPPLayer::BuildLevels(const Blob& bottom) {
@@ -41,8 +42,8 @@ void SPPLayer::BuildLevels(const Blob& bottom) {
     try {
       levels_.back()->SetUp({input}, {outputs_.back().get()});
     } catch (const ConfigError& e) {
-      throw ShapeError("pyramid level " + std::to_string(level) + " does not fit the bottom shape " +
-                       bottom.shape_string() + ": " + e.what());
+      throw ShapeError("pyramid level " + std::to_string(level) +
+                       " does not fit the bottom shape " + bottom.shape_string() + ": " + e.what());
     }
   }
 }

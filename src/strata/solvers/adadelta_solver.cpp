@@ -1,7 +1,8 @@
 #include "strata/solvers/adadelta_solver.hpp"
-#include "strata/solver_registry.hpp"
 
 #include <cmath>
+
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 

@@ -1,7 +1,8 @@
 #include "strata/solvers/adam_solver.hpp"
-#include "strata/solver_registry.hpp"
 
 #include <cmath>
+
+#include "strata/solver_registry.hpp"
 
 namespace strata {
 
@@ -20,8 +21,8 @@ void AdamSolver::ComputeUpdateValue(int param_index, float rate) {
   const float beta2 = param_.momentum2();
   const float eps = param_.delta();
   const int t = iter_ + 1;
-  const float correction = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)) /
-                                              (1.0 - std::pow(beta1, t)));
+  const float correction =
+      static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t)));
   for (int i = 0; i < blob->count(); ++i) {
     m[i] = (1.f - beta1) * g[i] + beta1 * m[i];
     v[i] = (1.f - beta2) * g[i] * g[i] + beta2 * v[i];

@@ -16,7 +16,8 @@ SGDSolver::SGDSolver(const SolverParameter& param, const SolverSource* source)
 }
 
 void SGDSolver::AddHistorySet() {
-  for (Blob* blob : net_->learnable_params()) history_.push_back(std::make_unique<Blob>(blob->shape()));
+  for (Blob* blob : net_->learnable_params())
+    history_.push_back(std::make_unique<Blob>(blob->shape()));
 }
 
 void SGDSolver::ClipGradients() {
@@ -29,7 +30,8 @@ void SGDSolver::ClipGradients() {
   const float scale = static_cast<float>(clip / norm);
   LOG(INFO) << "Gradient clipping: scaling down gradients (L2 norm " << norm << " > " << clip
             << ") by scale factor " << scale;
-  for (Blob* blob : net_->learnable_params()) math::Scale(blob->count(), scale, blob->mutable_diff());
+  for (Blob* blob : net_->learnable_params())
+    math::Scale(blob->count(), scale, blob->mutable_diff());
 }
 
 void SGDSolver::Normalize(int param_index) {
