@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
             strata::tools::NetOptionsFromFlags(FLAGS_stage, FLAGS_level);
         strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
                         options);
-        std::printf("%-24s %-20s %-24s %12s %14s\n", "layer", "type", "top shapes", "params",
-                    "forward FLOPs");
+        std::printf("%-24s %-20s %-24s %12s %14s  %s\n", "layer", "type", "top shapes", "params",
+                    "forward FLOPs", "algorithm");
         double total_flops = 0;
         long long total_params = 0;
         for (size_t i = 0; i < net.layers().size(); ++i) {
@@ -65,8 +65,9 @@ int main(int argc, char** argv) {
             if (!shapes.empty()) shapes += " ";
             shapes += top->shape_string();
           }
-          std::printf("%-24s %-20s %-24s %12lld %14s\n", net.layer_names()[i].c_str(), layer.type(),
-                      shapes.c_str(), params, Human(flops, "FLOP").c_str());
+          std::printf("%-24s %-20s %-24s %12lld %14s  %s\n", net.layer_names()[i].c_str(),
+                      layer.type(), shapes.c_str(), params, Human(flops, "FLOP").c_str(),
+                      layer.Algorithm().c_str());
         }
         // Shared parameters count once.
         for (const strata::Blob* blob : net.learnable_params()) total_params += blob->count();

@@ -73,8 +73,10 @@ int main(int argc, char** argv) {
         const double iters = FLAGS_iterations;
         std::printf("Average time per layer (%d iterations):\n", FLAGS_iterations);
         for (size_t i = 0; i < n; ++i) {
-          std::printf("%16s   forward: %9.4f ms.\n", net.layer_names()[i].c_str(),
-                      forward[i] / iters);
+          const std::string algorithm = net.layers()[i]->Algorithm();
+          std::printf("%16s   forward: %9.4f ms.%s\n", net.layer_names()[i].c_str(),
+                      forward[i] / iters,
+                      algorithm.empty() ? "" : ("  [" + algorithm + "]").c_str());
           std::printf("%16s  backward: %9.4f ms.\n", net.layer_names()[i].c_str(),
                       backward[i] / iters);
         }

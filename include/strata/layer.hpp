@@ -66,6 +66,10 @@ class Layer {
   // Floating-point operations of one Forward at the current shapes (a
   // multiply-add counts two). The default, one per top element, suits
   // element-wise layers; layers with real arithmetic say theirs.
+  // How the layer computes, where it chooses among ways (a convolution's
+  // algorithm); empty for the others. Shown by tools/time and tools/summary.
+  virtual std::string Algorithm() const { return {}; }
+
   virtual double ForwardFlops(const std::vector<Blob*>& bottom,
                               const std::vector<Blob*>& top) const;
 

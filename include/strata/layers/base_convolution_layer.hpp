@@ -13,6 +13,7 @@
 
 #include <vector>
 
+#include "strata/conv_algorithm.hpp"
 #include "strata/layer.hpp"
 #include "strata/math.hpp"
 #include "strata/packed_gemm.hpp"
@@ -32,6 +33,8 @@ class BaseConvolutionLayer : public Layer {
                       const std::vector<Blob*>& top) const override;
   // Whether the layer runs on Winograd's algorithm (decided in Reshape).
   bool uses_winograd() const { return !winograd_.empty(); }
+  // The ConvAlgorithm chosen for the current shape (conv_algorithm.hpp).
+  std::string Algorithm() const override;
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
@@ -91,7 +94,8 @@ class BaseConvolutionLayer : public Layer {
   math::Window2d group_window_{};  // window_ over one group's input channels
   // Forward and input-gradient products on the packed kernels (small
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
-  bool packed_products_ = true;
+  ConvAlgorithm algorithm_ = ConvAlgorithm::kAuto;
+  bool packed_products_ = true;              // algorithm_ is kPacked
   std::vector<math::PackedMatrix> packed_;   // per group, by PackWeights
   std::vector<math::Winograd5x5> winograd_;  // per group; empty off that path
   // Each part's parameter gradients while backward runs, kept by part, not by

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "strata/conv_algorithm.hpp"
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
 #include "strata/thread_pool.hpp"
@@ -177,29 +178,30 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   chunk_ = static_cast<int>(
       std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
   if (conv_out_spatial_ >= kWideEnough) chunk_ = 1;
-  // The packed kernels win where the weights fit L2 with room to spare and an
-  // image's rows are at most 1024 pixels (B's rows then share pages); larger
-  // convolutions go to OpenBLAS, which packs B contiguously (measured:
-  // AlexNet's conv1-5 forward 4-36 % slower on the packed kernels, LeNet's
-  // convolutions 20-35 % faster; docs/performance.md).
-  constexpr long long kMaxPackedWeights = 64 << 10;
-  constexpr int kMaxPackedSpatial = 1024;
-  packed_products_ = static_cast<long long>(conv_out_channels_ / group_) *
-                             (conv_in_channels_ / group_) * kernel_h_ * kernel_w_ <=
-                         kMaxPackedWeights &&
-                     conv_out_spatial_ <= kMaxPackedSpatial;
-  // Winograd where it applies and its count of work is below im2col's;
-  // engine CAFFE asks for Caffe's own algorithm. Reshape runs before every
-  // forward: the groups' transformed weights are kept (Winograd5x5::Reshape).
-  if (!reverse_dimensions() &&
-      layer_param_.convolution_param().engine() != ConvolutionParameter::CAFFE &&
-      math::Winograd5x5::Applies(group_window_) &&
-      math::Winograd5x5::Pays(group_window_.channels, conv_out_channels_ / group_)) {
+  ConvProblem problem;
+  problem.group_window = group_window_;
+  problem.group_out_channels = conv_out_channels_ / group_;
+  problem.out_spatial = conv_out_spatial_;
+  problem.caffe_engine = layer_param_.convolution_param().engine() == ConvolutionParameter::CAFFE;
+  problem.deconvolution = reverse_dimensions();
+  algorithm_ = ChooseConvAlgorithm(problem);
+  packed_products_ = algorithm_ == ConvAlgorithm::kPacked;
+  // Reshape runs before every forward: the groups' transformed weights are
+  // kept while the shape stays (Winograd5x5::Reshape).
+  if (algorithm_ == ConvAlgorithm::kWinograd) {
     winograd_.resize(group_);
     for (auto& w : winograd_) w.Reshape(group_window_, conv_out_channels_ / group_);
   } else {
     winograd_.clear();
   }
+}
+
+std::string BaseConvolutionLayer::Algorithm() const {
+  std::string name = ConvAlgorithmName(algorithm_);
+  if (packed_products_ && !packed_.empty() && math::ReadsWindow(packed_[0], group_window_)) {
+    name += " (window read in place)";
+  }
+  return name;
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,

@@ -1,0 +1,51 @@
+// How a convolution computes its products: one value, chosen once per shape
+// when the layer is reshaped (BaseConvolutionLayer), shown per layer by
+// tools/time and tools/summary, and overridable for tests and benchmarks.
+//
+//   kWinograd   Winograd F(4x4, 5x5) (winograd.hpp): 5x5, stride 1, dilation
+//               1, where its count of work is below im2col's
+//   kPacked     Strata's packed products (packed_gemm.hpp), reading the
+//               window in place where the kernel set can: small weights
+//   kIm2colGemm im2col, then math::Gemm (OpenBLAS): the rest
+//
+// A new algorithm is one more value here, its code, and one line in
+// ChooseConvAlgorithm.
+#pragma once
+
+#include <string>
+
+#include "strata/math.hpp"
+
+namespace strata {
+
+enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd };
+
+// What the choice looks at: one group's window and output channels, the
+// output positions per image, and whether the layer may leave Caffe's
+// algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
+struct ConvProblem {
+  math::Window2d group_window;
+  int group_out_channels = 0;
+  int out_spatial = 0;
+  bool caffe_engine = false;
+  bool deconvolution = false;
+};
+
+// The algorithm for `problem`: the override (SetConvAlgorithmOverride) when
+// one is set and applies, else the fastest by the rules above.
+ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& problem);
+// Whether `algorithm` can run `problem` at all.
+bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
+
+// "im2col+gemm", "packed", "winograd" ("auto" for kAuto).
+const char* ConvAlgorithmName(ConvAlgorithm algorithm);
+// The inverse; ConfigError naming the choices for another name.
+ConvAlgorithm ParseConvAlgorithm(const std::string& name);
+
+// Process-wide, for tests and benchmarks: every convolution reshaped from now
+// on uses `algorithm` where it applies (kAuto: choose). Starts from
+// $STRATA_CONV_ALGORITHM when set.
+void SetConvAlgorithmOverride(ConvAlgorithm algorithm);
+ConvAlgorithm ConvAlgorithmOverride();
+
+}  // namespace strata
