@@ -20,10 +20,10 @@ namespace {
 
 thread_local bool in_region = false;
 
-// How long an idle worker spins before it sleeps (measured best among 20, 100,
-// 300, 1000 and 5000 us on LeNet and the MLP): regions come in quick
+// How long an idle worker spins before it sleeps: regions come in quick
 // succession (a layer's products, then the next layer), and waking a sleeping
-// thread costs tens of microseconds on a virtual machine.
+// thread costs tens of microseconds on a virtual machine (the values tried:
+// docs/performance-log.md).
 constexpr int kSpinMicroseconds = 1000;
 
 inline void CpuRelax() {

@@ -274,9 +274,7 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
 // forward's buffers (transformed inputs and products) are kept within
 // 320 KB, inside a 512 KB L2; the backward's (transformed inputs, output
 // gradient and input gradient) within 1.25 MB, as longer runs of tiles make
-// the weight gradient's sums cheaper. Measured on LeNet's conv2 (20 -> 50
-// channels: 16 and 48 tiles) against 8-128 (docs/performance.md): forward
-// 8 or 24 tiles 50 % slower, backward 32-64 level, 96 and more slower.
+// the weight gradient's sums cheaper (the sizes tried: docs/performance-log.md).
 constexpr size_t kForwardChunkFloats = 80 << 10;
 constexpr size_t kBackwardChunkFloats = 320 << 10;
 constexpr int kChunkStep = 16;

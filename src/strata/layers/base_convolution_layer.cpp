@@ -165,12 +165,10 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   out_dim_ = conv_out_channels_ * conv_out_spatial_;
   // Images per chunk: as many as keep the column matrix within 512 KB, so that
   // it and OpenBLAS's packed copy of it stay in a core's L2 during the weight
-  // gradient, one GEMM over the whole chunk (measured on LeNet with 256 KB,
-  // 512 KB, 1 MB and 2 MB: 512 KB is the fastest). Only small output maps
-  // gain from that: with a few hundred output pixels an image is a wide
-  // enough product by itself (measured on LeNet: conv1, 24x24 outputs, runs
-  // 2x faster image by image; conv2, 8x8, 10% faster in chunks). The other two
-  // products run image by image in any case (GemmPacked).
+  // gradient, one GEMM over the whole chunk. Only small output maps gain from
+  // that: from a few hundred output pixels on, an image is a wide enough
+  // product by itself. The other two products run image by image in any case
+  // (GemmPacked). The sizes tried: docs/performance-log.md.
   constexpr long long kColumnFloats = 128 << 10;
   constexpr int kWideEnough = 256;
   const long long per_image =
@@ -438,8 +436,8 @@ void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_di
 // depend on the images it is computed with.
 void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                       const std::vector<Blob*>& top) {
-  // About 16 hand-outs per pass (measured on LeNet against 2 static parts:
-  // docs/performance.md, round seven).
+  // About 16 hand-outs per pass, so a core held up elsewhere takes fewer
+  // (against 2 static parts: docs/performance-log.md, round seven).
   constexpr int kHandOuts = 16;
   int images_per_hand_out = ChunkGrain(num_, kHandOuts);
   if (uses_winograd()) {

@@ -101,8 +101,8 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   for (Blob* t : top) t->Reshape(shape);
   argmax_.resize(top[0]->count());
   // MAX with a 2x2 or 3x3 window that always lies inside the image runs an
-  // unrolled kernel (for outputs at least 8 wide; measured: for narrower ones
-  // the general loop is the faster one).
+  // unrolled kernel, for outputs at least 8 wide (below that the general loop
+  // is faster).
   const bool interior = pooled_w_ >= 8 && pad_h_ == 0 && pad_w_ == 0 &&
                         (pooled_h_ - 1) * stride_h_ + kernel_h_ <= height_ &&
                         (pooled_w_ - 1) * stride_w_ + kernel_w_ <= width_;
