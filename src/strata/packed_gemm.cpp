@@ -1,7 +1,5 @@
 #include "strata/packed_gemm.hpp"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -10,403 +8,23 @@
 #include <vector>
 
 #include "strata/errors.hpp"
+#include "strata/kernels/gemm_kernels.hpp"
 #include "strata/storage.hpp"
 
 namespace strata::math {
 
 namespace {
 
-// How a tile's accumulators start: at zero, at the row's bias, or at C's
-// current values (accumulating, or a later block of the depth).
-enum class Init { kZero, kBias, kLoad };
-
-// Where a tile reads B's rows (one row per depth step, `width` columns):
-// a matrix row by row, or an image through a stride-1 window, where a row
-// is `width / 8` runs of 8 pixels (run s at image + offsets[k] + runs[s]).
-struct MatrixB {
-  const float* b;
-  int ldb;
-};
-struct WindowB {
-  const float* image;
-  const int* offsets;  // per depth step: (channel * H + ky) * W + kx
-  int runs[4];         // per 8 columns: out_y * W + out_x
-};
-
-using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                        Init init, const float* bias);
-using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
-                              int ldc, Init init, const float* bias);
-
-// A kernel set: C tiles of up to `max_rows` rows by `width` columns, and
-// `half_tile`, the same rows by width / 2 columns (one register per row), for
-// a last block at least half as wide. `window_tile` and `half_tile` are null
-// where the set has none.
-struct Kernels {
-  int max_rows;
-  int width;
-  TileFn tile;
-  WindowTileFn window_tile;
-  TileFn half_tile;
-};
-
-// Each tile sums the depth in blocks of this many steps, so that the block of
-// B it reads (kDepthBlock x width floats) stays in L1 while every row panel of
-// A passes over it.
-constexpr int kDepthBlock = 256;
-
-// ---- Portable C++ (the compiler vectorizes the column loop). ----
-
-template <int R>
-void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc, Init init,
-                 const float* bias) {
-  constexpr int W = 8;
-  float acc[R][W];
-  for (int i = 0; i < R; ++i) {
-    for (int j = 0; j < W; ++j) {
-      acc[i][j] = init == Init::kLoad ? c[i * ldc + j] : init == Init::kBias ? bias[i] : 0.f;
-    }
-  }
-  for (int k = 0; k < depth; ++k) {
-    const float* bk = b.b + static_cast<size_t>(k) * b.ldb;
-    for (int i = 0; i < R; ++i) {
-      const float ai = a[k * R + i];
-      for (int j = 0; j < W; ++j) acc[i][j] += ai * bk[j];
-    }
-  }
-  for (int i = 0; i < R; ++i) {
-    for (int j = 0; j < W; ++j) c[i * ldc + j] = acc[i][j];
-  }
-}
-
-void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                  Init init, const float* bias) {
-  switch (rows) {
-    case 1:
-      return GenericTile<1>(depth, a, b, c, ldc, init, bias);
-    case 2:
-      return GenericTile<2>(depth, a, b, c, ldc, init, bias);
-    case 3:
-      return GenericTile<3>(depth, a, b, c, ldc, init, bias);
-    default:
-      return GenericTile<4>(depth, a, b, c, ldc, init, bias);
-  }
-}
-
-// The vector kernels below are one template each, over a register type's
-// traits (V) and B's reader, stamped out once per kernel set inside that
-// set's target region (a template shared across regions would be compiled for
-// one instruction set only): PREFIX##MatrixTiles, PREFIX##HalfMatrixTiles (one
-// register per row, NV = 1) and PREFIX##WindowTiles.
-#define STRATA_VECTOR_TILES(PREFIX, MAX_ROWS)                                                   \
-  template <int R, int NV, class B>                                                             \
-  void PREFIX##Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,        \
-                    const float* bias) {                                                        \
-    using V = PREFIX##Vector;                                                                   \
-    typename V::type lo[R], hi[R];                                                              \
-    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                      \
-      float* ci = c + static_cast<size_t>(i) * ldc;                                             \
-      if (init == Init::kLoad) {                                                                \
-        lo[i] = V::load(ci);                                                                    \
-        if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);                                 \
-      } else {                                                                                  \
-        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);                  \
-      }                                                                                         \
-    }                                                                                           \
-    for (int k = 0; k < depth; ++k) {                                                           \
-      typename V::type b0, b1;                                                                  \
-      if constexpr (NV == 2) {                                                                  \
-        V::read(b, k, &b0, &b1);                                                                \
-      } else {                                                                                  \
-        b0 = V::load(b.b + static_cast<size_t>(k) * b.ldb);                                     \
-      }                                                                                         \
-      _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                    \
-        const typename V::type ai = V::set1(a[k * R + i]);                                      \
-        lo[i] = V::fma(ai, b0, lo[i]);                                                          \
-        if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);                                   \
-      }                                                                                         \
-    }                                                                                           \
-    _Pragma("GCC unroll 16") for (int i = 0; i < R; ++i) {                                      \
-      float* ci = c + static_cast<size_t>(i) * ldc;                                             \
-      V::store(ci, lo[i]);                                                                      \
-      if constexpr (NV == 2) V::store(ci + V::kLanes, hi[i]);                                   \
-    }                                                                                           \
-  }                                                                                             \
-  template <int NV, class B>                                                                    \
-  void PREFIX##Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,        \
-                     Init init, const float* bias) {                                            \
-    switch (rows) {                                                                             \
-      case 1:                                                                                   \
-        return PREFIX##Tile<1, NV>(depth, a, b, c, ldc, init, bias);                            \
-      case 2:                                                                                   \
-        return PREFIX##Tile<2, NV>(depth, a, b, c, ldc, init, bias);                            \
-      case 3:                                                                                   \
-        return PREFIX##Tile<3, NV>(depth, a, b, c, ldc, init, bias);                            \
-      case 4:                                                                                   \
-        return PREFIX##Tile<4, NV>(depth, a, b, c, ldc, init, bias);                            \
-      case 5:                                                                                   \
-        return PREFIX##Tile<5, NV>(depth, a, b, c, ldc, init, bias);                            \
-      case 6:                                                                                   \
-        return PREFIX##Tile<6, NV>(depth, a, b, c, ldc, init, bias);                            \
-      default:                                                                                  \
-        break;                                                                                  \
-    }                                                                                           \
-    if constexpr (MAX_ROWS > 6) {                                                               \
-      switch (rows) {                                                                           \
-        case 7:                                                                                 \
-          return PREFIX##Tile<7, NV>(depth, a, b, c, ldc, init, bias);                          \
-        case 8:                                                                                 \
-          return PREFIX##Tile<8, NV>(depth, a, b, c, ldc, init, bias);                          \
-        case 9:                                                                                 \
-          return PREFIX##Tile<9, NV>(depth, a, b, c, ldc, init, bias);                          \
-        case 10:                                                                                \
-          return PREFIX##Tile<10, NV>(depth, a, b, c, ldc, init, bias);                         \
-        case 11:                                                                                \
-          return PREFIX##Tile<11, NV>(depth, a, b, c, ldc, init, bias);                         \
-        default:                                                                                \
-          return PREFIX##Tile<12, NV>(depth, a, b, c, ldc, init, bias);                         \
-      }                                                                                         \
-    }                                                                                           \
-  }                                                                                             \
-  void PREFIX##MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,     \
-                           int ldc, Init init, const float* bias) {                             \
-    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                    \
-  }                                                                                             \
-  void PREFIX##HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, \
-                               int ldc, Init init, const float* bias) {                         \
-    PREFIX##Tiles<1>(rows, depth, a, b, c, ldc, init, bias);                                    \
-  }                                                                                             \
-  void PREFIX##WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c,     \
-                           int ldc, Init init, const float* bias) {                             \
-    PREFIX##Tiles<2>(rows, depth, a, b, c, ldc, init, bias);                                    \
-  }
-
-// C (m x n) += A * B^T over depth steps [from, depth), one entry at a time
-// (GemmAccumulateNT's portable form, and the vector form's remainder).
-void DotRemainder(int m, int n, int from, int depth, const float* a, int lda, const float* b,
-                  int ldb, float* c, int ldc) {
-  for (int i = 0; i < m && from < depth; ++i) {
-    const float* ai = a + static_cast<size_t>(i) * lda;
-    for (int j = 0; j < n; ++j) {
-      const float* bj = b + static_cast<size_t>(j) * ldb;
-      float s = 0.f;
-      for (int k = from; k < depth; ++k) s += ai[k] * bj[k];
-      c[static_cast<size_t>(i) * ldc + j] += s;
-    }
-  }
-}
-
-// ---- AVX2 + FMA: 16 columns (two registers) by up to 6 rows. ----
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-
-struct Avx2Vector {
-  using type = __m256;
-  static constexpr int kLanes = 8;
-  static type load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, type v) { _mm256_storeu_ps(p, v); }
-  static type set1(float x) { return _mm256_set1_ps(x); }
-  static type fma(type a, type b, type c) { return _mm256_fmadd_ps(a, b, c); }
-  static void read(const MatrixB& b, int k, type* b0, type* b1) {
-    const float* row = b.b + static_cast<size_t>(k) * b.ldb;
-    *b0 = _mm256_loadu_ps(row);
-    *b1 = _mm256_loadu_ps(row + 8);
-  }
-  static void read(const WindowB& b, int k, type* b0, type* b1) {
-    const float* at = b.image + b.offsets[k];
-    *b0 = _mm256_loadu_ps(at + b.runs[0]);
-    *b1 = _mm256_loadu_ps(at + b.runs[1]);
-  }
-};
-
-STRATA_VECTOR_TILES(Avx2, 6)
-
-// The weight gradient over plain windows: dW[o][e] = sum over images and
-// output pixels p of dY[o][p] * X[offsets[e] + pixel(p)]. Along a run of 8
-// output pixels both factors are 8 consecutive floats, so a tile of RO output
-// channels by RE patch entries keeps RO * RE vectors of partial sums (8
-// pixels each) over all images and runs, then folds each to one value.
-struct WeightGradArgs {
-  const float* dy;
-  const float* image;
-  int steps;               // runs of 8 output pixels, over all images of the block
-  int spatial;             // output pixels per image (dY's row stride)
-  const long* dy_runs;     // per step: where its run starts in dY (image and pixel)
-  const long* image_runs;  // per step: where it starts in the images (image, out_y * W + out_x)
-  const int* offsets;      // per patch entry e: (channel * H + ky) * W + kx
-  float* dw;
-  int ldw;
-};
-
-// c[j] += the sum of acc[j]'s lanes, j < N: one 4-wide add where N is 4.
-template <int N>
-inline void Avx2AddLaneSums(const __m256 (&acc)[4], float* c) {
-  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
-  const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  if constexpr (N == 4) {
-    _mm_storeu_ps(c, _mm_add_ps(_mm_loadu_ps(c), sums));
-  } else {
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, sums);
-    for (int j = 0; j < N; ++j) c[j] += lanes[j];
-  }
-}
-
-template <int RO, int RE>
-void Avx2WeightGradTile(const WeightGradArgs& g, int o0, int e0) {
-  __m256 acc[RO][4];
-  _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
-    _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
-  }
-  int offset[RE];
-  for (int j = 0; j < RE; ++j) offset[j] = g.offsets[e0 + j];
-  // One flat loop over the block's runs: with 8x8 output maps a loop per
-  // image would end every 8 steps.
-  const float* dy_rows = g.dy + static_cast<size_t>(o0) * g.spatial;
-  for (int t = 0; t < g.steps; ++t) {
-    const float* dy = dy_rows + g.dy_runs[t];
-    __m256 d[RO];
-    _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
-      d[i] = _mm256_loadu_ps(dy + static_cast<size_t>(i) * g.spatial);
-    }
-    const float* xs = g.image + g.image_runs[t];
-    _Pragma("GCC unroll 4") for (int j = 0; j < RE; ++j) {
-      const __m256 xv = _mm256_loadu_ps(xs + offset[j]);
-      _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
-        acc[i][j] = _mm256_fmadd_ps(d[i], xv, acc[i][j]);
-      }
-    }
-  }
-  _Pragma("GCC unroll 4") for (int i = 0; i < RO; ++i) {
-    Avx2AddLaneSums<RE>(acc[i], g.dw + static_cast<size_t>(o0 + i) * g.ldw + e0);
-  }
-}
-
-// C (an RA x RB block) += A's rows times B's rows over the first `depth`
-// (a multiple of 8) of each: RA * RB vectors of partial sums, then one fold
-// per row of the block.
-template <int RA, int RB>
-void Avx2DotTile(int depth, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-  __m256 acc[RA][4];
-  _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-    _Pragma("GCC unroll 4") for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_ps();
-  }
-  for (int k = 0; k < depth; k += 8) {
-    __m256 av[RA];
-    _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-      av[i] = _mm256_loadu_ps(a + static_cast<size_t>(i) * lda + k);
-    }
-    _Pragma("GCC unroll 4") for (int j = 0; j < RB; ++j) {
-      const __m256 bv = _mm256_loadu_ps(b + static_cast<size_t>(j) * ldb + k);
-      _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-        acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
-      }
-    }
-  }
-  _Pragma("GCC unroll 4") for (int i = 0; i < RA; ++i) {
-    Avx2AddLaneSums<RB>(acc[i], c + static_cast<size_t>(i) * ldc);
-  }
-}
-
-void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb, float* c,
-                int ldc) {
-  using DotTileFn = void (*)(int, const float*, int, const float*, int, float*, int);
-  static const DotTileFn tiles[3][4] = {
-      {Avx2DotTile<1, 1>, Avx2DotTile<1, 2>, Avx2DotTile<1, 3>, Avx2DotTile<1, 4>},
-      {Avx2DotTile<2, 1>, Avx2DotTile<2, 2>, Avx2DotTile<2, 3>, Avx2DotTile<2, 4>},
-      {Avx2DotTile<3, 1>, Avx2DotTile<3, 2>, Avx2DotTile<3, 3>, Avx2DotTile<3, 4>}};
-  const int vector_depth = depth / 8 * 8;
-  for (int j = 0; j < n; j += 4) {
-    const int cols = std::min(4, n - j);
-    for (int i = 0; i < m; i += 3) {
-      tiles[std::min(3, m - i) - 1][cols - 1](vector_depth, a + static_cast<size_t>(i) * lda, lda,
-                                              b + static_cast<size_t>(j) * ldb, ldb,
-                                              c + static_cast<size_t>(i) * ldc + j, ldc);
-    }
-  }
-  DotRemainder(m, n, vector_depth, depth, a, lda, b, ldb, c, ldc);
-}
-
-using WeightGradTileFn = void (*)(const WeightGradArgs&, int, int);
-
-// Tiles by patch entries first: the slice of the images four entries read
-// (about 1 KB per image) stays in L1 while every block of output channels
-// passes over it, and the output gradient streams in order.
-void Avx2WeightGrad(const WeightGradArgs& g, int rows, int patch) {
-  static const WeightGradTileFn tiles[3][4] = {
-      {Avx2WeightGradTile<1, 1>, Avx2WeightGradTile<1, 2>, Avx2WeightGradTile<1, 3>,
-       Avx2WeightGradTile<1, 4>},
-      {Avx2WeightGradTile<2, 1>, Avx2WeightGradTile<2, 2>, Avx2WeightGradTile<2, 3>,
-       Avx2WeightGradTile<2, 4>},
-      {Avx2WeightGradTile<3, 1>, Avx2WeightGradTile<3, 2>, Avx2WeightGradTile<3, 3>,
-       Avx2WeightGradTile<3, 4>}};
-  for (int e0 = 0; e0 < patch; e0 += 4) {
-    const int entries = std::min(4, patch - e0);
-    for (int o0 = 0; o0 < rows; o0 += 3) {
-      tiles[std::min(3, rows - o0) - 1][entries - 1](g, o0, e0);
-    }
-  }
-}
-
-#pragma GCC pop_options
-
-// ---- AVX-512: 32 columns (two registers) by up to 12 rows. ----
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
-
-struct Avx512Vector {
-  using type = __m512;
-  static constexpr int kLanes = 16;
-  static type load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, type v) { _mm512_storeu_ps(p, v); }
-  static type set1(float x) { return _mm512_set1_ps(x); }
-  static type fma(type a, type b, type c) { return _mm512_fmadd_ps(a, b, c); }
-  static void read(const MatrixB& b, int k, type* b0, type* b1) {
-    const float* row = b.b + static_cast<size_t>(k) * b.ldb;
-    *b0 = _mm512_loadu_ps(row);
-    *b1 = _mm512_loadu_ps(row + 16);
-  }
-  // Eight floats from `lo` in the low half, eight from `hi` in the high half:
-  // two masked loads (masked-off lanes neither read nor fault).
-  static type Join(const float* lo, const float* hi) {
-    const __m512 low = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x00ff), lo);
-    return _mm512_mask_loadu_ps(low, static_cast<__mmask16>(0xff00), hi - 8);
-  }
-  static void read(const WindowB& b, int k, type* b0, type* b1) {
-    const float* at = b.image + b.offsets[k];
-    *b0 = Join(at + b.runs[0], at + b.runs[1]);
-    *b1 = Join(at + b.runs[2], at + b.runs[3]);
-  }
-};
-
-STRATA_VECTOR_TILES(Avx512, 12)
-
-#pragma GCC pop_options
-#undef STRATA_VECTOR_TILES
-
-const Kernels& KernelsFor(Isa isa) {
-  static const Kernels generic{4, 8, GenericTiles, nullptr, nullptr};
-  static const Kernels avx2{6, 16, Avx2MatrixTiles, Avx2WindowTiles, Avx2HalfMatrixTiles};
-  static const Kernels avx512{12, 32, Avx512MatrixTiles, Avx512WindowTiles, Avx512HalfMatrixTiles};
-  switch (isa) {
-    case Isa::kAvx512:
-      return avx512;
-    case Isa::kAvx2:
-      return avx2;
-    default:
-      return generic;
-  }
-}
-
-Isa BestIsa() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
-  return Isa::kGeneric;
-}
+using kernels::Init;
+using kernels::kDepthBlock;
+using kernels::Kernels;
+using kernels::KernelsFor;
+using kernels::MatrixB;
+using kernels::WeightGradArgs;
+using kernels::WindowB;
 
 Isa InitialIsa() {
-  const Isa best = BestIsa();
+  const Isa best = kernels::BestIsa();
   const char* wanted = std::getenv("STRATA_GEMM_ISA");
   if (wanted == nullptr || *wanted == '\0') return best;
   for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
@@ -429,10 +47,7 @@ int PanelStart(int panel, int panels, int rows) {
 
 }  // namespace
 
-bool CpuSupports(Isa isa) {
-  static const Isa best = BestIsa();
-  return static_cast<int>(isa) <= static_cast<int>(best);
-}
+bool CpuSupports(Isa isa) { return static_cast<int>(isa) <= static_cast<int>(kernels::BestIsa()); }
 
 const char* IsaName(Isa isa) {
   switch (isa) {
@@ -646,14 +261,16 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
                               patch};
     // The AVX2 kernel serves AVX-512 machines too (their wider registers
     // would only lengthen the final folds).
-    Avx2WeightGrad(args, rows, patch);
+    kernels::Avx2WeightGrad(args, rows, patch);
   }
 }
 
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc) {
-  if (GemmIsa() != Isa::kGeneric) return Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
-  DotRemainder(m, n, 0, depth, a, lda, b, ldb, c, ldc);
+  if (GemmIsa() != Isa::kGeneric) {
+    return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+  }
+  kernels::DotRemainder(m, n, 0, depth, a, lda, b, ldb, c, ldc);
 }
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,

@@ -1,0 +1,113 @@
+// The vector tile kernels as one template over a register type's traits V
+// (load, store, set1, fma, and reading two registers of B), included by each
+// vector kernel set's translation unit, which instantiates it for its own V
+// under its own compiler flags. V's type differs per set, so no two sets
+// share an instantiation.
+//
+//   VectorTiles<V, kMaxRows>::MatrixTiles       rows x 2 registers of a matrix B
+//   VectorTiles<V, kMaxRows>::HalfMatrixTiles   rows x 1 register (a last block)
+//   VectorTiles<V, kMaxRows>::WindowTiles       rows x 2 registers read through a window
+#pragma once
+
+#include <cstddef>
+
+#include "strata/kernels/gemm_kernels.hpp"
+
+namespace strata::kernels {
+
+template <class V, int kMaxRows>
+struct VectorTiles {
+  // R rows by NV registers of C, over the whole depth.
+  template <int R, int NV, class B>
+  static void Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,
+                   const float* bias) {
+    typename V::type lo[R], hi[R];
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      float* ci = c + static_cast<size_t>(i) * ldc;
+      if (init == Init::kLoad) {
+        lo[i] = V::load(ci);
+        if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);
+      } else {
+        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);
+      }
+    }
+    for (int k = 0; k < depth; ++k) {
+      typename V::type b0, b1;
+      if constexpr (NV == 2) {
+        V::read(b, k, &b0, &b1);
+      } else {
+        b0 = V::load(b.b + static_cast<size_t>(k) * b.ldb);
+      }
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        const typename V::type ai = V::set1(a[k * R + i]);
+        lo[i] = V::fma(ai, b0, lo[i]);
+        if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      float* ci = c + static_cast<size_t>(i) * ldc;
+      V::store(ci, lo[i]);
+      if constexpr (NV == 2) V::store(ci + V::kLanes, hi[i]);
+    }
+  }
+
+  // A run-time row count (1..kMaxRows) to the compiled tile of that height.
+  template <int NV, class B>
+  static void Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc, Init init,
+                    const float* bias) {
+    switch (rows) {
+      case 1:
+        return Tile<1, NV>(depth, a, b, c, ldc, init, bias);
+      case 2:
+        return Tile<2, NV>(depth, a, b, c, ldc, init, bias);
+      case 3:
+        return Tile<3, NV>(depth, a, b, c, ldc, init, bias);
+      case 4:
+        return Tile<4, NV>(depth, a, b, c, ldc, init, bias);
+      case 5:
+        return Tile<5, NV>(depth, a, b, c, ldc, init, bias);
+      case 6:
+        return Tile<6, NV>(depth, a, b, c, ldc, init, bias);
+      default:
+        break;
+    }
+    if constexpr (kMaxRows > 6) {
+      switch (rows) {
+        case 7:
+          return Tile<7, NV>(depth, a, b, c, ldc, init, bias);
+        case 8:
+          return Tile<8, NV>(depth, a, b, c, ldc, init, bias);
+        case 9:
+          return Tile<9, NV>(depth, a, b, c, ldc, init, bias);
+        case 10:
+          return Tile<10, NV>(depth, a, b, c, ldc, init, bias);
+        case 11:
+          return Tile<11, NV>(depth, a, b, c, ldc, init, bias);
+        default:
+          return Tile<12, NV>(depth, a, b, c, ldc, init, bias);
+      }
+    }
+  }
+
+  static void MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
+                          Init init, const float* bias) {
+    Tiles<2>(rows, depth, a, b, c, ldc, init, bias);
+  }
+  static void HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,
+                              int ldc, Init init, const float* bias) {
+    Tiles<1>(rows, depth, a, b, c, ldc, init, bias);
+  }
+  static void WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c, int ldc,
+                          Init init, const float* bias) {
+    Tiles<2>(rows, depth, a, b, c, ldc, init, bias);
+  }
+
+  static Kernels Set() {
+    return Kernels{kMaxRows, 2 * V::kLanes, MatrixTiles, WindowTiles, HalfMatrixTiles};
+  }
+};
+
+}  // namespace strata::kernels

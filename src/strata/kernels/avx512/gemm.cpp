@@ -1,0 +1,46 @@
+// The AVX-512 kernel set: 32 columns (two registers) by up to 12 rows.
+// Compiled with -mavx512f -mavx2 -mfma (CMakeLists.txt).
+#include <immintrin.h>
+
+#include <cstddef>
+
+#include "strata/kernels/gemm_kernels.hpp"
+#include "strata/kernels/vector_tiles.hpp"
+
+namespace strata::kernels {
+
+namespace {
+
+struct Avx512Vector {
+  using type = __m512;
+  static constexpr int kLanes = 16;
+  static type load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, type v) { _mm512_storeu_ps(p, v); }
+  static type set1(float x) { return _mm512_set1_ps(x); }
+  static type fma(type a, type b, type c) { return _mm512_fmadd_ps(a, b, c); }
+  static void read(const MatrixB& b, int k, type* b0, type* b1) {
+    const float* row = b.b + static_cast<size_t>(k) * b.ldb;
+    *b0 = _mm512_loadu_ps(row);
+    *b1 = _mm512_loadu_ps(row + 16);
+  }
+  // Eight floats from `lo` in the low half, eight from `hi` in the high half:
+  // two masked loads (masked-off lanes neither read nor fault).
+  static type Join(const float* lo, const float* hi) {
+    const __m512 low = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x00ff), lo);
+    return _mm512_mask_loadu_ps(low, static_cast<__mmask16>(0xff00), hi - 8);
+  }
+  static void read(const WindowB& b, int k, type* b0, type* b1) {
+    const float* at = b.image + b.offsets[k];
+    *b0 = Join(at + b.runs[0], at + b.runs[1]);
+    *b1 = Join(at + b.runs[2], at + b.runs[3]);
+  }
+};
+
+}  // namespace
+
+const Kernels& Avx512Kernels() {
+  static const Kernels set = VectorTiles<Avx512Vector, 12>::Set();
+  return set;
+}
+
+}  // namespace strata::kernels

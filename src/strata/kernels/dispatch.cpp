@@ -1,0 +1,28 @@
+// The one CPU check and the one table of kernel sets.
+#include "strata/kernels/gemm_kernels.hpp"
+
+namespace strata::kernels {
+
+math::Isa BestIsa() {
+  static const math::Isa best = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return math::Isa::kAvx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return math::Isa::kAvx2;
+    return math::Isa::kGeneric;
+  }();
+  return best;
+}
+
+const Kernels& KernelsFor(math::Isa isa) {
+  switch (isa) {
+    case math::Isa::kAvx512:
+      return Avx512Kernels();
+    case math::Isa::kAvx2:
+      return Avx2Kernels();
+    case math::Isa::kGeneric:
+      break;
+  }
+  return GenericKernels();
+}
+
+}  // namespace strata::kernels
