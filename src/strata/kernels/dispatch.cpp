@@ -1,5 +1,6 @@
 // The one CPU check and the one table of kernel sets.
 #include "strata/kernels/gemm_kernels.hpp"
+#include "strata/kernels/winograd_kernels.hpp"
 
 namespace strata::kernels {
 
@@ -23,6 +24,10 @@ const Kernels& KernelsFor(math::Isa isa) {
       break;
   }
   return GenericKernels();
+}
+
+const WinogradSteps& WinogradStepsFor(math::Isa isa) {
+  return isa == math::Isa::kGeneric ? GenericWinogradSteps() : Avx2WinogradSteps();
 }
 
 }  // namespace strata::kernels

@@ -4,8 +4,8 @@
 
 #include <cstddef>
 
+#include "../vector_tiles.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
-#include "strata/kernels/vector_tiles.hpp"
 
 namespace strata::kernels {
 

@@ -1,8 +1,7 @@
-// The vector tile kernels as one template over a register type's traits V
-// (load, store, set1, fma, and reading two registers of B), included by each
-// vector kernel set's translation unit, which instantiates it for its own V
-// under its own compiler flags. V's type differs per set, so no two sets
-// share an instantiation.
+// Private to the kernel units. The vector tile kernels as one template over a register type's
+// traits V (load, store, set1, fma, and reading two registers of B), included by each vector kernel
+// set's translation unit, which instantiates it for its own V under its own compiler flags. V's
+// type differs per set, so no two sets share an instantiation.
 //
 //   VectorTiles<V, kMaxRows>::MatrixTiles       rows x 2 registers of a matrix B
 //   VectorTiles<V, kMaxRows>::HalfMatrixTiles   rows x 1 register (a last block)

@@ -1,0 +1,42 @@
+// The Winograd F(4x4, 5x5) tile steps behind winograd.hpp, one set per
+// instruction set (src/strata/kernels/<isa>/winograd.cpp, each compiled with
+// its own flags), picked by WinogradStepsFor from the one CPU check.
+#pragma once
+
+#include <cstddef>
+
+#include "strata/packed_gemm.hpp"
+
+namespace strata::kernels {
+
+// What the transforms need of the convolution.
+struct WinogradGeometry {
+  int channels, height, width, pad_h, pad_w;
+  int out_channels, out_h, out_w, tiles_w, tiles_per_image;
+  size_t channel_size() const { return static_cast<size_t>(height) * width; }
+  size_t out_spatial() const { return static_cast<size_t>(out_h) * out_w; }
+};
+
+// Tiles [first, first + tiles) of a call's images, image by image, row-major
+// within an image; `padded` rounds `tiles` up to whole groups of kLanes (the
+// buffers' row length; the extra lanes hold zeros).
+struct WinogradChunk {
+  int first, tiles, padded;
+};
+
+// The tile transforms and the weight gradient's way back.
+struct WinogradSteps {
+  void (*input)(const WinogradGeometry&, const WinogradChunk&, const float*, size_t, float*);
+  void (*output)(const WinogradGeometry&, const WinogradChunk&, const float*, const float*, float*,
+                 size_t);
+  void (*output_grad)(const WinogradGeometry&, const WinogradChunk&, const float*, size_t, float*);
+  void (*input_grad)(const WinogradGeometry&, const WinogradChunk&, const float*, float*, size_t);
+  void (*weight_grad)(const WinogradGeometry&, const float*, float*);
+};
+
+const WinogradSteps& GenericWinogradSteps();
+const WinogradSteps& Avx2WinogradSteps();
+// The steps for kernel set `isa` (AVX-512 runs the AVX2 steps).
+const WinogradSteps& WinogradStepsFor(math::Isa isa);
+
+}  // namespace strata::kernels

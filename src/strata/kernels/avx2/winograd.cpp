@@ -1,0 +1,11 @@
+// The Winograd tile steps compiled for AVX2 + FMA (-mavx2 -mfma, CMakeLists.txt).
+#include "../winograd_tiles.hpp"
+
+namespace strata::kernels {
+
+const WinogradSteps& Avx2WinogradSteps() {
+  static const WinogradSteps steps = UnitSteps();
+  return steps;
+}
+
+}  // namespace strata::kernels

@@ -1,0 +1,522 @@
+// Private to the kernel units. The Winograd F(4x4, 5x5) transforms and tile
+// steps as always-inlined code
+// in an unnamed namespace: each unit that includes this compiles its own copy
+// for its own instruction set (src/strata/kernels/<isa>/winograd.cpp), and
+// winograd.cpp uses the weight transform on the baseline.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "strata/kernels/winograd_kernels.hpp"
+#include "strata/winograd.hpp"
+
+namespace strata::kernels {
+
+namespace {
+
+using Geometry = WinogradGeometry;
+using Chunk = WinogradChunk;
+using math::Winograd5x5;
+
+constexpr int kR = Winograd5x5::kKernel;
+constexpr int kM = Winograd5x5::kOut;
+constexpr int kN = Winograd5x5::kTile;
+constexpr int kP = Winograd5x5::kPoints;
+
+// The transforms (row-major), each beside its transpose.
+struct Transforms {
+  float at[kM][kN], a[kN][kM];  // outputs: A^T (4 x 8) and A
+  float bt[kN][kN], b[kN][kN];  // inputs: B^T (8 x 8) and B
+  float g[kN][kR], gt[kR][kN];  // weights: G (8 x 5) and G^T
+};
+
+constexpr double Power(double x, int e) {
+  double r = 1;
+  for (int i = 0; i < e; ++i) r *= x;
+  return r;
+}
+
+constexpr double Abs(double x) { return x < 0 ? -x : x; }
+
+// Toom-Cook for the correlation of 8 inputs with 5 weights, 4 outputs: with
+// V the 8 x 8 evaluation matrix of a degree-7 polynomial at the points (the
+// row of infinity picks the leading coefficient), B^T = (V^-1)^T; A^T and G
+// evaluate polynomials of degree 3 and 4 at the same points. Computed at
+// compile time, so that the unrolled transforms below skip the zeros.
+constexpr Transforms MakeTransforms() {
+  const double points[kN - 1] = {0, 1, -1, 2, -2, 0.5, -0.5};
+  const auto power = [&](int p, int e, int degree) {
+    return p < kN - 1 ? Power(points[p], e) : (e == degree ? 1.0 : 0.0);
+  };
+  double m[kN][2 * kN] = {};  // [V | I] -> [I | V^-1] by Gauss-Jordan
+  for (int p = 0; p < kN; ++p) {
+    for (int e = 0; e < kN; ++e) m[p][e] = power(p, e, kN - 1);
+    m[p][kN + p] = 1;
+  }
+  for (int col = 0; col < kN; ++col) {
+    int pivot = col;
+    for (int r = col + 1; r < kN; ++r) {
+      if (Abs(m[r][col]) > Abs(m[pivot][col])) pivot = r;
+    }
+    for (int j = 0; j < 2 * kN; ++j) {
+      const double x = m[col][j];
+      m[col][j] = m[pivot][j];
+      m[pivot][j] = x;
+    }
+    const double d = m[col][col];
+    for (int j = 0; j < 2 * kN; ++j) m[col][j] /= d;
+    for (int r = 0; r < kN; ++r) {
+      const double f = m[r][col];
+      for (int j = 0; j < 2 * kN && r != col; ++j) m[r][j] -= f * m[col][j];
+    }
+  }
+  Transforms t{};
+  for (int i = 0; i < kN; ++i) {
+    for (int j = 0; j < kN; ++j) {
+      t.b[i][j] = static_cast<float>(m[i][kN + j]);
+      t.bt[i][j] = static_cast<float>(m[j][kN + i]);
+    }
+  }
+  for (int p = 0; p < kN; ++p) {
+    for (int e = 0; e < kM; ++e) t.at[e][p] = t.a[p][e] = static_cast<float>(power(p, e, kM - 1));
+    for (int e = 0; e < kR; ++e) t.g[p][e] = t.gt[e][p] = static_cast<float>(power(p, e, kR - 1));
+  }
+  return t;
+}
+
+constexpr Transforms kT = MakeTransforms();
+
+// The transforms run on 8 lanes at once (8 tiles, or 8 channels of a
+// weight): each value below is a vector of 8 floats (GCC's vector
+// extension: one AVX register, or two SSE ones on the baseline), and the
+// transforms' zeros and ones fold away when their loops are unrolled.
+constexpr int kLanes = 8;
+typedef float Vec __attribute__((vector_size(32)));
+typedef int VecIndex __attribute__((vector_size(32)));
+
+#define STRATA_ALWAYS_INLINE inline __attribute__((always_inline))
+
+STRATA_ALWAYS_INLINE Vec Load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+STRATA_ALWAYS_INLINE void Store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
+
+// The sum over k of c[k] * value(k), leaving out zero coefficients (which
+// the unrolled loop folds away, as it folds multiplications by +-1).
+template <int Q, class Value>
+STRATA_ALWAYS_INLINE Vec Combine(const float (&c)[Q], Value value) {
+  Vec acc = {};
+  bool started = false;
+#pragma GCC unroll 8
+  for (int k = 0; k < Q; ++k) {
+    if (c[k] == 0.f) continue;
+    const Vec term = c[k] * value(k);
+    acc = started ? acc + term : term;
+    started = true;
+  }
+  return acc;
+}
+
+// The points come in pairs +-a (rows or columns 1-2, 3-4 and 5-6 of each
+// transform), which Folded uses: where rows a and b of L differ only in the
+// sign of their odd columns (B^T, A, G), L x is computed as the even and odd
+// halves s and d of one row, then s + d and s - d; where columns a and b
+// differ only in the sign of their odd rows (A^T, B, G^T), x_a + x_b and
+// x_a - x_b are formed first, and each row then needs one of the two. Either
+// form is exact algebra for any L: a row (or column) pair (u, v) becomes
+// ((u + v) / 2, (u - v) / 2), whose zeros the unrolled loops skip; about a
+// third of the multiply-adds go.
+constexpr int kPairs = 3;
+constexpr int kPairFirst[kPairs] = {1, 3, 5};
+
+// Whether row (or column) i opens a pair, or closes one.
+constexpr bool OpensPair(int i) {
+  for (int first : kPairFirst) {
+    if (i == first) return true;
+  }
+  return false;
+}
+constexpr bool ClosesPair(int i) { return i > 0 && OpensPair(i - 1); }
+
+template <int P, int Q>
+struct Folded {
+  bool by_rows;  // pairs of rows (else of columns)
+  float h[P][Q];
+};
+
+template <int P, int Q>
+constexpr Folded<P, Q> Fold(const float (&l)[P][Q], bool by_rows) {
+  Folded<P, Q> f{by_rows, {}};
+  for (int i = 0; i < P; ++i) {
+    for (int k = 0; k < Q; ++k) f.h[i][k] = l[i][k];
+  }
+  for (int pair = 0; pair < kPairs; ++pair) {
+    const int a = kPairFirst[pair], b = a + 1;
+    for (int x = 0; x < (by_rows ? Q : P); ++x) {
+      const float u = by_rows ? l[a][x] : l[x][a], v = by_rows ? l[b][x] : l[x][b];
+      (by_rows ? f.h[a][x] : f.h[x][a]) = (u + v) / 2;
+      (by_rows ? f.h[b][x] : f.h[x][b]) = (u - v) / 2;
+    }
+  }
+  return f;
+}
+
+template <int P, int Q>
+constexpr int NonZeros(const Folded<P, Q>& f) {
+  int count = 0;
+  for (int i = 0; i < P; ++i) {
+    for (int k = 0; k < Q; ++k) count += f.h[i][k] != 0.f;
+  }
+  return count;
+}
+
+// The fold of `l` along whichever pairs (of its sides of 8) leave fewer
+// multiplications.
+template <int P, int Q>
+constexpr Folded<P, Q> BestFold(const float (&l)[P][Q]) {
+  if constexpr (P != kN) {
+    return Fold(l, false);
+  } else if constexpr (Q != kN) {
+    return Fold(l, true);
+  } else {
+    const Folded<P, Q> rows = Fold(l, true), columns = Fold(l, false);
+    return NonZeros(rows) <= NonZeros(columns) ? rows : columns;
+  }
+}
+
+struct FoldedTransforms {
+  Folded<kM, kN> at;
+  Folded<kN, kM> a;
+  Folded<kN, kN> bt, b;
+  Folded<kN, kR> g;
+  Folded<kR, kN> gt;
+};
+
+constexpr FoldedTransforms kF{BestFold(kT.at), BestFold(kT.a), BestFold(kT.bt),
+                              BestFold(kT.b),  BestFold(kT.g), BestFold(kT.gt)};
+// Each transform has its pairs: the plain matrices hold 26 (A), 44 (B) and
+// 32 (G) non-zeros, which a fold that found no pairs would keep.
+static_assert(NonZeros(kF.at) == 14 && NonZeros(kF.a) == 14, "A's pairs");
+static_assert(NonZeros(kF.bt) == 26 && NonZeros(kF.b) == 26, "B's pairs");
+static_assert(NonZeros(kF.g) == 17 && NonZeros(kF.gt) == 17, "G's pairs");
+
+// out(i, sum over k of l[i][k] * value(k)) for each row i of `f`'s matrix.
+template <int P, int Q, class Value, class Out>
+STRATA_ALWAYS_INLINE void Apply(const Folded<P, Q>& f, Value value, Out out) {
+  if (f.by_rows) {
+#pragma GCC unroll 8
+    for (int i = 0; i < P; ++i) {
+      if (ClosesPair(i)) continue;
+      if (!OpensPair(i)) {
+        out(i, Combine(f.h[i], value));
+        continue;
+      }
+      const Vec sum = Combine(f.h[i], value), difference = Combine(f.h[i + 1], value);
+      out(i, sum + difference);
+      out(i + 1, sum - difference);
+    }
+    return;
+  }
+  Vec y[Q];
+#pragma GCC unroll 8
+  for (int k = 0; k < Q; ++k) y[k] = value(k);
+#pragma GCC unroll 8
+  for (int pair = 0; pair < kPairs; ++pair) {
+    const int a = kPairFirst[pair];
+    const Vec u = y[a], v = y[a + 1];
+    y[a] = u + v;
+    y[a + 1] = u - v;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < P; ++i) out(i, Combine(f.h[i], [&](int k) { return y[k]; }));
+}
+
+// out (P x P values) = L * in * L^T for L (P x Q, folded) and in (Q x Q values).
+template <int P, int Q>
+STRATA_ALWAYS_INLINE void Sandwich(const Folded<P, Q>& l, const Vec* in, Vec* out) {
+  Vec tmp[P * Q];
+#pragma GCC unroll 8
+  for (int j = 0; j < Q; ++j) {
+    Apply(
+        l, [&](int k) { return in[k * Q + j]; }, [&](int i, const Vec& v) { tmp[i * Q + j] = v; });
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < P; ++i) {
+    Apply(
+        l, [&](int k) { return tmp[i * Q + k]; }, [&](int j, const Vec& v) { out[i * P + j] = v; });
+  }
+}
+
+// r[k][s] <- r[s][k]: unpack pairs, then pairs of pairs, then halves.
+STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
+  const VecIndex lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
+  const VecIndex lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+  const VecIndex lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+  Vec t[8], u[8];
+  for (int k = 0; k < 4; ++k) {
+    t[2 * k] = __builtin_shuffle(r[2 * k], r[2 * k + 1], lo);
+    t[2 * k + 1] = __builtin_shuffle(r[2 * k], r[2 * k + 1], hi);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    u[k] = __builtin_shuffle(t[k], t[k + 2], lo2);
+    u[k + 1] = __builtin_shuffle(t[k], t[k + 2], hi2);
+    u[k + 2] = __builtin_shuffle(t[k + 1], t[k + 3], lo2);
+    u[k + 3] = __builtin_shuffle(t[k + 1], t[k + 3], hi2);
+  }
+  for (int k = 0; k < 4; ++k) {
+    r[k] = __builtin_shuffle(u[k], u[k + 4], lo4);
+    r[k + 4] = __builtin_shuffle(u[k], u[k + 4], hi4);
+  }
+}
+
+// Lanes [0, count) of a group: tile first + s of the call, in `image`, its
+// 4x4 output block at (y, x). `whole` when all 8 lanes are tiles whose
+// input blocks and output blocks lie inside the maps (no edge to clip).
+struct Group {
+  int count;
+  int image[kLanes], y[kLanes], x[kLanes];
+  bool whole;
+};
+
+STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
+  Group group{count, {}, {}, {}, count == kLanes};
+  for (int s = 0; s < count; ++s) {
+    const int q = first + s, r = q % g.tiles_per_image;
+    group.image[s] = q / g.tiles_per_image;
+    group.y[s] = r / g.tiles_w * kM;
+    group.x[s] = r % g.tiles_w * kM;
+    const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+    group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height && x0 + kN <= g.width &&
+                  group.y[s] + kM <= g.out_h && group.x[s] + kM <= g.out_w;
+  }
+  return group;
+}
+
+// fn(t0, group, c) for each group of 8 lanes of the chunk (t0: its first
+// lane) and each of `channels` channels: over the padding lanes too where
+// the transform writes them (`with_padding`), else only over the tiles.
+// The callers' lambdas are always_inline, so that they are compiled for the
+// instruction set of the step that calls them.
+template <class Fn>
+STRATA_ALWAYS_INLINE void ForEachGroup(const Geometry& g, const Chunk& chunk, bool with_padding,
+                                       int channels, Fn fn) {
+  for (int t0 = 0; t0 < (with_padding ? chunk.padded : chunk.tiles); t0 += kLanes) {
+    const Group group =
+        Locate(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
+    for (int c = 0; c < channels; ++c) fn(t0, group, c);
+  }
+}
+
+// v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
+STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk, const float* in,
+                                             size_t in_stride, float* v) {
+  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  ForEachGroup(
+      g, chunk, true,
+      g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
+        Vec d[kP] = {}, out[kP];
+        if (group.whole) {
+          // Row i of the 8 lanes' blocks, transposed into lanes.
+          for (int i = 0; i < kN; ++i) {
+            Vec r[kLanes];
+            for (int s = 0; s < kLanes; ++s) {
+              r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
+                          static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                          (group.x[s] - g.pad_w));
+            }
+            Transpose8(r);
+            for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
+          }
+        }
+        for (int s = 0; s < group.count && !group.whole; ++s) {
+          const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+          const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+            const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
+            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+              d[i * kN + j][s] = row[x0 + j];
+            }
+          }
+        }
+        Sandwich(kF.bt, d, out);
+        float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
+      });
+}
+
+// out = A^T M A (+ bias) per output channel, written inside the map.
+STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk, const float* m,
+                                              const float* bias, float* out, size_t out_stride) {
+  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  ForEachGroup(
+      g, chunk, false,
+      g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
+        Vec mv[kP], y[kM * kM];
+        const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
+        Sandwich(kF.at, mv, y);
+        const float add = bias ? bias[o] : 0.f;
+        for (Vec& value : y) value += add;
+        float* plane = out + o * g.out_spatial();
+        if (group.whole) {
+          // Lane s's rows 0-1 and 2-3, 4 floats each.
+          Transpose8(y);
+          Transpose8(y + 8);
+          for (int s = 0; s < kLanes; ++s) {
+            float* dst = plane + group.image[s] * out_stride +
+                         static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+            float rows[2 * kLanes];
+            Store(rows, y[s]);
+            Store(rows + kLanes, y[kLanes + s]);
+            for (int i = 0; i < kM; ++i)
+              std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
+          }
+          return;
+        }
+        for (int s = 0; s < group.count; ++s) {
+          float* dst = plane + group.image[s] * out_stride +
+                       static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+          const int rows = std::min(kM, g.out_h - group.y[s]);
+          const int cols = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < rows; ++i) {
+            for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
+          }
+        }
+      });
+}
+
+// dm[p][o][t] = (A dY A^T)[p] for the 4x4 block of output gradient of tile t.
+STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
+                                                  const float* dy, size_t dy_stride, float* dm) {
+  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  ForEachGroup(
+      g, chunk, true,
+      g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
+        Vec block[kM * kM] = {}, point[kP];
+        const float* plane = dy + o * g.out_spatial();
+        if (group.whole) {
+          for (int half = 0; half < 2; ++half) {
+            Vec r[kLanes];
+            for (int s = 0; s < kLanes; ++s) {
+              const float* src = plane + group.image[s] * dy_stride +
+                                 static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
+              float rows[2 * kM];
+              std::memcpy(rows, src, kM * sizeof(float));
+              std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
+              r[s] = Load(rows);
+            }
+            Transpose8(r);
+            for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
+          }
+        }
+        for (int s = 0; s < group.count && !group.whole; ++s) {
+          const float* src = plane + group.image[s] * dy_stride +
+                             static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+          const int rows = std::min(kM, g.out_h - group.y[s]);
+          const int cols = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < rows; ++i) {
+            for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
+          }
+        }
+        Sandwich(kF.a, block, point);
+        float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
+      });
+}
+
+// dx += B dV B^T per input channel and tile: blocks overlap their
+// neighbours' by 4 rows and columns, so they are added (inside the map).
+STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
+                                                 const float* dv, float* dx, size_t dx_stride) {
+  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  ForEachGroup(
+      g, chunk, false,
+      g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
+        Vec point[kP], block[kP];
+        const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
+        for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
+        Sandwich(kF.b, point, block);
+        float* channel = dx + c * g.channel_size();
+        if (group.whole) {
+          for (int i = 0; i < kN; ++i) {
+            Transpose8(block + i * kN);  // lane s's row i
+            for (int s = 0; s < kLanes; ++s) {
+              float* row = channel + group.image[s] * dx_stride +
+                           static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
+                           (group.x[s] - g.pad_w);
+              Store(row, Load(row) + block[i * kN + s]);
+            }
+          }
+          return;
+        }
+        for (int s = 0; s < group.count; ++s) {
+          const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
+          float* image = channel + group.image[s] * dx_stride;
+          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
+            float* row = image + static_cast<size_t>(y0 + i) * g.width;
+            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
+              row[x0 + j] += block[i * kN + j][s];
+            }
+          }
+        }
+      });
+}
+
+// dw += G^T dU G per channel pair, back from the 8x8 transform to 5x5; du is
+// kPoints x out_channels x channels. Lanes are 8 input channels of one output
+// channel: their 25 weights each lie one after another in dw.
+STRATA_ALWAYS_INLINE void WeightGradTransformBody(const Geometry& g, const float* du, float* dw) {
+  const int c_count = g.channels, o_count = g.out_channels;
+  for (int o = 0; o < o_count; ++o) {
+    for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+      const int lanes = std::min(kLanes, c_count - c0);
+      Vec point[kP] = {}, g5[kR * kR];
+      for (int p = 0; p < kP; ++p) {
+        const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+        if (lanes == kLanes) {
+          point[p] = Load(src);
+        } else {
+          for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
+        }
+      }
+      Sandwich(kF.gt, point, g5);
+      float* dst = dw + (static_cast<size_t>(o) * c_count + c0) * kR * kR;
+      for (int s = 0; s < lanes; ++s) {
+        for (int k = 0; k < kR * kR; ++k) dst[s * kR * kR + k] += g5[k][s];
+      }
+    }
+  }
+}
+
+// The steps as compiled in the including unit, for its instruction set.
+inline void InputStep(const Geometry& g, const Chunk& chunk, const float* in, size_t in_stride,
+                      float* v) {
+  InputTransformBody(g, chunk, in, in_stride, v);
+}
+inline void OutputStep(const Geometry& g, const Chunk& chunk, const float* m, const float* bias,
+                       float* out, size_t out_stride) {
+  OutputTransformBody(g, chunk, m, bias, out, out_stride);
+}
+inline void OutputGradStep(const Geometry& g, const Chunk& chunk, const float* dy, size_t dy_stride,
+                           float* dm) {
+  OutputGradTransformBody(g, chunk, dy, dy_stride, dm);
+}
+inline void InputGradStep(const Geometry& g, const Chunk& chunk, const float* dv, float* dx,
+                          size_t dx_stride) {
+  InputGradTransformBody(g, chunk, dv, dx, dx_stride);
+}
+inline void WeightGradStep(const Geometry& g, const float* du, float* dw) {
+  WeightGradTransformBody(g, du, dw);
+}
+inline WinogradSteps UnitSteps() {
+  return WinogradSteps{InputStep, OutputStep, OutputGradStep, InputGradStep, WeightGradStep};
+}
+
+}  // namespace
+
+}  // namespace strata::kernels
