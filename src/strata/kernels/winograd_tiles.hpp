@@ -94,7 +94,6 @@ constexpr Transforms kT = MakeTransforms();
 // transforms' zeros and ones fold away when their loops are unrolled.
 constexpr int kLanes = 8;
 typedef float Vec __attribute__((vector_size(32)));
-typedef int VecIndex __attribute__((vector_size(32)));
 
 #define STRATA_ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -254,23 +253,21 @@ STRATA_ALWAYS_INLINE void Sandwich(const Folded<P, Q>& l, const Vec* in, Vec* ou
 
 // r[k][s] <- r[s][k]: unpack pairs, then pairs of pairs, then halves.
 STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
-  const VecIndex lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
-  const VecIndex lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
-  const VecIndex lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+  // __builtin_shufflevector (GCC 12 and clang) takes the lane indices as constants.
   Vec t[8], u[8];
   for (int k = 0; k < 4; ++k) {
-    t[2 * k] = __builtin_shuffle(r[2 * k], r[2 * k + 1], lo);
-    t[2 * k + 1] = __builtin_shuffle(r[2 * k], r[2 * k + 1], hi);
+    t[2 * k] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[2 * k + 1] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
   }
   for (int k = 0; k < 8; k += 4) {
-    u[k] = __builtin_shuffle(t[k], t[k + 2], lo2);
-    u[k + 1] = __builtin_shuffle(t[k], t[k + 2], hi2);
-    u[k + 2] = __builtin_shuffle(t[k + 1], t[k + 3], lo2);
-    u[k + 3] = __builtin_shuffle(t[k + 1], t[k + 3], hi2);
+    u[k] = __builtin_shufflevector(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 1] = __builtin_shufflevector(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[k + 2] = __builtin_shufflevector(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 3] = __builtin_shufflevector(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
   }
   for (int k = 0; k < 4; ++k) {
-    r[k] = __builtin_shuffle(u[k], u[k + 4], lo4);
-    r[k + 4] = __builtin_shuffle(u[k], u[k + 4], hi4);
+    r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
   }
 }
 
