@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang-format
+  build-essential cmake pkg-config clang clang-format
   libprotobuf-dev protobuf-compiler
   libopenblas-dev
   libboost-iostreams-dev

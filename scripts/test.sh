@@ -4,7 +4,9 @@
 # and UndefinedBehaviorSanitizer in build-asan/ (at -O1), where any report fails.
 # Then the threaded tests (thread pool, prefetching data layers, nets sharing
 # weights across threads, the serving soak) built with ThreadSanitizer in
-# build-tsan/. STRATA_SKIP_SANITIZERS=1 runs only the first.
+# build-tsan/. STRATA_SKIP_SANITIZERS=1 runs only the first. Last, the library
+# and the kernel tests built with clang in build-clang/ (the kernels are where
+# the compilers differ; STRATA_SKIP_CLANG=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -34,4 +36,15 @@ if [ "${STRATA_SKIP_SANITIZERS:-0}" != "1" ]; then
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions="$PWD/scripts/tsan.supp" \
     ctest --test-dir "$tsan_dir" --output-on-failure -j"$(nproc)" \
     -R '^(ThreadPoolTest|DataLayerTest|ImageDataLayerTest|InferenceTest|ServingSoakTest)\.'
+fi
+
+if [ "${STRATA_SKIP_CLANG:-0}" != "1" ]; then
+  clang_dir="${STRATA_CLANG_BUILD_DIR:-build-clang}"
+  if [ ! -f "$clang_dir/CMakeCache.txt" ]; then
+    CC=clang CXX=clang++ cmake -S . -B "$clang_dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  fi
+  cmake --build "$clang_dir" -j"$(nproc)" --target strata packed_gemm_test winograd_test \
+    conv_algorithm_test convolution_layer_test
+  ctest --test-dir "$clang_dir" --output-on-failure -j"$(nproc)" \
+    -R '(PackedGemm|Winograd|ConvAlgorithm|ConvolutionLayerTest|Kernels\.)'
 fi
