@@ -72,10 +72,14 @@ void AddImages(const std::string& path, std::vector<Entry>* entries) {
   if (std::filesystem::is_directory(path)) {
     throw strata::IoError(path + ": is a folder; give image files");
   }
-  const std::string bytes = strata::ReadFileToString(path);
+  // The first bytes say the format; encoded images are read when their batch comes.
+  std::string bytes(4, '\0');
+  std::ifstream file(path, std::ios::binary);
+  if (!file) strata::ReadFileToString(path);  // throws the usual IoError
+  bytes.resize(static_cast<size_t>(file.read(&bytes[0], 4).gcount()));
   if (bytes.empty()) throw strata::DataError(path + ": the image is empty (0 bytes)");
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) {
-    entries->push_back({path, GrayToImage(strata::ParsePgm(bytes, path))});
+    entries->push_back({path, GrayToImage(strata::ParsePgm(strata::ReadFileToString(path), path))});
     return;
   }
   if (!IsIdx(bytes)) {

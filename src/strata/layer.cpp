@@ -118,12 +118,13 @@ void Layer::SetUpParamBlobs(const std::vector<ParamBlobSpec>& specs, bool by_cou
     for (size_t i = 0; i < specs.size(); ++i) {
       auto blob = std::make_shared<Blob>();
       blob->FromProto(layer_param_.blobs(static_cast<int>(i)));
-      const Blob needed(specs[i].shape);
-      const bool fits =
-          by_count ? blob->count() == needed.count() : blob->shape() == specs[i].shape;
+      const std::vector<int>& shape = specs[i].shape;
+      long long needed_count = 1;
+      for (int d : shape) needed_count *= d;
+      const bool fits = by_count ? blob->count() == needed_count : blob->shape() == shape;
       if (!fits) {
         throw ShapeError("stored blob '" + specs[i].name + "' has shape " + blob->shape_string() +
-                         " but the layer needs " + needed.shape_string());
+                         " but the layer needs " + ShapeString(shape));
       }
       blobs_.push_back(std::move(blob));
     }

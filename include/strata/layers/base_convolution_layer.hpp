@@ -33,6 +33,7 @@ class BaseConvolutionLayer : public Layer {
                       const std::vector<Blob*>& top) const override;
   // Whether the layer runs on Winograd's algorithm (decided in Reshape).
   bool uses_winograd() const { return !winograd_.empty(); }
+  bool packed_products() const { return algorithm_ == ConvAlgorithm::kPacked; }
   // The ConvAlgorithm chosen for the current shape (conv_algorithm.hpp).
   std::string Algorithm() const override;
 
@@ -95,7 +96,6 @@ class BaseConvolutionLayer : public Layer {
   // Forward and input-gradient products on the packed kernels (small
   // convolutions) or on OpenBLAS via a chunk matrix (large ones); see Reshape.
   ConvAlgorithm algorithm_ = ConvAlgorithm::kAuto;
-  bool packed_products_ = true;              // algorithm_ is kPacked
   std::vector<math::PackedMatrix> packed_;   // per group, by PackWeights
   std::vector<math::Winograd5x5> winograd_;  // per group; empty off that path
   // Each part's parameter gradients while backward runs, kept by part, not by

@@ -183,7 +183,6 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   problem.caffe_engine = layer_param_.convolution_param().engine() == ConvolutionParameter::CAFFE;
   problem.deconvolution = reverse_dimensions();
   algorithm_ = ChooseConvAlgorithm(problem);
-  packed_products_ = algorithm_ == ConvAlgorithm::kPacked;
   // Reshape runs before every forward: the groups' transformed weights are
   // kept while the shape stays (Winograd5x5::Reshape).
   if (algorithm_ == ConvAlgorithm::kWinograd) {
@@ -196,7 +195,7 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
 
 std::string BaseConvolutionLayer::Algorithm() const {
   std::string name = ConvAlgorithmName(algorithm_);
-  if (packed_products_ && !packed_.empty() && math::ReadsWindow(packed_[0], group_window_)) {
+  if (packed_products() && !packed_.empty() && math::ReadsWindow(packed_[0], group_window_)) {
     name += " (window read in place)";
   }
   return name;
@@ -252,7 +251,7 @@ void BaseConvolutionLayer::PackWeights(bool transposed) {
     }
     return;
   }
-  if (!packed_products_) {
+  if (!packed_products()) {
     blobs_[0]->data();  // allocate before the threads read it
     return;
   }
@@ -273,7 +272,7 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count, c
   const int n = conv_out_spatial_ * count;
   // Plain windows (stride 1, no padding; LeNet's) are read from the image
   // itself, with no unfolded copy.
-  if (packed_products_ && math::ReadsWindow(packed_[0], group_window_)) {
+  if (packed_products() && math::ReadsWindow(packed_[0], group_window_)) {
     const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
     for (int b = 0; b < count; ++b) {
       for (int g = 0; g < group_; ++g) {
@@ -291,7 +290,7 @@ void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count, c
     math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
                  columns + static_cast<size_t>(b) * conv_out_spatial_, n);
   }
-  if (!packed_products_) {
+  if (!packed_products()) {
     // One image: the product is already in the output's layout.
     float* product = count == 1 ? out : math::Workspace(1, static_cast<size_t>(m) * group_ * n);
     const float* weights = blobs_[0]->data();
@@ -324,7 +323,7 @@ void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, i
   const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
   const int n = conv_out_spatial_ * count;
   float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
-  if (!packed_products_) {
+  if (!packed_products()) {
     const float* product = out_diff;
     if (count > 1) {
       float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
@@ -339,7 +338,7 @@ void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, i
     }
   }
   // Each image's output gradient is read where it lies.
-  for (int b = 0; b < count && packed_products_; ++b) {
+  for (int b = 0; b < count && packed_products(); ++b) {
     for (int g = 0; g < group_; ++g) {
       math::GemmPacked(
           packed_[g], conv_out_spatial_,
@@ -379,7 +378,7 @@ void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, in
 }
 
 bool BaseConvolutionLayer::WeightGradInPlace() const {
-  return packed_products_ && math::WeightGradReadsWindow(group_window_);
+  return packed_products() && math::WeightGradReadsWindow(group_window_);
 }
 
 void BaseConvolutionLayer::WeightGemmWindow(const float* in, const float* out_diff, int count,
