@@ -43,11 +43,6 @@ void AddChannelBias(int channels, int spatial, const float* bias, float* x);
 // sums[c] += sum over s of x[c][s].
 void AccumulateChannelSums(int channels, int spatial, const float* x, float* sums);
 
-// Scratch memory of the calling thread, shared by every layer that runs on it
-// (im2col columns and the like): `slot` 0..7, at least `count` floats, valid
-// until the next call for the same slot. Contents are undefined.
-float* Workspace(int slot, size_t count);
-
 // The geometry of a 2-D sliding window (convolution, pooling, im2col).
 struct Window2d {
   int channels, height, width;

@@ -4,12 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "strata/errors.hpp"
-#include "strata/storage.hpp"
+#include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata::math {
@@ -190,18 +188,6 @@ double SquaredDeviationDouble(int n, const float* x, double mean) {
   });
 }
 
-float* Workspace(int slot, size_t count) {
-  thread_local std::unique_ptr<Storage> slots[8];
-  if (slot < 0 || slot >= 8) throw InternalError("math::Workspace slot " + std::to_string(slot));
-  std::unique_ptr<Storage>& storage = slots[slot];
-  if (!storage || storage->capacity() < count) {
-    storage.reset();  // grow without copying contents nobody keeps
-    storage = std::make_unique<Storage>();
-    storage->Reserve(count);
-  }
-  return storage->mutable_data();
-}
-
 namespace {
 
 // The output indices [lo, hi) whose input index o * stride + offset lies in
@@ -242,8 +228,8 @@ struct WindowRow {
 template <typename F>
 void ForEachWindowRow(const Window2d& w, F&& f) {
   const int out_h = w.output_height(), out_w = w.output_width();
-  thread_local std::vector<WindowRow> offsets;  // grows once, then no allocation
-  offsets.resize(static_cast<size_t>(w.kernel_h) * w.kernel_w);
+  const int per_channel = w.kernel_h * w.kernel_w;
+  WindowRow* offsets = scratch::Get<WindowRow>(scratch::Key::kIm2colRows, per_channel);
   for (int ky = 0, i = 0; ky < w.kernel_h; ++ky) {
     const int y_offset = ky * w.dilation_h - w.pad_h;
     WindowRow r{};
@@ -257,7 +243,6 @@ void ForEachWindowRow(const Window2d& w, F&& f) {
     }
   }
   const long plane = static_cast<long>(w.height) * w.width;
-  const int per_channel = static_cast<int>(offsets.size());
   for (int c = 0; c < w.channels; ++c) {
     for (int i = 0; i < per_channel; ++i) {
       WindowRow r = offsets[i];

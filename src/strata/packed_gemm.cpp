@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "strata/errors.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
+#include "strata/scratch.hpp"
 #include "strata/storage.hpp"
 
 namespace strata::math {
@@ -139,17 +139,20 @@ template <class FillB>
 void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packed, int cols,
                FillB fill_b, const float* row_bias, bool accumulate, float* c, int ldc) {
   const int width = kernels.width;
-  thread_local std::vector<float> b_edge, c_edge;
-  b_edge.assign(static_cast<size_t>(a.depth()) * width, 0.f);
-  c_edge.assign(static_cast<size_t>(a.rows()) * width, 0.f);
-  for (int k = 0; k < a.depth(); ++k) fill_b(k, b_edge.data() + static_cast<size_t>(k) * width);
+  const size_t b_count = static_cast<size_t>(a.depth()) * width;
+  const size_t c_count = static_cast<size_t>(a.rows()) * width;
+  float* b_edge = scratch::Get<float>(scratch::Key::kGemmEdgeB, b_count);
+  float* c_edge = scratch::Get<float>(scratch::Key::kGemmEdgeC, c_count);
+  std::fill_n(b_edge, b_count, 0.f);
+  std::fill_n(c_edge, c_count, 0.f);
+  for (int k = 0; k < a.depth(); ++k) fill_b(k, b_edge + static_cast<size_t>(k) * width);
   for (int i = 0; i < a.rows() && accumulate; ++i) {
-    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge.data() + i * width);
+    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge + i * width);
   }
-  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge.data(), width}, row_bias, accumulate,
-              c_edge.data(), width);
+  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge, width}, row_bias, accumulate,
+              c_edge, width);
   for (int i = 0; i < a.rows(); ++i) {
-    std::copy_n(c_edge.data() + i * width, cols, c + static_cast<size_t>(i) * ldc);
+    std::copy_n(c_edge + i * width, cols, c + static_cast<size_t>(i) * ldc);
   }
 }
 
@@ -200,15 +203,19 @@ bool PlainWindow(const Window2d& w) {
 }
 
 // Per patch entry (c, ky, kx), where it reads the image: (c * H + ky) * W + kx.
-void WindowOffsets(const Window2d& w, std::vector<int>* offsets) {
-  offsets->resize(static_cast<size_t>(w.channels) * w.kernel_h * w.kernel_w);
+// The image offset of each depth step (c, ky, kx) of a plain window, in the
+// calling thread's scratch; `*count` receives their number.
+const int* WindowOffsets(const Window2d& w, int* count) {
+  *count = w.channels * w.kernel_h * w.kernel_w;
+  int* offsets = scratch::Get<int>(scratch::Key::kWindowOffsets, *count);
   for (int ch = 0, k = 0; ch < w.channels; ++ch) {
     for (int ky = 0; ky < w.kernel_h; ++ky) {
       for (int kx = 0; kx < w.kernel_w; ++kx) {
-        (*offsets)[k++] = (ch * w.height + ky) * w.width + kx;
+        offsets[k++] = (ch * w.height + ky) * w.width + kx;
       }
     }
   }
+  return offsets;
 }
 
 }  // namespace
@@ -228,10 +235,9 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
     throw InternalError("WeightGradWindow: the window cannot be read directly");
   }
   const int out_w = w.output_width(), spatial = w.output_height() * out_w;
-  thread_local std::vector<int> offsets;
-  thread_local std::vector<long> dy_runs, image_runs;
-  WindowOffsets(w, &offsets);
-  const int patch = static_cast<int>(offsets.size()), runs = spatial / 8;
+  int patch = 0;
+  const int* offsets = WindowOffsets(w, &patch);
+  const int runs = spatial / 8;
   // Images in blocks whose inputs and output gradients stay within about
   // 256 KB, so each column of tiles reads them from L2: long enough runs of
   // the depth that the final folds cost little, short enough that a large
@@ -241,8 +247,9 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
   const int block = static_cast<int>(std::max<size_t>(1, (64 << 10) / per_image));
   for (int b0 = 0; b0 < count; b0 += block) {
     const int images = std::min(block, count - b0);
-    dy_runs.resize(static_cast<size_t>(images) * runs);
-    image_runs.resize(dy_runs.size());
+    const size_t run_count = static_cast<size_t>(images) * runs;
+    long* dy_runs = scratch::Get<long>(scratch::Key::kWeightGradOutputRuns, run_count);
+    long* image_runs = scratch::Get<long>(scratch::Key::kWeightGradImageRuns, run_count);
     for (int b = 0, t = 0; b < images; ++b) {
       for (int s = 0; s < runs; ++s, ++t) {
         dy_runs[t] = static_cast<long>(b) * static_cast<long>(dy_stride) + 8 * s;
@@ -252,11 +259,11 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
     }
     const WeightGradArgs args{dy + b0 * dy_stride,
                               image + b0 * image_stride,
-                              static_cast<int>(dy_runs.size()),
+                              static_cast<int>(run_count),
                               spatial,
-                              dy_runs.data(),
-                              image_runs.data(),
-                              offsets.data(),
+                              dy_runs,
+                              image_runs,
+                              offsets,
                               dw,
                               patch};
     // The AVX2 kernel serves AVX-512 machines too (their wider registers
@@ -284,14 +291,14 @@ void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d&
   const int out_w = w.output_width(), spatial = w.output_height() * out_w;
   // Depth step (c, ky, kx) reads the image from (c, ky, kx) on; column p
   // (out_y, out_x) adds out_y * W + out_x.
-  thread_local std::vector<int> offsets;
-  WindowOffsets(w, &offsets);
+  int depth_steps = 0;
+  const int* offsets = WindowOffsets(w, &depth_steps);
   const auto pixel = [&](int p) { return p / out_w * w.width + p % out_w; };
   for (int j = 0; j < spatial; j += kernels.width) {
     const int cols = std::min(kernels.width, spatial - j);
     if (cols == kernels.width) {
       // Runs of 8 columns stay within one output row (its width is a multiple of 8).
-      WindowB b{image, offsets.data(), {0, 0, 0, 0}};
+      WindowB b{image, offsets, {0, 0, 0, 0}};
       for (int s = 0; s < kernels.width / 8; ++s) b.runs[s] = pixel(j + 8 * s);
       ColumnBlock(kernels.window_tile, kernels, a, packed, b, row_bias, false, c + j, ldc);
     } else {

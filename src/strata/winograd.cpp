@@ -6,6 +6,7 @@
 
 #include "kernels/winograd_tiles.hpp"
 #include "strata/errors.hpp"
+#include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata::math {
@@ -136,8 +137,10 @@ void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const fl
   const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
   const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa());
   const int total = count * g.tiles_per_image;
-  float* v = Workspace(4, static_cast<size_t>(kP) * g.channels * forward_chunk_);
-  float* m = Workspace(5, static_cast<size_t>(kP) * g.out_channels * forward_chunk_);
+  float* v = scratch::Get<float>(scratch::Key::kWinogradInputs,
+                                 static_cast<size_t>(kP) * g.channels * forward_chunk_);
+  float* m = scratch::Get<float>(scratch::Key::kWinogradProducts,
+                                 static_cast<size_t>(kP) * g.out_channels * forward_chunk_);
   for (int first = 0; first < total; first += forward_chunk_) {
     const Chunk chunk = ChunkAt(first, total, forward_chunk_);
     const int n = chunk.padded;
@@ -160,10 +163,17 @@ void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, s
   const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa());
   const int c_count = g.channels, o_count = g.out_channels;
   const int total = count * g.tiles_per_image;
-  float* dm = Workspace(5, static_cast<size_t>(kP) * o_count * backward_chunk_);
-  float* v = dw ? Workspace(4, static_cast<size_t>(kP) * c_count * backward_chunk_) : nullptr;
-  float* dv = dx ? Workspace(6, static_cast<size_t>(kP) * c_count * backward_chunk_) : nullptr;
-  float* du = dw ? Workspace(7, static_cast<size_t>(kP) * o_count * c_count) : nullptr;
+  float* dm = scratch::Get<float>(scratch::Key::kWinogradProducts,
+                                  static_cast<size_t>(kP) * o_count * backward_chunk_);
+  float* v = dw ? scratch::Get<float>(scratch::Key::kWinogradInputs,
+                                      static_cast<size_t>(kP) * c_count * backward_chunk_)
+                : nullptr;
+  float* dv = dx ? scratch::Get<float>(scratch::Key::kWinogradInputGrads,
+                                       static_cast<size_t>(kP) * c_count * backward_chunk_)
+                 : nullptr;
+  float* du = dw ? scratch::Get<float>(scratch::Key::kWinogradWeightGrads,
+                                       static_cast<size_t>(kP) * o_count * c_count)
+                 : nullptr;
   if (du) std::fill_n(du, static_cast<size_t>(kP) * o_count * c_count, 0.f);
   for (int b = 0; b < count && dx; ++b) {
     std::fill_n(dx + b * in_stride, c_count * g.channel_size(), 0.f);

@@ -240,8 +240,8 @@ TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
   auto* conv_winograd = dynamic_cast<ConvolutionLayer*>(winograd.get());
   auto* conv_caffe = dynamic_cast<ConvolutionLayer*>(caffe.get());
   ASSERT_TRUE(conv_winograd && conv_caffe);
-  EXPECT_TRUE(conv_winograd->uses_winograd());
-  EXPECT_FALSE(conv_caffe->uses_winograd());
+  EXPECT_EQ(conv_winograd->algorithm(), ConvAlgorithm::kWinograd);
+  EXPECT_NE(conv_caffe->algorithm(), ConvAlgorithm::kWinograd);
   for (size_t i = 0; i < 2; ++i) caffe->blobs()[i]->CopyFrom(*winograd->blobs()[i]);
   auto dy = GaussianBlob(y_winograd.shape(), 14);
   std::vector<std::vector<float>> results;
@@ -282,7 +282,7 @@ TEST(ConvolutionLayerTest, GradientCheckWinograd) {
   GradientCheckOptions options;
   options.stepsize = 0.5f;
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y}, {}, options);
-  EXPECT_TRUE(dynamic_cast<ConvolutionLayer*>(layer.get())->uses_winograd());
+  EXPECT_EQ(dynamic_cast<ConvolutionLayer*>(layer.get())->algorithm(), ConvAlgorithm::kWinograd);
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "strata/conv_algorithm.hpp"
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
 #include "strata/thread_pool.hpp"
@@ -151,326 +150,66 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   top_shape.insert(top_shape.end(), {num_output_, out_h, out_w});
   for (Blob* t : top) t->Reshape(top_shape);
 
-  conv_in_h_ = reverse_dimensions() ? out_h : in_h;
-  conv_in_w_ = reverse_dimensions() ? out_w : in_w;
-  conv_out_spatial_ = reverse_dimensions() ? in_h * in_w : out_h * out_w;
+  const int conv_in_h = reverse_dimensions() ? out_h : in_h;
+  const int conv_in_w = reverse_dimensions() ? out_w : in_w;
   bottom_dim_ = first.count(channel_axis_);
   top_dim_ = top[0]->count(channel_axis_);
-  window_ = math::Window2d{conv_in_channels_, conv_in_h_,  conv_in_w_, kernel_h_,
-                           kernel_w_,         pad_h_,      pad_w_,     stride_h_,
-                           stride_w_,         dilation_h_, dilation_w_};
-  group_window_ = window_;
-  group_window_.channels = conv_in_channels_ / group_;
-  in_dim_ = conv_in_channels_ * conv_in_h_ * conv_in_w_;
-  out_dim_ = conv_out_channels_ * conv_out_spatial_;
-  // Images per chunk: as many as keep the column matrix within 512 KB, so that
-  // it and OpenBLAS's packed copy of it stay in a core's L2 during the weight
-  // gradient, one GEMM over the whole chunk. Only small output maps gain from
-  // that: from a few hundred output pixels on, an image is a wide enough
-  // product by itself. The other two products run image by image in any case
-  // (GemmPacked). The sizes tried: docs/performance-log.md.
-  constexpr long long kColumnFloats = 128 << 10;
-  constexpr int kWideEnough = 256;
-  const long long per_image =
-      static_cast<long long>(conv_in_channels_) * kernel_h_ * kernel_w_ * conv_out_spatial_;
-  chunk_ = static_cast<int>(
-      std::max(1LL, std::min<long long>(num_, kColumnFloats / std::max(per_image, 1LL))));
-  if (conv_out_spatial_ >= kWideEnough) chunk_ = 1;
+  shape_.window = math::Window2d{conv_in_channels_, conv_in_h,   conv_in_w,  kernel_h_,
+                                 kernel_w_,         pad_h_,      pad_w_,     stride_h_,
+                                 stride_w_,         dilation_h_, dilation_w_};
+  shape_.group = group_;
+  shape_.out_channels = conv_out_channels_;
+  shape_.images = num_;
   ConvProblem problem;
-  problem.group_window = group_window_;
-  problem.group_out_channels = conv_out_channels_ / group_;
-  problem.out_spatial = conv_out_spatial_;
+  problem.shape = shape_;
   problem.caffe_engine = layer_param_.convolution_param().engine() == ConvolutionParameter::CAFFE;
   problem.deconvolution = reverse_dimensions();
-  algorithm_ = ChooseConvAlgorithm(problem);
-  // Reshape runs before every forward: the groups' transformed weights are
-  // kept while the shape stays (Winograd5x5::Reshape).
-  if (algorithm_ == ConvAlgorithm::kWinograd) {
-    winograd_.resize(group_);
-    for (auto& w : winograd_) w.Reshape(group_window_, conv_out_channels_ / group_);
-  } else {
-    winograd_.clear();
-  }
+  const ConvAlgorithm algorithm = ChooseConvAlgorithm(problem);
+  if (!strategy_ || strategy_->algorithm() != algorithm) strategy_ = MakeConvStrategy(algorithm);
+  // Reshape runs before every forward: strategies keep what depends only on
+  // the shape (Winograd's transformed weights) while it stays.
+  strategy_->Reshape(shape_);
 }
 
 std::string BaseConvolutionLayer::Algorithm() const {
-  std::string name = ConvAlgorithmName(algorithm_);
-  if (packed_products() && !packed_.empty() && math::ReadsWindow(packed_[0], group_window_)) {
-    name += " (window read in place)";
-  }
-  return name;
+  return strategy_ ? strategy_->Description() : ConvAlgorithmName(ConvAlgorithm::kAuto);
 }
 
 double BaseConvolutionLayer::ForwardFlops(const std::vector<Blob*>& bottom,
                                           const std::vector<Blob*>& /*top*/) const {
   // Per image: one (out/g) x spatial x (in/g * kh * kw) GEMM per group, plus the bias.
-  const double gemm = 2.0 * conv_out_channels_ * conv_out_spatial_ * (conv_in_channels_ / group_) *
-                      kernel_h_ * kernel_w_;
+  const double gemm = 2.0 * conv_out_channels_ * shape_.out_spatial() *
+                      (conv_in_channels_ / group_) * kernel_h_ * kernel_w_;
   const double bias = bias_term_ ? 1.0 * top_dim_ : 0.0;
   return bottom.size() * num_ * (gemm + bias);
 }
 
-namespace {
-
-// The GEMM result of a chunk is [channels] x [count * spatial]; Scatter moves
-// it into per-image layout, Gather the other way.
-void Scatter(const float* matrix, int channels, int spatial, int count, int image_dim,
-             float* images) {
-  const size_t n = static_cast<size_t>(count) * spatial;
+void BaseConvolutionLayer::AddBias(const float* bias, float* output, int count) const {
   for (int b = 0; b < count; ++b) {
-    for (int c = 0; c < channels; ++c) {
-      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
-                  images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial);
-    }
+    math::AddChannelBias(num_output_, top_dim_ / num_output_, bias,
+                         output + static_cast<size_t>(b) * top_dim_);
   }
-}
-
-// Copies each image's output gradient (channels x spatial, image_dim apart)
-// side by side into a [channels] x [count * spatial] matrix for a GEMM.
-void Gather(const float* images, int channels, int spatial, int count, int image_dim,
-            float* matrix) {
-  const size_t n = static_cast<size_t>(count) * spatial;
-  for (int b = 0; b < count; ++b) {
-    for (int c = 0; c < channels; ++c) {
-      std::copy_n(images + static_cast<size_t>(b) * image_dim + static_cast<size_t>(c) * spatial,
-                  spatial, matrix + c * n + static_cast<size_t>(b) * spatial);
-    }
-  }
-}
-
-}  // namespace
-
-void BaseConvolutionLayer::PackWeights(bool transposed) {
-  if (uses_winograd()) {
-    // Each group's transformed weights, for the forward or (transposed) the
-    // input gradient.
-    const int m = conv_out_channels_ / group_;
-    const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-    for (int g = 0; g < group_; ++g) {
-      winograd_[g].SetWeights(blobs_[0]->data() + static_cast<size_t>(g) * m * k, transposed);
-    }
-    return;
-  }
-  if (!packed_products()) {
-    blobs_[0]->data();  // allocate before the threads read it
-    return;
-  }
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const float* weights = blobs_[0]->data();
-  packed_.resize(group_);
-  for (int g = 0; g < group_; ++g) {
-    // W is m x k; BackwardGemm multiplies by W^T (k rows, depth m).
-    packed_[g].Pack(transposed, transposed ? k : m, transposed ? m : k,
-                    weights + static_cast<size_t>(g) * m * k);
-  }
-}
-
-void BaseConvolutionLayer::ForwardGemm(const float* in, float* out, int count, const float* bias) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_ * count;
-  // Plain windows (stride 1, no padding; LeNet's) are read from the image
-  // itself, with no unfolded copy.
-  if (packed_products() && math::ReadsWindow(packed_[0], group_window_)) {
-    const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
-    for (int b = 0; b < count; ++b) {
-      for (int g = 0; g < group_; ++g) {
-        math::GemmPackedWindow(packed_[g], in + static_cast<size_t>(b) * in_dim_ + g * group_in,
-                               group_window_, bias ? bias + static_cast<size_t>(g) * m : nullptr,
-                               out + static_cast<size_t>(b) * out_dim_ +
-                                   static_cast<size_t>(g) * m * conv_out_spatial_,
-                               conv_out_spatial_);
-      }
-    }
-    return;
-  }
-  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
-  for (int b = 0; b < count; ++b) {
-    math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
-                 columns + static_cast<size_t>(b) * conv_out_spatial_, n);
-  }
-  if (!packed_products()) {
-    // One image: the product is already in the output's layout.
-    float* product = count == 1 ? out : math::Workspace(1, static_cast<size_t>(m) * group_ * n);
-    const float* weights = blobs_[0]->data();
-    for (int g = 0; g < group_; ++g) {
-      math::Gemm(false, false, m, n, k, 1.f, weights + static_cast<size_t>(g) * m * k,
-                 columns + static_cast<size_t>(g) * k * n, 0.f,
-                 product + static_cast<size_t>(g) * m * n);
-    }
-    if (count > 1) Scatter(product, conv_out_channels_, conv_out_spatial_, count, out_dim_, out);
-    for (int b = 0; b < count && bias; ++b) {
-      ForwardBias(bias, out + static_cast<size_t>(b) * out_dim_);
-    }
-    return;
-  }
-  // Each image's product goes straight into its place in the output.
-  for (int b = 0; b < count; ++b) {
-    for (int g = 0; g < group_; ++g) {
-      math::GemmPacked(
-          packed_[g], conv_out_spatial_,
-          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * conv_out_spatial_, n,
-          bias ? bias + static_cast<size_t>(g) * m : nullptr, false,
-          out + static_cast<size_t>(b) * out_dim_ + static_cast<size_t>(g) * m * conv_out_spatial_,
-          conv_out_spatial_);
-    }
-  }
-}
-
-void BaseConvolutionLayer::BackwardGemm(const float* out_diff, float* in_diff, int count) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_ * count;
-  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
-  if (!packed_products()) {
-    const float* product = out_diff;
-    if (count > 1) {
-      float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
-      Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
-      product = gathered;
-    }
-    const float* weights = blobs_[0]->data();
-    for (int g = 0; g < group_; ++g) {
-      math::Gemm(true, false, k, n, m, 1.f, weights + static_cast<size_t>(g) * m * k,
-                 product + static_cast<size_t>(g) * m * n, 0.f,
-                 columns + static_cast<size_t>(g) * k * n);
-    }
-  }
-  // Each image's output gradient is read where it lies.
-  for (int b = 0; b < count && packed_products(); ++b) {
-    for (int g = 0; g < group_; ++g) {
-      math::GemmPacked(
-          packed_[g], conv_out_spatial_,
-          out_diff + static_cast<size_t>(b) * out_dim_ +
-              static_cast<size_t>(g) * m * conv_out_spatial_,
-          conv_out_spatial_, nullptr, false,
-          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * conv_out_spatial_, n);
-    }
-  }
-  for (int b = 0; b < count; ++b) {
-    math::Col2im(columns + static_cast<size_t>(b) * conv_out_spatial_, window_,
-                 in_diff + static_cast<size_t>(b) * in_dim_, n);
-  }
-}
-
-void BaseConvolutionLayer::WeightGemm(const float* in, const float* out_diff, int count,
-                                      float* weights_diff) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const int n = conv_out_spatial_ * count;
-  float* columns = math::Workspace(0, static_cast<size_t>(k) * group_ * n);
-  for (int b = 0; b < count; ++b) {
-    math::Im2col(in + static_cast<size_t>(b) * in_dim_, window_,
-                 columns + static_cast<size_t>(b) * conv_out_spatial_, n);
-  }
-  const float* product = out_diff;
-  if (count > 1) {
-    float* gathered = math::Workspace(1, static_cast<size_t>(m) * group_ * n);
-    Gather(out_diff, conv_out_channels_, conv_out_spatial_, count, out_dim_, gathered);
-    product = gathered;
-  }
-  for (int g = 0; g < group_; ++g) {
-    math::Gemm(false, true, m, k, n, 1.f, product + static_cast<size_t>(g) * m * n,
-               columns + static_cast<size_t>(g) * k * n, 1.f,
-               weights_diff + static_cast<size_t>(g) * m * k);
-  }
-}
-
-bool BaseConvolutionLayer::WeightGradInPlace() const {
-  return packed_products() && math::WeightGradReadsWindow(group_window_);
-}
-
-void BaseConvolutionLayer::WeightGemmWindow(const float* in, const float* out_diff, int count,
-                                            float* weights_diff) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
-  for (int g = 0; g < group_; ++g) {
-    math::WeightGradWindow(m, out_diff + static_cast<size_t>(g) * m * conv_out_spatial_, out_dim_,
-                           in + g * group_in, in_dim_, count, group_window_,
-                           weights_diff + static_cast<size_t>(g) * m * k);
-  }
-}
-
-void BaseConvolutionLayer::WinogradForward(const float* x, float* y, int begin, int end) {
-  const int m = conv_out_channels_ / group_;
-  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
-  const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
-  for (int g = 0; g < group_; ++g) {
-    winograd_[g].Forward(
-        x + static_cast<size_t>(begin) * in_dim_ + g * group_in, in_dim_, end - begin,
-        bias ? bias + static_cast<size_t>(g) * m : nullptr,
-        y + static_cast<size_t>(begin) * out_dim_ + static_cast<size_t>(g) * m * conv_out_spatial_,
-        out_dim_);
-  }
-}
-
-void BaseConvolutionLayer::WinogradBackward(const float* x, const float* dy, int begin, int end,
-                                            float* dx, float* weights_diff) {
-  const int m = conv_out_channels_ / group_;
-  const int k = conv_in_channels_ / group_ * kernel_h_ * kernel_w_;
-  const size_t group_in = static_cast<size_t>(group_window_.channels) * conv_in_h_ * conv_in_w_;
-  const size_t x_at = static_cast<size_t>(begin) * in_dim_;
-  const size_t y_at = static_cast<size_t>(begin) * out_dim_;
-  for (int g = 0; g < group_; ++g) {
-    winograd_[g].Backward(x + x_at + g * group_in, in_dim_,
-                          dy + y_at + static_cast<size_t>(g) * m * conv_out_spatial_, out_dim_,
-                          end - begin, dx ? dx + x_at + g * group_in : nullptr,
-                          weights_diff ? weights_diff + static_cast<size_t>(g) * m * k : nullptr);
-  }
-}
-
-void BaseConvolutionLayer::ForwardBias(const float* bias, float* output) {
-  math::AddChannelBias(num_output_, top_dim_ / num_output_, bias, output);
-}
-
-void BaseConvolutionLayer::BackwardBias(const float* output_diff, float* bias_diff) {
-  math::AccumulateChannelSums(num_output_, top_dim_ / num_output_, output_diff, bias_diff);
 }
 
 // Images are handed out to the thread pool a few at a time (ParallelChunks: a
-// core that is slowed down takes fewer); each thread runs them in chunks with
-// its own workspace (and single-threaded GEMMs). An image's output does not
-// depend on the images it is computed with.
+// core that is slowed down takes fewer); each thread runs them with its own
+// scratch (and single-threaded GEMMs). An image's output does not depend on
+// the images it is computed with.
 void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
                                       const std::vector<Blob*>& top) {
   // About 16 hand-outs per pass, so a core held up elsewhere takes fewer
   // (against 2 static parts: docs/performance-log.md, round seven).
   constexpr int kHandOuts = 16;
-  int images_per_hand_out = ChunkGrain(num_, kHandOuts);
-  if (uses_winograd()) {
-    // Whole chunk steps of tiles per hand-out (batch 100, 4 tiles per image:
-    // 8 images, not 7 and a last 2, whose 28 and 8 tiles run padded), where
-    // that still leaves half the hand-outs: with many tiles per image (49 in
-    // AlexNet's conv2, 16 images a step) the padding is a small share, and a
-    // batch of 10 in one hand-out would keep a thread idle.
-    const int step = winograd_[0].ImagesPerChunkStep();
-    const int whole = (images_per_hand_out + step - 1) / step * step;
-    if (whole * (kHandOuts / 2) <= num_) images_per_hand_out = whole;
-  }
+  const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
-    const float* bias = bias_term_ ? blobs_[1]->data() : nullptr;
-    PackWeights(reverse_dimensions());
-    if (uses_winograd()) {
-      ParallelChunks(num_, images_per_hand_out,
-                     [&](int begin, int end) { WinogradForward(x, y, begin, end); });
-      continue;
-    }
-    ParallelChunks(num_, images_per_hand_out, [&](int begin, int end) {
-      for (int n = begin; n < end; n += chunk_) {
-        const int count = std::min(chunk_, end - n);
-        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
-        float* y_n = y + static_cast<size_t>(n) * top_dim_;
-        if (reverse_dimensions()) {
-          BackwardGemm(x_n, y_n, count);
-          for (int b = 0; b < count && bias; ++b) ForwardBias(bias, y_n + b * top_dim_);
-        } else {
-          ForwardGemm(x_n, y_n, count, bias);  // the bias rides along
-        }
-      }
+    strategy_->SetWeights(blobs_[0]->data(), reverse_dimensions());
+    const int grain = strategy_->HandOutImages(ChunkGrain(num_, kHandOuts), kHandOuts);
+    ParallelChunks(num_, grain, [&](int begin, int end) {
+      if (!reverse_dimensions()) return strategy_->Forward(x, y, begin, end, bias);
+      strategy_->Backward(nullptr, x, begin, end, y, nullptr);
+      if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
     });
   }
 }
@@ -487,10 +226,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
-    if (dx != nullptr) PackWeights(!reverse_dimensions());
-    // Decided per pass, as the forward's window read is, so that a change of
-    // kernel set (math::SetGemmIsa) takes effect at once.
-    const bool in_place = WeightGradInPlace();
+    if (dx != nullptr) strategy_->SetWeights(blobs_[0]->data(), !reverse_dimensions());
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
@@ -505,39 +241,16 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     }
     ParallelFor(num_, 1, [&](int part, int begin, int end) {
       for (int n = begin; n < end && bias_grad; ++n) {
-        BackwardBias(dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
+        math::AccumulateChannelSums(num_output_, top_dim_ / num_output_,
+                                    dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
       }
-      if (uses_winograd()) {
-        WinogradBackward(x, dy, begin, end, dx, weight_grad ? weight_partial[part] : nullptr);
-        return;
+      if (!reverse_dimensions()) {
+        return strategy_->Backward(x, dy, begin, end, dx, weight_partial[part]);
       }
-      // The weight gradient of images [n, n + count): it pairs the
-      // convolution's input with its output's diff.
-      const auto weight_gemm = [&](int n, int count) {
-        const float* x_n = x + static_cast<size_t>(n) * bottom_dim_;
-        const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
-        const float* in = reverse_dimensions() ? dy_n : x_n;
-        const float* out_diff = reverse_dimensions() ? x_n : dy_n;
-        if (in_place) {
-          WeightGemmWindow(in, out_diff, count, weight_partial[part]);
-        } else {
-          WeightGemm(in, out_diff, count, weight_partial[part]);
-        }
-      };
-      // Read in place, all of this part's images go in one call.
-      if (weight_grad && in_place) weight_gemm(begin, end - begin);
-      for (int n = begin; n < end; n += chunk_) {
-        const int count = std::min(chunk_, end - n);
-        const float* dy_n = dy + static_cast<size_t>(n) * top_dim_;
-        if (weight_grad && !in_place) weight_gemm(n, count);
-        if (dx == nullptr) continue;
-        float* dx_n = dx + static_cast<size_t>(n) * bottom_dim_;
-        if (reverse_dimensions()) {
-          ForwardGemm(dy_n, dx_n, count, nullptr);
-        } else {
-          BackwardGemm(dy_n, dx_n, count);
-        }
-      }
+      // A deconvolution's weight gradient pairs its top's gradient (the
+      // convolution's input) with its bottom (the convolution's output).
+      if (weight_grad) strategy_->Backward(dy, x, begin, end, nullptr, weight_partial[part]);
+      if (dx != nullptr) strategy_->Forward(dy, dx, begin, end, nullptr);
     });
     for (int p = 0; p < parts && parts > 1; ++p) {
       if (weight_grad) math::Axpy(weight_count, 1.f, weight_partial[p], weights_diff);

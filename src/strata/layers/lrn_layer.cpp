@@ -6,6 +6,7 @@
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
+#include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata {
@@ -89,8 +90,8 @@ void LRNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Bl
   const float shift = across_ ? k_ : 1.f;
   const float factor = across_ ? alpha_ / size_ : alpha_ / (size_ * size_);
   ParallelFor(num_, 1, [&](int, int begin, int end) {
-    float* squares = math::Workspace(0, dim);
-    float* power = math::Workspace(1, dim);
+    float* squares = scratch::Get<float>(scratch::Key::kLrnSquares, dim);
+    float* power = scratch::Get<float>(scratch::Key::kLrnPowers, dim);
     for (int n = begin; n < end; ++n) {
       const size_t offset = static_cast<size_t>(n) * dim;
       const float* x_n = x + offset;
@@ -116,9 +117,9 @@ void LRNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   float* dx = bottom[0]->mutable_diff();
   const float factor = across_ ? alpha_ / size_ : alpha_ / (size_ * size_);
   ParallelFor(num_, 1, [&](int, int begin, int end) {
-    float* ratio = math::Workspace(0, dim);
-    float* sums = math::Workspace(1, dim);
-    float* power = math::Workspace(2, dim);
+    float* ratio = scratch::Get<float>(scratch::Key::kLrnRatios, dim);
+    float* sums = scratch::Get<float>(scratch::Key::kLrnSums, dim);
+    float* power = scratch::Get<float>(scratch::Key::kLrnPowers, dim);
     for (int n = begin; n < end; ++n) {
       const size_t offset = static_cast<size_t>(n) * dim;
       const float* base = scale + offset;

@@ -1,32 +1,34 @@
 // How a convolution computes its products: one value, chosen once per shape
 // when the layer is reshaped (BaseConvolutionLayer), shown per layer by
 // tools/time and tools/summary, and overridable for tests and benchmarks.
+// Each value has its strategy (conv_strategy.hpp) in its own file pair:
 //
-//   kWinograd   Winograd F(4x4, 5x5) (winograd.hpp): 5x5, stride 1, dilation
-//               1, where its count of work is below im2col's
-//   kPacked     Strata's packed products (packed_gemm.hpp), reading the
-//               window in place where the kernel set can: small weights
-//   kIm2colGemm im2col, then math::Gemm (OpenBLAS): the rest
+//   kWinograd   winograd_conv: Winograd F(4x4, 5x5) (winograd.hpp) for 5x5,
+//               stride 1, dilation 1, where its count of work is below im2col's
+//   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
+//               reading the window in place where the kernel set can: small
+//               weights
+//   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
-// A new algorithm is one more value here, its code, and one line in
-// ChooseConvAlgorithm.
+// A new algorithm is one more value here, its file pair, and one row in the
+// table in conv_algorithm.cpp (with its rule in ChooseConvAlgorithm).
 #pragma once
 
+#include <memory>
 #include <string>
 
-#include "strata/math.hpp"
+#include "strata/conv/conv_shape.hpp"
 
 namespace strata {
 
+class ConvStrategy;
+
 enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd };
 
-// What the choice looks at: one group's window and output channels, the
-// output positions per image, and whether the layer may leave Caffe's
-// algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
+// What the choice looks at: the shape, and whether the layer may leave
+// Caffe's algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
 struct ConvProblem {
-  math::Window2d group_window;
-  int group_out_channels = 0;
-  int out_spatial = 0;
+  ConvShape shape;
   bool caffe_engine = false;
   bool deconvolution = false;
 };
@@ -36,6 +38,8 @@ struct ConvProblem {
 ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& problem);
 // Whether `algorithm` can run `problem` at all.
 bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
+// A new strategy running `algorithm` (not kAuto), not yet reshaped.
+std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);
 
 // "im2col+gemm", "packed", "winograd" ("auto" for kAuto).
 const char* ConvAlgorithmName(ConvAlgorithm algorithm);

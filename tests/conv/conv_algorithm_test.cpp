@@ -1,4 +1,4 @@
-#include "strata/conv_algorithm.hpp"
+#include "strata/conv/conv_algorithm.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer.hpp"
+#include "strata/layers/base_convolution_layer.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -25,9 +26,9 @@ class ScopedOverride {
 
 ConvProblem Problem(int in, int out, int kernel, int size, int stride = 1) {
   ConvProblem p;
-  p.group_window = math::Window2d{in, size, size, kernel, kernel, 0, 0, stride, stride, 1, 1};
-  p.group_out_channels = out;
-  p.out_spatial = p.group_window.output_height() * p.group_window.output_width();
+  p.shape.window = math::Window2d{in, size, size, kernel, kernel, 0, 0, stride, stride, 1, 1};
+  p.shape.out_channels = out;
+  p.shape.images = 1;
   return p;
 }
 
@@ -106,6 +107,65 @@ TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameConvolution) {
           << "algorithm " << r << " at " << i;
     }
   }
+}
+
+// A deconvolution runs the strategies' products the other way round (its
+// forward is their input gradient); each algorithm that applies gives the
+// same results, to rounding.
+TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameDeconvolution) {
+  auto x = testing::GaussianBlob({3, 4, 5, 6}, 52);
+  std::vector<std::vector<float>> results;
+  for (ConvAlgorithm a : {ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked}) {
+    const ScopedOverride forced(a);
+    auto layer = testing::MakeLayer(R"(name: "d" type: "Deconvolution"
+      convolution_param { num_output: 6 kernel_size: 3 stride: 2 pad: 1 group: 2
+        weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
+    Blob y;
+    layer->SetUp({x.get()}, {&y});
+    EXPECT_EQ(layer->Algorithm().rfind(ConvAlgorithmName(a), 0), 0u) << layer->Algorithm();
+    layer->Forward({x.get()}, {&y});
+    auto dy = testing::GaussianBlob(y.shape(), 53);
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    layer->Backward({&y}, {true}, {x.get()});
+    std::vector<float> all(y.data(), y.data() + y.count());
+    for (const auto& blob : layer->blobs())
+      all.insert(all.end(), blob->diff(), blob->diff() + blob->count());
+    all.insert(all.end(), x->diff(), x->diff() + x->count());
+    results.push_back(all);
+  }
+  ASSERT_EQ(results[1].size(), results[0].size());
+  for (size_t i = 0; i < results[0].size(); ++i) {
+    ASSERT_NEAR(results[1][i], results[0][i], 1e-4 * std::max(1.f, std::abs(results[0][i]))) << i;
+  }
+}
+
+// A layer reshaped to a shape where another algorithm wins switches to it,
+// and computes the same as a layer set up at that shape.
+TEST(ConvAlgorithmTest, TheChoiceFollowsTheShape) {
+  const ScopedOverride none(ConvAlgorithm::kAuto);
+  const char* param = R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 16 kernel_size: 3 weight_filler { type: "gaussian" } })";
+  auto layer = testing::MakeLayer(param);
+  auto* conv = dynamic_cast<BaseConvolutionLayer*>(layer.get());
+  ASSERT_NE(conv, nullptr);
+  auto small = testing::GaussianBlob({2, 16, 12, 12}, 54);
+  Blob y;
+  layer->SetUp({small.get()}, {&y});
+  EXPECT_EQ(conv->algorithm(), ConvAlgorithm::kPacked);
+  layer->Forward({small.get()}, {&y});
+  // 40x40 inputs: 1,444 output positions, past the packed kernels' limit.
+  auto large = testing::GaussianBlob({2, 16, 40, 40}, 55);
+  layer->Reshape({large.get()}, {&y});
+  EXPECT_EQ(conv->algorithm(), ConvAlgorithm::kIm2colGemm);
+  layer->Forward({large.get()}, {&y});
+  auto fresh = testing::MakeLayer(param);
+  Blob expected;
+  fresh->SetUp({large.get()}, {&expected});
+  fresh->blobs()[0]->CopyFrom(*layer->blobs()[0]);
+  fresh->blobs()[1]->CopyFrom(*layer->blobs()[1]);
+  fresh->Forward({large.get()}, {&expected});
+  ASSERT_EQ(y.shape(), expected.shape());
+  for (int i = 0; i < y.count(); ++i) ASSERT_EQ(y.data()[i], expected.data()[i]) << i;
 }
 
 }  // namespace

@@ -1,0 +1,48 @@
+// One convolution algorithm behind one interface: the layer
+// (BaseConvolutionLayer) reads its parameters, picks a ConvAlgorithm per
+// shape (conv_algorithm.hpp) and hands the products to that algorithm's
+// ConvStrategy; each strategy lives in its own file pair in conv/. Directions
+// and layouts: conv_shape.hpp.
+#pragma once
+
+#include <string>
+
+#include "strata/conv/conv_algorithm.hpp"
+#include "strata/conv/conv_shape.hpp"
+
+namespace strata {
+
+class ConvStrategy {
+ public:
+  virtual ~ConvStrategy() = default;
+  virtual ConvAlgorithm algorithm() const = 0;
+  // The algorithm's name, with how it runs where that varies.
+  virtual std::string Description() const { return ConvAlgorithmName(algorithm()); }
+
+  // Before every pass (the layer's Reshape); state that depends only on the
+  // shape is kept while the shape stays.
+  virtual void Reshape(const ConvShape& shape) { shape_ = shape; }
+  // The weights for the passes that follow: for Forward, or (for_input_gradient)
+  // for Backward's input gradient. Called before the images are spread over
+  // threads; `weights` stays valid and unchanged until the next call.
+  virtual void SetWeights(const float* weights, bool for_input_gradient) = 0;
+  // Images per hand-out to the thread pool, given the layer's suggestion for
+  // `hand_outs` hand-outs over the batch.
+  virtual int HandOutImages(int suggested, int /*hand_outs*/) const { return suggested; }
+
+  // Images [begin, end): out = W * in (+ bias per output channel, if not null).
+  virtual void Forward(const float* in, float* out, int begin, int end, const float* bias) = 0;
+  // Images [begin, end): in_diff, if not null, = the input gradient (overwritten);
+  // weights_diff, if not null, += the weight gradient. Safe to run on
+  // disjoint image ranges at once with separate weights_diff buffers.
+  virtual void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
+                        float* weights_diff) = 0;
+
+ protected:
+  const ConvShape& shape() const { return shape_; }
+
+ private:
+  ConvShape shape_;
+};
+
+}  // namespace strata

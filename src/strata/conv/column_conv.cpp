@@ -1,0 +1,117 @@
+#include "strata/conv/column_conv.hpp"
+
+#include <algorithm>
+
+#include "strata/scratch.hpp"
+
+namespace strata {
+
+void ColumnConv::Reshape(const ConvShape& shape) {
+  ConvStrategy::Reshape(shape);
+  // Images per chunk: as many as keep the column matrix within 512 KB, so that
+  // it and OpenBLAS's packed copy of it stay in a core's L2 during the weight
+  // gradient, one GEMM over the whole chunk. Only small output maps gain from
+  // that: from a few hundred output pixels on, an image is a wide enough
+  // product by itself. The sizes tried: docs/performance-log.md.
+  constexpr long long kColumnFloats = 128 << 10;
+  constexpr int kWideEnough = 256;
+  const long long per_image = static_cast<long long>(shape.window.channels) *
+                              shape.window.kernel_h * shape.window.kernel_w * shape.out_spatial();
+  chunk_ = static_cast<int>(
+      std::max(1LL, std::min<long long>(shape.images, kColumnFloats / std::max(per_image, 1LL))));
+  if (shape.out_spatial() >= kWideEnough) chunk_ = 1;
+}
+
+void ColumnConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
+  const size_t in_dim = shape().in_dim(), out_dim = shape().out_dim();
+  for (int n = begin; n < end; n += chunk_) {
+    ForwardChunk(in + n * in_dim, out + n * out_dim, std::min(chunk_, end - n), bias);
+  }
+}
+
+void ColumnConv::Backward(const float* in, const float* out_diff, int begin, int end,
+                          float* in_diff, float* weights_diff) {
+  const size_t in_dim = shape().in_dim(), out_dim = shape().out_dim();
+  // Decided per pass, as the forward's window read is, so that a change of
+  // kernel set (math::SetGemmIsa) takes effect at once.
+  const bool in_place = weights_diff != nullptr && WeightGradInPlace();
+  // Read in place, all the images go in one call.
+  if (in_place) {
+    WeightGradWindow(in + begin * in_dim, out_diff + begin * out_dim, end - begin, weights_diff);
+  }
+  for (int n = begin; n < end; n += chunk_) {
+    const int count = std::min(chunk_, end - n);
+    if (weights_diff != nullptr && !in_place) {
+      WeightGradChunk(in + n * in_dim, out_diff + n * out_dim, count, weights_diff);
+    }
+    if (in_diff != nullptr) InputGradChunk(out_diff + n * out_dim, in_diff + n * in_dim, count);
+  }
+}
+
+float* ColumnConv::Columns(int count) const {
+  return scratch::Get<float>(
+      scratch::Key::kConvColumns,
+      static_cast<size_t>(shape().group_depth()) * shape().group * count * shape().out_spatial());
+}
+
+float* ColumnConv::Im2col(const float* in, int count) const {
+  const int spatial = shape().out_spatial(), n = spatial * count;
+  const size_t in_dim = shape().in_dim();
+  float* columns = Columns(count);
+  for (int b = 0; b < count; ++b) {
+    math::Im2col(in + b * in_dim, shape().window, columns + static_cast<size_t>(b) * spatial, n);
+  }
+  return columns;
+}
+
+void ColumnConv::Col2im(const float* columns, int count, float* in_diff) const {
+  const int spatial = shape().out_spatial(), n = spatial * count;
+  const size_t in_dim = shape().in_dim();
+  for (int b = 0; b < count; ++b) {
+    math::Col2im(columns + static_cast<size_t>(b) * spatial, shape().window, in_diff + b * in_dim,
+                 n);
+  }
+}
+
+void ColumnConv::WeightGradChunk(const float* in, const float* out_diff, int count,
+                                 float* weights_diff) {
+  const int m = shape().group_out_channels(), k = shape().group_depth();
+  const int spatial = shape().out_spatial(), n = spatial * count;
+  const float* columns = Im2col(in, count);
+  const float* product = out_diff;
+  if (count > 1) {
+    float* gathered = scratch::Get<float>(scratch::Key::kConvProducts,
+                                          static_cast<size_t>(m) * shape().group * n);
+    GatherChunk(out_diff, shape().out_channels, spatial, count, shape().out_dim(), gathered);
+    product = gathered;
+  }
+  for (int g = 0; g < shape().group; ++g) {
+    math::Gemm(false, true, m, k, n, 1.f, product + static_cast<size_t>(g) * m * n,
+               columns + static_cast<size_t>(g) * k * n, 1.f,
+               weights_diff + static_cast<size_t>(g) * m * k);
+  }
+}
+
+void ScatterChunk(const float* matrix, int channels, int spatial, int count, size_t image_dim,
+                  float* images) {
+  const size_t n = static_cast<size_t>(count) * spatial;
+  for (int b = 0; b < count; ++b) {
+    for (int c = 0; c < channels; ++c) {
+      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
+                  images + b * image_dim + static_cast<size_t>(c) * spatial);
+    }
+  }
+}
+
+void GatherChunk(const float* images, int channels, int spatial, int count, size_t image_dim,
+                 float* matrix) {
+  const size_t n = static_cast<size_t>(count) * spatial;
+  for (int b = 0; b < count; ++b) {
+    for (int c = 0; c < channels; ++c) {
+      std::copy_n(images + b * image_dim + static_cast<size_t>(c) * spatial, spatial,
+                  matrix + c * n + static_cast<size_t>(b) * spatial);
+    }
+  }
+}
+
+}  // namespace strata

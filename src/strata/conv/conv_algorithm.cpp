@@ -1,0 +1,110 @@
+#include "strata/conv/conv_algorithm.hpp"
+
+#include <atomic>
+#include <cstdlib>
+
+#include "strata/conv/im2col_gemm_conv.hpp"
+#include "strata/conv/packed_conv.hpp"
+#include "strata/conv/winograd_conv.hpp"
+#include "strata/errors.hpp"
+
+namespace strata {
+
+namespace {
+
+// The packed kernels win where a group's weights fit L2 with room to spare
+// and an image's output is at most 1024 positions (B's rows then share
+// pages); larger convolutions go to OpenBLAS, which packs B contiguously.
+constexpr long long kMaxPackedWeights = 64 << 10;
+constexpr int kMaxPackedSpatial = 1024;
+
+// One row per algorithm: its value, name, where it applies, how to make it.
+struct Entry {
+  ConvAlgorithm algorithm;
+  const char* name;
+  bool (*applies)(const ConvProblem&);
+  std::unique_ptr<ConvStrategy> (*make)();
+};
+
+template <class Strategy>
+std::unique_ptr<ConvStrategy> Make() {
+  return std::make_unique<Strategy>();
+}
+
+const Entry kAlgorithms[] = {
+    {ConvAlgorithm::kIm2colGemm, "im2col+gemm", Im2colGemmConv::Applies, Make<Im2colGemmConv>},
+    {ConvAlgorithm::kPacked, "packed", PackedConv::Applies, Make<PackedConv>},
+    {ConvAlgorithm::kWinograd, "winograd", WinogradConv::Applies, Make<WinogradConv>},
+};
+
+const Entry* Find(ConvAlgorithm algorithm) {
+  for (const Entry& e : kAlgorithms) {
+    if (e.algorithm == algorithm) return &e;
+  }
+  return nullptr;
+}
+
+ConvAlgorithm InitialOverride() {
+  const char* name = std::getenv("STRATA_CONV_ALGORITHM");
+  return name == nullptr || *name == '\0' ? ConvAlgorithm::kAuto : ParseConvAlgorithm(name);
+}
+
+std::atomic<ConvAlgorithm>& Override() {
+  static std::atomic<ConvAlgorithm> algorithm{InitialOverride()};
+  return algorithm;
+}
+
+}  // namespace
+
+bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem) {
+  if (algorithm == ConvAlgorithm::kAuto) return true;
+  const Entry* e = Find(algorithm);
+  return e != nullptr && e->applies(problem);
+}
+
+ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
+  const ConvAlgorithm forced = ConvAlgorithmOverride();
+  if (forced != ConvAlgorithm::kAuto && ConvAlgorithmApplies(forced, p)) return forced;
+  const math::Window2d w = p.shape.group_window();
+  const int out_channels = p.shape.group_out_channels();
+  if (WinogradConv::Applies(p) && math::Winograd5x5::Pays(w.channels, out_channels)) {
+    return ConvAlgorithm::kWinograd;
+  }
+  const long long weights =
+      static_cast<long long>(out_channels) * w.channels * w.kernel_h * w.kernel_w;
+  if (weights <= kMaxPackedWeights && p.shape.out_spatial() <= kMaxPackedSpatial) {
+    return ConvAlgorithm::kPacked;
+  }
+  return ConvAlgorithm::kIm2colGemm;
+}
+
+std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm) {
+  const Entry* e = Find(algorithm);
+  if (e == nullptr) {
+    throw InternalError(std::string("no strategy for convolution algorithm ") +
+                        ConvAlgorithmName(algorithm));
+  }
+  return e->make();
+}
+
+const char* ConvAlgorithmName(ConvAlgorithm algorithm) {
+  if (algorithm == ConvAlgorithm::kAuto) return "auto";
+  const Entry* e = Find(algorithm);
+  return e != nullptr ? e->name : "?";
+}
+
+ConvAlgorithm ParseConvAlgorithm(const std::string& name) {
+  std::string choices = "auto";
+  if (name == "auto") return ConvAlgorithm::kAuto;
+  for (const Entry& e : kAlgorithms) {
+    if (name == e.name) return e.algorithm;
+    choices += std::string(", ") + e.name;
+  }
+  throw ConfigError("unknown convolution algorithm '" + name + "' (" + choices + ")");
+}
+
+void SetConvAlgorithmOverride(ConvAlgorithm algorithm) { Override() = algorithm; }
+
+ConvAlgorithm ConvAlgorithmOverride() { return Override(); }
+
+}  // namespace strata

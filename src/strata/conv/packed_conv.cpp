@@ -1,0 +1,90 @@
+#include "strata/conv/packed_conv.hpp"
+
+namespace strata {
+
+std::string PackedConv::Description() const {
+  std::string name = ConvAlgorithmName(algorithm());
+  if (ReadsWindow()) name += " (window read in place)";
+  return name;
+}
+
+bool PackedConv::ReadsWindow() const {
+  return !packed_.empty() && math::ReadsWindow(packed_[0], shape().group_window());
+}
+
+void PackedConv::SetWeights(const float* weights, bool for_input_gradient) {
+  const int m = shape().group_out_channels(), k = shape().group_depth();
+  packed_.resize(shape().group);
+  for (int g = 0; g < shape().group; ++g) {
+    // W is m x k; the input gradient multiplies by W^T (k rows, depth m).
+    packed_[g].Pack(for_input_gradient, for_input_gradient ? k : m, for_input_gradient ? m : k,
+                    weights + static_cast<size_t>(g) * m * k);
+  }
+}
+
+void PackedConv::ForwardChunk(const float* in, float* out, int count, const float* bias) {
+  const ConvShape& s = shape();
+  const int m = s.group_out_channels(), k = s.group_depth();
+  const int spatial = s.out_spatial(), n = spatial * count;
+  const size_t in_dim = s.in_dim(), out_dim = s.out_dim();
+  const auto group_bias = [&](int g) { return bias ? bias + static_cast<size_t>(g) * m : nullptr; };
+  const auto group_out = [&](int b, int g) {
+    return out + b * out_dim + static_cast<size_t>(g) * m * spatial;
+  };
+  if (ReadsWindow()) {
+    // No unfolded copy: the kernels read the image itself.
+    const math::Window2d window = s.group_window();
+    const size_t group_in = s.group_in_dim();
+    for (int b = 0; b < count; ++b) {
+      for (int g = 0; g < s.group; ++g) {
+        math::GemmPackedWindow(packed_[g], in + b * in_dim + g * group_in, window, group_bias(g),
+                               group_out(b, g), spatial);
+      }
+    }
+    return;
+  }
+  const float* columns = Im2col(in, count);
+  for (int b = 0; b < count; ++b) {
+    for (int g = 0; g < s.group; ++g) {
+      math::GemmPacked(packed_[g], spatial,
+                       columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial,
+                       n, group_bias(g), false, group_out(b, g), spatial);
+    }
+  }
+}
+
+void PackedConv::InputGradChunk(const float* out_diff, float* in_diff, int count) {
+  const ConvShape& s = shape();
+  const int m = s.group_out_channels(), k = s.group_depth();
+  const int spatial = s.out_spatial(), n = spatial * count;
+  const size_t out_dim = s.out_dim();
+  float* columns = Columns(count);
+  // Each image's output gradient is read where it lies.
+  for (int b = 0; b < count; ++b) {
+    for (int g = 0; g < s.group; ++g) {
+      math::GemmPacked(
+          packed_[g], spatial, out_diff + b * out_dim + static_cast<size_t>(g) * m * spatial,
+          spatial, nullptr, false,
+          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial, n);
+    }
+  }
+  Col2im(columns, count, in_diff);
+}
+
+bool PackedConv::WeightGradInPlace() const {
+  return math::WeightGradReadsWindow(shape().group_window());
+}
+
+void PackedConv::WeightGradWindow(const float* in, const float* out_diff, int count,
+                                  float* weights_diff) {
+  const ConvShape& s = shape();
+  const int m = s.group_out_channels(), k = s.group_depth();
+  const size_t group_in = s.group_in_dim();
+  for (int g = 0; g < s.group; ++g) {
+    math::WeightGradWindow(m, out_diff + static_cast<size_t>(g) * m * s.out_spatial(), s.out_dim(),
+                           in + g * group_in, s.in_dim(), count, s.group_window(),
+                           weights_diff + static_cast<size_t>(g) * m * k);
+  }
+}
+
+}  // namespace strata
