@@ -79,6 +79,11 @@ int main(int argc, char** argv) {
                       algorithm.empty() ? "" : ("  [" + algorithm + "]").c_str());
           std::printf("%16s  backward: %9.4f ms.\n", net.layer_names()[i].c_str(),
                       backward[i] / iters);
+          if (const int steps = net.layers()[i]->TimeSteps(); steps > 0) {
+            std::printf("%16s  per step: %9.4f ms forward, %.4f ms backward (%d steps).\n",
+                        net.layer_names()[i].c_str(), forward[i] / iters / steps,
+                        backward[i] / iters / steps, steps);
+          }
         }
         std::printf("Average Forward pass: %.4f ms.\n", forward_total / iters);
         std::printf("Average Backward pass: %.4f ms.\n", backward_total / iters);

@@ -63,13 +63,16 @@ class Layer {
   virtual std::vector<std::string> ParamFields() const { return {}; }
   // The loss_weight of a top when the definition gives none.
   virtual float DefaultLossWeight(int /*top_index*/) const { return 0.f; }
-  // Floating-point operations of one Forward at the current shapes (a
-  // multiply-add counts two). The default, one per top element, suits
-  // element-wise layers; layers with real arithmetic say theirs.
   // How the layer computes, where it chooses among ways (a convolution's
   // algorithm); empty for the others. Shown by tools/time and tools/summary.
   virtual std::string Algorithm() const { return {}; }
+  // Steps a pass runs one after another (a recurrent layer's time steps; 0
+  // for the others): tools/time shows the time per step.
+  virtual int TimeSteps() const { return 0; }
 
+  // Floating-point operations of one Forward at the current shapes (a
+  // multiply-add counts two). The default, one per top element, suits
+  // element-wise layers; layers with real arithmetic say theirs.
   virtual double ForwardFlops(const std::vector<Blob*>& bottom,
                               const std::vector<Blob*>& top) const;
 

@@ -71,10 +71,7 @@ const char* CaffeTypeAdvice(const std::string& type) {
        "Caffe's R-CNN window sampler; cut the windows into image files and read them with "
        "ImageData, or into a database with convert_imageset"},
       {"Python", "Python layers, not yet"},
-      {"Recurrent", "recurrent layers, not yet"},
-      {"RNN", "recurrent layers, not yet"},
-      {"LSTM", "recurrent layers, not yet"},
-      {"LSTMUnit", "recurrent layers, not yet"},
+      {"Recurrent", "Caffe's abstract base of RNN and LSTM; use one of those"},
   };
   const auto it = advice.find(type);
   return it == advice.end() ? nullptr : it->second;

@@ -30,6 +30,9 @@ const std::set<std::string> kSources = {"Data",      "ImageData", "HDF5Data", "M
 std::vector<EmptyCase> Cases(const std::string& dir) {
   const std::string conv =
       "convolution_param { num_output: 2 kernel_size: 3 weight_filler { type: 'gaussian' } }";
+  // A recurrent layer's batch is its streams, axis 1.
+  const std::string recurrent =
+      "recurrent_param { num_output: 2 weight_filler { type: 'gaussian' } }";
   return {
       {"AbsVal", "", {{0, 3}}, 1},
       {"Accuracy", "", {{0, 5}, {0}}, 1},
@@ -65,6 +68,8 @@ std::vector<EmptyCase> Cases(const std::string& dir) {
        {{0, 4}},
        1},
       {"LRN", "", {{0, 3, 2, 2}}, 1},
+      {"LSTM", recurrent, {{3, 0, 4}, {3, 0}}, 1},
+      {"LSTMUnit", "", {{1, 0, 2}, {1, 0, 8}, {1, 0}}, 2},
       {"LayerNorm", "", {{0, 4}}, 1},
       {"Log", "", {{0, 3}}, 1},
       {"MVN", "", {{0, 3, 2, 2}}, 1},
@@ -72,6 +77,7 @@ std::vector<EmptyCase> Cases(const std::string& dir) {
       {"PReLU", "", {{0, 3, 2, 2}}, 1},
       {"Pooling", "pooling_param { pool: MAX kernel_size: 2 }", {{0, 1, 4, 4}}, 1},
       {"Power", "", {{0, 3}}, 1},
+      {"RNN", recurrent, {{3, 0, 4}, {3, 0}}, 1},
       {"ReLU", "", {{0, 3}}, 1},
       {"Reduction", "", {{0, 3}}, 1},
       {"Reshape", "reshape_param { shape { dim: 0 dim: -1 } }", {{0, 3, 2}}, 1},

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 
 #include "strata/hdf5.hpp"
 #include "strata/layer_registry.hpp"
@@ -34,6 +35,17 @@ std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
   auto blob = std::make_unique<Blob>(shape);
   Rng rng(seed);
   for (int i = 0; i < blob->count(); ++i) blob->mutable_data()[i] = rng.Gaussian(0.f, stddev);
+  return blob;
+}
+
+std::unique_ptr<Blob> BlobFromRows(const std::vector<std::vector<float>>& rows) {
+  auto blob = std::make_unique<Blob>(
+      std::vector<int>{static_cast<int>(rows.size()), static_cast<int>(rows.at(0).size())});
+  float* at = blob->mutable_data();
+  for (const auto& row : rows) {
+    if (row.size() != rows[0].size()) throw std::invalid_argument("BlobFromRows: ragged rows");
+    at = std::copy(row.begin(), row.end(), at);
+  }
   return blob;
 }
 

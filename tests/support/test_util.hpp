@@ -48,6 +48,9 @@ std::unique_ptr<Layer> MakeLayer(const std::string& text);
 // Blob filled with N(0, stddev) from `seed`.
 std::unique_ptr<Blob> GaussianBlob(const std::vector<int>& shape, uint64_t seed,
                                    float stddev = 1.f);
+// A 2-axis blob holding `rows` (all of one length), e.g. a recurrent layer's
+// cont (time steps x streams).
+std::unique_ptr<Blob> BlobFromRows(const std::vector<std::vector<float>>& rows);
 // n values drawn uniformly from [-1, 1) with `seed` (same seed, same values).
 std::vector<float> UniformVector(size_t n, unsigned seed);
 // Blob holding `values` (count must match the shape).

@@ -1,0 +1,102 @@
+// Shared machinery of RNN and LSTM (not a layer type; Caffe's "Recurrent" is
+// abstract too).
+//
+// Bottoms: x (T x N x ..., time first), cont (T x N: 0 where a sequence
+// starts, so the state resets there, 1 where it continues), an optional
+// x_static (N x ...: one input for every step of stream n), and with
+// recurrent_param.expose_hidden the initial states (1 x N x H each: h_0, and
+// c_0 for LSTM). Tops: the per-step output (T x N x num_output) and with
+// expose_hidden the final states (h_T, and c_T for LSTM).
+//
+// As in Caffe, without expose_hidden the final states of one forward pass are
+// the initial states of the next (cont = 0 resets them), and no gradient
+// crosses from one batch into the previous one.
+//
+// The input projections of all T steps are one product (x W^T + b), and so are
+// their gradients; only the recurrent product runs step by step.
+// Params, in Caffe's order: W_x (G x D), b (G), W_static (G x D_static) with
+// x_static, then the subclass's recurrent weights (G: the gate width).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "strata/layer.hpp"
+
+namespace strata {
+
+class RecurrentLayer : public Layer {
+ public:
+  using Layer::Layer;
+  // The exact counts, which depend on expose_hidden, are checked in
+  // LayerSetUp with the blobs' names.
+  int MinBottomBlobs() const override { return 2; }
+  int MaxBottomBlobs() const override { return 3 + num_states(); }
+  int MinTopBlobs() const override { return 1; }
+  int MaxTopBlobs() const override { return 1 + num_states(); }
+  bool AllowForceBackward(int bottom_index) const override { return bottom_index != 1; }
+  std::vector<std::string> ParamFields() const override { return {"recurrent_param"}; }
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+  double ForwardFlops(const std::vector<Blob*>& bottom,
+                      const std::vector<Blob*>& top) const override;
+  int TimeSteps() const override { return steps_; }
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
+
+  // The recurrent state blobs: 1 (h) for RNN, 2 (h, c) for LSTM.
+  virtual int num_states() const = 0;
+  // The state names for messages: "h" or "h, c".
+  virtual const char* state_names() const = 0;
+  // Width of the input projection: 4H for LSTM, H for RNN.
+  virtual int gate_width() const = 0;
+  // Shapes and fillers of the params after W_x, b and W_static.
+  virtual std::vector<ParamBlobSpec> RecurrentParamSpecs() const = 0;
+  // Multiply-adds per step and stream beyond the input projection.
+  virtual double StepFlops() const = 0;
+  int exposed_states() const {
+    return layer_param_.recurrent_param().expose_hidden() ? num_states() : 0;
+  }
+
+  // gates (T*N x G) = x W_x^T + b (+ x_static W_static^T at every step).
+  void ProjectInputs(const std::vector<Blob*>& bottom, float* gates) const;
+  // The gradients of ProjectInputs from d_gates (T*N x G): param diffs
+  // accumulate, x's and x_static's diffs are written where asked for.
+  void ProjectInputsBackward(const float* d_gates, const std::vector<bool>& propagate_down,
+                             const std::vector<Blob*>& bottom);
+  // out = cont * in per stream: n rows of h values, row r scaled by cont[r]
+  // (a state carried into step t, or its gradient going back).
+  static void Continue(int n, int h, const float* cont, const float* in, float* out);
+  // Throws DataError naming the layer unless every cont value is 0 or 1.
+  void CheckCont(const Blob& cont) const;
+  // The initial value of state s (N x H): the exposed bottom, or the state
+  // carried from the last pass.
+  const float* InitialState(const std::vector<Blob*>& bottom, int s) const;
+  // After a forward pass: state s's final value (N x H) becomes top 1 + s
+  // with expose_hidden, else the next pass's initial state.
+  void FinishState(const std::vector<Blob*>& top, int s, const float* final_state);
+  // Where the gradient of state s's initial value goes: the exposed bottom's
+  // diff when it is asked for, else nowhere (nullptr).
+  float* InitialStateDiff(const std::vector<bool>& propagate_down, const std::vector<Blob*>& bottom,
+                          int s) const;
+  // The gradient reaching state s's final value from top 1 + s, or nullptr.
+  const float* FinalStateDiff(const std::vector<Blob*>& top, int s) const;
+  // Logs the time per step of a pass begun at `start` when
+  // recurrent_param.debug_info is set.
+  void ReportStepTime(const char* pass, std::chrono::steady_clock::time_point start) const;
+
+  int steps_ = 0, streams_ = 0;  // T, N
+  int input_dim_ = 0;            // D: x's values per step and stream
+  int static_dim_ = 0;           // x_static's values per stream (0: none)
+  int hidden_ = 0;               // H (num_output)
+  int recurrent_param_ = 2;      // index of the first RecurrentParamSpecs blob
+  bool has_static_ = false;
+
+ private:
+  int static_bottom() const { return 2; }
+  int state_bottom(int s) const { return 2 + (has_static_ ? 1 : 0) + s; }
+  std::vector<std::vector<float>> carried_;  // per state, N x H
+};
+
+}  // namespace strata

@@ -1,0 +1,204 @@
+#include "strata/layers/recurrent_layer.hpp"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "strata/errors.hpp"
+#include "strata/math.hpp"
+
+namespace strata {
+
+void RecurrentLayer::LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const RecurrentParameter& p = layer_param_.recurrent_param();
+  if (p.num_output() == 0) {
+    throw ConfigError("recurrent_param.num_output must be set and positive");
+  }
+  hidden_ = static_cast<int>(p.num_output());
+  const int states = exposed_states();
+  const int nb = static_cast<int>(bottom.size()), nt = static_cast<int>(top.size());
+  if (nb < 2 + states || nb > 3 + states || nt != 1 + states) {
+    const std::string names = state_names();
+    throw ConfigError(std::string(type()) +
+                      (states > 0 ? " with expose_hidden takes bottoms x, cont, " +
+                                        std::string("[x_static,] the initial ") + names +
+                                        " and tops the output and the final " + names
+                                  : " takes bottoms x, cont[, x_static] and one top") +
+                      "; got " + std::to_string(nb) + " bottoms and " + std::to_string(nt) +
+                      " tops");
+  }
+  has_static_ = nb > 2 + states;
+  if (bottom[0]->num_axes() < 2) {
+    throw ShapeError("x has shape " + bottom[0]->shape_string() +
+                     "; it needs at least 2 axes (time steps, streams, ...)");
+  }
+  input_dim_ = bottom[0]->count(2);
+  if (has_static_) {
+    if (bottom[2]->num_axes() < 1) throw ShapeError("x_static needs at least 1 axis (streams)");
+    static_dim_ = bottom[2]->count(1);
+  }
+  const int g = gate_width();
+  std::vector<ParamBlobSpec> specs = {{"W_x", {g, input_dim_}, &p.weight_filler()},
+                                      {"b", {g}, &p.bias_filler()}};
+  if (has_static_) specs.push_back({"W_static", {g, static_dim_}, &p.weight_filler()});
+  recurrent_param_ = static_cast<int>(specs.size());
+  for (const ParamBlobSpec& spec : RecurrentParamSpecs()) specs.push_back(spec);
+  SetUpParamBlobs(specs);
+  param_propagate_down_.assign(blobs_.size(), true);
+}
+
+void RecurrentLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const Blob& x = *bottom[0];
+  const Blob& cont = *bottom[1];
+  if (x.num_axes() < 2 || x.count(2) != input_dim_) {
+    throw ShapeError("x has shape " + x.shape_string() + "; the weights expect T x N x " +
+                     std::to_string(input_dim_) + " values");
+  }
+  steps_ = x.shape(0);
+  streams_ = x.shape(1);
+  if (cont.num_axes() != 2 || cont.shape(0) != steps_ || cont.shape(1) != streams_) {
+    throw ShapeError("cont has shape " + cont.shape_string() + " but x " + x.shape_string() +
+                     " needs (" + std::to_string(steps_) + "," + std::to_string(streams_) +
+                     "): one 0/1 per time step and stream");
+  }
+  if (has_static_) {
+    const Blob& s = *bottom[static_bottom()];
+    if (s.num_axes() < 1 || s.shape(0) != streams_ || s.count(1) != static_dim_) {
+      throw ShapeError("x_static has shape " + s.shape_string() + "; it needs " +
+                       std::to_string(streams_) + " streams of " + std::to_string(static_dim_) +
+                       " values");
+    }
+  }
+  const std::vector<int> state_shape{1, streams_, hidden_};
+  for (int s = 0; s < exposed_states(); ++s) {
+    const Blob& b = *bottom[state_bottom(s)];
+    if (b.shape() != state_shape) {
+      throw ShapeError("initial state bottom " + std::to_string(state_bottom(s)) + " has shape " +
+                       b.shape_string() + "; with x " + x.shape_string() + " it must be (1," +
+                       std::to_string(streams_) + "," + std::to_string(hidden_) + ")");
+    }
+  }
+  top[0]->Reshape({steps_, streams_, hidden_});
+  for (int s = 0; s < exposed_states(); ++s) top[1 + s]->Reshape(state_shape);
+  // A carried state starts at zero, and again whenever the streams change.
+  carried_.resize(num_states());
+  for (auto& state : carried_) {
+    if (state.size() != static_cast<size_t>(streams_) * hidden_) {
+      state.assign(static_cast<size_t>(streams_) * hidden_, 0.f);
+    }
+  }
+}
+
+double RecurrentLayer::ForwardFlops(const std::vector<Blob*>& /*bottom*/,
+                                    const std::vector<Blob*>& /*top*/) const {
+  const double rows = static_cast<double>(steps_) * streams_;
+  return 2.0 * rows * gate_width() * (input_dim_ + static_dim_) + rows * StepFlops();
+}
+
+void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* gates) const {
+  const int rows = steps_ * streams_, g = gate_width();
+  const float* bias = blobs_[1]->data();
+  for (int r = 0; r < rows; ++r) std::copy_n(bias, g, gates + static_cast<size_t>(r) * g);
+  math::Gemm(false, true, rows, g, input_dim_, 1.f, bottom[0]->data(), blobs_[0]->data(), 1.f,
+             gates);
+  if (!has_static_) return;
+  // One product for the streams, added to every step.
+  std::vector<float> per_stream(static_cast<size_t>(streams_) * g);
+  math::Gemm(false, true, streams_, g, static_dim_, 1.f, bottom[static_bottom()]->data(),
+             blobs_[2]->data(), 0.f, per_stream.data());
+  for (int t = 0; t < steps_; ++t) {
+    math::Axpy(streams_ * g, 1.f, per_stream.data(), gates + static_cast<size_t>(t) * streams_ * g);
+  }
+}
+
+void RecurrentLayer::ProjectInputsBackward(const float* d_gates,
+                                           const std::vector<bool>& propagate_down,
+                                           const std::vector<Blob*>& bottom) {
+  const int rows = steps_ * streams_, g = gate_width();
+  if (param_propagate_down(0)) {
+    math::Gemm(true, false, g, input_dim_, rows, 1.f, d_gates, bottom[0]->data(), 1.f,
+               blobs_[0]->mutable_diff());
+  }
+  if (param_propagate_down(1)) {
+    float* bias_diff = blobs_[1]->mutable_diff();
+    for (int r = 0; r < rows; ++r)
+      math::Axpy(g, 1.f, d_gates + static_cast<size_t>(r) * g, bias_diff);
+  }
+  if (propagate_down[0]) {
+    math::Gemm(false, false, rows, input_dim_, g, 1.f, d_gates, blobs_[0]->data(), 0.f,
+               bottom[0]->mutable_diff());
+  }
+  if (!has_static_) return;
+  const bool static_diff = propagate_down[static_bottom()];
+  if (!param_propagate_down(2) && !static_diff) return;
+  // Every step's gate gradient reaches x_static: their sum per stream.
+  std::vector<float> summed(static_cast<size_t>(streams_) * g, 0.f);
+  for (int t = 0; t < steps_; ++t) {
+    math::Axpy(streams_ * g, 1.f, d_gates + static_cast<size_t>(t) * streams_ * g, summed.data());
+  }
+  const Blob& x_static = *bottom[static_bottom()];
+  if (param_propagate_down(2)) {
+    math::Gemm(true, false, g, static_dim_, streams_, 1.f, summed.data(), x_static.data(), 1.f,
+               blobs_[2]->mutable_diff());
+  }
+  if (static_diff) {
+    math::Gemm(false, false, streams_, static_dim_, g, 1.f, summed.data(), blobs_[2]->data(), 0.f,
+               bottom[static_bottom()]->mutable_diff());
+  }
+}
+
+void RecurrentLayer::Continue(int n, int h, const float* cont, const float* in, float* out) {
+  for (int r = 0; r < n; ++r) {
+    const size_t at = static_cast<size_t>(r) * h;
+    for (int j = 0; j < h; ++j) out[at + j] = cont[r] * in[at + j];
+  }
+}
+
+void RecurrentLayer::CheckCont(const Blob& cont) const {
+  const float* c = cont.data();
+  for (int i = 0; i < cont.count(); ++i) {
+    if (c[i] != 0.f && c[i] != 1.f) {
+      throw DataError("layer '" + layer_param_.name() + "': cont " + cont.shape_string() +
+                      " holds " + std::to_string(c[i]) + " at step " +
+                      std::to_string(i / streams_) + ", stream " + std::to_string(i % streams_) +
+                      "; it must be 0 (a sequence starts) or 1 (it continues)");
+    }
+  }
+}
+
+const float* RecurrentLayer::InitialState(const std::vector<Blob*>& bottom, int s) const {
+  return exposed_states() > 0 ? bottom[state_bottom(s)]->data() : carried_[s].data();
+}
+
+void RecurrentLayer::FinishState(const std::vector<Blob*>& top, int s, const float* final_state) {
+  const size_t count = static_cast<size_t>(streams_) * hidden_;
+  if (exposed_states() > 0) {
+    std::copy_n(final_state, count, top[1 + s]->mutable_data());
+  } else {
+    std::copy_n(final_state, count, carried_[s].data());
+  }
+}
+
+float* RecurrentLayer::InitialStateDiff(const std::vector<bool>& propagate_down,
+                                        const std::vector<Blob*>& bottom, int s) const {
+  if (exposed_states() == 0 || !propagate_down[state_bottom(s)]) return nullptr;
+  return bottom[state_bottom(s)]->mutable_diff();
+}
+
+const float* RecurrentLayer::FinalStateDiff(const std::vector<Blob*>& top, int s) const {
+  return exposed_states() > 0 ? top[1 + s]->diff() : nullptr;
+}
+
+void RecurrentLayer::ReportStepTime(const char* pass,
+                                    std::chrono::steady_clock::time_point start) const {
+  if (!layer_param_.recurrent_param().debug_info() || steps_ == 0) return;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  char line[160];
+  std::snprintf(line, sizeof(line), "%s: %s of %d steps in %.3f ms, %.4f ms per step",
+                layer_param_.name().c_str(), pass, steps_, seconds * 1e3, seconds * 1e3 / steps_);
+  LOG(INFO) << line;
+}
+
+}  // namespace strata
