@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "strata/errors.hpp"
+#include "strata/net.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -10,7 +11,7 @@ namespace {
 
 using testing::MakeLayer;
 
-TEST(DummyDataLayerTest, ConstantFillerFillsOnceAndKeeps) {
+TEST(DummyDataLayerTest, ConstantFiller) {
   auto layer = MakeLayer(R"(name: "d" type: "DummyData" top: "a" top: "b"
     dummy_data_param { shape { dim: 2 dim: 3 } shape { dim: 4 }
       data_filler { type: "constant" value: 3 } })");
@@ -21,6 +22,23 @@ TEST(DummyDataLayerTest, ConstantFillerFillsOnceAndKeeps) {
   EXPECT_EQ(b.shape(), (std::vector<int>{4}));
   for (int i = 0; i < 6; ++i) EXPECT_EQ(a.data()[i], 3);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(b.data()[i], 3);
+}
+
+// An inference net hands a blob's buffer on once its last reader has run,
+// so a constant top must be written on every pass, not only at set-up.
+TEST(DummyDataLayerTest, ConstantTopsSurviveActivationReuse) {
+  const NetParameter param = testing::ParseNet(R"(name: "n" state { phase: TEST }
+    layer { name: "d" type: "DummyData" top: "c"
+            dummy_data_param { shape { dim: 2 dim: 3 } data_filler { type: "constant" value: 1 } } }
+    layer { name: "p" type: "Power" bottom: "c" top: "p" power_param { scale: 2 } }
+    layer { name: "q" type: "Power" bottom: "p" top: "q" power_param { scale: 3 } }
+    layer { name: "r" type: "Power" bottom: "q" top: "r" power_param { scale: 5 } })");
+  Net net(param, NetOptions{});
+  ASSERT_TRUE(net.reuses_activations());
+  for (int pass = 0; pass < 3; ++pass) {
+    net.Forward();
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(net.blob_by_name("r")->data()[i], 30.f) << pass;
+  }
 }
 
 TEST(DummyDataLayerTest, RandomFillerRefillsEachForward) {

@@ -1,8 +1,10 @@
 // DummyData: tops filled by fillers, for tests and timing.
 // Tops: shaped by dummy_data_param.shape (or the legacy num/channels/height/
 // width lists), one entry for all tops or one per top. data_filler: none
-// (constant 0), one for all tops, or one per top. Constant fillers fill once;
-// others draw fresh values on every forward pass.
+// (constant 0), one for all tops, or one per top. Every top is filled on
+// every forward pass (fresh values for random fillers), so a net that reuses
+// activation buffers, or a layer running in place on a top, cannot leave a
+// constant top changed.
 #pragma once
 
 #include "strata/layer.hpp"
@@ -26,7 +28,6 @@ class DummyDataLayer : public Layer {
 
  private:
   std::vector<FillerParameter> fillers_;
-  std::vector<bool> refill_;
 };
 
 }  // namespace strata

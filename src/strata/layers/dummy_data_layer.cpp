@@ -43,7 +43,6 @@ void DummyDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
     }
   }
   fillers_.clear();
-  refill_.clear();
   for (int i = 0; i < num_tops; ++i) {
     FillerParameter filler;  // constant 0 by default
     if (param.data_filler_size() > 0) {
@@ -51,16 +50,15 @@ void DummyDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
     }
     ValidateFiller(filler);
     fillers_.push_back(filler);
-    refill_.push_back(filler.type() != "constant");
     FillBlob(filler, &rng_, top[i]);
   }
 }
 
 void DummyDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
                                 const std::vector<Blob*>& top) {
-  for (size_t i = 0; i < top.size(); ++i) {
-    if (refill_[i]) FillBlob(fillers_[i], &rng_, top[i]);
-  }
+  // Constant tops too: a net that reuses activation buffers hands a top's
+  // storage to later blobs between passes.
+  for (size_t i = 0; i < top.size(); ++i) FillBlob(fillers_[i], &rng_, top[i]);
 }
 
 STRATA_REGISTER_LAYER(DummyData);
