@@ -72,3 +72,23 @@ if [ -d "$photos/images" ]; then
     printf "Data layer: %.0f images/s on 1 thread, %.0f on %d; cv::imdecode alone on 1 thread: %.0f/s\n", o, a, t, d
     printf "%d threads / imdecode alone (at least the speed-up over one Caffe prefetch thread): %.2f\n", t, a / d }'
 fi
+
+# LSTM forward + backward beside PyTorch's nn.LSTM: the lstm_rows shapes and a larger one.
+# The GEMM bound: the products' multiply-adds (forward T*N*4H*(D+H), backward twice that)
+# at the sgemm rate measured above.
+sgemm=$(sed -nE 's/^sgemm .*: ([0-9.]+) GFLOP\/s.*/\1/p' "$out/sgemm")
+echo "-- LSTM forward + backward, T x N x input -> hidden"
+echo "| shape (T, N, D, H) | Strata ms | PyTorch ms | Strata / PyTorch | GEMM bound ms | bound / Strata |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for shape in "28 64 28 128" "50 32 256 512"; do
+  set -- $shape
+  "$bench" --model="benchmarks/nets/lstm_t$1_n$2_d$3_h$4.prototxt" --threads="$threads" \
+    --iters=20 --warmup=5 --repeats="$repeats" 2> /dev/null > "$out/strata_lstm_$1"
+  OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/pytorch_lstm.py \
+    --threads "$threads" --steps "$1" --batch "$2" --input "$3" --hidden "$4" \
+    --repeats "$repeats" 2> /dev/null > "$out/torch_lstm_$1"
+  s=$(median 'fwd\+bwd' "$out/strata_lstm_$1"); t=$(median 'fwd\+bwd' "$out/torch_lstm_$1")
+  awk -v T="$1" -v N="$2" -v D="$3" -v H="$4" -v s="$s" -v t="$t" -v g="$sgemm" 'BEGIN {
+    bound = 3 * 2 * T * N * 4 * H * (D + H) / (g * 1e9) * 1e3
+    printf "| %d, %d, %d, %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", T, N, D, H, s, t, s / t, bound, bound / s }'
+done

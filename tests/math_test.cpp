@@ -217,3 +217,33 @@ TEST(LaneSumTest, MatchPlainSums) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// Sigmoid and Tanh against the functions in double over a dense sweep of
+// [-100, 100] (past exp's clamp) and tiny values; odd lengths cover the
+// padded tail.
+TEST(MathTest, SigmoidAndTanhAreWithinAFewUlps) {
+  std::vector<float> x;
+  for (float v = -100.f; v <= 100.f; v += 0.0137f) x.push_back(v);
+  for (float v : {0.f, -0.f, 1e-30f, -1e-8f, 3e-5f, 0.0624f, 0.0626f, -0.0625f}) x.push_back(v);
+  x.push_back(0.5f);  // 14,607 values: not a multiple of 4
+  std::vector<float> s(x.size()), t(x.size());
+  math::Sigmoid(static_cast<int>(x.size()), x.data(), s.data());
+  math::Tanh(static_cast<int>(x.size()), x.data(), t.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double sigmoid = 1.0 / (1.0 + std::exp(-v)), tanh = std::tanh(v);
+    ASSERT_NEAR(s[i], sigmoid, 3e-7 * sigmoid + 1e-37) << "sigmoid(" << v << ")";
+    ASSERT_NEAR(t[i], tanh, std::max(2e-7, 2e-6 * std::fabs(tanh))) << "tanh(" << v << ")";
+    ASSERT_EQ(std::signbit(t[i]), std::signbit(x[i])) << "tanh(" << v << ")";
+  }
+  // In place, as the recurrent layers call them.
+  std::vector<float> y = x;
+  math::Tanh(static_cast<int>(y.size()), y.data(), y.data());
+  EXPECT_EQ(y, t);
+}
+
+}  // namespace
+}  // namespace strata

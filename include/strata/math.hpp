@@ -38,6 +38,12 @@ double SumDouble(int n, const float* x);
 double DotDouble(int n, const float* x, const float* y);
 double SquaredDeviationDouble(int n, const float* x, double mean);
 
+// y = sigmoid(x), y = tanh(x) over n values (y may be x): loops the compiler
+// vectorizes, within a few float ulps of the exact functions (math_test);
+// the recurrent layers spend much of their time here.
+void Sigmoid(int n, const float* x, float* y);
+void Tanh(int n, const float* x, float* y);
+
 // x[c][s] += bias[c] over `channels` rows of `spatial` values.
 void AddChannelBias(int channels, int spatial, const float* bias, float* x);
 // sums[c] += sum over s of x[c][s].

@@ -86,6 +86,9 @@ class RecurrentLayer : public Layer {
   // recurrent_param.debug_info is set.
   void ReportStepTime(const char* pass, std::chrono::steady_clock::time_point start) const;
 
+  // Streams are independent: threads take at least this many each.
+  static constexpr int kStreamsPerPart = 8;
+
   int steps_ = 0, streams_ = 0;  // T, N
   int input_dim_ = 0;            // D: x's values per step and stream
   int static_dim_ = 0;           // x_static's values per stream (0: none)

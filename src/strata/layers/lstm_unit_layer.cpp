@@ -1,18 +1,12 @@
 #include "strata/layers/lstm_unit_layer.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
 
 namespace strata {
-
-namespace {
-
-inline float Sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
-
-}  // namespace
 
 void LstmCellForward(int n, int h, const float* cont, const float* c_prev, float* gates, float* c,
                      float* tanh_c, float* h_out) {
@@ -20,16 +14,12 @@ void LstmCellForward(int n, int h, const float* cont, const float* c_prev, float
     float* x = gates + static_cast<size_t>(r) * 4 * h;
     const size_t at = static_cast<size_t>(r) * h;
     const float keep = cont ? cont[r] : 1.f;
-    for (int j = 0; j < 3 * h; ++j) x[j] = Sigmoid(x[j]);
-    for (int j = 3 * h; j < 4 * h; ++j) x[j] = std::tanh(x[j]);
+    math::Sigmoid(3 * h, x, x);
+    math::Tanh(h, x + 3 * h, x + 3 * h);
     const float *i = x, *f = x + h, *o = x + 2 * h, *g = x + 3 * h;
-    for (int j = 0; j < h; ++j) {
-      const float cell = keep * f[j] * c_prev[at + j] + i[j] * g[j];
-      const float t = std::tanh(cell);
-      c[at + j] = cell;
-      tanh_c[at + j] = t;
-      h_out[at + j] = o[j] * t;
-    }
+    for (int j = 0; j < h; ++j) c[at + j] = keep * f[j] * c_prev[at + j] + i[j] * g[j];
+    math::Tanh(h, c + at, tanh_c + at);
+    for (int j = 0; j < h; ++j) h_out[at + j] = o[j] * tanh_c[at + j];
   }
 }
 

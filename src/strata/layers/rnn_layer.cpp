@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -32,23 +32,28 @@ void RNNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Bl
   ProjectInputs(bottom, hidden_states_.data());
   const float* cont = bottom[1]->data();
   const float* w_hh = blobs_[recurrent_param_]->data();
-  const float* h_last = InitialState(bottom, 0);
-  for (int t = 0; t < steps_; ++t) {
-    float* h_prev = h_prev_.data() + t * per_step;
-    Continue(n, h, cont + t * n, h_last, h_prev);
-    float* state = hidden_states_.data() + t * per_step;
-    math::Gemm(false, true, n, h, h, 1.f, h_prev, w_hh, 1.f, state);
-    for (size_t j = 0; j < per_step; ++j) state[j] = std::tanh(state[j]);
-    h_last = state;
-  }
+  const float* h_initial = InitialState(bottom, 0);
+  // Streams never interact: each thread runs all the steps of its own.
+  ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
+    const int rows = end - begin;
+    const size_t row = static_cast<size_t>(begin) * h;
+    for (int t = 0; t < steps_; ++t) {
+      const size_t at = t * per_step + row;
+      const float* h_last = t == 0 ? h_initial + row : hidden_states_.data() + at - per_step;
+      float* state = hidden_states_.data() + at;
+      Continue(rows, h, cont + t * n + begin, h_last, h_prev_.data() + at);
+      math::Gemm(false, true, rows, h, h, 1.f, h_prev_.data() + at, w_hh, 1.f, state);
+      math::Tanh(rows * h, state, state);
+    }
+  });
   // The outputs of all steps in one product.
   const float* b_o = blobs_[recurrent_param_ + 2]->data();
   for (int r = 0; r < rows; ++r) std::copy_n(b_o, h, outputs_.data() + static_cast<size_t>(r) * h);
   math::Gemm(false, true, rows, h, h, 1.f, hidden_states_.data(),
              blobs_[recurrent_param_ + 1]->data(), 1.f, outputs_.data());
-  for (float& o : outputs_) o = std::tanh(o);
+  math::Tanh(static_cast<int>(outputs_.size()), outputs_.data(), outputs_.data());
   std::copy(outputs_.begin(), outputs_.end(), top[0]->mutable_data());
-  if (steps_ > 0) FinishState(top, 0, h_last);
+  if (steps_ > 0) FinishState(top, 0, hidden_states_.data() + (steps_ - 1) * per_step);
   ReportStepTime("forward", start);
 }
 
@@ -77,13 +82,20 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   const float* w_hh = blobs_[recurrent_param_]->data();
   std::vector<float> carry(per_step, 0.f), d_prev(per_step);
   if (const float* d = FinalStateDiff(top, 0)) std::copy_n(d, per_step, carry.data());
-  for (int t = steps_ - 1; t >= 0; --t) {
-    float* da = d_state.data() + t * per_step;
-    const float* state = hidden_states_.data() + t * per_step;
-    for (size_t j = 0; j < per_step; ++j) da[j] = (da[j] + carry[j]) * (1.f - state[j] * state[j]);
-    math::Gemm(false, false, n, h, h, 1.f, da, w_hh, 0.f, d_prev.data());
-    Continue(n, h, cont + t * n, d_prev.data(), carry.data());
-  }
+  ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
+    const int rows = end - begin;
+    const size_t row = static_cast<size_t>(begin) * h, count = static_cast<size_t>(rows) * h;
+    for (int t = steps_ - 1; t >= 0; --t) {
+      const size_t at = t * per_step + row;
+      float* da = d_state.data() + at;
+      const float* state = hidden_states_.data() + at;
+      for (size_t j = 0; j < count; ++j) {
+        da[j] = (da[j] + carry[row + j]) * (1.f - state[j] * state[j]);
+      }
+      math::Gemm(false, false, rows, h, h, 1.f, da, w_hh, 0.f, d_prev.data() + row);
+      Continue(rows, h, cont + t * n + begin, d_prev.data() + row, carry.data() + row);
+    }
+  });
   if (float* d = InitialStateDiff(propagate_down, bottom, 0))
     std::copy_n(carry.data(), per_step, d);
   if (param_propagate_down(recurrent_param_)) {
