@@ -66,6 +66,10 @@ class Layer {
   // How the layer computes, where it chooses among ways (a convolution's
   // algorithm); empty for the others. Shown by tools/time and tools/summary.
   virtual std::string Algorithm() const { return {}; }
+  // False for a layer whose tops keep values from one pass to the next
+  // (DummyData's constant tops): an inference net then leaves their memory
+  // to them instead of handing it on to later blobs.
+  virtual bool WritesTopsEveryPass() const { return true; }
   // Steps a pass runs one after another (a recurrent layer's time steps; 0
   // for the others): tools/time shows the time per step.
   virtual int TimeSteps() const { return 0; }

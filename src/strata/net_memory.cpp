@@ -46,6 +46,10 @@ void Net::PlanActivationMemory(const std::vector<std::string>& keep) {
     }
   };
   for (const Blob* blob : input_blobs_) pin(blob);
+  for (int i = 0; i < n; ++i) {
+    if (layers_[i]->WritesTopsEveryPass()) continue;
+    for (const Blob* blob : top_vecs_[i]) pin(blob);
+  }
   for (const Blob* blob : output_blobs_) pin(blob);
   for (const auto& name : keep) pin(blobs_[blob_index_.at(name)].get());
 

@@ -24,8 +24,8 @@ TEST(DummyDataLayerTest, ConstantFiller) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(b.data()[i], 3);
 }
 
-// An inference net hands a blob's buffer on once its last reader has run,
-// so a constant top must be written on every pass, not only at set-up.
+// An inference net hands a blob's buffer on once its last reader has run;
+// a constant top, filled only at set-up, keeps its own.
 TEST(DummyDataLayerTest, ConstantTopsSurviveActivationReuse) {
   const NetParameter param = testing::ParseNet(R"(name: "n" state { phase: TEST }
     layer { name: "d" type: "DummyData" top: "c"

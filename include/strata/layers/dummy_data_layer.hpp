@@ -1,10 +1,9 @@
 // DummyData: tops filled by fillers, for tests and timing.
 // Tops: shaped by dummy_data_param.shape (or the legacy num/channels/height/
 // width lists), one entry for all tops or one per top. data_filler: none
-// (constant 0), one for all tops, or one per top. Every top is filled on
-// every forward pass (fresh values for random fillers), so a net that reuses
-// activation buffers, or a layer running in place on a top, cannot leave a
-// constant top changed.
+// (constant 0), one for all tops, or one per top. Constant fillers fill once,
+// as Caffe's do (code may write into such a top and keep it); others draw fresh
+// values on every forward pass.
 #pragma once
 
 #include "strata/layer.hpp"
@@ -15,6 +14,8 @@ class DummyDataLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "DummyData"; }
+  // A constant top keeps its values between passes: it keeps its memory too.
+  bool WritesTopsEveryPass() const override;
   int ExactNumBottomBlobs() const override { return 0; }
   int MinTopBlobs() const override { return 1; }
   std::vector<std::string> ParamFields() const override { return {"dummy_data_param"}; }
@@ -28,6 +29,7 @@ class DummyDataLayer : public Layer {
 
  private:
   std::vector<FillerParameter> fillers_;
+  std::vector<bool> refill_;
 };
 
 }  // namespace strata

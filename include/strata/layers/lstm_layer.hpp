@@ -37,7 +37,7 @@ class LSTMLayer : public RecurrentLayer {
   std::vector<float> acts_, cells_, tanh_cells_, h_prev_;
   std::vector<float> c_initial_;  // c_0 of the pass (N x H)
   // Backward's gate gradients (T x N x 4H) and per-stream carries (N x H).
-  std::vector<float> d_gates_, dh_carry_, dc_carry_, dh_;
+  std::vector<float> d_gates_, d_gates_t_, dh_carry_, dc_carry_, dh_;
 };
 
 }  // namespace strata

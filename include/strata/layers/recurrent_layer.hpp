@@ -61,10 +61,22 @@ class RecurrentLayer : public Layer {
 
   // gates (T*N x G) = x W_x^T + b (+ x_static W_static^T at every step).
   void ProjectInputs(const std::vector<Blob*>& bottom, float* gates) const;
-  // The gradients of ProjectInputs from d_gates (T*N x G): param diffs
-  // accumulate, x's and x_static's diffs are written where asked for.
-  void ProjectInputsBackward(const float* d_gates, const std::vector<bool>& propagate_down,
+  // The gradients of ProjectInputs from d_gates (T*N x G) and its transpose
+  // d_gates_t (G x T*N, from TransposeRows): param diffs accumulate, x's and
+  // x_static's diffs are written where asked for.
+  void ProjectInputsBackward(const float* d_gates, const float* d_gates_t,
+                             const std::vector<bool>& propagate_down,
                              const std::vector<Blob*>& bottom);
+  // out (cols x rows) = in (rows x cols)^T, over the pool. The weight
+  // gradients read the gate gradients this way round: OpenBLAS's product with
+  // a transposed first operand packed it several times slower.
+  static void TransposeRows(int rows, int cols, const float* in, float* out);
+  // diff (g x k) += d_t (g x rows) * input (rows x k), diff's rows split over
+  // the pool (each thread packs only its rows of d_t).
+  static void AccumulateWeightGradient(int g, int k, int rows, const float* d_t, const float* input,
+                                       float* diff);
+  // diff (g) += the row sums of d_t (g x rows).
+  static void AccumulateBiasGradient(int g, int rows, const float* d_t, float* diff);
   // out = cont * in per stream: n rows of h values, row r scaled by cont[r]
   // (a state carried into step t, or its gradient going back).
   static void Continue(int n, int h, const float* cont, const float* in, float* out);

@@ -1,5 +1,7 @@
 #include "strata/layers/dummy_data_layer.hpp"
 
+#include <algorithm>
+
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
 #include "strata/layer_registry.hpp"
@@ -43,6 +45,7 @@ void DummyDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
     }
   }
   fillers_.clear();
+  refill_.clear();
   for (int i = 0; i < num_tops; ++i) {
     FillerParameter filler;  // constant 0 by default
     if (param.data_filler_size() > 0) {
@@ -50,15 +53,20 @@ void DummyDataLayer::LayerSetUp(const std::vector<Blob*>& /*bottom*/,
     }
     ValidateFiller(filler);
     fillers_.push_back(filler);
+    refill_.push_back(filler.type() != "constant");
     FillBlob(filler, &rng_, top[i]);
   }
 }
 
+bool DummyDataLayer::WritesTopsEveryPass() const {
+  return std::all_of(refill_.begin(), refill_.end(), [](bool refill) { return refill; });
+}
+
 void DummyDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
                                 const std::vector<Blob*>& top) {
-  // Constant tops too: a net that reuses activation buffers hands a top's
-  // storage to later blobs between passes.
-  for (size_t i = 0; i < top.size(); ++i) FillBlob(fillers_[i], &rng_, top[i]);
+  for (size_t i = 0; i < top.size(); ++i) {
+    if (refill_[i]) FillBlob(fillers_[i], &rng_, top[i]);
+  }
 }
 
 STRATA_REGISTER_LAYER(DummyData);

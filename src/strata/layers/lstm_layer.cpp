@@ -97,11 +97,13 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
   if (float* d = InitialStateDiff(propagate_down, bottom, 1)) {
     std::copy_n(dc_carry_.data(), per_step, d);
   }
+  d_gates_t_.resize(d_gates_.size());
+  TransposeRows(steps_ * n, 4 * h, d_gates_.data(), d_gates_t_.data());
   if (param_propagate_down(recurrent_param_)) {
-    math::Gemm(true, false, 4 * h, h, steps_ * n, 1.f, d_gates_.data(), h_prev_.data(), 1.f,
-               blobs_[recurrent_param_]->mutable_diff());
+    AccumulateWeightGradient(4 * h, h, steps_ * n, d_gates_t_.data(), h_prev_.data(),
+                             blobs_[recurrent_param_]->mutable_diff());
   }
-  ProjectInputsBackward(d_gates_.data(), propagate_down, bottom);
+  ProjectInputsBackward(d_gates_.data(), d_gates_t_.data(), propagate_down, bottom);
   ReportStepTime("backward", start);
 }
 

@@ -7,6 +7,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/math.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -112,18 +113,16 @@ void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* gate
   }
 }
 
-void RecurrentLayer::ProjectInputsBackward(const float* d_gates,
+void RecurrentLayer::ProjectInputsBackward(const float* d_gates, const float* d_gates_t,
                                            const std::vector<bool>& propagate_down,
                                            const std::vector<Blob*>& bottom) {
   const int rows = steps_ * streams_, g = gate_width();
   if (param_propagate_down(0)) {
-    math::Gemm(true, false, g, input_dim_, rows, 1.f, d_gates, bottom[0]->data(), 1.f,
-               blobs_[0]->mutable_diff());
+    AccumulateWeightGradient(g, input_dim_, rows, d_gates_t, bottom[0]->data(),
+                             blobs_[0]->mutable_diff());
   }
   if (param_propagate_down(1)) {
-    float* bias_diff = blobs_[1]->mutable_diff();
-    for (int r = 0; r < rows; ++r)
-      math::Axpy(g, 1.f, d_gates + static_cast<size_t>(r) * g, bias_diff);
+    AccumulateBiasGradient(g, rows, d_gates_t, blobs_[1]->mutable_diff());
   }
   if (propagate_down[0]) {
     math::Gemm(false, false, rows, input_dim_, g, 1.f, d_gates, blobs_[0]->data(), 0.f,
@@ -152,6 +151,39 @@ void RecurrentLayer::Continue(int n, int h, const float* cont, const float* in, 
   for (int r = 0; r < n; ++r) {
     const size_t at = static_cast<size_t>(r) * h;
     for (int j = 0; j < h; ++j) out[at + j] = cont[r] * in[at + j];
+  }
+}
+
+void RecurrentLayer::TransposeRows(int rows, int cols, const float* in, float* out) {
+  constexpr int kTile = 32;
+  const int tiles = (cols + kTile - 1) / kTile;
+  ParallelFor(tiles, 4, [&](int, int begin, int end) {
+    for (int c0 = begin * kTile; c0 < std::min(cols, end * kTile); c0 += kTile) {
+      const int c1 = std::min(cols, c0 + kTile);
+      for (int r0 = 0; r0 < rows; r0 += kTile) {
+        const int r1 = std::min(rows, r0 + kTile);
+        for (int c = c0; c < c1; ++c) {
+          for (int r = r0; r < r1; ++r) {
+            out[static_cast<size_t>(c) * rows + r] = in[static_cast<size_t>(r) * cols + c];
+          }
+        }
+      }
+    }
+  });
+}
+
+void RecurrentLayer::AccumulateWeightGradient(int g, int k, int rows, const float* d_t,
+                                              const float* input, float* diff) {
+  constexpr int kRowsPerPart = 64;
+  ParallelFor(g, kRowsPerPart, [&](int, int begin, int end) {
+    math::Gemm(false, false, end - begin, k, rows, 1.f, d_t + static_cast<size_t>(begin) * rows,
+               input, 1.f, diff + static_cast<size_t>(begin) * k);
+  });
+}
+
+void RecurrentLayer::AccumulateBiasGradient(int g, int rows, const float* d_t, float* diff) {
+  for (int i = 0; i < g; ++i) {
+    diff[i] += static_cast<float>(math::SumDouble(rows, d_t + static_cast<size_t>(i) * rows));
   }
 }
 

@@ -68,14 +68,15 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   std::vector<float> d_out(count), d_state(count);
   for (size_t j = 0; j < count; ++j) d_out[j] = dy[j] * (1.f - outputs_[j] * outputs_[j]);
   Blob& w_ho = *blobs_[recurrent_param_ + 1];
+  std::vector<float> transposed(count);
+  TransposeRows(rows, h, d_out.data(), transposed.data());
   if (param_propagate_down(recurrent_param_ + 1)) {
-    math::Gemm(true, false, h, h, rows, 1.f, d_out.data(), hidden_states_.data(), 1.f,
-               w_ho.mutable_diff());
+    AccumulateWeightGradient(h, h, rows, transposed.data(), hidden_states_.data(),
+                             w_ho.mutable_diff());
   }
   if (param_propagate_down(recurrent_param_ + 2)) {
-    float* b_diff = blobs_[recurrent_param_ + 2]->mutable_diff();
-    for (int r = 0; r < rows; ++r)
-      math::Axpy(h, 1.f, d_out.data() + static_cast<size_t>(r) * h, b_diff);
+    AccumulateBiasGradient(h, rows, transposed.data(),
+                           blobs_[recurrent_param_ + 2]->mutable_diff());
   }
   math::Gemm(false, false, rows, h, h, 1.f, d_out.data(), w_ho.data(), 0.f, d_state.data());
   // Then back through time: d_state becomes the pre-activation gradient.
@@ -98,11 +99,12 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   });
   if (float* d = InitialStateDiff(propagate_down, bottom, 0))
     std::copy_n(carry.data(), per_step, d);
+  TransposeRows(rows, h, d_state.data(), transposed.data());
   if (param_propagate_down(recurrent_param_)) {
-    math::Gemm(true, false, h, h, rows, 1.f, d_state.data(), h_prev_.data(), 1.f,
-               blobs_[recurrent_param_]->mutable_diff());
+    AccumulateWeightGradient(h, h, rows, transposed.data(), h_prev_.data(),
+                             blobs_[recurrent_param_]->mutable_diff());
   }
-  ProjectInputsBackward(d_state.data(), propagate_down, bottom);
+  ProjectInputsBackward(d_state.data(), transposed.data(), propagate_down, bottom);
   ReportStepTime("backward", start);
 }
 
