@@ -56,6 +56,10 @@ class Blob {
   void UseDataStorage(std::shared_ptr<Storage> storage);
   const Storage& data_storage() const { return *data_; }
   const Storage& diff_storage() const { return *diff_; }
+  // The storages themselves, for views that must keep them alive (Python's
+  // arrays); a Reshape to more values than they hold moves their memory.
+  std::shared_ptr<Storage> shared_data_storage() const { return data_; }
+  std::shared_ptr<Storage> shared_diff_storage() const { return diff_; }
 
   // Copies data (and diff when `copy_diff`) from `source`, reshaping if asked.
   void CopyFrom(const Blob& source, bool copy_diff = false, bool reshape = false);

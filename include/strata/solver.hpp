@@ -93,6 +93,12 @@ class Solver {
   }
   int last_test_iter() const { return last_test_iter_; }
 
+  // Process-wide: solvers made from now on keep every blob of their test nets
+  // readable instead of handing activation buffers on (the Python module,
+  // whose users read any blob, sets it).
+  static void SetKeepTestActivations(bool keep) { keep_test_activations_ = keep; }
+  static bool keep_test_activations() { return keep_test_activations_; }
+
   void AddCallback(Callback* callback) { callbacks_.push_back(callback); }
   // Polled after every iteration.
   void SetActionFunction(std::function<Action()> function) { action_ = std::move(function); }
@@ -137,6 +143,7 @@ class Solver {
   std::vector<std::vector<OutputAverage>> last_test_results_;
   int last_test_iter_ = -1;
   std::atomic<bool> stop_requested_{false};
+  static std::atomic<bool> keep_test_activations_;
   bool stopped_early_ = false;
   bool prepared_ = false;
   double start_time_ = 0;

@@ -61,13 +61,17 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
   merged.MergeFrom(state);
   *param.mutable_state() = merged;
   if (debug_info) param.set_debug_info(true);
-  // Test nets (TEST phase, outputs only) hand their activation buffers on.
+  // Test nets (TEST phase, outputs only) hand their activation buffers on,
+  // unless every blob must stay readable (Solver::SetKeepTestActivations).
   NetOptions options;
   options.seed = seed;
+  options.reuse_activations = !Solver::keep_test_activations();
   return std::make_unique<Net>(param, options, inline_param ? nullptr : &source);
 }
 
 }  // namespace
+
+std::atomic<bool> Solver::keep_test_activations_{false};
 
 Solver::Solver(const SolverParameter& param, const SolverSource* source) : param_(param) {
   if (source != nullptr) source_ = *source;

@@ -1,0 +1,212 @@
+// _strata: the C++ half of the Python module `strata` (python/strata/ holds
+// the Python half, which adds pycaffe's conveniences on top, as pycaffe.py
+// does on _caffe). Blobs are NumPy views of Strata's memory; the GIL is
+// released while C++ computes.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/blob.hpp"
+#include "strata/errors.hpp"
+#include "strata/io.hpp"
+#include "strata/layer.hpp"
+#include "strata/layer_registry.hpp"
+#include "strata/net.hpp"
+#include "strata/snapshot.hpp"
+#include "strata/solver.hpp"
+#include "strata/solver_param.hpp"
+#include "strata/thread_pool.hpp"
+
+namespace py = pybind11;
+
+namespace strata {
+namespace {
+
+// A float32 view of `storage`'s first count values in `shape`; the array
+// keeps the storage alive, so it outlives the blob and its net.
+py::array View(const std::shared_ptr<Storage>& storage, float* values,
+               const std::vector<int>& shape) {
+  auto* owner = new std::shared_ptr<Storage>(storage);
+  py::capsule base(owner, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
+  std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+  return py::array_t<float>(dims, values, base);
+}
+
+py::array BlobData(Blob& blob) {
+  float* values = blob.mutable_data();  // allocates a lazily reserved blob
+  return View(blob.shared_data_storage(), values, blob.shape());
+}
+
+py::array BlobDiff(Blob& blob) {
+  float* values = blob.mutable_diff();
+  return View(blob.shared_diff_storage(), values, blob.shape());
+}
+
+int PhaseFrom(int phase) {
+  if (phase != TRAIN && phase != TEST) {
+    throw py::value_error("phase must be strata.TRAIN (0) or strata.TEST (1), got " +
+                          std::to_string(phase));
+  }
+  return phase;
+}
+
+// The seed of the nets made from now on (set_random_seed; Strata's default
+// otherwise).
+uint64_t& NetSeed() {
+  static uint64_t seed = NetOptions{}.seed;
+  return seed;
+}
+
+std::unique_ptr<Net> MakeNet(const std::string& model, int phase, const py::object& weights) {
+  NetOptions options;
+  options.seed = NetSeed();
+  options.reuse_activations = false;  // every blob stays readable from Python
+  auto net = std::make_unique<Net>(model, static_cast<Phase>(PhaseFrom(phase)), options);
+  if (!weights.is_none()) net->CopyTrainedLayersFrom(weights.cast<std::string>());
+  return net;
+}
+
+// Index of each blob of `blobs` in the net's blob list.
+std::vector<int> BlobIds(const Net& net, const std::vector<Blob*>& blobs) {
+  std::vector<int> ids;
+  for (const Blob* b : blobs) {
+    int id = -1;
+    for (size_t i = 0; i < net.blob_names().size(); ++i) {
+      if (net.blob_by_name(net.blob_names()[i]) == b) id = static_cast<int>(i);
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+void SaveWeights(const Net& net, const std::string& path, bool hdf5) {
+  NetParameter param;
+  net.ToProto(&param);
+  WriteWeights(param, path, hdf5, false);
+}
+
+std::unique_ptr<Solver> MakeSolver(const std::string& path, const char* type) {
+  SolverSource source;
+  SolverParameter param = ReadSolverParameter(path, &source);
+  if (type != nullptr) param.set_type(type);
+  return CreateSolver(param, &source);
+}
+
+void BindNet(py::module_& m) {
+  py::class_<Blob>(m, "Blob")
+      .def(py::init([](const std::vector<int>& shape) { return std::make_unique<Blob>(shape); }),
+           py::arg("shape") = std::vector<int>{})
+      .def_property_readonly("shape", [](const Blob& b) { return b.shape(); })
+      .def_property_readonly("count", [](const Blob& b) { return b.count(); })
+      .def_property_readonly("data", &BlobData)
+      .def_property_readonly("diff", &BlobDiff)
+      .def("reshape", [](Blob& b, py::args dims) {
+        std::vector<int> shape;
+        for (const auto& d : dims) shape.push_back(d.cast<int>());
+        b.Reshape(shape);
+      });
+
+  py::class_<Layer>(m, "Layer")
+      .def_property_readonly("type", [](const Layer& l) { return std::string(l.type()); })
+      .def_property_readonly("name", [](const Layer& l) { return l.layer_param().name(); })
+      .def_property_readonly(
+          "blobs",
+          [](Layer& l) {
+            std::vector<Blob*> blobs;
+            for (auto& b : l.blobs()) blobs.push_back(b.get());
+            return blobs;
+          },
+          py::return_value_policy::reference_internal);
+
+  py::class_<Net>(m, "Net", py::dynamic_attr())
+      .def(py::init([](const std::string& model, int phase, const py::object& weights) {
+             return MakeNet(model, phase, weights);
+           }),
+           py::arg("model"), py::arg("phase"), py::arg("weights") = py::none())
+      .def(py::init([](const std::string& model, const std::string& weights, int phase) {
+             return MakeNet(model, phase, py::str(weights));
+           }),
+           py::arg("model"), py::arg("weights"), py::arg("phase"))
+      .def_property_readonly("name", &Net::name)
+      .def_property_readonly("phase", [](const Net& n) { return static_cast<int>(n.phase()); })
+      .def_property_readonly("_blob_names", &Net::blob_names)
+      .def_property_readonly("_layer_names", &Net::layer_names)
+      .def(
+          "_blob", [](Net& n, const std::string& name) { return n.blob_by_name(name); },
+          py::return_value_policy::reference_internal)
+      .def(
+          "_layer", [](Net& n, int i) { return n.layers().at(i).get(); },
+          py::return_value_policy::reference_internal)
+      .def_property_readonly("_inputs", [](Net& n) { return BlobIds(n, n.input_blobs()); })
+      .def_property_readonly("_outputs", [](Net& n) { return BlobIds(n, n.output_blobs()); })
+      .def("_bottom_ids", [](Net& n, int i) { return BlobIds(n, n.bottom_vecs().at(i)); })
+      .def("_top_ids", [](Net& n, int i) { return BlobIds(n, n.top_vecs().at(i)); })
+      .def("_forward", &Net::ForwardFromTo, py::call_guard<py::gil_scoped_release>())
+      .def("_backward", &Net::BackwardFromTo, py::call_guard<py::gil_scoped_release>())
+      .def("reshape", &Net::Reshape)
+      .def("clear_param_diffs", &Net::ClearParamDiffs)
+      .def("copy_from", py::overload_cast<const std::string&>(&Net::CopyTrainedLayersFrom))
+      .def("share_with", &Net::ShareTrainedLayersWith)
+      .def("save", [](const Net& n, const std::string& path) { SaveWeights(n, path, false); })
+      .def("save_hdf5", [](const Net& n, const std::string& path) { SaveWeights(n, path, true); })
+      .def("load_hdf5", py::overload_cast<const std::string&>(&Net::CopyTrainedLayersFrom));
+}
+
+void BindSolver(py::module_& m) {
+  py::class_<Solver>(m, "Solver")
+      .def_property_readonly("type", [](const Solver& s) { return std::string(s.type()); })
+      .def_property_readonly("net", &Solver::net, py::return_value_policy::reference_internal)
+      .def_property_readonly(
+          "test_nets",
+          [](const Solver& s) {
+            std::vector<Net*> nets;
+            for (const auto& n : s.test_nets()) nets.push_back(n.get());
+            return nets;
+          },
+          py::return_value_policy::reference_internal)
+      .def_property_readonly("iter", &Solver::iter)
+      .def("step", &Solver::Step, py::call_guard<py::gil_scoped_release>())
+      .def(
+          "solve",
+          [](Solver& s, const py::object& resume_file) {
+            if (!resume_file.is_none()) s.Restore(resume_file.cast<std::string>());
+            py::gil_scoped_release release;
+            s.Solve();
+          },
+          py::arg("resume_file") = py::none())
+      .def("restore", &Solver::Restore)
+      .def("snapshot", &Solver::Snapshot);
+  m.def("get_solver", [](const std::string& path) { return MakeSolver(path, nullptr); });
+  for (const char* type : {"SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "AdamW"}) {
+    m.def((std::string(type) + "Solver").c_str(),
+          [type](const std::string& path) { return MakeSolver(path, type); });
+  }
+}
+
+}  // namespace
+}  // namespace strata
+
+PYBIND11_MODULE(_strata, m) {
+  m.doc() = "Strata's C++ core; import strata, not this";
+  // Strata's errors reach Python as exceptions of these names, carrying the
+  // message with its file, line and layer.
+  static py::exception<strata::Error> error(m, "StrataError");
+  py::register_exception<strata::ConfigError>(m, "ConfigError", error.ptr());
+  py::register_exception<strata::ShapeError>(m, "ShapeError", error.ptr());
+  py::register_exception<strata::IoError>(m, "IoError", error.ptr());
+  py::register_exception<strata::DataError>(m, "DataError", error.ptr());
+  py::register_exception<strata::NumericalError>(m, "NumericalError", error.ptr());
+  // Python code reads any blob of a solver's test nets.
+  strata::Solver::SetKeepTestActivations(true);
+  m.attr("TRAIN") = static_cast<int>(strata::TRAIN);
+  m.attr("TEST") = static_cast<int>(strata::TEST);
+  m.def("layer_type_list", &strata::LayerRegistry::Types);
+  m.def("set_num_threads", &strata::SetNumThreads);
+  m.def("set_random_seed", [](uint64_t seed) { strata::NetSeed() = seed; });
+  strata::BindNet(m);
+  strata::BindSolver(m);
+}

@@ -1,0 +1,34 @@
+"""Strata from Python, with pycaffe's names: a pycaffe script runs with
+
+    import strata as caffe
+
+Nets, blobs (NumPy views of Strata's memory), layers and solvers come from the
+C++ core (_strata); this package adds pycaffe's conveniences on top of it, as
+pycaffe.py does on _caffe. Strata runs on the CPU only.
+"""
+from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Layer, Net,
+                      NumericalError, ShapeError, Solver, StrataError, AdaDeltaSolver,
+                      AdaGradSolver, AdamSolver, AdamWSolver, NesterovSolver, RMSPropSolver,
+                      SGDSolver, get_solver, layer_type_list, set_num_threads, set_random_seed)
+from . import net as _net  # noqa: F401  (adds pycaffe's properties and methods to Net)
+
+__all__ = [
+    'TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'Solver', 'SGDSolver', 'NesterovSolver',
+    'AdaGradSolver', 'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'AdamWSolver',
+    'get_solver', 'layer_type_list', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
+    'set_random_seed', 'set_num_threads', 'StrataError', 'ConfigError', 'ShapeError',
+    'IoError', 'DataError', 'NumericalError',
+]
+
+
+def set_mode_cpu():
+    """Strata always runs on the CPU; kept for pycaffe scripts."""
+
+
+def set_mode_gpu():
+    raise RuntimeError('Strata runs on the CPU only; remove set_mode_gpu() '
+                       '(or call set_mode_cpu())')
+
+
+def set_device(device_id):
+    raise RuntimeError('Strata runs on the CPU only; there is no device %r to choose' % (device_id,))
