@@ -12,6 +12,7 @@
 
 #include "strata/blob.hpp"
 #include "strata/errors.hpp"
+#include "strata/image.hpp"
 #include "strata/io.hpp"
 #include "strata/layer.hpp"
 #include "strata/layer_registry.hpp"
@@ -187,6 +188,19 @@ void BindSolver(py::module_& m) {
   }
 }
 
+// An image file as Caffe's data layers decode it: channels x height x width,
+// uint8, BGR (colour) or grey.
+py::array ReadImage(const std::string& path, bool color) {
+  Image image;
+  {
+    py::gil_scoped_release release;
+    image = ReadImageFile(path, color ? ImageColor::kColor : ImageColor::kGray);
+  }
+  py::array_t<uint8_t> pixels({image.channels, image.height, image.width});
+  std::copy(image.pixels.begin(), image.pixels.end(), pixels.mutable_data());
+  return std::move(pixels);
+}
+
 }  // namespace
 }  // namespace strata
 
@@ -207,6 +221,7 @@ PYBIND11_MODULE(_strata, m) {
   m.def("layer_type_list", &strata::LayerRegistry::Types);
   m.def("set_num_threads", &strata::SetNumThreads);
   m.def("set_random_seed", [](uint64_t seed) { strata::NetSeed() = seed; });
+  m.def("_read_image", &strata::ReadImage, py::arg("path"), py::arg("color"));
   strata::BindNet(m);
   strata::BindSolver(m);
 }

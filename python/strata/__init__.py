@@ -12,6 +12,7 @@ from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Layer,
                       SGDSolver, get_solver, layer_type_list, set_num_threads, set_random_seed)
 from . import net as _net  # noqa: F401  (adds pycaffe's properties and methods to Net)
 from .net_spec import NetSpec, layers, params, to_proto
+from . import io  # noqa: F401
 
 __all__ = [
     'TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'Solver', 'SGDSolver', 'NesterovSolver',
