@@ -13,13 +13,14 @@ from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Layer,
 from . import net as _net  # noqa: F401  (adds pycaffe's properties and methods to Net)
 from .net_spec import NetSpec, layers, params, to_proto
 from . import io  # noqa: F401
+from .classifier import Classifier
 
 __all__ = [
     'TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'Solver', 'SGDSolver', 'NesterovSolver',
     'AdaGradSolver', 'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'AdamWSolver',
     'get_solver', 'layer_type_list', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
     'set_random_seed', 'set_num_threads', 'StrataError', 'ConfigError', 'ShapeError',
-    'IoError', 'DataError', 'NumericalError', 'NetSpec', 'layers', 'params', 'to_proto',
+    'IoError', 'DataError', 'NumericalError', 'NetSpec', 'layers', 'params', 'to_proto', 'Classifier',
 ]
 
 
