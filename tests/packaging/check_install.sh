@@ -54,6 +54,19 @@ for tool in train test time classify summary draw_net gradcheck convert_mnist up
   "$prefix/bin/strata-$tool" --help > /dev/null || fail "installed strata-$tool --help failed"
 done
 build_and_run_example "$prefix" install
+# The Python module, where it was built: imported from the prefix, it loads that libstrata.
+check_python() {
+  local root=$1 name=$2 site="$1/lib/python3/dist-packages"
+  [ -d "$build/python/strata" ] || return 0
+  [ -f "$site/strata/__init__.py" ] || fail "the $name lacks the Python module"
+  PYTHONPATH="$site" /usr/bin/python3 -c "
+import strata, os, sys
+assert strata.__file__.startswith('$site'), strata.__file__
+net = strata.Net('$fixtures/lenet_deploy.prototxt', '$fixtures/lenet_fashion_iter_10000.caffemodel', strata.TEST)
+print(net.forward()['prob'].shape)" > "$work/python-$name.txt" 2>&1 ||
+    { cat "$work/python-$name.txt"; fail "import strata from the $name failed"; }
+}
+check_python "$prefix" install
 
 # 2. The Debian package, unpacked (installing it would need root and touch /usr).
 (cd "$build" && cpack -G DEB -B "$work/deb" > "$work/cpack.log" 2>&1) ||
@@ -66,4 +79,5 @@ grep -q "./usr/bin/strata-train -> ../libexec/strata/train" "$work/deb-contents.
   fail "the .deb lacks the strata-train link"
 dpkg-deb -x "$deb" "$work/root"
 build_and_run_example "$work/root/usr" deb
+check_python "$work/root/usr" deb
 echo "check_install: install prefix and $(basename "$deb") both serve a downstream project"
