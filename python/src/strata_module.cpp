@@ -188,6 +188,96 @@ void BindSolver(py::module_& m) {
   }
 }
 
+// A layer of type "Python": python_param names a module and a class (a
+// subclass of strata.Layer) whose setup, reshape, forward and backward run on
+// the net's blobs. Python exceptions become Strata errors naming the layer.
+class PythonLayer : public Layer {
+ public:
+  PythonLayer(const LayerParameter& param, py::object self)
+      : Layer(param), self_(std::move(self)) {}
+  ~PythonLayer() override {
+    py::gil_scoped_acquire gil;
+    self_ = py::object();
+  }
+  const char* type() const override { return "Python"; }
+  std::vector<std::string> ParamFields() const override { return {"python_param"}; }
+  // Each entry takes the GIL before it builds the Python arguments: the net
+  // runs with it released.
+  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
+    py::gil_scoped_acquire gil;
+    Call<ConfigError>("reshape", Wrap(bottom), Wrap(top));
+    for (size_t i = 0; i < top.size(); ++i) {
+      if (top[i]->shape().empty()) {
+        throw ConfigError(Where("reshape") + " left top " + std::to_string(i) +
+                          " without a shape; call top[" + std::to_string(i) +
+                          "].reshape(...) in reshape");
+      }
+    }
+  }
+
+ protected:
+  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
+    py::gil_scoped_acquire gil;
+    Call<ConfigError>("setup", Wrap(bottom), Wrap(top));
+  }
+  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
+    py::gil_scoped_acquire gil;
+    Call<DataError>("forward", Wrap(bottom), Wrap(top));
+  }
+  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
+                   const std::vector<Blob*>& bottom) override {
+    py::gil_scoped_acquire gil;
+    Call<DataError>("backward", Wrap(top), py::cast(propagate_down), Wrap(bottom));
+  }
+
+ private:
+  std::string Where(const char* method) const {
+    const PythonParameter& p = layer_param_.python_param();
+    return "Python layer " + p.module() + "." + p.layer() + "." + method + "()";
+  }
+  static py::list Wrap(const std::vector<Blob*>& blobs) {
+    py::list list;
+    for (Blob* b : blobs) list.append(py::cast(b, py::return_value_policy::reference));
+    return list;
+  }
+  // With the GIL held.
+  template <class ErrorType, class... Args>
+  void Call(const char* method, Args&&... args) {
+    try {
+      self_.attr(method)(std::forward<Args>(args)...);
+    } catch (py::error_already_set& e) {
+      throw ErrorType(Where(method) + " raised " + e.what());
+    }
+  }
+
+  py::object self_;
+};
+
+std::unique_ptr<Layer> MakePythonLayer(const LayerParameter& param) {
+  py::gil_scoped_acquire gil;
+  const PythonParameter& p = param.python_param();
+  if (p.module().empty() || p.layer().empty()) {
+    throw ConfigError("python_param needs module and layer (the class), got module '" + p.module() +
+                      "' and layer '" + p.layer() + "'");
+  }
+  py::object cls;
+  try {
+    cls = py::module_::import(p.module().c_str()).attr(p.layer().c_str());
+  } catch (py::error_already_set& e) {
+    throw ConfigError("python_param: cannot load " + p.module() + "." + p.layer() + ": " +
+                      e.what());
+  }
+  py::object self;
+  try {
+    self = cls();
+  } catch (py::error_already_set& e) {
+    throw ConfigError("python_param: " + p.module() + "." + p.layer() + "() raised " + e.what());
+  }
+  self.attr("param_str") = p.param_str();
+  self.attr("phase") = static_cast<int>(param.phase());
+  return std::make_unique<PythonLayer>(param, std::move(self));
+}
+
 // An image file as Caffe's data layers decode it: channels x height x width,
 // uint8, BGR (colour) or grey.
 py::array ReadImage(const std::string& path, bool color) {
@@ -222,6 +312,9 @@ PYBIND11_MODULE(_strata, m) {
   m.def("set_num_threads", &strata::SetNumThreads);
   m.def("set_random_seed", [](uint64_t seed) { strata::NetSeed() = seed; });
   m.def("_read_image", &strata::ReadImage, py::arg("path"), py::arg("color"));
+  if (!strata::LayerRegistry::Has("Python")) {
+    strata::LayerRegistry::Add("Python", &strata::MakePythonLayer);
+  }
   strata::BindNet(m);
   strata::BindSolver(m);
 }

@@ -6,13 +6,14 @@ Nets, blobs (NumPy views of Strata's memory), layers and solvers come from the
 C++ core (_strata); this package adds pycaffe's conveniences on top of it, as
 pycaffe.py does on _caffe. Strata runs on the CPU only.
 """
-from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Layer, Net,
+from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Net,
                       NumericalError, ShapeError, Solver, StrataError, AdaDeltaSolver,
                       AdaGradSolver, AdamSolver, AdamWSolver, NesterovSolver, RMSPropSolver,
                       SGDSolver, get_solver, layer_type_list, set_num_threads, set_random_seed)
 from . import net as _net  # noqa: F401  (adds pycaffe's properties and methods to Net)
 from .net_spec import NetSpec, layers, params, to_proto
 from . import io  # noqa: F401
+from .layer import Layer
 from .classifier import Classifier
 
 __all__ = [

@@ -70,7 +70,9 @@ const char* CaffeTypeAdvice(const std::string& type) {
       {"WindowData",
        "Caffe's R-CNN window sampler; cut the windows into image files and read them with "
        "ImageData, or into a database with convert_imageset"},
-      {"Python", "Python layers, not yet"},
+      {"Python",
+       "Python layers run in nets made from Python, after import strata; the command-line "
+       "tools do not start Python"},
       {"Recurrent", "Caffe's abstract base of RNN and LSTM; use one of those"},
   };
   const auto it = advice.find(type);

@@ -1,0 +1,55 @@
+"""Python layers the tests load through python_param."""
+import json
+
+import numpy as np
+
+import strata
+
+
+class Scale(strata.Layer):
+    """top = factor * bottom, factor from param_str."""
+
+    def setup(self, bottom, top):
+        self.factor = float(self.param_str or 1)
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].data.shape)
+
+    def forward(self, bottom, top):
+        top[0].data[...] = self.factor * bottom[0].data
+
+    def backward(self, top, propagate_down, bottom):
+        if propagate_down[0]:
+            bottom[0].diff[...] = self.factor * top[0].diff
+
+
+class Clusters(strata.Layer):
+    """A data layer: batches of points around one centre per class, seeded."""
+
+    def setup(self, bottom, top):
+        p = json.loads(self.param_str)
+        self.batch, self.dims, self.classes = p['batch'], p['dims'], p['classes']
+        self.rng = np.random.RandomState(p.get('seed', 0))
+        self.centres = self.rng.randn(self.classes, self.dims) * 3
+
+    def reshape(self, bottom, top):
+        top[0].reshape(self.batch, self.dims)
+        top[1].reshape(self.batch)
+
+    def forward(self, bottom, top):
+        labels = self.rng.randint(self.classes, size=self.batch)
+        top[0].data[...] = self.centres[labels] + self.rng.randn(self.batch, self.dims)
+        top[1].data[...] = labels
+
+
+class Raises(strata.Layer):
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].data.shape)
+
+    def forward(self, bottom, top):
+        raise ValueError('deliberate failure in forward')
+
+
+class NoReshape(strata.Layer):
+    def forward(self, bottom, top):
+        pass
