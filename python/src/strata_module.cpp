@@ -16,6 +16,7 @@
 #include "strata/io.hpp"
 #include "strata/layer.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/memory_data_layer.hpp"
 #include "strata/net.hpp"
 #include "strata/snapshot.hpp"
 #include "strata/solver.hpp"
@@ -97,6 +98,42 @@ std::unique_ptr<Solver> MakeSolver(const std::string& path, const char* type) {
   return CreateSolver(param, &source);
 }
 
+// pycaffe's Net.set_input_arrays: the arrays a first MemoryData layer reads,
+// float32 and C-contiguous as they are (no silent conversion), kept alive
+// on the Python net for as long as the layer may read them.
+void SetInputArrays(py::object self, py::array data, py::array labels) {
+  Net& net = self.cast<Net&>();
+  auto* layer =
+      net.layers().empty() ? nullptr : dynamic_cast<MemoryDataLayer*>(net.layers()[0].get());
+  if (layer == nullptr) {
+    throw py::value_error("set_input_arrays needs a net whose first layer is MemoryData");
+  }
+  const auto is_float32 = [](const py::array& a) {
+    return a.dtype().is(py::dtype::of<float>()) && (a.flags() & py::array::c_style);
+  };
+  if (!is_float32(data) || !is_float32(labels)) {
+    throw py::value_error("set_input_arrays needs float32, C-contiguous arrays (got " +
+                          std::string(py::str(data.dtype())) + " data and " +
+                          std::string(py::str(labels.dtype())) +
+                          " labels); convert with np.ascontiguousarray(x, dtype=np.float32)");
+  }
+  const std::vector<int>& top = net.top_vecs()[0][0]->shape();
+  std::vector<int> item(top.begin() + 1, top.end());
+  std::vector<int> given(data.shape() + 1, data.shape() + data.ndim());
+  if (data.ndim() != 4 || given != item) {
+    throw py::value_error("set_input_arrays: data must be N x " + std::to_string(item[0]) + " x " +
+                          std::to_string(item[1]) + " x " + std::to_string(item[2]) +
+                          " for MemoryData '" + net.layer_names()[0] + "'");
+  }
+  if (labels.size() != data.shape(0)) {
+    throw py::value_error("set_input_arrays: " + std::to_string(labels.size()) + " labels for " +
+                          std::to_string(data.shape(0)) + " examples");
+  }
+  layer->Reset(static_cast<const float*>(data.data()), static_cast<const float*>(labels.data()),
+               static_cast<int>(data.shape(0)));
+  self.attr("_input_arrays") = py::make_tuple(data, labels);
+}
+
 void BindNet(py::module_& m) {
   py::class_<Blob>(m, "Blob")
       .def(py::init([](const std::vector<int>& shape) { return std::make_unique<Blob>(shape); }),
@@ -148,6 +185,7 @@ void BindNet(py::module_& m) {
       .def("_top_ids", [](Net& n, int i) { return BlobIds(n, n.top_vecs().at(i)); })
       .def("_forward", &Net::ForwardFromTo, py::call_guard<py::gil_scoped_release>())
       .def("_backward", &Net::BackwardFromTo, py::call_guard<py::gil_scoped_release>())
+      .def("set_input_arrays", &SetInputArrays, py::arg("data"), py::arg("labels"))
       .def("reshape", &Net::Reshape)
       .def("clear_param_diffs", &Net::ClearParamDiffs)
       .def("copy_from", py::overload_cast<const std::string&>(&Net::CopyTrainedLayersFrom))

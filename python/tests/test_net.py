@@ -157,3 +157,32 @@ def test_caffe_pb2_reads_caffe_files(fixtures):
         weights.ParseFromString(f.read())
     assert any(l.name == 'conv1' and len(l.blobs) == 2 for l in weights.layer)
     assert caffe_pb2.TEST == 1
+
+
+MEMORY_NET = '''
+name: "memory"
+layer { name: "data" type: "MemoryData" top: "data" top: "label"
+        memory_data_param { batch_size: 2 channels: 1 height: 2 width: 3 } }
+layer { name: "flat" type: "Flatten" bottom: "data" top: "flat" }
+'''
+
+
+def test_set_input_arrays_feeds_memory_data(write):
+    net = caffe.Net(write('memory.prototxt', MEMORY_NET), caffe.TEST)
+    data = np.arange(4 * 6, dtype=np.float32).reshape(4, 1, 2, 3)
+    labels = np.arange(4, dtype=np.float32)
+    net.set_input_arrays(data, labels)
+    del data, labels  # the net keeps them alive
+    gc.collect()
+    first = net.forward(blobs=['label'])
+    np.testing.assert_array_equal(first['flat'], np.arange(12).reshape(2, 6))
+    np.testing.assert_array_equal(first['label'], [0, 1])
+    np.testing.assert_array_equal(net.forward()['flat'], np.arange(12, 24).reshape(2, 6))
+    with pytest.raises(ValueError, match='float32'):
+        net.set_input_arrays(np.zeros((2, 1, 2, 3)), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match='N x 1 x 2 x 3'):
+        net.set_input_arrays(np.zeros((2, 1, 3, 2), np.float32), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match='3 labels for 2'):
+        net.set_input_arrays(np.zeros((2, 1, 2, 3), np.float32), np.zeros(3, np.float32))
+    with pytest.raises(strata.ConfigError, match='multiple of 2'):
+        net.set_input_arrays(np.zeros((3, 1, 2, 3), np.float32), np.zeros(3, np.float32))
