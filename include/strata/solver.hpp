@@ -39,6 +39,7 @@ class Solver {
   class Callback {
    public:
     virtual ~Callback() = default;
+    // At the start of every iteration, after its test pass (Caffe's on_start).
     virtual void OnStart() {}
     // All gradients of this iteration are in the parameter diffs.
     virtual void OnGradientsReady() {}
@@ -78,6 +79,10 @@ class Solver {
 
   // The learning rate at the current iteration: lr_policy, then the warm-up.
   float GetLearningRate();
+  // Applies one update from the gradients now in the parameter diffs, at the
+  // current iteration's rate, without advancing the iteration (pycaffe's
+  // apply_update, for loops that run forward and backward themselves).
+  void ApplyUpdateFromDiffs() { ApplyUpdate(); }
 
   Net& net() { return *net_; }
   const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }

@@ -195,8 +195,44 @@ void BindNet(py::module_& m) {
       .def("load_hdf5", py::overload_cast<const std::string&>(&Net::CopyTrainedLayersFrom));
 }
 
+// pycaffe's solver callbacks: on_start before each iteration's forward passes,
+// on_gradients_ready once its gradients are in the parameter diffs.
+class PyCallback : public Solver::Callback {
+ public:
+  PyCallback(py::object on_start, py::object on_gradients_ready)
+      : on_start_(std::move(on_start)), on_gradients_ready_(std::move(on_gradients_ready)) {}
+  ~PyCallback() override {
+    py::gil_scoped_acquire gil;
+    on_start_ = py::object();
+    on_gradients_ready_ = py::object();
+  }
+  void OnStart() override { Call(on_start_, "on_start"); }
+  void OnGradientsReady() override { Call(on_gradients_ready_, "on_gradients_ready"); }
+
+ private:
+  static void Call(const py::object& fn, const char* what) {
+    py::gil_scoped_acquire gil;
+    if (fn.is_none()) return;
+    try {
+      fn();
+    } catch (py::error_already_set& e) {
+      throw DataError(std::string("solver callback ") + what + " raised " + e.what());
+    }
+  }
+  py::object on_start_, on_gradients_ready_;
+};
+
+void AddCallback(py::object self, py::object on_start, py::object on_gradients_ready) {
+  auto callback = std::make_shared<PyCallback>(std::move(on_start), std::move(on_gradients_ready));
+  self.cast<Solver&>().AddCallback(callback.get());
+  // The Python solver owns it: the C++ solver only points to it.
+  if (!py::hasattr(self, "_callbacks")) self.attr("_callbacks") = py::list();
+  self.attr("_callbacks").cast<py::list>().append(py::cast(callback));
+}
+
 void BindSolver(py::module_& m) {
-  py::class_<Solver>(m, "Solver")
+  py::class_<PyCallback, std::shared_ptr<PyCallback>>(m, "_SolverCallback");
+  py::class_<Solver>(m, "Solver", py::dynamic_attr())
       .def_property_readonly("type", [](const Solver& s) { return std::string(s.type()); })
       .def_property_readonly("net", &Solver::net, py::return_value_policy::reference_internal)
       .def_property_readonly(
@@ -217,6 +253,8 @@ void BindSolver(py::module_& m) {
             s.Solve();
           },
           py::arg("resume_file") = py::none())
+      .def("apply_update", &Solver::ApplyUpdateFromDiffs)
+      .def("add_callback", &AddCallback, py::arg("on_start"), py::arg("on_gradients_ready"))
       .def("restore", &Solver::Restore)
       .def("snapshot", &Solver::Snapshot);
   m.def("get_solver", [](const std::string& path) { return MakeSolver(path, nullptr); });

@@ -76,3 +76,26 @@ def test_solver_errors(write):
     bad = write('solver.prototxt', 'net: "x.prototxt" base_lr: -1 lr_policy: "fixed"')
     with pytest.raises(caffe.ConfigError, match='base_lr'):
         caffe.get_solver(bad)
+
+
+def test_callbacks_and_apply_update(solver_file):
+    solver = caffe.SGDSolver(solver_file[0])
+    events = []
+    solver.add_callback(lambda: events.append('start'), lambda: events.append('gradients'))
+    solver.step(2)
+    assert events == ['start', 'gradients', 'start', 'gradients']
+    # A loop of one's own: forward, backward, then the solver's update.
+    net = solver.net
+    before = net.params['ip'][0].data.copy()
+    net.clear_param_diffs()
+    net.forward()
+    net.backward()
+    solver.apply_update()
+    assert not np.array_equal(net.params['ip'][0].data, before)
+    assert solver.iter == 2  # apply_update does not advance the iteration
+
+    def fail():
+        raise RuntimeError('stop here')
+    solver.add_callback(fail, None)
+    with pytest.raises(caffe.DataError, match='on_start raised.*stop here'):
+        solver.step(1)

@@ -306,13 +306,13 @@ void Solver::Step(int iterations) {
   auto display_start = Clock::now();
   const auto run_start = display_start;
   int display_start_iter = iter_;
-  for (Callback* callback : callbacks_) callback->OnStart();
   while (iter_ < stop_iter) {
     net_->ClearParamDiffs();
     if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
       TestAll();
     }
+    for (Callback* callback : callbacks_) callback->OnStart();
     if (param_.check_finite()) {
       // Blame the schedule before the weights it would spoil are run.
       const float rate = GetLearningRate();
