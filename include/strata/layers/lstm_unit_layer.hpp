@@ -44,7 +44,9 @@ class LSTMUnitLayer : public Layer {
 
  private:
   int streams_ = 0, hidden_ = 0;
-  std::vector<float> acts_, tanh_c_;  // kept for Backward
+  float* Scratch(std::vector<float>* buffer) const;  // acts_.size() floats
+  std::vector<float> acts_, tanh_c_;                 // kept for Backward
+  std::vector<float> d_gates_;  // gate gradients nobody asked for (only c_prev's are)
 };
 
 }  // namespace strata

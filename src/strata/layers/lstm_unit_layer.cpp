@@ -46,6 +46,11 @@ void LstmCellBackward(int n, int h, const float* cont, const float* c_prev, cons
   }
 }
 
+float* LSTMUnitLayer::Scratch(std::vector<float>* buffer) const {
+  buffer->resize(acts_.size());
+  return buffer->data();
+}
+
 void LSTMUnitLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const Blob &c_prev = *bottom[0], &gates = *bottom[1], &cont = *bottom[2];
   if (c_prev.num_axes() != 3 || c_prev.shape(0) != 1) {
@@ -78,11 +83,11 @@ void LSTMUnitLayer::BackwardCpu(const std::vector<Blob*>& top,
                                 const std::vector<bool>& propagate_down,
                                 const std::vector<Blob*>& bottom) {
   if (!propagate_down[0] && !propagate_down[1]) return;
-  std::vector<float> d_gates(acts_.size());
+  // The gate gradients go straight into the bottom's diff when it wants them.
+  float* d_gates = propagate_down[1] ? bottom[1]->mutable_diff() : Scratch(&d_gates_);
   LstmCellBackward(streams_, hidden_, bottom[2]->data(), bottom[0]->data(), acts_.data(),
-                   tanh_c_.data(), top[1]->diff(), top[0]->diff(), d_gates.data(),
+                   tanh_c_.data(), top[1]->diff(), top[0]->diff(), d_gates,
                    propagate_down[0] ? bottom[0]->mutable_diff() : nullptr);
-  if (propagate_down[1]) std::copy(d_gates.begin(), d_gates.end(), bottom[1]->mutable_diff());
 }
 
 STRATA_REGISTER_LAYER(LSTMUnit);
