@@ -92,3 +92,9 @@ for shape in "28 64 28 128" "50 32 256 512"; do
     bound = 3 * 2 * T * N * 4 * H * (D + H) / (g * 1e9) * 1e3
     printf "| %d, %d, %d, %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", T, N, D, H, s, t, s / t, bound, bound / s }'
 done
+
+# What calling the net from Python costs (issue 20: at most 5 % over C++).
+if [ -d "$build/python/strata" ]; then
+  echo "-- Python net.forward() beside the C++ forward, LeNet batch 64"
+  PYTHONPATH="$build/python" /usr/bin/python3 benchmarks/python_forward.py --threads "$threads"
+fi

@@ -29,62 +29,25 @@ DEFINE_int32(max_checks, 200,
 
 namespace {
 
-enum class Outcome { kPassed, kFailed, kNothingToCheck };
-
-// Checks layer `i` of `net` on copies of its bottoms (a layer running in place
-// would overwrite the very inputs the check perturbs) and prints its row.
-Outcome CheckLayer(strata::Net* net, size_t i) {
-  const std::string& name = net->layer_names()[i];
-  strata::Layer* layer = net->layers()[i].get();
-  std::vector<std::unique_ptr<strata::Blob>> copies;
-  std::vector<strata::Blob*> bottom, top;
-  std::vector<int> bottoms;
-  for (const strata::Blob* b : net->bottom_vecs()[i]) {
-    if (layer->AllowForceBackward(static_cast<int>(bottom.size()))) {
-      bottoms.push_back(static_cast<int>(bottom.size()));
-    }
-    copies.push_back(std::make_unique<strata::Blob>());
-    copies.back()->CopyFrom(*b, false, /*reshape=*/true);
-    bottom.push_back(copies.back().get());
-  }
-  for (size_t t = 0; t < net->top_vecs()[i].size(); ++t) {
-    copies.push_back(std::make_unique<strata::Blob>());
-    top.push_back(copies.back().get());
-  }
-  bool has_params = false;
-  for (size_t p = 0; p < layer->blobs().size(); ++p) {
-    has_params = has_params || layer->param_propagate_down(static_cast<int>(p));
-  }
-  if (bottoms.empty() && !has_params) {
+// Prints one layer's row of the table, and its first mismatches.
+void PrintRow(const strata::LayerGradientCheck& check) {
+  const char* name = check.layer.c_str();
+  const char* type = check.type.c_str();
+  if (check.nothing_to_check) {
     if (!FLAGS_layer.empty()) {
-      std::printf("%-24s %-20s %9s %9s %12s  %s\n", name.c_str(), layer->type(), "-", "-", "-",
+      std::printf("%-24s %-20s %9s %9s %12s  %s\n", name, type, "-", "-", "-",
                   "no gradient to check");
     }
-    return Outcome::kNothingToCheck;
+    return;
   }
-  strata::GradientCheckOptions check;
-  check.stepsize = static_cast<float>(FLAGS_stepsize);
-  check.threshold = static_cast<float>(FLAGS_threshold);
-  check.max_checks_per_blob = FLAGS_max_checks;
-  check.params_only = bottoms.empty();
-  check.skip_detected_kinks = FLAGS_skip_kinks;
-  check.rounding_floor = FLAGS_rounding_floor;
-  strata::GradientCheckReport report;
-  try {
-    layer->Reshape(bottom, top);
-    report = strata::CheckLayerGradient(layer, bottom, top, bottoms, check);
-    layer->Reshape(net->bottom_vecs()[i], net->top_vecs()[i]);
-  } catch (const strata::Error& e) {
-    strata::RethrowWithContext(e, "layer '" + name + "' (" + layer->type() + "): ");
-  }
-  std::printf("%-24s %-20s %9d %9d %12.3g  %s\n", name.c_str(), layer->type(), report.checked,
-              report.skipped, report.max_error_ratio, report.passed() ? "PASS" : "FAIL");
+  const strata::GradientCheckReport& report = check.report;
+  std::printf("%-24s %-20s %9d %9d %12.3g  %s\n", name, type, report.checked, report.skipped,
+              report.max_error_ratio, report.passed() ? "PASS" : "FAIL");
   for (size_t m = 0; m < report.mismatches.size() && m < 5; ++m) {
     const auto& bad = report.mismatches[m];
     std::printf("    %s [%d]: analytic %.6g, numeric %.6g\n", bad.blob.c_str(), bad.index,
                 bad.analytic, bad.numeric);
   }
-  return report.passed() ? Outcome::kPassed : Outcome::kFailed;
 }
 
 }  // namespace
@@ -116,26 +79,27 @@ int main(int argc, char** argv) {
         strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
                         options);
         if (!FLAGS_weights.empty()) net.CopyTrainedLayersFrom(FLAGS_weights);
-        if (!FLAGS_layer.empty()) net.layer_by_name(FLAGS_layer);  // ConfigError if absent
+        strata::GradientCheckOptions check;
+        check.stepsize = static_cast<float>(FLAGS_stepsize);
+        check.threshold = static_cast<float>(FLAGS_threshold);
+        check.max_checks_per_blob = FLAGS_max_checks;
+        check.skip_detected_kinks = FLAGS_skip_kinks;
+        check.rounding_floor = FLAGS_rounding_floor;
 
         std::printf("%-24s %-20s %9s %9s %12s  %s\n", "layer", "type", "checked", "skipped",
                     "error/tol", "result");
         int failed = 0, checked_layers = 0;
         std::string failed_names;
-        // The net runs forward layer by layer; each layer is checked just before
-        // its own forward, so that it sees the inputs the net really gives it.
-        for (size_t i = 0; i < net.layers().size(); ++i) {
-          const std::string& name = net.layer_names()[i];
-          if (FLAGS_layer.empty() || name == FLAGS_layer) {
-            const Outcome outcome = CheckLayer(&net, i);
-            if (outcome == Outcome::kFailed) {
-              ++failed;
-              failed_names += (failed_names.empty() ? "" : ", ") + name;
-            }
-            if (outcome != Outcome::kNothingToCheck) ++checked_layers;
-          }
-          net.ForwardFromTo(static_cast<int>(i), static_cast<int>(i));
-        }
+        strata::CheckNetGradients(
+            &net, FLAGS_layer, check, [&](const strata::LayerGradientCheck& layer) {
+              PrintRow(layer);
+              if (layer.nothing_to_check) return;
+              ++checked_layers;
+              if (!layer.report.passed()) {
+                ++failed;
+                failed_names += (failed_names.empty() ? "" : ", ") + layer.layer;
+              }
+            });
         std::printf("\n%d layer(s) checked, %d failed\n", checked_layers, failed);
         if (failed > 0) {
           std::fprintf(stderr, "gradcheck: gradient check failed for %s\n", failed_names.c_str());

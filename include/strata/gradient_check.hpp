@@ -11,10 +11,12 @@
 // that stochastic layers draw the same numbers each time.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "strata/layer.hpp"
+#include "strata/net.hpp"
 
 namespace strata {
 
@@ -64,5 +66,22 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
                                        const std::vector<Blob*>& top,
                                        const std::vector<int>& check_bottoms,
                                        const GradientCheckOptions& options = {});
+
+// One layer of a net, checked where the net's own data put it.
+struct LayerGradientCheck {
+  std::string layer;
+  std::string type;
+  bool nothing_to_check = false;  // no bottom carries a gradient and no parameter learns
+  GradientCheckReport report;
+};
+
+// Runs `net` forward layer by layer and checks each layer (only `only_layer`
+// when not empty) just before its own forward, on copies of its bottoms (a
+// layer in place would overwrite the inputs the check perturbs), so that it
+// sees the inputs the net really gives it. `on_layer` sees each result as it
+// comes. The net must be built with reuse_activations off.
+std::vector<LayerGradientCheck> CheckNetGradients(
+    Net* net, const std::string& only_layer, const GradientCheckOptions& options,
+    const std::function<void(const LayerGradientCheck&)>& on_layer = {});
 
 }  // namespace strata

@@ -12,6 +12,7 @@
 
 #include "strata/blob.hpp"
 #include "strata/errors.hpp"
+#include "strata/gradient_check.hpp"
 #include "strata/image.hpp"
 #include "strata/io.hpp"
 #include "strata/layer.hpp"
@@ -70,6 +71,23 @@ std::unique_ptr<Net> MakeNet(const std::string& model, int phase, const py::obje
   auto net = std::make_unique<Net>(model, static_cast<Phase>(PhaseFrom(phase)), options);
   if (!weights.is_none()) net->CopyTrainedLayersFrom(weights.cast<std::string>());
   return net;
+}
+
+// A Python exception in one line: its type, message and where it was raised
+// (pybind11's what() appends the whole traceback on further lines).
+std::string OneLine(const py::error_already_set& e) {
+  std::string text = py::str(e.type().attr("__name__"));
+  const std::string message = py::str(e.value());
+  if (!message.empty()) text += ": " + message;
+  if (e.trace()) {
+    py::object tb = e.trace();
+    while (!tb.attr("tb_next").is_none()) tb = tb.attr("tb_next");
+    const py::object code = tb.attr("tb_frame").attr("f_code");
+    text += " (at " + std::string(py::str(code.attr("co_filename"))) + ":" +
+            std::string(py::str(tb.attr("tb_lineno"))) + " in " +
+            std::string(py::str(code.attr("co_name"))) + ")";
+  }
+  return text;
 }
 
 // Index of each blob of `blobs` in the net's blob list.
@@ -185,6 +203,14 @@ void BindNet(py::module_& m) {
       .def("_top_ids", [](Net& n, int i) { return BlobIds(n, n.top_vecs().at(i)); })
       .def("_forward", &Net::ForwardFromTo, py::call_guard<py::gil_scoped_release>())
       .def("_backward", &Net::BackwardFromTo, py::call_guard<py::gil_scoped_release>())
+      // The C++ side of benchmarks/python_forward.py: `times` forward passes
+      // with no Python between them.
+      .def(
+          "_forward_repeat",
+          [](Net& n, int times) {
+            for (int i = 0; i < times; ++i) n.Forward();
+          },
+          py::call_guard<py::gil_scoped_release>())
       .def("set_input_arrays", &SetInputArrays, py::arg("data"), py::arg("labels"))
       .def("reshape", &Net::Reshape)
       .def("clear_param_diffs", &Net::ClearParamDiffs)
@@ -216,7 +242,7 @@ class PyCallback : public Solver::Callback {
     try {
       fn();
     } catch (py::error_already_set& e) {
-      throw DataError(std::string("solver callback ") + what + " raised " + e.what());
+      throw DataError(std::string("solver callback ") + what + " raised " + OneLine(e));
     }
   }
   py::object on_start_, on_gradients_ready_;
@@ -322,7 +348,7 @@ class PythonLayer : public Layer {
     try {
       self_.attr(method)(std::forward<Args>(args)...);
     } catch (py::error_already_set& e) {
-      throw ErrorType(Where(method) + " raised " + e.what());
+      throw ErrorType(Where(method) + " raised " + OneLine(e));
     }
   }
 
@@ -341,17 +367,52 @@ std::unique_ptr<Layer> MakePythonLayer(const LayerParameter& param) {
     cls = py::module_::import(p.module().c_str()).attr(p.layer().c_str());
   } catch (py::error_already_set& e) {
     throw ConfigError("python_param: cannot load " + p.module() + "." + p.layer() + ": " +
-                      e.what());
+                      OneLine(e));
   }
   py::object self;
   try {
     self = cls();
   } catch (py::error_already_set& e) {
-    throw ConfigError("python_param: " + p.module() + "." + p.layer() + "() raised " + e.what());
+    throw ConfigError("python_param: " + p.module() + "." + p.layer() + "() raised " + OneLine(e));
   }
   self.attr("param_str") = p.param_str();
   self.attr("phase") = static_cast<int>(param.phase());
   return std::make_unique<PythonLayer>(param, std::move(self));
+}
+
+// strata.check_gradients: the gradcheck tool's check of each layer of `net`
+// (Python layers included), one dict per checked layer.
+py::list CheckGradients(Net& net, const std::string& layer, float stepsize, float threshold,
+                        int max_checks, bool skip_kinks) {
+  if (!(stepsize > 0) || !(threshold > 0) || max_checks < 0) {
+    throw py::value_error("stepsize and threshold must be positive and max_checks >= 0");
+  }
+  GradientCheckOptions options;
+  options.stepsize = stepsize;
+  options.threshold = threshold;
+  options.max_checks_per_blob = max_checks;
+  options.skip_detected_kinks = skip_kinks;
+  options.rounding_floor = true;
+  std::vector<LayerGradientCheck> checks;
+  {
+    py::gil_scoped_release release;
+    checks = CheckNetGradients(&net, layer, options);
+  }
+  py::list results;
+  for (const LayerGradientCheck& check : checks) {
+    if (check.nothing_to_check) continue;
+    py::list mismatches;
+    for (const GradientMismatch& m : check.report.mismatches) {
+      mismatches.append(py::dict(py::arg("blob") = m.blob, py::arg("index") = m.index,
+                                 py::arg("analytic") = m.analytic, py::arg("numeric") = m.numeric));
+    }
+    results.append(py::dict(
+        py::arg("layer") = check.layer, py::arg("type") = check.type,
+        py::arg("checked") = check.report.checked, py::arg("skipped") = check.report.skipped,
+        py::arg("max_error_ratio") = check.report.max_error_ratio,
+        py::arg("passed") = check.report.passed(), py::arg("mismatches") = mismatches));
+  }
+  return results;
 }
 
 // An image file as Caffe's data layers decode it: channels x height x width,
@@ -388,6 +449,12 @@ PYBIND11_MODULE(_strata, m) {
   m.def("set_num_threads", &strata::SetNumThreads);
   m.def("set_random_seed", [](uint64_t seed) { strata::NetSeed() = seed; });
   m.def("_read_image", &strata::ReadImage, py::arg("path"), py::arg("color"));
+  m.def("check_gradients", &strata::CheckGradients, py::arg("net"), py::arg("layer") = "",
+        py::arg("stepsize") = 1e-2f, py::arg("threshold") = 1e-3f, py::arg("max_checks") = 200,
+        py::arg("skip_kinks") = true,
+        "Checks each layer's backward (or only `layer`'s) against central differences on the "
+        "inputs the net gives it; returns one dict per checked layer (passed, checked, "
+        "skipped, max_error_ratio, mismatches)");
   if (!strata::LayerRegistry::Has("Python")) {
     strata::LayerRegistry::Add("Python", &strata::MakePythonLayer);
   }

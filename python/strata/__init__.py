@@ -9,19 +9,22 @@ pycaffe.py does on _caffe. Strata runs on the CPU only.
 from ._strata import (TRAIN, TEST, Blob, ConfigError, DataError, IoError, Net,
                       NumericalError, ShapeError, Solver, StrataError, AdaDeltaSolver,
                       AdaGradSolver, AdamSolver, AdamWSolver, NesterovSolver, RMSPropSolver,
-                      SGDSolver, get_solver, layer_type_list, set_num_threads, set_random_seed)
+                      SGDSolver, check_gradients, get_solver, layer_type_list,
+                      set_num_threads, set_random_seed)
 from . import net as _net  # noqa: F401  (adds pycaffe's properties and methods to Net)
 from .net_spec import NetSpec, layers, params, to_proto
 from . import io  # noqa: F401
 from .layer import Layer
 from .classifier import Classifier
+from .detector import Detector
 
 __all__ = [
     'TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'Solver', 'SGDSolver', 'NesterovSolver',
     'AdaGradSolver', 'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'AdamWSolver',
     'get_solver', 'layer_type_list', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
     'set_random_seed', 'set_num_threads', 'StrataError', 'ConfigError', 'ShapeError',
-    'IoError', 'DataError', 'NumericalError', 'NetSpec', 'layers', 'params', 'to_proto', 'Classifier',
+    'IoError', 'DataError', 'NumericalError', 'NetSpec', 'layers', 'params', 'to_proto',
+    'Classifier', 'Detector', 'check_gradients',
 ]
 
 

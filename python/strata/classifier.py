@@ -7,21 +7,29 @@ from . import io
 from ._strata import TEST, Net
 
 
+def image_transformer(net, mean, input_scale, raw_scale, channel_swap):
+    """The Transformer of net's first input for H x W x K images, set up as
+    pycaffe's Classifier and Detector take their arguments."""
+    in_ = net.inputs[0]
+    transformer = io.Transformer({in_: net.blobs[in_].data.shape})
+    transformer.set_transpose(in_, (2, 0, 1))
+    if mean is not None:
+        transformer.set_mean(in_, mean)
+    if input_scale is not None:
+        transformer.set_input_scale(in_, input_scale)
+    if raw_scale is not None:
+        transformer.set_raw_scale(in_, raw_scale)
+    if channel_swap is not None:
+        transformer.set_channel_swap(in_, channel_swap)
+    return transformer
+
+
 class Classifier(Net):
     def __init__(self, model_file, pretrained_file, image_dims=None, mean=None,
                  input_scale=None, raw_scale=None, channel_swap=None):
         Net.__init__(self, model_file, pretrained_file, TEST)
+        self.transformer = image_transformer(self, mean, input_scale, raw_scale, channel_swap)
         in_ = self.inputs[0]
-        self.transformer = io.Transformer({in_: self.blobs[in_].data.shape})
-        self.transformer.set_transpose(in_, (2, 0, 1))
-        if mean is not None:
-            self.transformer.set_mean(in_, mean)
-        if input_scale is not None:
-            self.transformer.set_input_scale(in_, input_scale)
-        if raw_scale is not None:
-            self.transformer.set_raw_scale(in_, raw_scale)
-        if channel_swap is not None:
-            self.transformer.set_channel_swap(in_, channel_swap)
         self.crop_dims = np.array(self.blobs[in_].data.shape[2:])
         self.image_dims = np.array(image_dims if image_dims is not None else self.crop_dims)
 

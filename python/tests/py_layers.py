@@ -23,6 +23,23 @@ class Scale(strata.Layer):
             bottom[0].diff[...] = self.factor * top[0].diff
 
 
+class WrongBackward(Scale):
+    """Scale with a gradient twice too large, for the gradient checks to catch."""
+
+    def backward(self, top, propagate_down, bottom):
+        bottom[0].diff[...] = 2 * self.factor * top[0].diff
+
+
+class RecordsAddresses(Scale):
+    """Scale that notes where the arrays it was given live."""
+    addresses = {}
+
+    def forward(self, bottom, top):
+        Scale.forward(self, bottom, top)
+        RecordsAddresses.addresses = {'bottom': bottom[0].data.__array_interface__['data'][0],
+                                      'top': top[0].data.__array_interface__['data'][0]}
+
+
 class Clusters(strata.Layer):
     """A data layer: batches of points around one centre per class, seeded."""
 

@@ -21,6 +21,18 @@ def test_forward_and_backward_run_in_python(write):
     np.testing.assert_allclose(grads['x'], 2.5)
 
 
+def test_python_layers_write_the_nets_memory(write):
+    """The blobs a Python layer gets are views of the net's own memory: what
+    it reads and writes is not copied."""
+    import py_layers
+    net = caffe.Net(write('net.prototxt', SCALE_NET % 'RecordsAddresses'), caffe.TEST)
+    net.forward(x=np.ones((2, 3), np.float32))
+    address = py_layers.RecordsAddresses.addresses
+    assert address['bottom'] == net.blobs['x'].data.__array_interface__['data'][0]
+    assert address['top'] == net.blobs['y'].data.__array_interface__['data'][0]
+    np.testing.assert_allclose(net.blobs['y'].data, 2.5)
+
+
 def test_a_python_data_layer_feeds_training(write, tmp_path):
     net = write('train.prototxt', '''
         name: "clusters"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "strata/errors.hpp"
 #include "strata/math.hpp"
@@ -147,6 +148,64 @@ GradientCheckReport CheckLayerGradient(Layer* layer, const std::vector<Blob*>& b
   }
   forward();  // leave the tops consistent with the unperturbed inputs
   return report;
+}
+
+namespace {
+
+LayerGradientCheck CheckNetLayer(Net* net, size_t i, GradientCheckOptions options) {
+  LayerGradientCheck result;
+  result.layer = net->layer_names()[i];
+  Layer* layer = net->layers()[i].get();
+  result.type = layer->type();
+  std::vector<std::unique_ptr<Blob>> copies;
+  std::vector<Blob*> bottom, top;
+  std::vector<int> bottoms;
+  for (const Blob* b : net->bottom_vecs()[i]) {
+    if (layer->AllowForceBackward(static_cast<int>(bottom.size()))) {
+      bottoms.push_back(static_cast<int>(bottom.size()));
+    }
+    copies.push_back(std::make_unique<Blob>());
+    copies.back()->CopyFrom(*b, false, /*reshape=*/true);
+    bottom.push_back(copies.back().get());
+  }
+  for (size_t t = 0; t < net->top_vecs()[i].size(); ++t) {
+    copies.push_back(std::make_unique<Blob>());
+    top.push_back(copies.back().get());
+  }
+  bool has_params = false;
+  for (size_t p = 0; p < layer->blobs().size(); ++p) {
+    has_params = has_params || layer->param_propagate_down(static_cast<int>(p));
+  }
+  if (bottoms.empty() && !has_params) {
+    result.nothing_to_check = true;
+    return result;
+  }
+  options.params_only = bottoms.empty();
+  try {
+    layer->Reshape(bottom, top);
+    result.report = CheckLayerGradient(layer, bottom, top, bottoms, options);
+    layer->Reshape(net->bottom_vecs()[i], net->top_vecs()[i]);
+  } catch (const Error& e) {
+    RethrowWithContext(e, "layer '" + result.layer + "' (" + result.type + "): ");
+  }
+  return result;
+}
+
+}  // namespace
+
+std::vector<LayerGradientCheck> CheckNetGradients(
+    Net* net, const std::string& only_layer, const GradientCheckOptions& options,
+    const std::function<void(const LayerGradientCheck&)>& on_layer) {
+  if (!only_layer.empty()) net->layer_by_name(only_layer);  // ConfigError if absent
+  std::vector<LayerGradientCheck> results;
+  for (size_t i = 0; i < net->layers().size(); ++i) {
+    if (only_layer.empty() || net->layer_names()[i] == only_layer) {
+      results.push_back(CheckNetLayer(net, i, options));
+      if (on_layer) on_layer(results.back());
+    }
+    net->ForwardFromTo(static_cast<int>(i), static_cast<int>(i));
+  }
+  return results;
 }
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer.hpp"
+#include "strata/python_support.hpp"
 #include "strata/registry.hpp"
 
 namespace strata {
@@ -70,9 +71,6 @@ const char* CaffeTypeAdvice(const std::string& type) {
       {"WindowData",
        "Caffe's R-CNN window sampler; cut the windows into image files and read them with "
        "ImageData, or into a database with convert_imageset"},
-      {"Python",
-       "Python layers run in nets made from Python, after import strata; the command-line "
-       "tools do not start Python"},
       {"Recurrent", "Caffe's abstract base of RNN and LSTM; use one of those"},
   };
   const auto it = advice.find(type);
@@ -83,6 +81,10 @@ const char* CaffeTypeAdvice(const std::string& type) {
 
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   const Creator* creator = Creators().Find(param.type());
+  if (creator == nullptr && param.type() == "Python") {
+    StartEmbeddedPython();  // its module registers the type
+    creator = Creators().Find(param.type());
+  }
   if (creator == nullptr) {
     if (const char* advice = CaffeTypeAdvice(param.type())) {
       throw ConfigError("layer type '" + param.type() +

@@ -65,6 +65,21 @@ assert strata.__file__.startswith('$site'), strata.__file__
 net = strata.Net('$fixtures/lenet_deploy.prototxt', '$fixtures/lenet_fashion_iter_10000.caffemodel', strata.TEST)
 print(net.forward()['prob'].shape)" > "$work/python-$name.txt" 2>&1 ||
     { cat "$work/python-$name.txt"; fail "import strata from the $name failed"; }
+  # A tool runs a Python layer with the strata beside its libstrata (PYTHONPATH
+  # holds only the layer's module).
+  mkdir -p "$work/layers"
+  printf '%s\n' 'import strata' 'class Twice(strata.Layer):' \
+    '    def reshape(self, bottom, top): top[0].reshape(*bottom[0].data.shape)' \
+    '    def forward(self, bottom, top): top[0].data[...] = 2 * bottom[0].data' \
+    '    def backward(self, top, down, bottom): bottom[0].diff[...] = 2 * top[0].diff' \
+    > "$work/layers/twice.py"
+  printf '%s\n' 'force_backward: true' \
+    'layer { name: "x" type: "Input" top: "x" input_param { shape { dim: 2 dim: 3 } } }' \
+    'layer { name: "twice" type: "Python" bottom: "x" top: "y"' \
+    '        python_param { module: "twice" layer: "Twice" } }' > "$work/python_layer.prototxt"
+  PYTHONPATH="$work/layers" "$root/bin/strata-gradcheck" --model="$work/python_layer.prototxt" \
+    > "$work/python-tool-$name.txt" 2>&1 && grep -q "twice .*PASS" "$work/python-tool-$name.txt" ||
+    { cat "$work/python-tool-$name.txt"; fail "the $name's gradcheck did not run a Python layer"; }
 }
 check_python "$prefix" install
 
