@@ -17,7 +17,7 @@ packages=(
   libjpeg62-turbo-dev
   dataset-fashion-mnist
   python3-matplotlib
-  python3-dev pybind11-dev python3-numpy python3-protobuf python3-pytest
+  python3-dev pybind11-dev python3-numpy python3-protobuf python3-pytest python3-pydot graphviz
 )
 
 missing=()

@@ -2,14 +2,17 @@
 // the Python half, which adds pycaffe's conveniences on top, as pycaffe.py
 // does on _caffe). Blobs are NumPy views of Strata's memory; the GIL is
 // released while C++ computes.
+#include <glog/logging.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "python_layer.hpp"
 #include "strata/blob.hpp"
 #include "strata/errors.hpp"
 #include "strata/gradient_check.hpp"
@@ -49,6 +52,18 @@ py::array BlobDiff(Blob& blob) {
   return View(blob.shared_diff_storage(), values, blob.shape());
 }
 
+// Caffe's num/channels/height/width: an axis of a blob of at most 4 axes, 1
+// beyond its last axis.
+int LegacyDim(const Blob& blob, size_t axis) {
+  if (blob.shape().size() > 4) {
+    throw py::value_error(
+        "num, channels, height and width are for blobs of at most 4 axes; "
+        "this one has shape " +
+        blob.shape_string() + ": use .shape");
+  }
+  return axis < blob.shape().size() ? blob.shape()[axis] : 1;
+}
+
 int PhaseFrom(int phase) {
   if (phase != TRAIN && phase != TEST) {
     throw py::value_error("phase must be strata.TRAIN (0) or strata.TEST (1), got " +
@@ -73,34 +88,32 @@ std::unique_ptr<Net> MakeNet(const std::string& model, int phase, const py::obje
   return net;
 }
 
-// A Python exception in one line: its type, message and where it was raised
-// (pybind11's what() appends the whole traceback on further lines).
-std::string OneLine(const py::error_already_set& e) {
-  std::string text = py::str(e.type().attr("__name__"));
-  const std::string message = py::str(e.value());
-  if (!message.empty()) text += ": " + message;
-  if (e.trace()) {
-    py::object tb = e.trace();
-    while (!tb.attr("tb_next").is_none()) tb = tb.attr("tb_next");
-    const py::object code = tb.attr("tb_frame").attr("f_code");
-    text += " (at " + std::string(py::str(code.attr("co_filename"))) + ":" +
-            std::string(py::str(tb.attr("tb_lineno"))) + " in " +
-            std::string(py::str(code.attr("co_name"))) + ")";
-  }
-  return text;
-}
-
 // Index of each blob of `blobs` in the net's blob list.
 std::vector<int> BlobIds(const Net& net, const std::vector<Blob*>& blobs) {
+  std::unordered_map<const Blob*, int> index;
+  for (size_t i = 0; i < net.blob_names().size(); ++i) {
+    index[net.blob_by_name(net.blob_names()[i])] = static_cast<int>(i);
+  }
   std::vector<int> ids;
   for (const Blob* b : blobs) {
-    int id = -1;
-    for (size_t i = 0; i < net.blob_names().size(); ++i) {
-      if (net.blob_by_name(net.blob_names()[i]) == b) id = static_cast<int>(i);
-    }
-    ids.push_back(id);
+    const auto it = index.find(b);
+    ids.push_back(it == index.end() ? -1 : it->second);
   }
   return ids;
+}
+
+// Caffe's Net::blob_loss_weights: each blob's weight in the loss (0 for
+// blobs that are not a loss layer's top).
+std::vector<float> BlobLossWeights(const Net& net) {
+  std::vector<float> weights(net.blob_names().size(), 0.f);
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    const std::vector<int> tops = BlobIds(net, net.top_vecs()[i]);
+    for (size_t t = 0; t < tops.size(); ++t) {
+      const float w = net.layers()[i]->loss(static_cast<int>(t));
+      if (w != 0.f) weights[static_cast<size_t>(tops[t])] = w;
+    }
+  }
+  return weights;
 }
 
 void SaveWeights(const Net& net, const std::string& path, bool hdf5) {
@@ -158,6 +171,10 @@ void BindNet(py::module_& m) {
            py::arg("shape") = std::vector<int>{})
       .def_property_readonly("shape", [](const Blob& b) { return b.shape(); })
       .def_property_readonly("count", [](const Blob& b) { return b.count(); })
+      .def_property_readonly("num", [](const Blob& b) { return LegacyDim(b, 0); })
+      .def_property_readonly("channels", [](const Blob& b) { return LegacyDim(b, 1); })
+      .def_property_readonly("height", [](const Blob& b) { return LegacyDim(b, 2); })
+      .def_property_readonly("width", [](const Blob& b) { return LegacyDim(b, 3); })
       .def_property_readonly("data", &BlobData)
       .def_property_readonly("diff", &BlobDiff)
       .def("reshape", [](Blob& b, py::args dims) {
@@ -176,7 +193,11 @@ void BindNet(py::module_& m) {
             for (auto& b : l.blobs()) blobs.push_back(b.get());
             return blobs;
           },
-          py::return_value_policy::reference_internal);
+          py::return_value_policy::reference_internal)
+      .def("setup", &Layer::SetUp, py::arg("bottom"), py::arg("top"),
+           py::call_guard<py::gil_scoped_release>())
+      .def("reshape", &Layer::Reshape, py::arg("bottom"), py::arg("top"),
+           py::call_guard<py::gil_scoped_release>());
 
   py::class_<Net>(m, "Net", py::dynamic_attr())
       .def(py::init([](const std::string& model, int phase, const py::object& weights) {
@@ -199,6 +220,7 @@ void BindNet(py::module_& m) {
           py::return_value_policy::reference_internal)
       .def_property_readonly("_inputs", [](Net& n) { return BlobIds(n, n.input_blobs()); })
       .def_property_readonly("_outputs", [](Net& n) { return BlobIds(n, n.output_blobs()); })
+      .def_property_readonly("_blob_loss_weights", &BlobLossWeights)
       .def("_bottom_ids", [](Net& n, int i) { return BlobIds(n, n.bottom_vecs().at(i)); })
       .def("_top_ids", [](Net& n, int i) { return BlobIds(n, n.top_vecs().at(i)); })
       .def("_forward", &Net::ForwardFromTo, py::call_guard<py::gil_scoped_release>())
@@ -282,102 +304,13 @@ void BindSolver(py::module_& m) {
       .def("apply_update", &Solver::ApplyUpdateFromDiffs)
       .def("add_callback", &AddCallback, py::arg("on_start"), py::arg("on_gradients_ready"))
       .def("restore", &Solver::Restore)
-      .def("snapshot", &Solver::Snapshot);
+      .def("snapshot", &Solver::Snapshot)
+      .def("share_weights", [](Solver& s, Net& net) { net.ShareTrainedLayersWith(s.net()); });
   m.def("get_solver", [](const std::string& path) { return MakeSolver(path, nullptr); });
   for (const char* type : {"SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "AdamW"}) {
     m.def((std::string(type) + "Solver").c_str(),
           [type](const std::string& path) { return MakeSolver(path, type); });
   }
-}
-
-// A layer of type "Python": python_param names a module and a class (a
-// subclass of strata.Layer) whose setup, reshape, forward and backward run on
-// the net's blobs. Python exceptions become Strata errors naming the layer.
-class PythonLayer : public Layer {
- public:
-  PythonLayer(const LayerParameter& param, py::object self)
-      : Layer(param), self_(std::move(self)) {}
-  ~PythonLayer() override {
-    py::gil_scoped_acquire gil;
-    self_ = py::object();
-  }
-  const char* type() const override { return "Python"; }
-  std::vector<std::string> ParamFields() const override { return {"python_param"}; }
-  // Each entry takes the GIL before it builds the Python arguments: the net
-  // runs with it released.
-  void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
-    py::gil_scoped_acquire gil;
-    Call<ConfigError>("reshape", Wrap(bottom), Wrap(top));
-    for (size_t i = 0; i < top.size(); ++i) {
-      if (top[i]->shape().empty()) {
-        throw ConfigError(Where("reshape") + " left top " + std::to_string(i) +
-                          " without a shape; call top[" + std::to_string(i) +
-                          "].reshape(...) in reshape");
-      }
-    }
-  }
-
- protected:
-  void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
-    py::gil_scoped_acquire gil;
-    Call<ConfigError>("setup", Wrap(bottom), Wrap(top));
-  }
-  void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override {
-    py::gil_scoped_acquire gil;
-    Call<DataError>("forward", Wrap(bottom), Wrap(top));
-  }
-  void BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
-                   const std::vector<Blob*>& bottom) override {
-    py::gil_scoped_acquire gil;
-    Call<DataError>("backward", Wrap(top), py::cast(propagate_down), Wrap(bottom));
-  }
-
- private:
-  std::string Where(const char* method) const {
-    const PythonParameter& p = layer_param_.python_param();
-    return "Python layer " + p.module() + "." + p.layer() + "." + method + "()";
-  }
-  static py::list Wrap(const std::vector<Blob*>& blobs) {
-    py::list list;
-    for (Blob* b : blobs) list.append(py::cast(b, py::return_value_policy::reference));
-    return list;
-  }
-  // With the GIL held.
-  template <class ErrorType, class... Args>
-  void Call(const char* method, Args&&... args) {
-    try {
-      self_.attr(method)(std::forward<Args>(args)...);
-    } catch (py::error_already_set& e) {
-      throw ErrorType(Where(method) + " raised " + OneLine(e));
-    }
-  }
-
-  py::object self_;
-};
-
-std::unique_ptr<Layer> MakePythonLayer(const LayerParameter& param) {
-  py::gil_scoped_acquire gil;
-  const PythonParameter& p = param.python_param();
-  if (p.module().empty() || p.layer().empty()) {
-    throw ConfigError("python_param needs module and layer (the class), got module '" + p.module() +
-                      "' and layer '" + p.layer() + "'");
-  }
-  py::object cls;
-  try {
-    cls = py::module_::import(p.module().c_str()).attr(p.layer().c_str());
-  } catch (py::error_already_set& e) {
-    throw ConfigError("python_param: cannot load " + p.module() + "." + p.layer() + ": " +
-                      OneLine(e));
-  }
-  py::object self;
-  try {
-    self = cls();
-  } catch (py::error_already_set& e) {
-    throw ConfigError("python_param: " + p.module() + "." + p.layer() + "() raised " + OneLine(e));
-  }
-  self.attr("param_str") = p.param_str();
-  self.attr("phase") = static_cast<int>(param.phase());
-  return std::make_unique<PythonLayer>(param, std::move(self));
 }
 
 // strata.check_gradients: the gradcheck tool's check of each layer of `net`
@@ -458,6 +391,27 @@ PYBIND11_MODULE(_strata, m) {
   if (!strata::LayerRegistry::Has("Python")) {
     strata::LayerRegistry::Add("Python", &strata::MakePythonLayer);
   }
+  m.attr("__version__") = STRATA_VERSION;
+  m.def("init_log", [] {  // Caffe's: glog's messages on stderr
+    if (!google::IsGoogleLoggingInitialized()) google::InitGoogleLogging("strata");
+    FLAGS_logtostderr = true;
+  });
+  m.def("log", [](const std::string& message) { LOG(INFO) << message; });
+  // One process, one solver: what pycaffe's multi-GPU (NCCL) scripts ask.
+  m.def("has_nccl", [] { return false; });
+  static int solver_count = 1, solver_rank = 0;
+  m.def("solver_count", [] { return solver_count; });
+  m.def("solver_rank", [] { return solver_rank; });
+  m.def("set_solver_count", [](int count) {
+    if (count != 1) throw py::value_error("Strata trains on one process from Python (no NCCL)");
+    solver_count = count;
+  });
+  m.def("set_solver_rank", [](int rank) {
+    if (rank != 0) throw py::value_error("Strata trains on one process from Python (no NCCL)");
+    solver_rank = rank;
+  });
+  m.def("set_multiprocess", [](bool) {});
+  strata::BindPythonLayer(m);
   strata::BindNet(m);
   strata::BindSolver(m);
 }

@@ -52,6 +52,11 @@ def _bottom_names(self):
                        for i, name in enumerate(self._layer_names))
 
 
+def _blob_loss_weights(self):
+    """An OrderedDict of each blob's weight in the loss (0 for most), by name."""
+    return OrderedDict(zip(self._blob_names, self._blob_loss_weights))
+
+
 def _layer_index(self, name):
     try:
         return list(self._layer_names).index(name)
@@ -165,6 +170,7 @@ Net.inputs = property(_inputs)
 Net.outputs = property(_outputs)
 Net.top_names = property(_top_names)
 Net.bottom_names = property(_bottom_names)
+Net.blob_loss_weights = property(_blob_loss_weights)
 Net.forward = _forward
 Net.backward = _backward
 Net.forward_all = _forward_all

@@ -70,3 +70,27 @@ class Raises(strata.Layer):
 class NoReshape(strata.Layer):
     def forward(self, bottom, top):
         pass
+
+
+class Affine(strata.Layer):
+    """top = w * bottom + b per feature, w and b learned: parameters a Python
+    layer adds with self.blobs.add_blob, as in pycaffe."""
+
+    def setup(self, bottom, top):
+        features = bottom[0].data.shape[1]
+        self.blobs.add_blob(features)
+        self.blobs.add_blob(features)
+        self.blobs[0].data[...] = 1
+        self.blobs[1].data[...] = 0
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].data.shape)
+
+    def forward(self, bottom, top):
+        top[0].data[...] = bottom[0].data * self.blobs[0].data + self.blobs[1].data
+
+    def backward(self, top, propagate_down, bottom):
+        self.blobs[0].diff[...] += (top[0].diff * bottom[0].data).sum(axis=0)
+        self.blobs[1].diff[...] += top[0].diff.sum(axis=0)
+        if propagate_down[0]:
+            bottom[0].diff[...] = top[0].diff * self.blobs[0].data

@@ -186,3 +186,35 @@ def test_set_input_arrays_feeds_memory_data(write):
         net.set_input_arrays(np.zeros((2, 1, 2, 3), np.float32), np.zeros(3, np.float32))
     with pytest.raises(strata.ConfigError, match='multiple of 2'):
         net.set_input_arrays(np.zeros((3, 1, 2, 3), np.float32), np.zeros(3, np.float32))
+
+
+def test_pycaffes_smaller_names(fixtures, tmp_path):
+    net = lenet(fixtures)
+    data = net.blobs['data']
+    assert (data.num, data.channels, data.height, data.width) == (64, 1, 28, 28)
+    prob = net.blobs['prob']
+    assert (prob.num, prob.channels, prob.height, prob.width) == (64, 10, 1, 1)
+    wide = caffe.Blob([1, 2, 3, 4, 5])
+    with pytest.raises(ValueError, match='at most 4 axes'):
+        wide.num
+    assert set(net.blob_loss_weights) == set(net._blob_names)
+    assert not any(net.blob_loss_weights.values())  # a deploy net has no loss
+    # A C++ layer set up and run by hand, as pycaffe allows.
+    pool = net.layer_dict['pool1']
+    bottom, top = caffe.Blob([1, 1, 4, 4]), caffe.Blob()
+    bottom.data[...] = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    pool.setup([bottom], [top])
+    assert top.shape == [1, 1, 2, 2]
+    timer = caffe.Timer()
+    timer.start()
+    net.forward()
+    timer.stop()
+    assert timer.ms > 0
+    assert caffe.__version__ and not caffe.has_nccl()
+    assert (caffe.solver_count(), caffe.solver_rank()) == (1, 0)
+    with pytest.raises(ValueError, match='one process'):
+        caffe.set_solver_count(2)
+    with pytest.raises(RuntimeError, match='GPUs'):
+        caffe.NCCL(None, 0)
+    caffe.init_log()
+    caffe.log('a message from pycaffe code')

@@ -63,3 +63,39 @@ def test_python_errors_name_the_layer(write):
     net = caffe.Net(write('d.prototxt', SCALE_NET % 'Raises'), caffe.TEST)
     with pytest.raises(caffe.DataError, match="layer 'py'.*deliberate failure in forward"):
         net.forward()
+
+
+AFFINE_NET = '''
+name: "affine" force_backward: true
+layer { name: "x" type: "DummyData" top: "x"
+        dummy_data_param { shape { dim: 16 dim: 3 } data_filler { type: "gaussian" } } }
+layer { name: "target" type: "Power" bottom: "x" top: "target"
+        power_param { scale: 2 shift: 1 } }
+layer { name: "affine" type: "Python" bottom: "x" top: "y"
+        python_param { module: "py_layers" layer: "Affine" } }
+layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "target" top: "loss" }
+'''
+
+
+def test_python_layers_learn_their_own_parameters(write, tmp_path):
+    net_file = write('affine.prototxt', AFFINE_NET)
+    net = caffe.Net(net_file, caffe.TRAIN)
+    w, b = net.params['affine']
+    assert len(net.layer_dict['affine'].blobs) == 2 and w.data.shape == (3,)
+    assert net.blob_loss_weights['loss'] == 1 and net.blob_loss_weights['y'] == 0
+    [check] = caffe.check_gradients(net, layer='affine', max_checks=0)
+    assert check['passed'] and check['checked'] == 16 * 3 + 2 * 3
+    # Fresh x each pass, target = 2 x + 1: the solver finds w = 2, b = 1.
+    solver = caffe.SGDSolver(write('solver.prototxt',
+                                   'net: "%s" base_lr: 0.1 momentum: 0.9 lr_policy: "fixed" '
+                                   'max_iter: 300 snapshot_prefix: "%s"' % (net_file, tmp_path / 's')))
+    solver.step(300)
+    w, b = solver.net.params['affine']
+    np.testing.assert_allclose(w.data, 2, atol=1e-3)
+    np.testing.assert_allclose(b.data, 1, atol=1e-3)
+    # Saved and loaded like any layer's parameters.
+    solver.net.save(str(tmp_path / 'affine.caffemodel'))
+    loaded = caffe.Net(net_file, str(tmp_path / 'affine.caffemodel'), caffe.TEST)
+    np.testing.assert_array_equal(loaded.params['affine'][0].data, w.data)
+    with pytest.raises(IndexError):
+        loaded.layer_dict['affine'].blobs[2]

@@ -99,3 +99,28 @@ def test_callbacks_and_apply_update(solver_file):
     solver.add_callback(fail, None)
     with pytest.raises(caffe.DataError, match='on_start raised.*stop here'):
         solver.step(1)
+
+
+def test_other_threads_run_while_the_solver_steps(solver_file):
+    """step releases the GIL: a Python thread keeps running meanwhile."""
+    import threading
+    import time
+    solver = caffe.get_solver(solver_file[0])
+    stamps, done = [], threading.Event()
+
+    def tick():
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=tick)
+    thread.start()
+    time.sleep(0.01)
+    start = time.perf_counter()
+    solver.step(1500)
+    end = time.perf_counter()
+    done.set()
+    thread.join()
+    assert end - start > 0.05, 'too short a step to tell'
+    inside = [t for t in stamps if start + 0.01 < t < end - 0.01]
+    assert len(inside) > (end - start) * 100, (len(inside), end - start)
