@@ -4,7 +4,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._strata import Net
+from ._strata import Blob, Net
 
 
 def _blobs(self):
@@ -64,6 +64,30 @@ def _layer_index(self, name):
         raise KeyError('net %r has no layer %r' % (self.name, name)) from None
 
 
+def _as_float32(array, what):
+    """array as float32, refused when the conversion would change a value
+    (float64 beyond float32's precision, integers beyond 2^24, complex)."""
+    array = np.asarray(array)
+    if array.dtype == np.float32:
+        return array
+    if array.dtype.kind not in 'biuf':
+        raise ValueError('%s: cannot take an array of %s; blobs hold float32' % (what, array.dtype))
+    converted = array.astype(np.float32)
+    if not np.array_equal(converted, array, equal_nan=array.dtype.kind == 'f'):
+        raise ValueError('%s: the %s values do not all fit float32 exactly; convert them '
+                         'yourself (array.astype(np.float32)) to accept the rounding' %
+                         (what, array.dtype))
+    return converted
+
+
+def _assign(blob, field, array, what):
+    array = _as_float32(array, what)
+    if array.shape != tuple(blob.shape):
+        raise ValueError('%s has shape %s; the blob is %s (reshape it first)' %
+                         (what, array.shape, tuple(blob.shape)))
+    getattr(blob, field)[...] = array
+
+
 def _set_arrays(self, arrays, field, expected, what):
     if set(arrays) != set(expected):
         raise ValueError('%s arguments %s do not match the net\'s %s' %
@@ -71,10 +95,11 @@ def _set_arrays(self, arrays, field, expected, what):
     for name, array in arrays.items():
         blob = self.blobs[name]
         array = np.asarray(array)
-        if array.shape[0] != blob.shape[0]:
+        if array.ndim == 0 or array.shape[0] != blob.shape[0]:
             raise ValueError('%s %r has %d items; the blob %s holds %d (reshape it first)' %
-                             (what, name, array.shape[0], tuple(blob.shape), blob.shape[0]))
-        getattr(blob, field)[...] = array
+                             (what, name, array.shape[0] if array.ndim else 0,
+                              tuple(blob.shape), blob.shape[0]))
+        _assign(blob, field, array, '%s %r' % (what, name))
 
 
 def _forward(self, blobs=None, start=None, end=None, **kwargs):
@@ -171,6 +196,10 @@ Net.outputs = property(_outputs)
 Net.top_names = property(_top_names)
 Net.bottom_names = property(_bottom_names)
 Net.blob_loss_weights = property(_blob_loss_weights)
+# blob.data = array (and .diff): a checked copy into the blob, where
+# blob.data[...] = array is NumPy's own assignment.
+Blob.data = property(Blob.data.fget, lambda blob, array: _assign(blob, 'data', array, 'blob.data'))
+Blob.diff = property(Blob.diff.fget, lambda blob, array: _assign(blob, 'diff', array, 'blob.diff'))
 Net.forward = _forward
 Net.backward = _backward
 Net.forward_all = _forward_all

@@ -74,6 +74,20 @@ def test_forward_by_keyword_and_ranges(fixtures):
         net.forward(label=images)
     with pytest.raises(KeyError, match='no layer'):
         net.forward(start='conv9')
+    # Arrays are taken as float32 only where no value changes.
+    np.testing.assert_array_equal(net.forward(data=(images * 256).astype(np.uint8))['prob'].shape,
+                                  (64, 10))
+    with pytest.raises(ValueError, match='do not all fit float32 exactly'):
+        net.forward(data=images.astype(np.float64) + 1e-9)
+    with pytest.raises(ValueError, match='shape'):
+        net.forward(data=images.reshape(64, 784))
+    with pytest.raises(ValueError, match='float32'):
+        net.forward(data=images.astype(np.complex64))
+    blob = net.blobs['data']
+    blob.data = images.astype(np.float64)  # exact: accepted
+    np.testing.assert_array_equal(blob.data, images)
+    with pytest.raises(ValueError, match='blob.diff has shape'):
+        blob.diff = np.zeros((2, 2), np.float32)
 
 
 def test_blob_views_are_shared_and_outlive_the_net(fixtures):
