@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "strata/layers/recurrent_layer.hpp"
+#include "strata/packed_gemm.hpp"
 
 namespace strata {
 
@@ -32,12 +33,13 @@ class LSTMLayer : public RecurrentLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  // Per step (T x N x ...): the gates' activations (4H), the cells c and
-  // tanh(c) (H), and h_{t-1}' (H), kept for Backward.
-  std::vector<float> acts_, cells_, tanh_cells_, h_prev_;
-  std::vector<float> c_initial_;  // c_0 of the pass (N x H)
-  // Backward's gate gradients (T x N x 4H) and per-stream carries (N x H).
-  std::vector<float> d_gates_, d_gates_t_, dh_carry_, dc_carry_, dh_;
+  // Feature-major per pass (a row per gate or unit, its T x N values in step
+  // order): the gates' activations (4H rows), c, tanh(c), h and h_{t-1}'
+  // (H rows each), kept for Backward.
+  std::vector<float> acts_, cells_, tanh_cells_, hidden_fm_, h_prev_;
+  std::vector<float> c_initial_;      // c_0 of the pass (N x H)
+  std::vector<float> d_gates_t_;      // the gate gradients, feature-major (4H x T*N)
+  math::PackedMatrix w_hc_, w_hc_t_;  // W_hc and W_hc^T, packed once per pass
 };
 
 }  // namespace strata

@@ -12,8 +12,10 @@
 // the initial states of the next (cont = 0 resets them), and no gradient
 // crosses from one batch into the previous one.
 //
-// The input projections of all T steps are one product (x W^T + b), and so are
-// their gradients; only the recurrent product runs step by step.
+// The input projections of all T steps are one product (W x + b), and so are
+// their gradients; only the recurrent product runs step by step. Inside, the
+// values are feature-major (StepBlock), so that every product is Strata's
+// packed one with the weights packed once per pass.
 // Params, in Caffe's order: W_x (G x D), b (G), W_static (G x D_static) with
 // x_static, then the subclass's recurrent weights (G: the gate width).
 #pragma once
@@ -23,8 +25,17 @@
 #include <vector>
 
 #include "strata/layer.hpp"
+#include "strata/packed_gemm.hpp"
 
 namespace strata {
+
+// A step's values of some streams, feature-major (how RNN and LSTM keep
+// them): rows (gates or units) of the streams' values, row r at p + r * ld.
+struct StepBlock {
+  float* p;
+  size_t ld;
+  float* row(int r) const { return p + static_cast<size_t>(r) * ld; }
+};
 
 class RecurrentLayer : public Layer {
  public:
@@ -59,27 +70,26 @@ class RecurrentLayer : public Layer {
     return layer_param_.recurrent_param().expose_hidden() ? num_states() : 0;
   }
 
-  // gates (T*N x G) = x W_x^T + b (+ x_static W_static^T at every step).
-  void ProjectInputs(const std::vector<Blob*>& bottom, float* gates) const;
-  // The gradients of ProjectInputs from d_gates (T*N x G) and its transpose
-  // d_gates_t (G x T*N, from TransposeRows): param diffs accumulate, x's and
-  // x_static's diffs are written where asked for.
-  void ProjectInputsBackward(const float* d_gates, const float* d_gates_t,
-                             const std::vector<bool>& propagate_down,
+  // The input projections of all steps, feature-major: acts (G x T*N, column
+  // t*N + n) = W_x x + b (+ W_static x_static), W_x packed once per pass and
+  // x read as columns. Keeps x's columns for the backward below.
+  void ProjectInputs(const std::vector<Blob*>& bottom, float* acts);
+  // The gradients of ProjectInputs from d_acts (G x T*N): param diffs
+  // accumulate, x's and x_static's diffs are written where asked for.
+  void ProjectInputsBackward(const float* d_acts, const std::vector<bool>& propagate_down,
                              const std::vector<Blob*>& bottom);
-  // out (cols x rows) = in (rows x cols)^T, over the pool. The weight
-  // gradients read the gate gradients this way round: OpenBLAS's product with
-  // a transposed first operand packed it several times slower.
+  // diff (g x k) += d (g x cols) * in (k x cols)^T, diff's rows split over the
+  // pool; each entry summed in a fixed order.
+  static void AccumulateColumnsGradient(int g, int k, int cols, const float* d, const float* in,
+                                        float* diff);
+  // out (cols x rows) = in (rows x cols)^T, over the pool.
   static void TransposeRows(int rows, int cols, const float* in, float* out);
-  // diff (g x k) += d_t (g x rows) * input (rows x k), diff's rows split over
-  // the pool (each thread packs only its rows of d_t).
-  static void AccumulateWeightGradient(int g, int k, int rows, const float* d_t, const float* input,
-                                       float* diff);
+  // c (a's rows x cols) = a * b (a's depth x cols) (+ row_bias along each
+  // row, if not null), all with leading dimension cols, split over the pool.
+  static void GemmColumns(const math::PackedMatrix& a, int cols, const float* b,
+                          const float* row_bias, float* c);
   // diff (g) += the row sums of d_t (g x rows).
   static void AccumulateBiasGradient(int g, int rows, const float* d_t, float* diff);
-  // out = cont * in per stream: n rows of h values, row r scaled by cont[r]
-  // (a state carried into step t, or its gradient going back).
-  static void Continue(int n, int h, const float* cont, const float* in, float* out);
   // Throws DataError naming the layer unless every cont value is 0 or 1.
   void CheckCont(const Blob& cont) const;
   // The initial value of state s (N x H): the exposed bottom, or the state
@@ -98,6 +108,14 @@ class RecurrentLayer : public Layer {
   // recurrent_param.debug_info is set.
   void ReportStepTime(const char* pass, std::chrono::steady_clock::time_point start) const;
 
+  // cols streams' h values (row-major, leading dimension ld_in) into a block
+  // of h rows, and back.
+  static void ToColumns(int cols, int h, const float* in, size_t ld_in, StepBlock out);
+  static void FromColumns(int cols, int h, StepBlock in, float* out, size_t ld_out);
+  // out = in (h rows) with column k scaled by cont[k]: a state carried into
+  // step t, or its gradient going back.
+  static void ContinueColumns(int h, int cols, const float* cont, StepBlock in, StepBlock out);
+
   // Streams are independent: threads take at least this many each.
   static constexpr int kStreamsPerPart = 8;
 
@@ -112,6 +130,9 @@ class RecurrentLayer : public Layer {
   int static_bottom() const { return 2; }
   int state_bottom(int s) const { return 2 + (has_static_ ? 1 : 0) + s; }
   std::vector<std::vector<float>> carried_;  // per state, N x H
+  // ProjectInputs' x (D x T*N), kept for Backward, and dx so.
+  std::vector<float> x_columns_, dx_columns_;
+  math::PackedMatrix w_x_, w_x_t_;  // W_x and W_x^T, packed once per pass
 };
 
 }  // namespace strata

@@ -32,8 +32,10 @@ class RNNLayer : public RecurrentLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  // Per step (T x N x H), kept for Backward: h_t, h_{t-1}' and o_t.
+  // Feature-major (H x T*N, column t*N + n), kept for Backward: h_t,
+  // h_{t-1}' and o_t.
   std::vector<float> hidden_states_, h_prev_, outputs_;
+  math::PackedMatrix w_hh_, w_hh_t_, w_ho_, w_ho_t_;  // packed once per pass
 };
 
 }  // namespace strata

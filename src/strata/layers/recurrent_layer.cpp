@@ -7,6 +7,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/math.hpp"
+#include "strata/packed_gemm.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata {
@@ -97,60 +98,104 @@ double RecurrentLayer::ForwardFlops(const std::vector<Blob*>& /*bottom*/,
   return 2.0 * rows * gate_width() * (input_dim_ + static_dim_) + rows * StepFlops();
 }
 
-void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* gates) const {
-  const int rows = steps_ * streams_, g = gate_width();
-  const float* bias = blobs_[1]->data();
-  for (int r = 0; r < rows; ++r) std::copy_n(bias, g, gates + static_cast<size_t>(r) * g);
-  math::Gemm(false, true, rows, g, input_dim_, 1.f, bottom[0]->data(), blobs_[0]->data(), 1.f,
-             gates);
-  if (!has_static_) return;
-  // One product for the streams, added to every step.
-  std::vector<float> per_stream(static_cast<size_t>(streams_) * g);
-  math::Gemm(false, true, streams_, g, static_dim_, 1.f, bottom[static_bottom()]->data(),
-             blobs_[2]->data(), 0.f, per_stream.data());
-  for (int t = 0; t < steps_; ++t) {
-    math::Axpy(streams_ * g, 1.f, per_stream.data(), gates + static_cast<size_t>(t) * streams_ * g);
-  }
+void RecurrentLayer::GemmColumns(const math::PackedMatrix& a, int cols, const float* b,
+                                 const float* row_bias, float* c) {
+  // Whole kernel blocks per thread; the sums do not depend on the split.
+  constexpr int kBlock = 32;
+  ParallelFor((cols + kBlock - 1) / kBlock, 2, [&](int, int begin, int end) {
+    const int c0 = begin * kBlock, c1 = std::min(cols, end * kBlock);
+    math::GemmPacked(a, c1 - c0, b + c0, cols, row_bias, false, c + c0, cols);
+  });
 }
 
-void RecurrentLayer::ProjectInputsBackward(const float* d_gates, const float* d_gates_t,
+void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* acts) {
+  const int cols = steps_ * streams_, g = gate_width();
+  x_columns_.resize(static_cast<size_t>(input_dim_) * cols);
+  TransposeRows(cols, input_dim_, bottom[0]->data(), x_columns_.data());
+  w_x_.Pack(false, g, input_dim_, blobs_[0]->data());
+  const float* bias = blobs_[1]->data();
+  GemmColumns(w_x_, cols, x_columns_.data(), bias, acts);
+  if (!has_static_) return;
+  // One product for the streams (G x N), added to every step.
+  std::vector<float> per_stream(static_cast<size_t>(g) * streams_);
+  math::Gemm(false, true, g, streams_, static_dim_, 1.f, blobs_[2]->data(),
+             bottom[static_bottom()]->data(), 0.f, per_stream.data());
+  ParallelFor(g, 64, [&](int, int begin, int end) {
+    for (int r = begin; r < end; ++r) {
+      for (int t = 0; t < steps_; ++t) {
+        math::Axpy(streams_, 1.f, per_stream.data() + static_cast<size_t>(r) * streams_,
+                   acts + static_cast<size_t>(r) * cols + static_cast<size_t>(t) * streams_);
+      }
+    }
+  });
+}
+
+void RecurrentLayer::ProjectInputsBackward(const float* d_acts,
                                            const std::vector<bool>& propagate_down,
                                            const std::vector<Blob*>& bottom) {
-  const int rows = steps_ * streams_, g = gate_width();
+  const int cols = steps_ * streams_, g = gate_width();
   if (param_propagate_down(0)) {
-    AccumulateWeightGradient(g, input_dim_, rows, d_gates_t, bottom[0]->data(),
-                             blobs_[0]->mutable_diff());
+    AccumulateColumnsGradient(g, input_dim_, cols, d_acts, x_columns_.data(),
+                              blobs_[0]->mutable_diff());
   }
-  if (param_propagate_down(1)) {
-    AccumulateBiasGradient(g, rows, d_gates_t, blobs_[1]->mutable_diff());
-  }
+  if (param_propagate_down(1)) AccumulateBiasGradient(g, cols, d_acts, blobs_[1]->mutable_diff());
   if (propagate_down[0]) {
-    math::Gemm(false, false, rows, input_dim_, g, 1.f, d_gates, blobs_[0]->data(), 0.f,
-               bottom[0]->mutable_diff());
+    w_x_t_.Pack(true, input_dim_, g, blobs_[0]->data());
+    dx_columns_.resize(x_columns_.size());
+    GemmColumns(w_x_t_, cols, d_acts, nullptr, dx_columns_.data());
+    TransposeRows(input_dim_, cols, dx_columns_.data(), bottom[0]->mutable_diff());
   }
   if (!has_static_) return;
   const bool static_diff = propagate_down[static_bottom()];
   if (!param_propagate_down(2) && !static_diff) return;
-  // Every step's gate gradient reaches x_static: their sum per stream.
-  std::vector<float> summed(static_cast<size_t>(streams_) * g, 0.f);
-  for (int t = 0; t < steps_; ++t) {
-    math::Axpy(streams_ * g, 1.f, d_gates + static_cast<size_t>(t) * streams_ * g, summed.data());
+  // Every step's gate gradient reaches x_static: their sum per stream (G x N).
+  std::vector<float> summed(static_cast<size_t>(g) * streams_, 0.f);
+  for (int r = 0; r < g; ++r) {
+    for (int t = 0; t < steps_; ++t) {
+      math::Axpy(streams_, 1.f,
+                 d_acts + static_cast<size_t>(r) * cols + static_cast<size_t>(t) * streams_,
+                 summed.data() + static_cast<size_t>(r) * streams_);
+    }
   }
   const Blob& x_static = *bottom[static_bottom()];
   if (param_propagate_down(2)) {
-    math::Gemm(true, false, g, static_dim_, streams_, 1.f, summed.data(), x_static.data(), 1.f,
+    math::Gemm(false, false, g, static_dim_, streams_, 1.f, summed.data(), x_static.data(), 1.f,
                blobs_[2]->mutable_diff());
   }
   if (static_diff) {
-    math::Gemm(false, false, streams_, static_dim_, g, 1.f, summed.data(), blobs_[2]->data(), 0.f,
+    math::Gemm(true, false, streams_, static_dim_, g, 1.f, summed.data(), blobs_[2]->data(), 0.f,
                bottom[static_bottom()]->mutable_diff());
   }
 }
 
-void RecurrentLayer::Continue(int n, int h, const float* cont, const float* in, float* out) {
-  for (int r = 0; r < n; ++r) {
-    const size_t at = static_cast<size_t>(r) * h;
-    for (int j = 0; j < h; ++j) out[at + j] = cont[r] * in[at + j];
+void RecurrentLayer::AccumulateColumnsGradient(int g, int k, int cols, const float* d,
+                                               const float* in, float* diff) {
+  constexpr int kRowsPerPart = 64;
+  ParallelFor(g, kRowsPerPart, [&](int, int begin, int end) {
+    math::GemmAccumulateNT(end - begin, k, cols, d + static_cast<size_t>(begin) * cols, cols, in,
+                           cols, diff + static_cast<size_t>(begin) * k, k);
+  });
+}
+
+void RecurrentLayer::ToColumns(int cols, int h, const float* in, size_t ld_in, StepBlock out) {
+  for (int k = 0; k < cols; ++k) {
+    for (int j = 0; j < h; ++j) out.row(j)[k] = in[k * ld_in + j];
+  }
+}
+
+void RecurrentLayer::FromColumns(int cols, int h, StepBlock in, float* out, size_t ld_out) {
+  for (int j = 0; j < h; ++j) {
+    const float* row = in.row(j);
+    for (int k = 0; k < cols; ++k) out[k * ld_out + j] = row[k];
+  }
+}
+
+void RecurrentLayer::ContinueColumns(int h, int cols, const float* cont, StepBlock in,
+                                     StepBlock out) {
+  for (int j = 0; j < h; ++j) {
+    const float* a = in.row(j);
+    float* b = out.row(j);
+    for (int k = 0; k < cols; ++k) b[k] = cont[k] * a[k];
   }
 }
 
@@ -169,15 +214,6 @@ void RecurrentLayer::TransposeRows(int rows, int cols, const float* in, float* o
         }
       }
     }
-  });
-}
-
-void RecurrentLayer::AccumulateWeightGradient(int g, int k, int rows, const float* d_t,
-                                              const float* input, float* diff) {
-  constexpr int kRowsPerPart = 64;
-  ParallelFor(g, kRowsPerPart, [&](int, int begin, int end) {
-    math::Gemm(false, false, end - begin, k, rows, 1.f, d_t + static_cast<size_t>(begin) * rows,
-               input, 1.f, diff + static_cast<size_t>(begin) * k);
   });
 }
 

@@ -24,87 +24,93 @@ void RNNLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*
   outputs_.resize(count);
 }
 
+// As LSTM's (lstm_layer.cpp): each thread runs all the steps of its own
+// streams, on feature-major values, with W_hh packed once per pass.
 void RNNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const auto start = std::chrono::steady_clock::now();
   CheckCont(*bottom[1]);
-  const int n = streams_, h = hidden_, rows = steps_ * streams_;
-  const size_t per_step = static_cast<size_t>(n) * h;
+  const int n = streams_, h = hidden_, cols = steps_ * streams_;
+  const size_t ld = static_cast<size_t>(cols);
   ProjectInputs(bottom, hidden_states_.data());
+  w_hh_.Pack(false, h, h, blobs_[recurrent_param_]->data());
   const float* cont = bottom[1]->data();
-  const float* w_hh = blobs_[recurrent_param_]->data();
   const float* h_initial = InitialState(bottom, 0);
-  // Streams never interact: each thread runs all the steps of its own.
   ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
-    const int rows = end - begin;
-    const size_t row = static_cast<size_t>(begin) * h;
+    const int width = end - begin;
+    std::vector<float> initial(static_cast<size_t>(h) * width);
+    const StepBlock h0{initial.data(), static_cast<size_t>(width)};
+    ToColumns(width, h, h_initial + static_cast<size_t>(begin) * h, h, h0);
     for (int t = 0; t < steps_; ++t) {
-      const size_t at = t * per_step + row;
-      const float* h_last = t == 0 ? h_initial + row : hidden_states_.data() + at - per_step;
-      float* state = hidden_states_.data() + at;
-      Continue(rows, h, cont + t * n + begin, h_last, h_prev_.data() + at);
-      math::Gemm(false, true, rows, h, h, 1.f, h_prev_.data() + at, w_hh, 1.f, state);
-      math::Tanh(rows * h, state, state);
+      const size_t at = static_cast<size_t>(t) * n + begin;
+      const StepBlock h_last = t == 0 ? h0 : StepBlock{hidden_states_.data() + at - n, ld};
+      const StepBlock h_prev{h_prev_.data() + at, ld}, state{hidden_states_.data() + at, ld};
+      ContinueColumns(h, width, cont + at, h_last, h_prev);
+      math::GemmPacked(w_hh_, width, h_prev.p, cols, nullptr, true, state.p, cols);
+      for (int j = 0; j < h; ++j) math::Tanh(width, state.row(j), state.row(j));
     }
   });
-  // The outputs of all steps in one product.
+  // The outputs of all steps in one product: o = tanh(W_ho h + b_o).
+  w_ho_.Pack(false, h, h, blobs_[recurrent_param_ + 1]->data());
   const float* b_o = blobs_[recurrent_param_ + 2]->data();
-  for (int r = 0; r < rows; ++r) std::copy_n(b_o, h, outputs_.data() + static_cast<size_t>(r) * h);
-  math::Gemm(false, true, rows, h, h, 1.f, hidden_states_.data(),
-             blobs_[recurrent_param_ + 1]->data(), 1.f, outputs_.data());
+  GemmColumns(w_ho_, cols, hidden_states_.data(), b_o, outputs_.data());
   math::Tanh(static_cast<int>(outputs_.size()), outputs_.data(), outputs_.data());
-  std::copy(outputs_.begin(), outputs_.end(), top[0]->mutable_data());
-  if (steps_ > 0) FinishState(top, 0, hidden_states_.data() + (steps_ - 1) * per_step);
+  TransposeRows(h, cols, outputs_.data(), top[0]->mutable_data());
+  if (steps_ > 0) {
+    std::vector<float> h_final(static_cast<size_t>(n) * h);
+    FromColumns(n, h, StepBlock{hidden_states_.data() + static_cast<size_t>(steps_ - 1) * n, ld},
+                h_final.data(), h);
+    FinishState(top, 0, h_final.data());
+  }
   ReportStepTime("forward", start);
 }
 
 void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                            const std::vector<Blob*>& bottom) {
   const auto start = std::chrono::steady_clock::now();
-  const int n = streams_, h = hidden_, rows = steps_ * streams_;
-  const size_t per_step = static_cast<size_t>(n) * h, count = per_step * steps_;
+  const int n = streams_, h = hidden_, cols = steps_ * streams_;
+  const size_t ld = static_cast<size_t>(cols), count = ld * h;
   const float* cont = bottom[1]->data();
-  const float* dy = top[0]->diff();
   // Through o = tanh(W_ho h + b_o), for all steps at once.
   std::vector<float> d_out(count), d_state(count);
-  for (size_t j = 0; j < count; ++j) d_out[j] = dy[j] * (1.f - outputs_[j] * outputs_[j]);
-  Blob& w_ho = *blobs_[recurrent_param_ + 1];
-  std::vector<float> transposed(count);
-  TransposeRows(rows, h, d_out.data(), transposed.data());
+  TransposeRows(cols, h, top[0]->diff(), d_out.data());
+  for (size_t j = 0; j < count; ++j) d_out[j] *= 1.f - outputs_[j] * outputs_[j];
   if (param_propagate_down(recurrent_param_ + 1)) {
-    AccumulateWeightGradient(h, h, rows, transposed.data(), hidden_states_.data(),
-                             w_ho.mutable_diff());
+    AccumulateColumnsGradient(h, h, cols, d_out.data(), hidden_states_.data(),
+                              blobs_[recurrent_param_ + 1]->mutable_diff());
   }
   if (param_propagate_down(recurrent_param_ + 2)) {
-    AccumulateBiasGradient(h, rows, transposed.data(),
-                           blobs_[recurrent_param_ + 2]->mutable_diff());
+    AccumulateBiasGradient(h, cols, d_out.data(), blobs_[recurrent_param_ + 2]->mutable_diff());
   }
-  math::Gemm(false, false, rows, h, h, 1.f, d_out.data(), w_ho.data(), 0.f, d_state.data());
+  w_ho_t_.Pack(true, h, h, blobs_[recurrent_param_ + 1]->data());
+  GemmColumns(w_ho_t_, cols, d_out.data(), nullptr, d_state.data());
   // Then back through time: d_state becomes the pre-activation gradient.
-  const float* w_hh = blobs_[recurrent_param_]->data();
-  std::vector<float> carry(per_step, 0.f), d_prev(per_step);
-  if (const float* d = FinalStateDiff(top, 0)) std::copy_n(d, per_step, carry.data());
+  w_hh_t_.Pack(true, h, h, blobs_[recurrent_param_]->data());
+  const float* d_final = FinalStateDiff(top, 0);
+  float* d_initial = InitialStateDiff(propagate_down, bottom, 0);
   ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
-    const int rows = end - begin;
-    const size_t row = static_cast<size_t>(begin) * h, count = static_cast<size_t>(rows) * h;
+    const int width = end - begin;
+    const size_t w = static_cast<size_t>(width);
+    std::vector<float> buffer(2 * w * h, 0.f);
+    const StepBlock carry{buffer.data(), w}, d_prev{buffer.data() + w * h, w};
+    if (d_final) ToColumns(width, h, d_final + static_cast<size_t>(begin) * h, h, carry);
     for (int t = steps_ - 1; t >= 0; --t) {
-      const size_t at = t * per_step + row;
-      float* da = d_state.data() + at;
-      const float* state = hidden_states_.data() + at;
-      for (size_t j = 0; j < count; ++j) {
-        da[j] = (da[j] + carry[row + j]) * (1.f - state[j] * state[j]);
+      const size_t at = static_cast<size_t>(t) * n + begin;
+      const StepBlock da{d_state.data() + at, ld}, state{hidden_states_.data() + at, ld};
+      for (int j = 0; j < h; ++j) {
+        float* d = da.row(j);
+        const float *s = state.row(j), *c = carry.row(j);
+        for (int k = 0; k < width; ++k) d[k] = (d[k] + c[k]) * (1.f - s[k] * s[k]);
       }
-      math::Gemm(false, false, rows, h, h, 1.f, da, w_hh, 0.f, d_prev.data() + row);
-      Continue(rows, h, cont + t * n + begin, d_prev.data() + row, carry.data() + row);
+      math::GemmPacked(w_hh_t_, width, da.p, cols, nullptr, false, d_prev.p, width);
+      ContinueColumns(h, width, cont + at, d_prev, carry);
     }
+    if (d_initial) FromColumns(width, h, carry, d_initial + static_cast<size_t>(begin) * h, h);
   });
-  if (float* d = InitialStateDiff(propagate_down, bottom, 0))
-    std::copy_n(carry.data(), per_step, d);
-  TransposeRows(rows, h, d_state.data(), transposed.data());
   if (param_propagate_down(recurrent_param_)) {
-    AccumulateWeightGradient(h, h, rows, transposed.data(), h_prev_.data(),
-                             blobs_[recurrent_param_]->mutable_diff());
+    AccumulateColumnsGradient(h, h, cols, d_state.data(), h_prev_.data(),
+                              blobs_[recurrent_param_]->mutable_diff());
   }
-  ProjectInputsBackward(d_state.data(), transposed.data(), propagate_down, bottom);
+  ProjectInputsBackward(d_state.data(), propagate_down, bottom);
   ReportStepTime("backward", start);
 }
 
