@@ -35,7 +35,7 @@ class LSTMLayer : public RecurrentLayer {
  private:
   // Feature-major per pass (a row per gate or unit, its T x N values in step
   // order): the gates' activations (4H rows), c, tanh(c), h and h_{t-1}'
-  // (H rows each), kept for Backward.
+  // (H rows each), kept for Backward, which reuses h's rows for h's gradient.
   std::vector<float> acts_, cells_, tanh_cells_, hidden_fm_, h_prev_;
   std::vector<float> c_initial_;      // c_0 of the pass (N x H)
   std::vector<float> d_gates_t_;      // the gate gradients, feature-major (4H x T*N)

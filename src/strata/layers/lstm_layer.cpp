@@ -107,9 +107,9 @@ void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<B
                        static_cast<int>(ld));
       CellForward(h, cols, cont_t, c_last, gates, StepBlock{cells_.data() + at, ld},
                   StepBlock{tanh_cells_.data() + at, ld}, StepBlock{hidden_fm_.data() + at, ld});
-      FromColumns(cols, h, StepBlock{hidden_fm_.data() + at, ld}, out + at * h, h);
     }
   });
+  TransposeRows(h, steps_ * n, hidden_fm_.data(), out);
   if (steps_ > 0) {
     const size_t last = static_cast<size_t>(steps_ - 1) * n;
     FinishState(top, 0, out + last * h);
@@ -133,12 +133,15 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
   float* dc_initial = InitialStateDiff(propagate_down, bottom, 1);
   w_hc_t_.Pack(true, h, g, blobs_[recurrent_param_]->data());
   d_gates_t_.resize(acts_.size());
+  // The output's gradient as columns, in hidden_fm_ (Backward needs no h).
+  TransposeRows(steps_ * n, h, dh_top, hidden_fm_.data());
   ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
     const int cols = end - begin;
     const size_t c = static_cast<size_t>(cols), hc = static_cast<size_t>(h) * c;
-    // dh and dc reaching this step's h and c, and c_0, feature-major.
+    // The gradients reaching h_{t-1}' and h and c from the next step, and
+    // c_0, feature-major.
     std::vector<float> buffer(4 * hc, 0.f);
-    const StepBlock dh{buffer.data(), c}, dh_carry{buffer.data() + hc, c};
+    const StepBlock dh_prev{buffer.data(), c}, dh_carry{buffer.data() + hc, c};
     const StepBlock dc_carry{buffer.data() + 2 * hc, c}, c0{buffer.data() + 3 * hc, c};
     const size_t first = static_cast<size_t>(begin) * h;
     if (dh_final) ToColumns(cols, h, dh_final + first, h, dh_carry);
@@ -147,15 +150,15 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
     for (int t = steps_ - 1; t >= 0; --t) {
       const size_t at = static_cast<size_t>(t) * n + begin;
       const float* cont_t = cont + at;
-      ToColumns(cols, h, dh_top + at * h, h, dh);
-      for (size_t v = 0; v < hc; ++v) dh.p[v] += dh_carry.p[v];
+      const StepBlock dh{hidden_fm_.data() + at, ld};
+      for (int j = 0; j < h; ++j) math::Axpy(cols, 1.f, dh_carry.row(j), dh.row(j));
       const StepBlock c_last = t == 0 ? c0 : StepBlock{cells_.data() + at - n, ld};
       const StepBlock dg{d_gates_t_.data() + at, ld};
       CellBackward(h, cols, cont_t, c_last, StepBlock{acts_.data() + at, ld},
                    StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry, dg, dc_carry);
       // h_{t-1}' = cont_t h_{t-1}: its gradient W_hc^T dg, masked by cont_t.
-      math::GemmPacked(w_hc_t_, cols, dg.p, static_cast<int>(ld), nullptr, false, dh.p, cols);
-      ContinueColumns(h, cols, cont_t, dh, dh_carry);
+      math::GemmPacked(w_hc_t_, cols, dg.p, static_cast<int>(ld), nullptr, false, dh_prev.p, cols);
+      ContinueColumns(h, cols, cont_t, dh_prev, dh_carry);
     }
     if (dh_initial) FromColumns(cols, h, dh_carry, dh_initial + first, h);
     if (dc_initial) FromColumns(cols, h, dc_carry, dc_initial + first, h);
