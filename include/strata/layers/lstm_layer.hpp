@@ -37,9 +37,14 @@ class LSTMLayer : public RecurrentLayer {
   // order): the gates' activations (4H rows), c, tanh(c), h and h_{t-1}'
   // (H rows each), kept for Backward, which reuses h's rows for h's gradient.
   std::vector<float> acts_, cells_, tanh_cells_, hidden_fm_, h_prev_;
-  std::vector<float> c_initial_;      // c_0 of the pass (N x H)
-  std::vector<float> d_gates_t_;      // the gate gradients, feature-major (4H x T*N)
-  math::PackedMatrix w_hc_, w_hc_t_;  // W_hc and W_hc^T, packed once per pass
+  std::vector<float> c_initial_;  // c_0 of the pass (N x H)
+  std::vector<float> c0_;         // and feature-major (H x N)
+  std::vector<float> d_gates_t_;  // the gate gradients, feature-major (4H x T*N)
+  // Threads split the hidden units, at least this many each.
+  static constexpr int kUnitsPerPart = 16;
+  // Per part, packed once per pass: its units' rows of W_hc, one matrix per
+  // gate, and its rows of W_hc^T.
+  std::vector<math::PackedMatrix> w_hc_parts_, w_hc_t_parts_;
 };
 
 }  // namespace strata

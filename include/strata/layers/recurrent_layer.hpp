@@ -74,14 +74,22 @@ class RecurrentLayer : public Layer {
   // t*N + n) = W_x x + b (+ W_static x_static), W_x packed once per pass and
   // x read as columns. Keeps x's columns for the backward below.
   void ProjectInputs(const std::vector<Blob*>& bottom, float* acts);
+  // One weight gradient: diff (g x k) += d (g x cols) * rows (cols x k),
+  // rows row-major: the weights' inputs, a row per step and stream.
+  struct GradientTerm {
+    const float* rows;
+    int k;
+    float* diff;
+  };
   // The gradients of ProjectInputs from d_acts (G x T*N): param diffs
-  // accumulate, x's and x_static's diffs are written where asked for.
+  // accumulate (W_x's with `terms`, which share d_acts), x's and x_static's
+  // diffs are written where asked for.
   void ProjectInputsBackward(const float* d_acts, const std::vector<bool>& propagate_down,
-                             const std::vector<Blob*>& bottom);
-  // diff (g x k) += d (g x cols) * in (k x cols)^T, diff's rows split over the
-  // pool; each entry summed in a fixed order.
-  static void AccumulateColumnsGradient(int g, int k, int cols, const float* d, const float* in,
-                                        float* diff);
+                             const std::vector<Blob*>& bottom,
+                             std::vector<GradientTerm> terms = {});
+  // Every term for one d (g x cols), whose rows each thread packs once for
+  // its share (Strata's packed product; each entry summed in a fixed order).
+  void AccumulateGradients(int g, int cols, const float* d, const std::vector<GradientTerm>& terms);
   // out (cols x rows) = in (rows x cols)^T, over the pool.
   static void TransposeRows(int rows, int cols, const float* in, float* out);
   // c (a's rows x cols) = a * b (a's depth x cols) (+ row_bias along each
@@ -130,9 +138,10 @@ class RecurrentLayer : public Layer {
   int static_bottom() const { return 2; }
   int state_bottom(int s) const { return 2 + (has_static_ ? 1 : 0) + s; }
   std::vector<std::vector<float>> carried_;  // per state, N x H
-  // ProjectInputs' x (D x T*N), kept for Backward, and dx so.
+  // ProjectInputs' x (D x T*N), and Backward's dx so.
   std::vector<float> x_columns_, dx_columns_;
-  math::PackedMatrix w_x_, w_x_t_;  // W_x and W_x^T, packed once per pass
+  std::vector<math::PackedMatrix> packed_parts_;  // AccumulateGradients' per thread
+  math::PackedMatrix w_x_, w_x_t_;                // W_x and W_x^T, packed once per pass
 };
 
 }  // namespace strata

@@ -11,12 +11,12 @@ namespace strata {
 
 namespace {
 
-// LstmCellForward (lstm_unit_layer.hpp) on feature-major blocks: gates (4h
-// rows i, f, o, g, replaced by their activations), c_prev, c, tanh_c, h_out
-// (h rows each) of `cols` streams.
-void CellForward(int h, int cols, const float* cont, StepBlock c_prev, StepBlock gates, StepBlock c,
-                 StepBlock tanh_c, StepBlock h_out) {
-  for (int j = 0; j < h; ++j) {
+// LstmCellForward (lstm_unit_layer.hpp) for units [j0, j1) on feature-major
+// blocks: gates (4h rows i, f, o, g, replaced by their activations), c_prev,
+// c, tanh_c, h_out (h rows each) of `cols` streams.
+void CellForward(int h, int j0, int j1, int cols, const float* cont, StepBlock c_prev,
+                 StepBlock gates, StepBlock c, StepBlock tanh_c, StepBlock h_out) {
+  for (int j = j0; j < j1; ++j) {
     float *i = gates.row(j), *f = gates.row(h + j), *o = gates.row(2 * h + j);
     float* g = gates.row(3 * h + j);
     math::Sigmoid(cols, i, i);
@@ -31,12 +31,13 @@ void CellForward(int h, int cols, const float* cont, StepBlock c_prev, StepBlock
   }
 }
 
-// LstmCellBackward on feature-major blocks: writes the pre-activations'
-// gradient into d_gates (4h rows) and dc_prev (may be dc_next's block).
-void CellBackward(int h, int cols, const float* cont, StepBlock c_prev, StepBlock acts,
-                  StepBlock tanh_c, StepBlock dh, StepBlock dc_next, StepBlock d_gates,
-                  StepBlock dc_prev) {
-  for (int j = 0; j < h; ++j) {
+// LstmCellBackward for units [j0, j1) on feature-major blocks: writes the
+// pre-activations' gradient into d_gates (4h rows) and dc_prev (may be
+// dc_next's block).
+void CellBackward(int h, int j0, int j1, int cols, const float* cont, StepBlock c_prev,
+                  StepBlock acts, StepBlock tanh_c, StepBlock dh, StepBlock dc_next,
+                  StepBlock d_gates, StepBlock dc_prev) {
+  for (int j = j0; j < j1; ++j) {
     const float *i = acts.row(j), *f = acts.row(h + j), *o = acts.row(2 * h + j);
     const float *g = acts.row(3 * h + j), *cp = c_prev.row(j), *tc = tanh_c.row(j);
     const float *dhj = dh.row(j), *dcn = dc_next.row(j);
@@ -70,50 +71,61 @@ void LSTMLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob
   h_prev_.resize(values);
 }
 
-// Streams never interact: each thread runs all the steps of its own streams,
-// with no synchronisation between steps. Inside, a step's values are
+// The threads split the hidden units: each keeps its units' rows of W_hc
+// (packed once per pass, small enough to stay in its core's cache) and runs
+// their gates and cells for every stream; one parallel region per step, as
+// the next step needs every unit's h. Inside, a step's values are
 // feature-major (rows of the streams' values, all steps side by side), so
-// that the recurrent product is W_hc, packed once per pass, times a few
-// columns of h: OpenBLAS repacked W_hc at every step.
+// the recurrent product is W_hc's rows times the streams' columns of h.
 void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const auto start = std::chrono::steady_clock::now();
   CheckCont(*bottom[1]);
-  const int n = streams_, h = hidden_, g = 4 * h;
+  const int n = streams_, h = hidden_;
   const size_t ld = static_cast<size_t>(steps_) * n;  // a feature row: every step's streams
+  const size_t states = static_cast<size_t>(n) * h;
   ProjectInputs(bottom, acts_.data());
-  w_hc_.Pack(false, g, h, blobs_[recurrent_param_]->data());
   const float* cont = bottom[1]->data();
-  const float* h_initial = InitialState(bottom, 0);
   // Backward needs c_0, and FinishState may overwrite the carried one.
-  c_initial_.assign(InitialState(bottom, 1), InitialState(bottom, 1) + static_cast<size_t>(n) * h);
-  const float* c_initial = c_initial_.data();
-  float* out = top[0]->mutable_data();
-  ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
-    const int cols = end - begin;
-    // The initial states of these streams, feature-major.
-    std::vector<float> initial(2 * static_cast<size_t>(h) * cols);
-    const StepBlock h0{initial.data(), static_cast<size_t>(cols)};
-    const StepBlock c0{initial.data() + static_cast<size_t>(h) * cols, static_cast<size_t>(cols)};
-    ToColumns(cols, h, h_initial + static_cast<size_t>(begin) * h, h, h0);
-    ToColumns(cols, h, c_initial + static_cast<size_t>(begin) * h, h, c0);
-    for (int t = 0; t < steps_; ++t) {
-      const size_t at = static_cast<size_t>(t) * n + begin;
-      const float* cont_t = cont + at;
-      const StepBlock h_last = t == 0 ? h0 : StepBlock{hidden_fm_.data() + at - n, ld};
-      const StepBlock c_last = t == 0 ? c0 : StepBlock{cells_.data() + at - n, ld};
-      const StepBlock h_prev{h_prev_.data() + at, ld}, gates{acts_.data() + at, ld};
-      ContinueColumns(h, cols, cont_t, h_last, h_prev);
-      math::GemmPacked(w_hc_, cols, h_prev.p, static_cast<int>(ld), nullptr, true, gates.p,
-                       static_cast<int>(ld));
-      CellForward(h, cols, cont_t, c_last, gates, StepBlock{cells_.data() + at, ld},
-                  StepBlock{tanh_cells_.data() + at, ld}, StepBlock{hidden_fm_.data() + at, ld});
+  c_initial_.assign(InitialState(bottom, 1), InitialState(bottom, 1) + states);
+  std::vector<float> h0(states);
+  c0_.resize(states);
+  ToColumns(n, h, InitialState(bottom, 0), h, StepBlock{h0.data(), static_cast<size_t>(n)});
+  ToColumns(n, h, c_initial_.data(), h, StepBlock{c0_.data(), static_cast<size_t>(n)});
+  const float* w_hc = blobs_[recurrent_param_]->data();
+  w_hc_parts_.resize(4 * static_cast<size_t>(ParallelParts(h, kUnitsPerPart)));
+  ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
+    for (int q = 0; q < 4; ++q) {
+      w_hc_parts_[4 * part + q].Pack(false, u1 - u0, h, w_hc + static_cast<size_t>(q * h + u0) * h);
     }
+    ContinueColumns(u1 - u0, n, cont,
+                    StepBlock{h0.data() + static_cast<size_t>(u0) * n, static_cast<size_t>(n)},
+                    StepBlock{h_prev_.data() + u0 * ld, ld});
   });
+  for (int t = 0; t < steps_; ++t) {
+    const size_t at = static_cast<size_t>(t) * n;
+    ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
+      for (int q = 0; q < 4; ++q) {
+        math::GemmPacked(w_hc_parts_[4 * part + q], n, h_prev_.data() + at, static_cast<int>(ld),
+                         nullptr, true, acts_.data() + (q * h + u0) * ld + at,
+                         static_cast<int>(ld));
+      }
+      const StepBlock c_last = t == 0 ? StepBlock{c0_.data(), static_cast<size_t>(n)}
+                                      : StepBlock{cells_.data() + at - n, ld};
+      const StepBlock h_t{hidden_fm_.data() + at, ld};
+      CellForward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
+                  StepBlock{cells_.data() + at, ld}, StepBlock{tanh_cells_.data() + at, ld}, h_t);
+      if (t + 1 < steps_) {
+        ContinueColumns(u1 - u0, n, cont + at + n, StepBlock{h_t.row(u0), ld},
+                        StepBlock{h_prev_.data() + u0 * ld + at + n, ld});
+      }
+    });
+  }
+  float* out = top[0]->mutable_data();
   TransposeRows(h, steps_ * n, hidden_fm_.data(), out);
   if (steps_ > 0) {
     const size_t last = static_cast<size_t>(steps_ - 1) * n;
     FinishState(top, 0, out + last * h);
-    std::vector<float> c_final(static_cast<size_t>(n) * h);
+    std::vector<float> c_final(states);
     FromColumns(n, h, StepBlock{cells_.data() + last, ld}, c_final.data(), h);
     FinishState(top, 1, c_final.data());
   }
@@ -124,50 +136,67 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
                             const std::vector<Blob*>& bottom) {
   const auto start = std::chrono::steady_clock::now();
   const int n = streams_, h = hidden_, g = 4 * h;
-  const size_t ld = static_cast<size_t>(steps_) * n;
+  const size_t ld = static_cast<size_t>(steps_) * n, nn = static_cast<size_t>(n);
+  const size_t states = nn * h;
   const float* cont = bottom[1]->data();
-  const float* dh_top = top[0]->diff();
-  const float* dh_final = FinalStateDiff(top, 0);
-  const float* dc_final = FinalStateDiff(top, 1);
   float* dh_initial = InitialStateDiff(propagate_down, bottom, 0);
   float* dc_initial = InitialStateDiff(propagate_down, bottom, 1);
-  w_hc_t_.Pack(true, h, g, blobs_[recurrent_param_]->data());
   d_gates_t_.resize(acts_.size());
   // The output's gradient as columns, in hidden_fm_ (Backward needs no h).
-  TransposeRows(steps_ * n, h, dh_top, hidden_fm_.data());
-  ParallelFor(n, kStreamsPerPart, [&](int, int begin, int end) {
-    const int cols = end - begin;
-    const size_t c = static_cast<size_t>(cols), hc = static_cast<size_t>(h) * c;
-    // The gradients reaching h_{t-1}' and h and c from the next step, and
-    // c_0, feature-major.
-    std::vector<float> buffer(4 * hc, 0.f);
-    const StepBlock dh_prev{buffer.data(), c}, dh_carry{buffer.data() + hc, c};
-    const StepBlock dc_carry{buffer.data() + 2 * hc, c}, c0{buffer.data() + 3 * hc, c};
-    const size_t first = static_cast<size_t>(begin) * h;
-    if (dh_final) ToColumns(cols, h, dh_final + first, h, dh_carry);
-    if (dc_final) ToColumns(cols, h, dc_final + first, h, dc_carry);
-    ToColumns(cols, h, c_initial_.data() + first, h, c0);
-    for (int t = steps_ - 1; t >= 0; --t) {
-      const size_t at = static_cast<size_t>(t) * n + begin;
-      const float* cont_t = cont + at;
-      const StepBlock dh{hidden_fm_.data() + at, ld};
-      for (int j = 0; j < h; ++j) math::Axpy(cols, 1.f, dh_carry.row(j), dh.row(j));
-      const StepBlock c_last = t == 0 ? c0 : StepBlock{cells_.data() + at - n, ld};
-      const StepBlock dg{d_gates_t_.data() + at, ld};
-      CellBackward(h, cols, cont_t, c_last, StepBlock{acts_.data() + at, ld},
-                   StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry, dg, dc_carry);
-      // h_{t-1}' = cont_t h_{t-1}: its gradient W_hc^T dg, masked by cont_t.
-      math::GemmPacked(w_hc_t_, cols, dg.p, static_cast<int>(ld), nullptr, false, dh_prev.p, cols);
-      ContinueColumns(h, cols, cont_t, dh_prev, dh_carry);
+  TransposeRows(steps_ * n, h, top[0]->diff(), hidden_fm_.data());
+  // The gradients reaching h_t through step t + 1's recurrence (before and
+  // after cont) and c_t from step t + 1, feature-major (H x N).
+  std::vector<float> carry(3 * states, 0.f);
+  const StepBlock dh_prev{carry.data(), nn}, dh_carry{carry.data() + states, nn};
+  const StepBlock dc_carry{carry.data() + 2 * states, nn};
+  if (const float* d = FinalStateDiff(top, 0)) ToColumns(n, h, d, h, dh_carry);
+  if (const float* d = FinalStateDiff(top, 1)) ToColumns(n, h, d, h, dc_carry);
+  // Each part's rows of W_hc^T (its units' columns of W_hc), packed.
+  const float* w_hc = blobs_[recurrent_param_]->data();
+  w_hc_t_parts_.resize(static_cast<size_t>(ParallelParts(h, kUnitsPerPart)));
+  ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
+    std::vector<float> columns(static_cast<size_t>(g) * (u1 - u0));
+    for (int r = 0; r < g; ++r) {
+      std::copy_n(w_hc + static_cast<size_t>(r) * h + u0, u1 - u0,
+                  columns.data() + static_cast<size_t>(r) * (u1 - u0));
     }
-    if (dh_initial) FromColumns(cols, h, dh_carry, dh_initial + first, h);
-    if (dc_initial) FromColumns(cols, h, dc_carry, dc_initial + first, h);
+    w_hc_t_parts_[part].Pack(true, u1 - u0, g, columns.data());
   });
-  if (param_propagate_down(recurrent_param_)) {
-    AccumulateColumnsGradient(g, h, steps_ * n, d_gates_t_.data(), h_prev_.data(),
-                              blobs_[recurrent_param_]->mutable_diff());
+  // dh_prev (own rows) = W_hc^T d_gates of step t, and its part of the carry.
+  const auto recur = [&](int part, int u0, int u1, int t) {
+    const size_t at = static_cast<size_t>(t) * n;
+    math::GemmPacked(w_hc_t_parts_[part], n, d_gates_t_.data() + at, static_cast<int>(ld), nullptr,
+                     false, dh_prev.row(u0), n);
+    ContinueColumns(u1 - u0, n, cont + at, StepBlock{dh_prev.row(u0), nn},
+                    StepBlock{dh_carry.row(u0), nn});
+  };
+  for (int t = steps_ - 1; t >= 0; --t) {
+    const size_t at = static_cast<size_t>(t) * n;
+    ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
+      if (t + 1 < steps_) recur(part, u0, u1, t + 1);
+      const StepBlock dh{hidden_fm_.data() + at, ld};
+      for (int j = u0; j < u1; ++j) math::Axpy(n, 1.f, dh_carry.row(j), dh.row(j));
+      const StepBlock c_last =
+          t == 0 ? StepBlock{c0_.data(), nn} : StepBlock{cells_.data() + at - n, ld};
+      CellBackward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
+                   StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry,
+                   StepBlock{d_gates_t_.data() + at, ld}, dc_carry);
+    });
   }
-  ProjectInputsBackward(d_gates_t_.data(), propagate_down, bottom);
+  if (dh_initial && steps_ > 0) {
+    ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) { recur(part, u0, u1, 0); });
+    FromColumns(n, h, dh_carry, dh_initial, h);
+  } else if (dh_initial) {
+    FromColumns(n, h, dh_carry, dh_initial, h);
+  }
+  if (dc_initial) FromColumns(n, h, dc_carry, dc_initial, h);
+  std::vector<GradientTerm> terms;
+  if (param_propagate_down(recurrent_param_)) {
+    // h_{t-1}' a row per step and stream, in cells_ (Backward is done with c).
+    TransposeRows(h, steps_ * n, h_prev_.data(), cells_.data());
+    terms.push_back({cells_.data(), h, blobs_[recurrent_param_]->mutable_diff()});
+  }
+  ProjectInputsBackward(d_gates_t_.data(), propagate_down, bottom, terms);
   ReportStepTime("backward", start);
 }
 

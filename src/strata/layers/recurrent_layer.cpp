@@ -132,12 +132,13 @@ void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* acts
 
 void RecurrentLayer::ProjectInputsBackward(const float* d_acts,
                                            const std::vector<bool>& propagate_down,
-                                           const std::vector<Blob*>& bottom) {
+                                           const std::vector<Blob*>& bottom,
+                                           std::vector<GradientTerm> terms) {
   const int cols = steps_ * streams_, g = gate_width();
   if (param_propagate_down(0)) {
-    AccumulateColumnsGradient(g, input_dim_, cols, d_acts, x_columns_.data(),
-                              blobs_[0]->mutable_diff());
+    terms.push_back({bottom[0]->data(), input_dim_, blobs_[0]->mutable_diff()});
   }
+  AccumulateGradients(g, cols, d_acts, terms);
   if (param_propagate_down(1)) AccumulateBiasGradient(g, cols, d_acts, blobs_[1]->mutable_diff());
   if (propagate_down[0]) {
     w_x_t_.Pack(true, input_dim_, g, blobs_[0]->data());
@@ -168,12 +169,19 @@ void RecurrentLayer::ProjectInputsBackward(const float* d_acts,
   }
 }
 
-void RecurrentLayer::AccumulateColumnsGradient(int g, int k, int cols, const float* d,
-                                               const float* in, float* diff) {
+void RecurrentLayer::AccumulateGradients(int g, int cols, const float* d,
+                                         const std::vector<GradientTerm>& terms) {
+  if (terms.empty() || g == 0) return;
   constexpr int kRowsPerPart = 64;
-  ParallelFor(g, kRowsPerPart, [&](int, int begin, int end) {
-    math::GemmAccumulateNT(end - begin, k, cols, d + static_cast<size_t>(begin) * cols, cols, in,
-                           cols, diff + static_cast<size_t>(begin) * k, k);
+  packed_parts_.resize(static_cast<size_t>(ParallelParts(g, kRowsPerPart)));
+  ParallelFor(g, kRowsPerPart, [&](int part, int begin, int end) {
+    // This thread's rows of d, packed once for every term.
+    math::PackedMatrix& packed = packed_parts_[static_cast<size_t>(part)];
+    packed.Pack(false, end - begin, cols, d + static_cast<size_t>(begin) * cols);
+    for (const GradientTerm& term : terms) {
+      math::GemmPacked(packed, term.k, term.rows, term.k, nullptr, true,
+                       term.diff + static_cast<size_t>(begin) * term.k, term.k);
+    }
   });
 }
 

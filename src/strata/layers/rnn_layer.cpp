@@ -74,9 +74,12 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   std::vector<float> d_out(count), d_state(count);
   TransposeRows(cols, h, top[0]->diff(), d_out.data());
   for (size_t j = 0; j < count; ++j) d_out[j] *= 1.f - outputs_[j] * outputs_[j];
+  // h_t and h_{t-1}' a row per step and stream, for the weight gradients.
+  std::vector<float> state_rows(count), prev_rows(count);
   if (param_propagate_down(recurrent_param_ + 1)) {
-    AccumulateColumnsGradient(h, h, cols, d_out.data(), hidden_states_.data(),
-                              blobs_[recurrent_param_ + 1]->mutable_diff());
+    TransposeRows(h, cols, hidden_states_.data(), state_rows.data());
+    AccumulateGradients(h, cols, d_out.data(),
+                        {{state_rows.data(), h, blobs_[recurrent_param_ + 1]->mutable_diff()}});
   }
   if (param_propagate_down(recurrent_param_ + 2)) {
     AccumulateBiasGradient(h, cols, d_out.data(), blobs_[recurrent_param_ + 2]->mutable_diff());
@@ -106,11 +109,12 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
     }
     if (d_initial) FromColumns(width, h, carry, d_initial + static_cast<size_t>(begin) * h, h);
   });
+  std::vector<GradientTerm> terms;
   if (param_propagate_down(recurrent_param_)) {
-    AccumulateColumnsGradient(h, h, cols, d_state.data(), h_prev_.data(),
-                              blobs_[recurrent_param_]->mutable_diff());
+    TransposeRows(h, cols, h_prev_.data(), prev_rows.data());
+    terms.push_back({prev_rows.data(), h, blobs_[recurrent_param_]->mutable_diff()});
   }
-  ProjectInputsBackward(d_state.data(), propagate_down, bottom);
+  ProjectInputsBackward(d_state.data(), propagate_down, bottom, terms);
   ReportStepTime("backward", start);
 }
 
