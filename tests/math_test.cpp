@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "strata/packed_gemm.hpp"
 #include "strata/thread_pool.hpp"
 #include "support/test_util.hpp"
 
@@ -221,10 +222,23 @@ TEST(LaneSumTest, MatchPlainSums) {
 namespace strata {
 namespace {
 
+void CheckSigmoidAndTanh();
+
 // Sigmoid and Tanh against the functions in double over a dense sweep of
 // [-100, 100] (past exp's clamp) and tiny values; odd lengths cover the
-// padded tail.
+// padded tail. Every vector width the CPU has (4, 8, 16 floats).
 TEST(MathTest, SigmoidAndTanhAreWithinAFewUlps) {
+  const math::Isa best = math::GemmIsa();
+  for (math::Isa isa : {math::Isa::kGeneric, math::Isa::kAvx2, math::Isa::kAvx512}) {
+    if (!math::CpuSupports(isa)) continue;
+    SCOPED_TRACE(math::IsaName(isa));
+    math::SetGemmIsa(isa);
+    CheckSigmoidAndTanh();
+  }
+  math::SetGemmIsa(best);
+}
+
+void CheckSigmoidAndTanh() {
   std::vector<float> x;
   for (float v = -100.f; v <= 100.f; v += 0.0137f) x.push_back(v);
   for (float v : {0.f, -0.f, 1e-30f, -1e-8f, 3e-5f, 0.0624f, 0.0626f, -0.0625f}) x.push_back(v);

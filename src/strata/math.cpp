@@ -8,7 +8,9 @@
 #include <cstring>
 #include <string>
 
+#include "kernels/vector_math.hpp"
 #include "strata/errors.hpp"
+#include "strata/packed_gemm.hpp"
 #include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
@@ -179,70 +181,30 @@ double SumDouble(int n, const float* x) {
   return LaneSum(n, [x](int i) { return static_cast<double>(x[i]); });
 }
 
-namespace {
-
-// Four floats at a time in GCC/clang vector extensions: the baseline's SSE2
-// registers, no branches (the compiler leaves scalar loops with clamps and
-// selects unvectorized).
-typedef float F4 __attribute__((vector_size(16)));
-typedef int32_t I4 __attribute__((vector_size(16)));
-
-inline F4 Select(I4 mask, F4 a, F4 b) { return (F4)((mask & (I4)a) | (~mask & (I4)b)); }
-
-// exp(x), x clamped to [-87, 88]: x = n ln 2 + r with |r| <= ln(2)/2, exp(r)
-// by Cephes' degree-6 polynomial, 2^n built in the exponent bits. About 1 ulp.
-inline F4 Exp4(F4 x) {
-  const F4 hi = F4{} + 88.f, lo = F4{} - 87.f;
-  x = Select(x > hi, hi, x);
-  x = Select(x < lo, lo, x);
-  const float kRound = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer
-  const F4 shifted = x * 1.44269504f + kRound;
-  const F4 n = shifted - kRound;
-  const F4 r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  F4 p = F4{} + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const F4 e = p * r * r + r + 1.f;
-  const I4 exponent = ((I4)shifted - 0x4B400000 + 127) << 23;  // the integer n, as 2^n
-  return e * (F4)exponent;
-}
-
-inline F4 Sigmoid4(F4 x) { return 1.f / (1.f + Exp4(-x)); }
-
-inline F4 Tanh4(F4 x) {
-  const I4 sign = (I4)x & static_cast<int32_t>(0x80000000u);
-  const F4 a = (F4)((I4)x & 0x7fffffff), a2 = a * a;
-  // Near 0 the series keeps the relative accuracy that 1 - 2/(e^2a + 1) loses.
-  const F4 small = a * (1.f + a2 * (-1.f / 3 + a2 * (2.f / 15)));
-  const F4 large = 1.f - 2.f / (Exp4(a + a) + 1.f);
-  return (F4)((I4)Select(a < 0.0625f, small, large) | sign);
-}
-
-// y[i] = f(x[i]); the last n % 4 values go through a zero-padded vector.
-template <class F>
-void Map4(int n, const float* x, float* y, F f) {
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    F4 v;
-    std::memcpy(&v, x + i, sizeof(v));
-    v = f(v);
-    std::memcpy(y + i, &v, sizeof(v));
+// The CPU's widest vectors (kernels/vector_math.hpp), as GemmIsa() picks.
+void Sigmoid(int n, const float* x, float* y) {
+  switch (GemmIsa()) {
+    case Isa::kAvx512:
+      return kernels::Avx512Sigmoid(n, x, y);
+    case Isa::kAvx2:
+      return kernels::Avx2Sigmoid(n, x, y);
+    case Isa::kGeneric:
+      break;
   }
-  if (i == n) return;
-  F4 v{};
-  std::memcpy(&v, x + i, (n - i) * sizeof(float));
-  v = f(v);
-  std::memcpy(y + i, &v, (n - i) * sizeof(float));
+  kernels::VectorMath<4>::SigmoidArray(n, x, y);
 }
 
-}  // namespace
-
-void Sigmoid(int n, const float* x, float* y) { Map4(n, x, y, Sigmoid4); }
-
-void Tanh(int n, const float* x, float* y) { Map4(n, x, y, Tanh4); }
+void Tanh(int n, const float* x, float* y) {
+  switch (GemmIsa()) {
+    case Isa::kAvx512:
+      return kernels::Avx512Tanh(n, x, y);
+    case Isa::kAvx2:
+      return kernels::Avx2Tanh(n, x, y);
+    case Isa::kGeneric:
+      break;
+  }
+  kernels::VectorMath<4>::TanhArray(n, x, y);
+}
 
 double DotDouble(int n, const float* x, const float* y) {
   return LaneSum(n, [x, y](int i) { return static_cast<double>(x[i]) * y[i]; });
