@@ -1,9 +1,14 @@
 """Python layers the tests load through python_param."""
-import json
-
-import numpy as np
+import os
+import sys
 
 import strata
+
+# The data layer the examples show (examples/python/cluster_layer.py), as
+# py_layers.Clusters for the tests' nets.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                                'examples', 'python'))
+from cluster_layer import Clusters  # noqa: E402,F401
 
 
 class Scale(strata.Layer):
@@ -38,25 +43,6 @@ class RecordsAddresses(Scale):
         Scale.forward(self, bottom, top)
         RecordsAddresses.addresses = {'bottom': bottom[0].data.__array_interface__['data'][0],
                                       'top': top[0].data.__array_interface__['data'][0]}
-
-
-class Clusters(strata.Layer):
-    """A data layer: batches of points around one centre per class, seeded."""
-
-    def setup(self, bottom, top):
-        p = json.loads(self.param_str)
-        self.batch, self.dims, self.classes = p['batch'], p['dims'], p['classes']
-        self.rng = np.random.RandomState(p.get('seed', 0))
-        self.centres = self.rng.randn(self.classes, self.dims) * 3
-
-    def reshape(self, bottom, top):
-        top[0].reshape(self.batch, self.dims)
-        top[1].reshape(self.batch)
-
-    def forward(self, bottom, top):
-        labels = self.rng.randint(self.classes, size=self.batch)
-        top[0].data[...] = self.centres[labels] + self.rng.randn(self.batch, self.dims)
-        top[1].data[...] = labels
 
 
 class Raises(strata.Layer):
