@@ -71,15 +71,19 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   const size_t ld = static_cast<size_t>(cols), count = ld * h;
   const float* cont = bottom[1]->data();
   // Through o = tanh(W_ho h + b_o), for all steps at once.
-  std::vector<float> d_out(count), d_state(count);
+  d_out_.resize(count);
+  d_state_.resize(count);
+  rows_.resize(count);
+  std::vector<float>& d_out = d_out_;
+  std::vector<float>& d_state = d_state_;
   TransposeRows(cols, h, top[0]->diff(), d_out.data());
   for (size_t j = 0; j < count; ++j) d_out[j] *= 1.f - outputs_[j] * outputs_[j];
-  // h_t and h_{t-1}' a row per step and stream, for the weight gradients.
-  std::vector<float> state_rows(count), prev_rows(count);
+  // h_t (here) and h_{t-1}' (below) a row per step and stream, in rows_, for
+  // the weight gradients.
   if (param_propagate_down(recurrent_param_ + 1)) {
-    TransposeRows(h, cols, hidden_states_.data(), state_rows.data());
+    TransposeRows(h, cols, hidden_states_.data(), rows_.data());
     AccumulateGradients(h, cols, d_out.data(),
-                        {{state_rows.data(), h, blobs_[recurrent_param_ + 1]->mutable_diff()}});
+                        {{rows_.data(), h, blobs_[recurrent_param_ + 1]->mutable_diff()}});
   }
   if (param_propagate_down(recurrent_param_ + 2)) {
     AccumulateBiasGradient(h, cols, d_out.data(), blobs_[recurrent_param_ + 2]->mutable_diff());
@@ -111,8 +115,8 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   });
   std::vector<GradientTerm> terms;
   if (param_propagate_down(recurrent_param_)) {
-    TransposeRows(h, cols, h_prev_.data(), prev_rows.data());
-    terms.push_back({prev_rows.data(), h, blobs_[recurrent_param_]->mutable_diff()});
+    TransposeRows(h, cols, h_prev_.data(), rows_.data());
+    terms.push_back({rows_.data(), h, blobs_[recurrent_param_]->mutable_diff()});
   }
   ProjectInputsBackward(d_state.data(), propagate_down, bottom, terms);
   ReportStepTime("backward", start);
