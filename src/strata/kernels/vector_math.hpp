@@ -11,6 +11,10 @@
 
 namespace strata::kernels {
 
+// Internal to each unit that includes it: an ISA unit's copy must never
+// stand in for another's (Kernels.IsaUnitsShareNoInlineCode).
+namespace {
+
 template <int W>
 struct VectorMath {
   typedef float F __attribute__((vector_size(4 * W)));
@@ -69,6 +73,8 @@ struct VectorMath {
   static void SigmoidArray(int n, const float* x, float* y) { Map(n, x, y, Sigmoid); }
   static void TanhArray(int n, const float* x, float* y) { Map(n, x, y, Tanh); }
 };
+
+}  // namespace
 
 // The AVX2 and AVX-512 instantiations (kernels/avx2, kernels/avx512).
 void Avx2Sigmoid(int n, const float* x, float* y);
