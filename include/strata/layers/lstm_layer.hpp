@@ -39,6 +39,7 @@ class LSTMLayer : public RecurrentLayer {
   std::vector<float> acts_, cells_, tanh_cells_, hidden_fm_, h_prev_;
   std::vector<float> c_initial_;  // c_0 of the pass (N x H)
   std::vector<float> c0_;         // and feature-major (H x N)
+  std::vector<float> step_;       // one step's h_{t-1}' or gate gradients, tight, twice
   std::vector<float> d_gates_t_;  // the gate gradients, feature-major (4H x T*N)
   // Threads split the hidden units, at least this many each.
   static constexpr int kUnitsPerPart = 16;

@@ -93,31 +93,41 @@ void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<B
   ToColumns(n, h, c_initial_.data(), h, StepBlock{c0_.data(), static_cast<size_t>(n)});
   const float* w_hc = blobs_[recurrent_param_]->data();
   w_hc_parts_.resize(4 * static_cast<size_t>(ParallelParts(h, kUnitsPerPart)));
+  // h_{t-1}' of the step being computed, also packed tight (H x N): the
+  // product reads it once per tile of W_hc, and in place its rows lie a whole
+  // pass apart. Two, alternating: a step reads one while it writes the other.
+  step_.resize(2 * states);
+  const auto step_block = [&](int t) {
+    return StepBlock{step_.data() + (t % 2) * states, static_cast<size_t>(n)};
+  };
+  // h_{t-1}' (own units) = cont_t h_{t-1}, in place and packed tight.
+  const auto carry = [&](int u0, int u1, int t, StepBlock h_last) {
+    ContinueColumns(u1 - u0, n, cont + static_cast<size_t>(t) * n,
+                    StepBlock{h_last.row(u0), h_last.ld},
+                    StepBlock{step_block(t).row(u0), static_cast<size_t>(n)});
+    for (int j = u0; j < u1; ++j) {
+      std::copy_n(step_block(t).row(j), n, h_prev_.data() + j * ld + static_cast<size_t>(t) * n);
+    }
+  };
   ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
     for (int q = 0; q < 4; ++q) {
       w_hc_parts_[4 * part + q].Pack(false, u1 - u0, h, w_hc + static_cast<size_t>(q * h + u0) * h);
     }
-    ContinueColumns(u1 - u0, n, cont,
-                    StepBlock{h0.data() + static_cast<size_t>(u0) * n, static_cast<size_t>(n)},
-                    StepBlock{h_prev_.data() + u0 * ld, ld});
+    carry(u0, u1, 0, StepBlock{h0.data(), static_cast<size_t>(n)});
   });
   for (int t = 0; t < steps_; ++t) {
     const size_t at = static_cast<size_t>(t) * n;
     ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
       for (int q = 0; q < 4; ++q) {
-        math::GemmPacked(w_hc_parts_[4 * part + q], n, h_prev_.data() + at, static_cast<int>(ld),
-                         nullptr, true, acts_.data() + (q * h + u0) * ld + at,
-                         static_cast<int>(ld));
+        math::GemmPacked(w_hc_parts_[4 * part + q], n, step_block(t).p, n, nullptr, true,
+                         acts_.data() + (q * h + u0) * ld + at, static_cast<int>(ld));
       }
       const StepBlock c_last = t == 0 ? StepBlock{c0_.data(), static_cast<size_t>(n)}
                                       : StepBlock{cells_.data() + at - n, ld};
       const StepBlock h_t{hidden_fm_.data() + at, ld};
       CellForward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
                   StepBlock{cells_.data() + at, ld}, StepBlock{tanh_cells_.data() + at, ld}, h_t);
-      if (t + 1 < steps_) {
-        ContinueColumns(u1 - u0, n, cont + at + n, StepBlock{h_t.row(u0), ld},
-                        StepBlock{h_prev_.data() + u0 * ld + at + n, ld});
-      }
+      if (t + 1 < steps_) carry(u0, u1, t + 1, h_t);
     });
   }
   float* out = top[0]->mutable_data();
@@ -162,12 +172,15 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
     }
     w_hc_t_parts_[part].Pack(true, u1 - u0, g, columns.data());
   });
+  // Step t's gate gradients also packed tight (4H x N), as h_{t-1}' is in
+  // Forward; two, alternating.
+  step_.resize(2 * 4 * states);
+  const auto step_block = [&](int t) { return StepBlock{step_.data() + (t % 2) * 4 * states, nn}; };
   // dh_prev (own rows) = W_hc^T d_gates of step t, and its part of the carry.
   const auto recur = [&](int part, int u0, int u1, int t) {
-    const size_t at = static_cast<size_t>(t) * n;
-    math::GemmPacked(w_hc_t_parts_[part], n, d_gates_t_.data() + at, static_cast<int>(ld), nullptr,
-                     false, dh_prev.row(u0), n);
-    ContinueColumns(u1 - u0, n, cont + at, StepBlock{dh_prev.row(u0), nn},
+    math::GemmPacked(w_hc_t_parts_[part], n, step_block(t).p, n, nullptr, false, dh_prev.row(u0),
+                     n);
+    ContinueColumns(u1 - u0, n, cont + static_cast<size_t>(t) * n, StepBlock{dh_prev.row(u0), nn},
                     StepBlock{dh_carry.row(u0), nn});
   };
   for (int t = steps_ - 1; t >= 0; --t) {
@@ -178,9 +191,14 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
       for (int j = u0; j < u1; ++j) math::Axpy(n, 1.f, dh_carry.row(j), dh.row(j));
       const StepBlock c_last =
           t == 0 ? StepBlock{c0_.data(), nn} : StepBlock{cells_.data() + at - n, ld};
+      const StepBlock dg = step_block(t);
       CellBackward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
-                   StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry,
-                   StepBlock{d_gates_t_.data() + at, ld}, dc_carry);
+                   StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry, dg, dc_carry);
+      for (int q = 0; q < 4; ++q) {
+        for (int j = q * h + u0; j < q * h + u1; ++j) {
+          std::copy_n(dg.row(j), n, d_gates_t_.data() + j * ld + at);
+        }
+      }
     });
   }
   if (dh_initial && steps_ > 0) {
