@@ -181,30 +181,36 @@ double SumDouble(int n, const float* x) {
   return LaneSum(n, [x](int i) { return static_cast<double>(x[i]); });
 }
 
-// The CPU's widest vectors (kernels/vector_math.hpp), as GemmIsa() picks.
-void Sigmoid(int n, const float* x, float* y) {
-  switch (GemmIsa()) {
+namespace {
+
+// The activations at the CPU's widest vectors (kernels/vector_math.hpp), as
+// GemmIsa() picks them.
+struct Activations {
+  void (*sigmoid)(int, const float*, float*);
+  void (*tanh)(int, const float*, float*);
+};
+
+const Activations& ActivationsFor(Isa isa) {
+  static const Activations avx512{kernels::Avx512Sigmoid, kernels::Avx512Tanh};
+  static const Activations avx2{kernels::Avx2Sigmoid, kernels::Avx2Tanh};
+  static const Activations generic{kernels::VectorMath<4>::SigmoidArray,
+                                   kernels::VectorMath<4>::TanhArray};
+  switch (isa) {
     case Isa::kAvx512:
-      return kernels::Avx512Sigmoid(n, x, y);
+      return avx512;
     case Isa::kAvx2:
-      return kernels::Avx2Sigmoid(n, x, y);
+      return avx2;
     case Isa::kGeneric:
       break;
   }
-  kernels::VectorMath<4>::SigmoidArray(n, x, y);
+  return generic;
 }
 
-void Tanh(int n, const float* x, float* y) {
-  switch (GemmIsa()) {
-    case Isa::kAvx512:
-      return kernels::Avx512Tanh(n, x, y);
-    case Isa::kAvx2:
-      return kernels::Avx2Tanh(n, x, y);
-    case Isa::kGeneric:
-      break;
-  }
-  kernels::VectorMath<4>::TanhArray(n, x, y);
-}
+}  // namespace
+
+void Sigmoid(int n, const float* x, float* y) { ActivationsFor(GemmIsa()).sigmoid(n, x, y); }
+
+void Tanh(int n, const float* x, float* y) { ActivationsFor(GemmIsa()).tanh(n, x, y); }
 
 double DotDouble(int n, const float* x, const float* y) {
   return LaneSum(n, [x, y](int i) { return static_cast<double>(x[i]) * y[i]; });

@@ -72,7 +72,7 @@ class RecurrentLayer : public Layer {
 
   // The input projections of all steps, feature-major: acts (G x T*N, column
   // t*N + n) = W_x x + b (+ W_static x_static), W_x packed once per pass and
-  // x read as columns. Keeps x's columns for the backward below.
+  // x read as columns (transposed into x_columns_).
   void ProjectInputs(const std::vector<Blob*>& bottom, float* acts);
   // One weight gradient: diff (g x k) += d (g x cols) * rows (cols x k),
   // rows row-major: the weights' inputs, a row per step and stream.
@@ -138,7 +138,7 @@ class RecurrentLayer : public Layer {
   int static_bottom() const { return 2; }
   int state_bottom(int s) const { return 2 + (has_static_ ? 1 : 0) + s; }
   std::vector<std::vector<float>> carried_;  // per state, N x H
-  // ProjectInputs' x (D x T*N), and Backward's dx so.
+  // x (D x T*N) for ProjectInputs' product, and dx so for Backward's.
   std::vector<float> x_columns_, dx_columns_;
   std::vector<math::PackedMatrix> packed_parts_;  // AccumulateGradients' per thread
   math::PackedMatrix w_x_, w_x_t_;                // W_x and W_x^T, packed once per pass

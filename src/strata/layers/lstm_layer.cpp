@@ -86,7 +86,8 @@ void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<B
   ProjectInputs(bottom, acts_.data());
   const float* cont = bottom[1]->data();
   // Backward needs c_0, and FinishState may overwrite the carried one.
-  c_initial_.assign(InitialState(bottom, 1), InitialState(bottom, 1) + states);
+  const float* c_initial = InitialState(bottom, 1);
+  c_initial_.assign(c_initial, c_initial + states);
   std::vector<float> h0(states);
   c0_.resize(states);
   ToColumns(n, h, InitialState(bottom, 0), h, StepBlock{h0.data(), static_cast<size_t>(n)});
@@ -201,10 +202,10 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
       }
     });
   }
-  if (dh_initial && steps_ > 0) {
-    ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) { recur(part, u0, u1, 0); });
-    FromColumns(n, h, dh_carry, dh_initial, h);
-  } else if (dh_initial) {
+  if (dh_initial) {
+    if (steps_ > 0) {
+      ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) { recur(part, u0, u1, 0); });
+    }
     FromColumns(n, h, dh_carry, dh_initial, h);
   }
   if (dc_initial) FromColumns(n, h, dc_carry, dc_initial, h);
