@@ -18,6 +18,7 @@ packages=(
   dataset-fashion-mnist
   python3-matplotlib
   python3-dev pybind11-dev python3-numpy python3-protobuf python3-pytest python3-pydot graphviz
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

@@ -30,6 +30,15 @@
 
 namespace strata {
 
+// The part of every batch a data layer reads in a data-parallel run: shard
+// `index` of `count` takes examples index*B .. (index+1)*B-1 of each
+// count*B in the source's order, so `count` nets with batch B see the
+// batches one net with batch count*B would. {0, 1}: everything.
+struct DataShard {
+  int index = 0;
+  int count = 1;
+};
+
 class Layer {
  public:
   explicit Layer(const LayerParameter& param);
@@ -96,6 +105,14 @@ class Layer {
   Rng& rng() { return rng_; }
   void Seed(uint64_t seed) { rng_.Seed(seed); }
 
+  // Data layers that read their share of each batch (Data, ImageData,
+  // HDF5Data, MemoryData) say so; the Net hands them the shard before SetUp.
+  virtual bool ReadsDataShards() const { return false; }
+  void SetDataShard(const DataShard& shard) { shard_ = shard; }
+  // What a data layer reads, for checking that every rank of a parallel run
+  // sees the same data ("60000 records in train_lmdb"); empty for the others.
+  virtual std::string DataSummary() const { return {}; }
+
   // Run-time state beyond the parameter blobs (random stream; data layers add
   // their cursor), for bit-exact resume. RestoreState throws on a mismatch.
   virtual void SaveState(LayerState* state) const;
@@ -132,6 +149,7 @@ class Layer {
   std::vector<bool> param_propagate_down_;
   std::vector<float> loss_;
   Rng rng_;
+  DataShard shard_;
 
  private:
   void CheckBlobCounts(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) const;

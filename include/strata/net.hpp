@@ -16,6 +16,7 @@
 // a file.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +41,10 @@ struct NetOptions {
   // blob_by_name for a reused blob, or calling Backward, is a ConfigError.
   bool reuse_activations = true;
   std::vector<std::string> keep_blobs;
+  // This net's share of every batch in a data-parallel run (Layer's
+  // DataShard). Data layers keep `seed`, so every shard walks the same
+  // shuffled order; the other layers' streams (dropout) are set apart per shard.
+  DataShard data_shard;
 };
 
 class Net {
@@ -99,6 +104,14 @@ class Net {
   const std::vector<Blob*>& learnable_params() const { return learnable_params_; }
   const std::vector<float>& params_lr() const { return params_lr_; }
   const std::vector<float>& params_weight_decay() const { return params_weight_decay_; }
+  // For each learnable param, the first layer that uses it: the last whose
+  // backward adds to its gradient.
+  const std::vector<int>& learnable_param_layers() const { return learnable_param_layers_; }
+  // Called with each layer's index once Backward has passed it, so that a
+  // data-parallel run can send finished gradients while the rest still runs.
+  void SetBackwardObserver(std::function<void(int layer_index)> observer) {
+    backward_observer_ = std::move(observer);
+  }
 
   // Copies blobs of same-named layers from trained weights; layers absent from
   // this net are ignored. ShapeError names the layer, blob index and shapes.
@@ -156,6 +169,7 @@ class Net {
 
   std::string name_;
   Phase phase_ = TEST;
+  DataShard data_shard_;
   bool debug_info_ = false;
   bool reuses_activations_ = false;
   std::vector<bool> blob_reused_;  // per blob: its memory is handed on
@@ -182,6 +196,8 @@ class Net {
   std::vector<int> learnable_index_;  // for each entry of params_, its learnable_params_ index
   std::map<std::string, int> param_name_index_;
   std::vector<Blob*> learnable_params_;
+  std::vector<int> learnable_param_layers_;
+  std::function<void(int)> backward_observer_;
   std::vector<float> params_lr_, params_weight_decay_;
 };
 

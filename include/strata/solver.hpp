@@ -33,6 +33,33 @@ struct OutputAverage {
   float loss_weight;
 };
 std::vector<OutputAverage> AverageOutputs(Net& net, int iterations);
+// The same over the ranks of a data-parallel run: this rank's net reads its
+// shard of each batch (DataShard), so it runs ceil(iterations / count)
+// batches, of which those past `iterations` overall are not counted;
+// `sum_over_ranks` adds up every rank's sums in place.
+std::vector<OutputAverage> AverageOutputs(
+    Net& net, int iterations, const DataShard& shard,
+    const std::function<void(std::vector<double>*)>& sum_over_ranks);
+
+// What a data-parallel run (tools/train on MPI, include/strata/distributed/mpi_run.hpp)
+// plugs into the solver: every rank builds the same solver over its DataShard,
+// and the ranks agree, once per iteration, on the gradient, the loss and what
+// to do next. Rank 0 alone writes snapshots.
+class ParallelRun {
+ public:
+  // What every rank takes from an iteration's exchange.
+  struct Agreed {
+    float loss;  // the mean over ranks
+    int action;  // a Solver::Action
+  };
+  virtual ~ParallelRun() = default;
+  virtual DataShard shard() const = 0;
+  // After the iteration's last backward: leaves the mean gradient over ranks
+  // in the parameter diffs. `action` is this rank's wish (a signal it got).
+  virtual Agreed ExchangeGradients(float loss, int action) = 0;
+  // Adds up every rank's `values` in place (test outputs, the final loss).
+  virtual void SumOverRanks(std::vector<double>* values) = 0;
+};
 
 class Solver {
  public:
@@ -85,6 +112,7 @@ class Solver {
   void ApplyUpdateFromDiffs() { ApplyUpdate(); }
 
   Net& net() { return *net_; }
+  const Net& net() const { return *net_; }
   const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }
   const SolverParameter& param() const { return param_; }
   int iter() const { return iter_; }
@@ -103,6 +131,11 @@ class Solver {
   // whose users read any blob, sets it).
   static void SetKeepTestActivations(bool keep) { keep_test_activations_ = keep; }
   static bool keep_test_activations() { return keep_test_activations_; }
+  // Process-wide: solvers made from now on train as one rank of `run`
+  // (nullptr: alone). The run outlives them.
+  static void SetParallelRun(ParallelRun* run) { next_parallel_run_ = run; }
+  // True where this process writes snapshots (every process but ranks 1..N-1).
+  bool writes_files() const { return parallel_ == nullptr || parallel_->shard().index == 0; }
 
   void AddCallback(Callback* callback) { callbacks_.push_back(callback); }
   // Polled after every iteration.
@@ -135,6 +168,8 @@ class Solver {
   // folder it can write), and stale temporary files of killed runs removed.
   void PrepareRun();
   void UpdateSmoothedLoss(float loss);
+  // What the signal handlers (or RequestStop) ask of this iteration.
+  Action PollAction();
   void LogTrainOutputs() const;
   double Seconds() const;
 
@@ -149,6 +184,9 @@ class Solver {
   int last_test_iter_ = -1;
   std::atomic<bool> stop_requested_{false};
   static std::atomic<bool> keep_test_activations_;
+  static ParallelRun* next_parallel_run_;
+  ParallelRun* parallel_ = nullptr;
+  DataShard shard_;
   bool stopped_early_ = false;
   bool prepared_ = false;
   double start_time_ = 0;

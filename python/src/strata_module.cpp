@@ -282,7 +282,8 @@ void BindSolver(py::module_& m) {
   py::class_<PyCallback, std::shared_ptr<PyCallback>>(m, "_SolverCallback");
   py::class_<Solver>(m, "Solver", py::dynamic_attr())
       .def_property_readonly("type", [](const Solver& s) { return std::string(s.type()); })
-      .def_property_readonly("net", &Solver::net, py::return_value_policy::reference_internal)
+      .def_property_readonly("net", py::overload_cast<>(&Solver::net),
+                             py::return_value_policy::reference_internal)
       .def_property_readonly(
           "test_nets",
           [](const Solver& s) {

@@ -130,6 +130,7 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
   state->set_phase(phase);
   state->set_level(options.level);
   for (const auto& stage : options.stages) state->add_stage(stage);
+  data_shard_ = options.data_shard;
   Init(param, options.seed, &source);
   if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
     PlanActivationMemory(options.keep_blobs);
@@ -137,6 +138,7 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
 }
 
 Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* source) {
+  data_shard_ = options.data_shard;
   if (options.level == 0 && options.stages.empty()) {
     Init(param, options.seed, source);
   } else {
@@ -219,7 +221,13 @@ void Net::Init(const NetParameter& in_param, uint64_t seed, const NetSource* sou
       }
       layers_.push_back(LayerRegistry::Create(layer_param));
       Layer& layer = *layers_.back();
-      layer.Seed(net_rng.NextSeed());
+      const uint64_t layer_seed = net_rng.NextSeed();
+      if (layer.ReadsDataShards()) {
+        layer.SetDataShard(data_shard_);
+        layer.Seed(layer_seed);
+      } else {
+        layer.Seed(layer_seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(data_shard_.index));
+      }
 
       bottom_vecs_.emplace_back();
       bottom_ids_.emplace_back();
@@ -317,6 +325,7 @@ void Net::AppendParams(int layer_index) {
       param_owners_.push_back(-1);
       learnable_index_.push_back(static_cast<int>(learnable_params_.size()));
       learnable_params_.push_back(blob);
+      learnable_param_layers_.push_back(layer_index);
       params_lr_.push_back(spec.lr_mult());
       params_weight_decay_.push_back(spec.decay_mult());
       continue;
@@ -445,13 +454,15 @@ void Net::BackwardFromTo(int start, int end) {
                       "backward; build it with NetOptions::reuse_activations = false");
   }
   for (int i = start; i >= end; --i) {
-    if (!layer_need_backward_[i]) continue;
-    try {
-      layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
-      if (debug_info_) BackwardDebugInfo(i);
-    } catch (const Error& e) {
-      RethrowWithContext(e, Context(i));
+    if (layer_need_backward_[i]) {
+      try {
+        layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+        if (debug_info_) BackwardDebugInfo(i);
+      } catch (const Error& e) {
+        RethrowWithContext(e, Context(i));
+      }
     }
+    if (backward_observer_) backward_observer_(i);
   }
 }
 

@@ -44,7 +44,7 @@ NetState StateFor(Phase phase, const NetState* given) {
 // `where` names the solver field that gave `file`, for a file that cannot be read.
 std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::string& file,
                               const NetState& state, uint64_t seed, const std::string& where,
-                              bool debug_info = false) {
+                              const DataShard& shard, bool debug_info = false) {
   NetParameter param;
   NetSource source;
   if (inline_param != nullptr) {
@@ -65,6 +65,7 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
   // unless every blob must stay readable (Solver::SetKeepTestActivations).
   NetOptions options;
   options.seed = seed;
+  options.data_shard = shard;
   options.reuse_activations = !Solver::keep_test_activations();
   return std::make_unique<Net>(param, options, inline_param ? nullptr : &source);
 }
@@ -72,9 +73,12 @@ std::unique_ptr<Net> BuildNet(const NetParameter* inline_param, const std::strin
 }  // namespace
 
 std::atomic<bool> Solver::keep_test_activations_{false};
+ParallelRun* Solver::next_parallel_run_ = nullptr;
 
-Solver::Solver(const SolverParameter& param, const SolverSource* source) : param_(param) {
+Solver::Solver(const SolverParameter& param, const SolverSource* source)
+    : param_(param), parallel_(next_parallel_run_) {
   if (source != nullptr) source_ = *source;
+  if (parallel_ != nullptr) shard_ = parallel_->shard();
   ValidateSolverParameter(param_, source);
   const uint64_t seed =
       param_.random_seed() >= 0 ? static_cast<uint64_t>(param_.random_seed()) : ClockSeed();
@@ -84,15 +88,15 @@ Solver::Solver(const SolverParameter& param, const SolverSource* source) : param
   const uint64_t train_seed = seeds.NextSeed();
   const bool debug = param_.debug_info();
   if (param_.has_train_net_param()) {
-    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed, "", debug);
+    net_ = BuildNet(&param_.train_net_param(), "", train_state, train_seed, "", shard_, debug);
   } else if (param_.has_train_net()) {
     net_ = BuildNet(nullptr, param_.train_net(), train_state, train_seed,
-                    source_.Where("train_net") + "train_net: ", debug);
+                    source_.Where("train_net") + "train_net: ", shard_, debug);
   } else if (param_.has_net_param()) {
-    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, "", debug);
+    net_ = BuildNet(&param_.net_param(), "", train_state, train_seed, "", shard_, debug);
   } else {
     net_ = BuildNet(nullptr, param_.net(), train_state, train_seed,
-                    source_.Where("net") + "net: ", debug);
+                    source_.Where("net") + "net: ", shard_, debug);
   }
   InitTestNets(seeds.NextSeed());
   start_time_ = Seconds();
@@ -126,16 +130,17 @@ void Solver::InitTestNets(uint64_t seed) {
     const NetState state =
         StateFor(TEST, param_.test_state_size() ? &param_.test_state(i) : nullptr);
     if (i < param_.test_net_param_size()) {
-      test_nets_.push_back(BuildNet(&param_.test_net_param(i), "", state, seeds.NextSeed(), ""));
+      test_nets_.push_back(
+          BuildNet(&param_.test_net_param(i), "", state, seeds.NextSeed(), "", shard_));
     } else if (i < specific) {
       const int index = i - param_.test_net_param_size();
       test_nets_.push_back(BuildNet(nullptr, param_.test_net(index), state, seeds.NextSeed(),
-                                    source_.Where("test_net", index) + "test_net: "));
+                                    source_.Where("test_net", index) + "test_net: ", shard_));
     } else if (param_.has_net_param()) {
-      test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed(), ""));
+      test_nets_.push_back(BuildNet(&param_.net_param(), "", state, seeds.NextSeed(), "", shard_));
     } else {
-      test_nets_.push_back(
-          BuildNet(nullptr, param_.net(), state, seeds.NextSeed(), source_.Where("net") + "net: "));
+      test_nets_.push_back(BuildNet(nullptr, param_.net(), state, seeds.NextSeed(),
+                                    source_.Where("net") + "net: ", shard_));
     }
     test_nets_.back()->ShareTrainedLayersWith(*net_);
   }
@@ -192,11 +197,21 @@ void Solver::UpdateSmoothedLoss(float loss) {
 }
 
 std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
+  return AverageOutputs(net, iterations, DataShard(), nullptr);
+}
+
+std::vector<OutputAverage> AverageOutputs(
+    Net& net, int iterations, const DataShard& shard,
+    const std::function<void(std::vector<double>*)>& sum_over_ranks) {
   std::vector<OutputAverage> results;
   std::vector<double> sums;
   std::vector<int> counts;  // each output's size in the first batch
-  for (int it = 0; it < iterations; ++it) {
+  const int batches = (iterations + shard.count - 1) / shard.count;
+  for (int it = 0; it < batches; ++it) {
     net.Forward();
+    // Every rank runs the same number of batches, so that their data layers
+    // stay in step; a last round that overshoots `iterations` is not counted.
+    const bool counted = it * shard.count + shard.index < iterations;
     size_t k = 0;
     for (size_t b = 0; b < net.output_blobs().size(); ++b) {
       const Blob* blob = net.output_blobs()[b];
@@ -217,9 +232,12 @@ std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
                         "batches (feed a variable-size blob such as a Filter's top to a loss "
                         "or Accuracy layer instead)");
       }
-      for (int j = 0; j < blob->count(); ++j, ++k) sums[k] += blob->data()[j];
+      for (int j = 0; j < blob->count(); ++j, ++k) {
+        if (counted) sums[k] += blob->data()[j];
+      }
     }
   }
+  if (sum_over_ranks) sum_over_ranks(&sums);
   for (size_t k = 0; k < results.size(); ++k) {
     results[k].value = static_cast<float>(sums[k] / iterations);
   }
@@ -229,7 +247,9 @@ std::vector<OutputAverage> AverageOutputs(Net& net, int iterations) {
 std::vector<OutputAverage> Solver::Test(int index) {
   LOG(INFO) << "Iteration " << iter_ << ", Testing net (#" << index << ")";
   Net& test_net = *test_nets_.at(index);
-  const auto results = AverageOutputs(test_net, param_.test_iter(index));
+  std::function<void(std::vector<double>*)> sum;
+  if (parallel_ != nullptr) sum = [this](std::vector<double>* v) { parallel_->SumOverRanks(v); };
+  const auto results = AverageOutputs(test_net, param_.test_iter(index), shard_, sum);
   for (size_t k = 0; k < results.size(); ++k) {
     const auto& r = results[k];
     std::string loss_note;
@@ -273,6 +293,7 @@ void Solver::LogTrainOutputs() const {
 void Solver::PrepareRun() {
   if (prepared_) return;
   prepared_ = true;
+  if (!writes_files()) return;
   if (!param_.has_snapshot_prefix() || param_.snapshot_prefix().empty()) return;
   const std::filesystem::path prefix(param_.snapshot_prefix());
   const std::filesystem::path folder =
@@ -336,6 +357,13 @@ void Solver::Step(int iterations) {
       StopIfNonFinite(net_->FindNonFiniteBackward());
     }
     loss /= param_.iter_size();
+    Action agreed = Action::kNone;
+    if (parallel_ != nullptr) {
+      const ParallelRun::Agreed exchange =
+          parallel_->ExchangeGradients(loss, static_cast<int>(PollAction()));
+      loss = exchange.loss;
+      agreed = static_cast<Action>(exchange.action);
+    }
     last_loss_ = loss;
     UpdateSmoothedLoss(loss);
     if (display) {
@@ -368,14 +396,20 @@ void Solver::Step(int iterations) {
     ++iter_;
     const bool snapshotted = param_.snapshot() > 0 && iter_ % param_.snapshot() == 0;
     if (snapshotted) Snapshot();
-    const Action action = action_ ? action_() : Action::kNone;
+    // A parallel run takes the action every rank agreed on with the gradients.
+    const Action action = parallel_ != nullptr ? agreed : PollAction();
     if (action == Action::kSnapshot && !snapshotted) Snapshot();
-    if (stop_requested_ || action == Action::kStop) {
+    if (action == Action::kStop) {
       LOG(INFO) << "Stop requested at iteration " << iter_;
       stopped_early_ = true;
       break;
     }
   }
+}
+
+Solver::Action Solver::PollAction() {
+  const Action action = action_ ? action_() : Action::kNone;
+  return stop_requested_ ? Action::kStop : action;
 }
 
 void Solver::Solve() {
@@ -398,7 +432,12 @@ void Solver::Solve() {
   }
   if (param_.display() > 0 && iter_ % param_.display() == 0) {
     // One more forward pass so the final loss matches the final weights.
-    const float loss = net_->Forward();
+    float loss = net_->Forward();
+    if (parallel_ != nullptr) {
+      std::vector<double> total{loss};
+      parallel_->SumOverRanks(&total);
+      loss = static_cast<float>(total[0] / shard_.count);
+    }
     UpdateSmoothedLoss(loss);
     LOG(INFO) << "Iteration " << iter_ << ", loss = " << smoothed_loss_;
   }
@@ -422,6 +461,7 @@ std::string Solver::Snapshot() {
     throw ConfigError(source_.Where("snapshot_prefix") +
                       "a snapshot was asked for but the solver has no snapshot_prefix");
   }
+  if (!writes_files()) return {};
   const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
   const std::string prefix = param_.snapshot_prefix() + "_iter_" + std::to_string(iter_);
   const std::filesystem::path folder = std::filesystem::path(prefix).parent_path();

@@ -33,6 +33,12 @@ class HDF5DataLayer : public Layer {
 
   // Rows in the file currently loaded.
   int rows() const { return rows_; }
+  bool ReadsDataShards() const override { return true; }
+  std::string DataSummary() const override {
+    return std::to_string(files_.size()) + " file(s) in " +
+           layer_param_.hdf5_data_param().source() + ", " + std::to_string(rows_) +
+           " rows in the one loaded";
+  }
 
   // Adds the cursor: file order, file position, row order, row position.
   void SaveState(LayerState* state) const override;

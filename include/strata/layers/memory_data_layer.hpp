@@ -2,6 +2,7 @@
 // Tops: data (batch_size x channels x height x width), label (batch_size).
 // Each forward takes the next batch, wrapping around; the arrays must hold a
 // multiple of batch_size examples and stay alive while the layer uses them.
+// A data-parallel shard takes its part of the next shard.count batches.
 // transform_param, when given, is applied to each example.
 // Reads memory_data_param { batch_size, channels, height, width } and transform_param.
 #pragma once
@@ -23,6 +24,10 @@ class MemoryDataLayer : public Layer {
     return {"memory_data_param", "transform_param"};
   }
   void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
+  bool ReadsDataShards() const override { return true; }
+  std::string DataSummary() const override {
+    return data_ == nullptr ? "no data yet" : std::to_string(n_) + " examples";
+  }
 
   // `data` holds n examples of channels x height x width; `labels` n values.
   // ConfigError when n is not a positive multiple of batch_size.

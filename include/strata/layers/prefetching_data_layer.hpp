@@ -28,6 +28,10 @@ class PrefetchingDataLayer : public Layer {
   int MinTopBlobs() const override { return 1; }
   int MaxTopBlobs() const override { return 2; }
   void Reshape(const std::vector<Blob*>& /*bottom*/, const std::vector<Blob*>& /*top*/) override {}
+  bool ReadsDataShards() const override { return true; }
+  std::string DataSummary() const override {
+    return std::to_string(SourceSize()) + " records in " + SourceName();
+  }
 
   // cursor: the record (in [0, size)), the source's size, and the epoch;
   // a subclass may append its own.

@@ -111,13 +111,21 @@ void DataLayer::Produce(Batch* batch) {
   batch->start_epoch = 0;  // records are read in key order, the same every pass
   // The cursor moves here, in order; parsing, decoding (the expensive part for
   // JPEG records) and the transform run on the pool.
+  // In a data-parallel run the cursor and the random stream walk the whole
+  // batch of every shard; this one keeps its part.
   std::vector<std::string> values(batch_size_), names(batch_size_);
   std::vector<Rng> streams;
   streams.reserve(batch_size_);
-  for (int i = 0; i < batch_size_; ++i) {
-    values[i] = reader_->value();
-    names[i] = RecordName(*reader_);
-    streams.push_back(transformer_->StreamForExample(&rng_));
+  const int first = shard_.index * batch_size_;
+  for (int g = 0; g < shard_.count * batch_size_; ++g) {
+    const int i = g - first;
+    if (i >= 0 && i < batch_size_) {
+      values[i] = reader_->value();
+      names[i] = RecordName(*reader_);
+      streams.push_back(transformer_->StreamForExample(&rng_));
+    } else {
+      transformer_->StreamForExample(&rng_);
+    }
     reader_->Next();
     record_ = (record_ + 1) % size_;
   }

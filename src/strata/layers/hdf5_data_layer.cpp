@@ -118,7 +118,15 @@ void HDF5DataLayer::Advance() {
 
 void HDF5DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
                                const std::vector<Blob*>& top) {
-  for (int b = 0; b < batch_size_; ++b) {
+  // A data-parallel shard walks every shard's rows (and random draws) and copies its own.
+  const int first = shard_.index * batch_size_;
+  for (int g = 0; g < shard_.count * batch_size_; ++g) {
+    const int b = g - first;
+    if (b < 0 || b >= batch_size_) {
+      if (transformer_) transformer_->StreamForExample(&rng_);
+      Advance();
+      continue;
+    }
     const int row = row_order_[row_position_];
     for (size_t i = 0; i < top.size(); ++i) {
       const int width = data_[i]->count(1);

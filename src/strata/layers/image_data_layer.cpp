@@ -82,12 +82,19 @@ void ImageDataLayer::Produce(Batch* batch) {
   batch->rng = rng_;
   // The list is walked here, in order (a pass's end reshuffles); reading,
   // decoding and the transform run on the pool.
+  // A data-parallel shard walks every shard's lines and keeps its own.
   std::vector<const Line*> lines(batch_size_);
   std::vector<Rng> streams;
   streams.reserve(batch_size_);
-  for (int i = 0; i < batch_size_; ++i) {
-    lines[i] = &lines_[order_[position_]];
-    streams.push_back(transformer_->StreamForExample(&rng_));
+  const int first = shard_.index * batch_size_;
+  for (int g = 0; g < shard_.count * batch_size_; ++g) {
+    const int i = g - first;
+    if (i >= 0 && i < batch_size_) {
+      lines[i] = &lines_[order_[position_]];
+      streams.push_back(transformer_->StreamForExample(&rng_));
+    } else {
+      transformer_->StreamForExample(&rng_);
+    }
     if (++position_ == static_cast<int64_t>(lines_.size())) {
       position_ = 0;
       OrderFor(++epoch_);

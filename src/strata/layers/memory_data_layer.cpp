@@ -44,17 +44,26 @@ void MemoryDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
   }
   const int example = channels_ * height_ * width_;
   const int out = top[0]->count(1);
-  for (int b = 0; b < batch_size_; ++b) {
-    const float* source = data_ + static_cast<size_t>(position_ + b) * example;
+  const int first = shard_.index * batch_size_;
+  const int global = shard_.count * batch_size_;
+  for (int g = 0; g < global; ++g) {
+    const int b = g - first;
+    if (b < 0 || b >= batch_size_) {
+      // Another shard's example: only its random draws are passed over.
+      if (transformer_) transformer_->StreamForExample(&rng_);
+      continue;
+    }
+    const int index = static_cast<int>((static_cast<int64_t>(position_) + g) % n_);
+    const float* source = data_ + static_cast<size_t>(index) * example;
     float* target = top[0]->mutable_data() + static_cast<size_t>(b) * out;
     if (transformer_) {
       transformer_->Transform(source, channels_, height_, width_, &rng_, target);
     } else {
       math::Copy(example, source, target);
     }
-    top[1]->mutable_data()[b] = labels_[position_ + b];
+    top[1]->mutable_data()[b] = labels_[index];
   }
-  position_ = (position_ + batch_size_) % n_;
+  position_ = static_cast<int>((static_cast<int64_t>(position_) + global) % n_);
 }
 
 STRATA_REGISTER_LAYER(MemoryData);
