@@ -17,21 +17,35 @@ out=$(mktemp -d /tmp/strata-distributed.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 mpirun="mpirun --allow-run-as-root --oversubscribe"
 
-fit() {  # "bytes seconds" lines -> "alpha_us beta_ns_per_byte"
-  awk '{ n[NR] = $1; t[NR] = $2 }
-    END { a = t[1]; sx = sy = sxx = sxy = m = 0
-      for (i = 1; i <= NR; ++i) if (n[i] >= 65536) { x = n[i]; y = t[i] - a; sxx += x * x; sxy += x * y }
-      printf "%.2f %.4f\n", a * 1e6, sxy / sxx * 1e9 }' "$1"
+# Least squares on the relative error (weights 1 / T^2) over the sizes in
+# [lo, hi] bytes: the bandwidth falls once a message leaves the caches, so
+# small and large messages get a line each. With a 4th argument, alpha is
+# that (the large sizes cannot see the latency) and only beta is fitted, by
+# plain least squares (ruled by the largest sizes, as big gradients are).
+fit() {  # file lo hi [alpha_us] -> "alpha_us beta_ns_per_byte"
+  awk -v lo="$2" -v hi="$3" -v fixed="${4:-}" '$1 >= lo && $1 <= hi {
+      w = 1 / ($2 * $2); sw += w; sx += w * $1; sy += w * $2; sxx += w * $1 * $1; sxy += w * $1 * $2
+      if (fixed != "") { r += $1 * ($2 - fixed * 1e-6); q += $1 * $1 } }
+    END { if (fixed != "") { a = fixed * 1e-6; b = r / q }
+      else { b = (sw * sxy - sx * sy) / (sw * sxx - sx * sx); a = (sy - b * sx) / sw }
+      printf "%.3f %.4f\n", a * 1e6, b * 1e9 }' "$1"
 }
-echo "-- allreduce between 2 ranks (median seconds per size)"
+echo "-- allreduce between 2 ranks: T = alpha + bytes * beta, fitted"
 $mpirun -np 2 "$build/benchmarks/allreduce_bench" > "$out/shm"
 $mpirun --mca btl tcp,self -np 2 "$build/benchmarks/allreduce_bench" > "$out/tcp"
-read -r shm_alpha shm_beta < <(fit "$out/shm")
-read -r tcp_alpha tcp_beta < <(fit "$out/tcp")
-echo "| transport | alpha (us) | beta (ns/byte) | bandwidth (GB/s) |"
-echo "| --- | --- | --- | --- |"
-awk -v a="$shm_alpha" -v b="$shm_beta" 'BEGIN { printf "| shared memory | %.1f | %.3f | %.2f |\n", a, b, 1 / b }'
-awk -v a="$tcp_alpha" -v b="$tcp_beta" 'BEGIN { printf "| TCP, loopback | %.1f | %.3f | %.2f |\n", a, b, 1 / b }'
+echo "| transport | sizes | alpha (us) | beta (ns/byte) | bandwidth (GB/s) |"
+echo "| --- | --- | --- | --- | --- |"
+for transport in shm tcp; do
+  read -r alpha beta < <(fit "$out/$transport" 4 1048576)
+  read -r _ large < <(fit "$out/$transport" 4194304 67108864 "$alpha")
+  name=$([ "$transport" = shm ] && echo "shared memory" || echo "TCP, loopback")
+  awk -v t="$name" -v a="$alpha" -v b="$beta" -v l="$large" 'BEGIN {
+    printf "| %s | 4 B - 1 MiB | %.1f | %.3f | %.2f |\n", t, a, b, 1 / b
+    printf "| %s | 4 - 64 MiB | (same) | %.3f | %.2f |\n", t, l, 1 / l }'
+  if [ "$transport" = shm ]; then small_alpha=$alpha small_beta=$beta large_beta=$large; fi
+done
+echo "bytes seconds (shared memory):"; cat "$out/shm"
+echo "bytes seconds (TCP):"; cat "$out/tcp"
 
 # The AlexNet-sized training net: the deploy net on constant inputs, with a loss.
 /usr/bin/python3 - models/alexnet/deploy.prototxt "$out/alexnet_train.prototxt" <<'PY'
@@ -85,10 +99,12 @@ for spec in "lenet models/fashion_mnist/lenet/train_val.prototxt 64 600 50" \
   awk -v b="$batch" -v r1="$(rate "$out/$name.one2")" -v r2="$(rate "$out/$name.two")" \
     -v r3="$(rate "$out/$name.flat")" -v r4="$(rate "$out/$name.one1")" \
     -v w2="$(wait_ms "$out/$name.two.out")" -v w3="$(wait_ms "$out/$name.flat.out")" \
-    -v mb="$bytes" -v a="$shm_alpha" -v beta="$shm_beta" -v n="$name" 'BEGIN {
-      model = (2 * a * 1e-6 + mb * 1e6 * beta * 1e-9) * 1e3
+    -v mb="$bytes" -v n="$name" -v sa="$small_alpha" -v sb="$small_beta" -v la="$small_alpha" \
+    -v lb="$large_beta" 'BEGIN {
+      a = mb < 4 ? sa : la; beta = mb < 4 ? sb : lb
+      model = (a * 1e-6 + mb * 1e6 * beta * 1e-9) * 1e3
       printf "| %s, %d | %.0f img/s (%.1f ms) | %.0f img/s (%.1f ms) | %.0f img/s (%.1f ms) | %.2f / %.2f | %.2f | %.2f | %.1f ms |\n",
         n, b, r1 * b, 1e3 / r1, r2 * b, 1e3 / r2, r3 * b, 1e3 / r3, w2, w3, model, mb, 1e3 / r4 }'
 done
-echo "(allreduce model: 2 alpha + bytes * beta at the fitted shared-memory terms, the time the"
-echo " exchange takes when none of it is hidden: compare with the no-overlap wait)"
+echo "(allreduce model: alpha + bytes * beta at the fitted shared-memory terms for the size, the"
+echo " time the exchange takes when none of it is hidden: compare with the no-overlap wait)"

@@ -98,3 +98,9 @@ if [ -d "$build/python/strata" ]; then
   echo "-- Python net.forward() beside the C++ forward, LeNet batch 64"
   PYTHONPATH="$build/python" /usr/bin/python3 benchmarks/python_forward.py --threads "$threads"
 fi
+
+# Data-parallel training (docs/distributed.md), where train was built with MPI.
+if [ -x "$build/benchmarks/allreduce_bench" ] && command -v mpirun > /dev/null; then
+  echo "-- Data-parallel training, 2 ranks on this machine"
+  bash benchmarks/distributed.sh "$build"
+fi

@@ -41,7 +41,7 @@ DEFINE_string(log_csv, "",
 DEFINE_double(mpi_timeout, 30,
               "Under mpirun: seconds a rank waits for the others before it names the ranks that "
               "hang or died and stops them all.");
-DEFINE_double(mpi_bucket_mb, 4,
+DEFINE_double(mpi_bucket_mb, 1,
               "Under mpirun: gradients are summed across ranks in buckets of "
               "at least this many megabytes.");
 DEFINE_bool(mpi_overlap, true,
@@ -210,10 +210,15 @@ int main(int argc, char** argv) {
         const std::string csv = FLAGS_log_csv.empty() ? param.log_csv() : FLAGS_log_csv;
         Parallel parallel(argc, argv);
         parallel.Run([&] {
-          if (parallel.ranks() > 1 && param.random_seed() < 0) {
-            // Every rank's data layers must walk the same order: rank 0's clock decides.
-            param.set_random_seed(
-                static_cast<int64_t>(parallel.Broadcast(strata::ClockSeed()) >> 1));
+          if (parallel.ranks() > 1) {
+            // Every rank's data layers must walk the same order: without a
+            // random_seed, rank 0's clock picks one for all (every rank takes
+            // part, whatever its own file says).
+            const uint64_t mine = param.random_seed() >= 0
+                                      ? static_cast<uint64_t>(param.random_seed())
+                                      : strata::ClockSeed() >> 1;
+            const uint64_t seed = parallel.Broadcast(mine);
+            if (param.random_seed() < 0) param.set_random_seed(static_cast<int64_t>(seed));
           }
           auto solver = strata::CreateSolver(param, &source);
           if (!FLAGS_snapshot.empty()) {

@@ -152,6 +152,20 @@ TEST_P(MpiRunTest, TwoRanksTrainAsOneProcessWithTheWholeBatch) {
 INSTANTIATE_TEST_SUITE_P(Sources, MpiRunTest,
                          ::testing::Values(Source::kHdf5, Source::kLmdb, Source::kImages));
 
+TEST(MpiRunToolTest, TcpBetweenTheRanksGivesTheSameBitsAsSharedMemory) {
+  // Over TCP, as between hosts (mpirun -H), the run is the same run.
+  const std::string dir = testing::MakeTempDir("mpi_tcp");
+  const std::string solver = Problem(dir, 8, Source::kHdf5);
+  std::vector<std::string> models;
+  for (const std::string transport : {"", "--mca btl tcp,self "}) {
+    const ToolResult result =
+        RunShell(Mpirun(transport + "-np 2 " + Train() + " --solver=" + solver));
+    ASSERT_EQ(result.code, 0) << result.err;
+    models.push_back(Slurp(dir + "/snap/b8_iter_100.caffemodel"));
+  }
+  EXPECT_EQ(models[0], models[1]);
+}
+
 TEST(MpiRunToolTest, IterSizeAccumulatesEveryPassBeforeTheExchange) {
   // Each rank's two passes read its parts of two whole batches of 16.
   const std::string dir = testing::MakeTempDir("mpi_iter_size");

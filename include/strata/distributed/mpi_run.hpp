@@ -32,7 +32,7 @@ struct MpiOptions {
   // names the ranks missing and stops them all.
   double timeout_seconds = 30;
   // Gradients are sent in buckets of at least this many bytes.
-  size_t bucket_bytes = 4u << 20;
+  size_t bucket_bytes = 1u << 20;
   // Start each bucket's allreduce during backward (false: all after it, to
   // measure what the overlap gains).
   bool overlap = true;
