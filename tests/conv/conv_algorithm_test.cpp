@@ -12,18 +12,6 @@
 namespace strata {
 namespace {
 
-// Puts the process-wide override back when the test ends.
-class ScopedOverride {
- public:
-  explicit ScopedOverride(ConvAlgorithm a) : saved_(ConvAlgorithmOverride()) {
-    SetConvAlgorithmOverride(a);
-  }
-  ~ScopedOverride() { SetConvAlgorithmOverride(saved_); }
-
- private:
-  ConvAlgorithm saved_;
-};
-
 ConvProblem Problem(int in, int out, int kernel, int size, int stride = 1) {
   ConvProblem p;
   p.shape.window = math::Window2d{in, size, size, kernel, kernel, 0, 0, stride, stride, 1, 1};
@@ -33,7 +21,7 @@ ConvProblem Problem(int in, int out, int kernel, int size, int stride = 1) {
 }
 
 TEST(ConvAlgorithmTest, ChoosesByShape) {
-  const ScopedOverride none(ConvAlgorithm::kAuto);
+  const testing::ScopedConvAlgorithm none(ConvAlgorithm::kAuto);
   // LeNet's conv1 (small weights, 24x24 outputs) and conv2 (5x5, 20 -> 50).
   EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kPacked);
   EXPECT_EQ(ChooseConvAlgorithm(Problem(20, 50, 5, 12)), ConvAlgorithm::kWinograd);
@@ -52,12 +40,12 @@ TEST(ConvAlgorithmTest, ChoosesByShape) {
 
 TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
   {
-    const ScopedOverride forced(ConvAlgorithm::kIm2colGemm);
+    const testing::ScopedConvAlgorithm forced(ConvAlgorithm::kIm2colGemm);
     EXPECT_EQ(ChooseConvAlgorithm(Problem(20, 50, 5, 12)), ConvAlgorithm::kIm2colGemm);
     EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kIm2colGemm);
   }
   {
-    const ScopedOverride forced(ConvAlgorithm::kWinograd);
+    const testing::ScopedConvAlgorithm forced(ConvAlgorithm::kWinograd);
     EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kWinograd);
     // A 3x3 convolution cannot run Winograd F(4x4, 5x5): the usual choice.
     EXPECT_EQ(ChooseConvAlgorithm(Problem(16, 16, 3, 12)), ConvAlgorithm::kPacked);
@@ -66,7 +54,7 @@ TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
 
 TEST(ConvAlgorithmTest, NamesRoundTripAndUnknownOnesAreRefused) {
   for (ConvAlgorithm a : {ConvAlgorithm::kAuto, ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked,
-                          ConvAlgorithm::kWinograd}) {
+                          ConvAlgorithm::kWinograd, ConvAlgorithm::kDepthwise}) {
     EXPECT_EQ(ParseConvAlgorithm(ConvAlgorithmName(a)), a);
   }
   try {
@@ -84,7 +72,7 @@ TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameConvolution) {
   std::vector<std::vector<float>> results;
   for (ConvAlgorithm a :
        {ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked, ConvAlgorithm::kWinograd}) {
-    const ScopedOverride forced(a);
+    const testing::ScopedConvAlgorithm forced(a);
     auto layer = testing::MakeLayer(R"(name: "c" type: "Convolution"
       convolution_param { num_output: 8 kernel_size: 5
         weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
@@ -116,7 +104,7 @@ TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameDeconvolution) {
   auto x = testing::GaussianBlob({3, 4, 5, 6}, 52);
   std::vector<std::vector<float>> results;
   for (ConvAlgorithm a : {ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked}) {
-    const ScopedOverride forced(a);
+    const testing::ScopedConvAlgorithm forced(a);
     auto layer = testing::MakeLayer(R"(name: "d" type: "Deconvolution"
       convolution_param { num_output: 6 kernel_size: 3 stride: 2 pad: 1 group: 2
         weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
@@ -142,7 +130,7 @@ TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameDeconvolution) {
 // A layer reshaped to a shape where another algorithm wins switches to it,
 // and computes the same as a layer set up at that shape.
 TEST(ConvAlgorithmTest, TheChoiceFollowsTheShape) {
-  const ScopedOverride none(ConvAlgorithm::kAuto);
+  const testing::ScopedConvAlgorithm none(ConvAlgorithm::kAuto);
   const char* param = R"(name: "c" type: "Convolution"
     convolution_param { num_output: 16 kernel_size: 3 weight_filler { type: "gaussian" } })";
   auto layer = testing::MakeLayer(param);

@@ -7,6 +7,7 @@
 
 #include "net.pb.h"
 #include "strata/blob.hpp"
+#include "strata/conv/conv_algorithm.hpp"
 #include "strata/layer.hpp"
 #include "strata/packed_gemm.hpp"
 #include "strata/thread_pool.hpp"
@@ -33,6 +34,18 @@ class ScopedGemmIsa {
 
  private:
   math::Isa saved_;
+};
+
+// Forces every convolution reshaped in the scope onto `algorithm` where it applies.
+class ScopedConvAlgorithm {
+ public:
+  explicit ScopedConvAlgorithm(ConvAlgorithm algorithm) : saved_(ConvAlgorithmOverride()) {
+    SetConvAlgorithmOverride(algorithm);
+  }
+  ~ScopedConvAlgorithm() { SetConvAlgorithmOverride(saved_); }
+
+ private:
+  ConvAlgorithm saved_;
 };
 
 // Files made by the real Caffe 1.0 (see its README), relative to the

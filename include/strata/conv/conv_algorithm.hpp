@@ -8,6 +8,7 @@
 //   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
 //               reading the window in place where the kernel set can: small
 //               weights
+//   kDepthwise  depthwise_conv: a direct kernel where group == input channels
 //   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
 // A new algorithm is one more value here, its file pair, and one row in the
@@ -23,7 +24,7 @@ namespace strata {
 
 class ConvStrategy;
 
-enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd };
+enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd, kDepthwise };
 
 // What the choice looks at: the shape, and whether the layer may leave
 // Caffe's algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
@@ -41,7 +42,7 @@ bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
 // A new strategy running `algorithm` (not kAuto), not yet reshaped.
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);
 
-// "im2col+gemm", "packed", "winograd" ("auto" for kAuto).
+// "im2col+gemm", "packed", "winograd", "depthwise" ("auto" for kAuto).
 const char* ConvAlgorithmName(ConvAlgorithm algorithm);
 // The inverse; ConfigError naming the choices for another name.
 ConvAlgorithm ParseConvAlgorithm(const std::string& name);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "strata/conv/depthwise_conv.hpp"
 #include "strata/conv/im2col_gemm_conv.hpp"
 #include "strata/conv/packed_conv.hpp"
 #include "strata/conv/winograd_conv.hpp"
@@ -35,6 +36,7 @@ const Entry kAlgorithms[] = {
     {ConvAlgorithm::kIm2colGemm, "im2col+gemm", Im2colGemmConv::Applies, Make<Im2colGemmConv>},
     {ConvAlgorithm::kPacked, "packed", PackedConv::Applies, Make<PackedConv>},
     {ConvAlgorithm::kWinograd, "winograd", WinogradConv::Applies, Make<WinogradConv>},
+    {ConvAlgorithm::kDepthwise, "depthwise", DepthwiseConv::Applies, Make<DepthwiseConv>},
 };
 
 const Entry* Find(ConvAlgorithm algorithm) {
@@ -65,6 +67,8 @@ bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem) {
 ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
   const ConvAlgorithm forced = ConvAlgorithmOverride();
   if (forced != ConvAlgorithm::kAuto && ConvAlgorithmApplies(forced, p)) return forced;
+  // A depthwise group's product has the depth of one kernel: too small for any GEMM.
+  if (DepthwiseConv::Applies(p)) return ConvAlgorithm::kDepthwise;
   const math::Window2d w = p.shape.group_window();
   const int out_channels = p.shape.group_out_channels();
   if (WinogradConv::Applies(p) && math::Winograd5x5::Pays(w.channels, out_channels)) {
