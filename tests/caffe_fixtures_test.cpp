@@ -54,11 +54,18 @@ class CaffeFixturesTest : public ::testing::Test {
     return param;
   }
 
+  // `folded`: built as an inference net (activations handed on, BatchNorm
+  // folded into the layer before it), keeping `blobs` readable.
   void ExpectMatchesCaffe(NetParameter param, const std::string& weights,
                           const std::string& reference, const std::vector<std::string>& blobs,
-                          float tolerance = 1e-4f) {
+                          float tolerance = 1e-4f, bool folded = false) {
     param.mutable_state()->set_phase(TEST);
-    Net net(param);
+    NetOptions options;
+    options.keep_blobs = blobs;
+    options.reuse_activations = folded;
+    options.fold_batch_norm = folded;
+    Net net(param, options);
+    EXPECT_EQ(net.folded_layers().empty(), !folded);
     net.CopyTrainedLayersFrom(kFixtures + "/" + weights);
     Hdf5File file(kFixtures + "/" + reference, Hdf5File::Mode::kRead);
     Blob input;
@@ -104,6 +111,12 @@ TEST_F(CaffeFixturesTest, LenetBatchNormReproducesCaffeActivations) {
   ExpectMatchesCaffe(WithInput("lenet_bn_train_test.prototxt", {100, 1, 28, 28}),
                      "lenet_bn_fashion_iter_1000.caffemodel", "lenet_bn_fashion_reference.h5",
                      {"pool1", "pool2", "ip2"});
+}
+
+TEST_F(CaffeFixturesTest, LenetBatchNormFoldedForInferenceReproducesCaffeActivations) {
+  ExpectMatchesCaffe(WithInput("lenet_bn_train_test.prototxt", {100, 1, 28, 28}),
+                     "lenet_bn_fashion_iter_1000.caffemodel", "lenet_bn_fashion_reference.h5",
+                     {"pool1", "pool2", "ip2"}, 1e-4f, /*folded=*/true);
 }
 
 TEST_F(CaffeFixturesTest, LayerCoverageNetReproducesEveryCaffeTop) {

@@ -2,6 +2,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -13,6 +14,9 @@
 DEFINE_string(model, "", "The net definition (.prototxt). Required.");
 DEFINE_int32(iterations, 50, "Forward-backward passes to average over.");
 DEFINE_string(phase, "TRAIN", "Phase to build the net in: TRAIN or TEST.");
+DEFINE_bool(fold_batch_norm, true,
+            "In TEST phase with reused activations, run Convolution/InnerProduct + BatchNorm "
+            "(+ Scale) chains as one layer (the inference default).");
 DEFINE_bool(reuse_activations, true,
             "In TEST phase, hand activation buffers on once read (the inference default).");
 
@@ -41,6 +45,7 @@ int main(int argc, char** argv) {
         }
         strata::NetOptions options;
         options.reuse_activations = FLAGS_reuse_activations;
+        options.fold_batch_norm = FLAGS_fold_batch_norm;
         strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
                         options);
         const size_t n = net.layers().size();
@@ -55,9 +60,13 @@ int main(int argc, char** argv) {
         for (int it = 0; it < FLAGS_iterations; ++it) {
           const auto f0 = Clock::now();
           for (size_t i = 0; i < n; ++i) {
+            // A folded chain runs as one layer, timed on its first.
+            const std::string chain = net.FoldedInto(static_cast<int>(i));
+            const size_t last = i + std::count(chain.begin(), chain.end(), '+');
             const auto t = Clock::now();
-            net.ForwardFromTo(static_cast<int>(i), static_cast<int>(i));
+            net.ForwardFromTo(static_cast<int>(i), static_cast<int>(last));
             forward[i] += Milliseconds(Clock::now() - t);
+            i = last;
           }
           const auto b0 = Clock::now();
           forward_total += Milliseconds(b0 - f0);
@@ -73,7 +82,13 @@ int main(int argc, char** argv) {
         const double iters = FLAGS_iterations;
         std::printf("Average time per layer (%d iterations):\n", FLAGS_iterations);
         for (size_t i = 0; i < n; ++i) {
-          const std::string algorithm = net.layers()[i]->Algorithm();
+          std::string algorithm = net.layers()[i]->Algorithm();
+          const std::string chain = net.FoldedInto(static_cast<int>(i));
+          if (!chain.empty()) {
+            algorithm +=
+                (algorithm.empty() ? "" : ", ") +
+                (chain.rfind(net.layer_names()[i] + "+", 0) == 0 ? "runs " + chain : "in " + chain);
+          }
           std::printf("%16s   forward: %9.4f ms.%s\n", net.layer_names()[i].c_str(),
                       forward[i] / iters,
                       algorithm.empty() ? "" : ("  [" + algorithm + "]").c_str());

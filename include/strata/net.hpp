@@ -41,6 +41,12 @@ struct NetOptions {
   // blob_by_name for a reused blob, or calling Backward, is a ConfigError.
   bool reuse_activations = true;
   std::vector<std::string> keep_blobs;
+  // Inference: where activations are handed on (above), a Convolution or
+  // InnerProduct followed by an in-place BatchNorm on stored statistics and,
+  // optionally, an in-place per-channel Scale runs as one layer whose weights
+  // and bias carry the normalisation (recomputed when any of them change).
+  // Outputs equal the unfolded net's to rounding; false keeps every layer.
+  bool fold_batch_norm = true;
   // This net's share of every batch in a data-parallel run (Layer's
   // DataShard). Data layers keep `seed`, so every shard walks the same
   // shuffled order; the other layers' streams (dropout) are set apart per shard.
@@ -124,6 +130,11 @@ class Net {
 
   // True when activation buffers are handed on (see NetOptions::reuse_activations).
   bool reuses_activations() const { return reuses_activations_; }
+  // The chains folded into one layer (NetOptions::fold_batch_norm), each as
+  // its layers' names joined by '+': "conv1+bn1+scale1".
+  std::vector<std::string> folded_layers() const;
+  // For layer i: the chain it is folded into ("" if none).
+  std::string FoldedInto(int layer_index) const;
   // Bytes the blobs between layers hold: their data (allocated on first use)
   // and the gradients allocated so far. param_bytes is the same for the
   // parameters, counted once however many layers or nets share them.
@@ -159,6 +170,10 @@ class Net {
   void AppendParams(int layer_index);
   void DecideBackward(bool force_backward);
   void PlanActivationMemory(const std::vector<std::string>& keep);
+  // net_fold.cpp: finds the chains NetOptions::fold_batch_norm folds, and
+  // refreshes a chain's folded weights when its sources changed.
+  void PlanBatchNormFolding();
+  void RefreshFold(size_t chain);
   void CheckMemoryFits() const;
   std::string Context(int layer_index) const;
 
@@ -166,6 +181,15 @@ class Net {
   // ConfigError naming `what` unless first..last is a range of layers.
   void CheckLayerRange(int first, int last, const char* what) const;
   void BackwardDebugInfo(int layer_index) const;
+
+  // A Convolution/InnerProduct, BatchNorm[, Scale] chain run as one layer.
+  struct Fold {
+    std::vector<int> layers;        // the chain, first the product
+    std::unique_ptr<Layer> folded;  // the product with the folded weights and a bias
+    std::vector<std::pair<const Storage*, uint64_t>> sources;  // as last folded
+  };
+  std::vector<Fold> folds_;
+  std::vector<int> fold_of_;  // per layer: its chain in folds_, or -1
 
   std::string name_;
   Phase phase_ = TEST;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace strata {
@@ -45,8 +46,12 @@ class Storage {
   }
   float* mutable_data() {
     if (wanted_ > capacity_) Grow();
+    writes_.fetch_add(1, std::memory_order_relaxed);
     return data_;
   }
+  // How many times mutable_data was called: a value that changes whenever the
+  // contents may have (a net's folded BatchNorm weights are recomputed then).
+  uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
 
  private:
   void Grow() const;
@@ -57,6 +62,7 @@ class Storage {
   mutable size_t capacity_ = 0;
   mutable size_t allocated_bytes_ = 0;
   size_t wanted_ = 0;
+  std::atomic<uint64_t> writes_{0};
 };
 
 }  // namespace strata

@@ -134,6 +134,7 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
   Init(param, options.seed, &source);
   if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
     PlanActivationMemory(options.keep_blobs);
+    if (options.fold_batch_norm) PlanBatchNormFolding();
   }
 }
 
@@ -150,6 +151,7 @@ Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* 
   }
   if (options.reuse_activations && phase_ == TEST && !param.force_backward()) {
     PlanActivationMemory(options.keep_blobs);
+    if (options.fold_batch_norm) PlanBatchNormFolding();
   }
 }
 
@@ -437,6 +439,15 @@ float Net::ForwardFromTo(int start, int end) {
   float loss = 0.f;
   for (int i = start; i <= end; ++i) {
     try {
+      const int fold = fold_of_.empty() ? -1 : fold_of_[i];
+      // A folded chain runs as its one layer when the range holds all of it.
+      if (fold >= 0 && folds_[fold].layers.front() >= start && folds_[fold].layers.back() <= end) {
+        if (folds_[fold].layers.front() != i) continue;
+        RefreshFold(static_cast<size_t>(fold));
+        loss += folds_[fold].folded->Forward(bottom_vecs_[i], top_vecs_[i]);
+        if (debug_info_) ForwardDebugInfo(i);
+        continue;
+      }
       loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
       if (debug_info_) ForwardDebugInfo(i);
     } catch (const Error& e) {

@@ -1,0 +1,135 @@
+// BatchNorm folding for inference nets (NetOptions::fold_batch_norm): a
+// product layer (Convolution, or InnerProduct on N x C) whose top is
+// normalised in place by a BatchNorm on stored statistics, and then scaled in
+// place per channel by a Scale, computes
+//   z_c = gamma_c * (W_c x + b_c - mean_c) / sqrt(var_c + eps) + beta_c
+//       = (a_c W_c) x + (a_c b_c + beta_c - a_c mean_c),  a_c = gamma_c / sqrt(var_c + eps),
+// so one layer with the weights a_c W_c and that bias does all three. The
+// chain must be in place on one blob: no layer can read the values between.
+#include <cmath>
+
+#include "strata/errors.hpp"
+#include "strata/layer_registry.hpp"
+#include "strata/net.hpp"
+
+namespace strata {
+
+namespace {
+
+bool InPlaceOn(const LayerParameter& p, const std::string& blob) {
+  return p.bottom_size() == 1 && p.top_size() == 1 && p.bottom(0) == blob && p.top(0) == blob;
+}
+
+// The product layers that fold, and whether `p` is one: weights with the
+// output channels first (not a transposed InnerProduct, nor a Deconvolution).
+bool IsFoldableProduct(const LayerParameter& p, const Blob& top) {
+  if (p.top_size() != 1) return false;
+  if (p.type() == "Convolution") return top.num_axes() >= 2;
+  if (p.type() == "InnerProduct") {
+    return !p.inner_product_param().transpose() && p.inner_product_param().axis() == 1 &&
+           top.num_axes() == 2;
+  }
+  return false;
+}
+
+// A per-channel Scale with learned factors (one bottom, axis 1, one axis).
+bool IsChannelScale(const LayerParameter& p, const Blob& top) {
+  const ScaleParameter& s = p.scale_param();
+  const int axis = s.axis() < 0 ? s.axis() + top.num_axes() : s.axis();
+  return p.type() == "Scale" && axis == 1 && s.num_axes() == 1;
+}
+
+}  // namespace
+
+void Net::PlanBatchNormFolding() {
+  fold_of_.assign(layers_.size(), -1);
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    const LayerParameter& product = layers_[i]->layer_param();
+    if (!IsFoldableProduct(product, *top_vecs_[i][0])) continue;
+    const std::string& blob = product.top(0);
+    const LayerParameter& bn = layers_[i + 1]->layer_param();
+    const BatchNormParameter& b = bn.batch_norm_param();
+    if (bn.type() != "BatchNorm" || !InPlaceOn(bn, blob) ||
+        (b.has_use_global_stats() && !b.use_global_stats())) {
+      continue;
+    }
+    Fold fold;
+    fold.layers = {static_cast<int>(i), static_cast<int>(i + 1)};
+    if (i + 2 < layers_.size() && InPlaceOn(layers_[i + 2]->layer_param(), blob) &&
+        IsChannelScale(layers_[i + 2]->layer_param(), *top_vecs_[i][0])) {
+      fold.layers.push_back(static_cast<int>(i + 2));
+    }
+    LayerParameter param = product;
+    param.clear_blobs();
+    param.clear_param();
+    if (param.type() == "Convolution") {
+      param.mutable_convolution_param()->set_bias_term(true);
+    } else {
+      param.mutable_inner_product_param()->set_bias_term(true);
+    }
+    std::string name;
+    for (int l : fold.layers) name += (name.empty() ? "" : "+") + layer_names_[l];
+    param.set_name(name);
+    fold.folded = LayerRegistry::Create(param);
+    fold.folded->SetUp(bottom_vecs_[i], top_vecs_[i]);
+    for (int l : fold.layers) fold_of_[l] = static_cast<int>(folds_.size());
+    folds_.push_back(std::move(fold));
+    i = static_cast<size_t>(folds_.back().layers.back());
+  }
+  if (folds_.empty()) fold_of_.clear();
+}
+
+void Net::RefreshFold(size_t chain) {
+  Fold& fold = folds_[chain];
+  std::vector<std::pair<const Storage*, uint64_t>> sources;
+  for (int l : fold.layers) {
+    for (const auto& blob : layers_[l]->blobs()) {
+      sources.emplace_back(&blob->data_storage(), blob->data_storage().writes());
+    }
+  }
+  if (sources == fold.sources) return;
+
+  const Layer& product = *layers_[fold.layers[0]];
+  const Layer& bn = *layers_[fold.layers[1]];
+  const Layer* scale = fold.layers.size() > 2 ? layers_[fold.layers[2]].get() : nullptr;
+  const Blob& weights = *product.blobs()[0];
+  const float* bias = product.blobs().size() > 1 ? product.blobs()[1]->data() : nullptr;
+  const int channels = weights.shape(0);
+  const size_t per_channel = static_cast<size_t>(weights.count()) / channels;
+  const float stored = bn.blobs()[2]->data()[0];
+  const double factor = stored == 0.f ? 0.0 : 1.0 / stored;
+  const double eps = bn.layer_param().batch_norm_param().eps();
+  float* folded_weights = fold.folded->blobs()[0]->mutable_data();
+  float* folded_bias = fold.folded->blobs()[1]->mutable_data();
+  for (int c = 0; c < channels; ++c) {
+    const double mean = bn.blobs()[0]->data()[c] * factor;
+    const double var = bn.blobs()[1]->data()[c] * factor;
+    if (!std::isfinite(mean) || !std::isfinite(var) || var < 0) {
+      throw DataError("layer '" + layer_names_[fold.layers[1]] +
+                      "': stored statistics of channel " + std::to_string(c) + " are mean " +
+                      std::to_string(mean) + ", variance " + std::to_string(var) +
+                      ": the variance must be finite and non-negative");
+    }
+    const double gamma = scale ? scale->blobs()[0]->data()[c] : 1.0;
+    const double beta = scale && scale->blobs().size() > 1 ? scale->blobs()[1]->data()[c] : 0.0;
+    const double a = gamma / std::sqrt(var + eps);
+    const float* w = weights.data() + c * per_channel;
+    float* out = folded_weights + c * per_channel;
+    for (size_t k = 0; k < per_channel; ++k) out[k] = static_cast<float>(a * w[k]);
+    folded_bias[c] = static_cast<float>(a * ((bias ? bias[c] : 0.0) - mean) + beta);
+  }
+  fold.sources = std::move(sources);
+}
+
+std::vector<std::string> Net::folded_layers() const {
+  std::vector<std::string> names;
+  for (const Fold& fold : folds_) names.push_back(fold.folded->layer_param().name());
+  return names;
+}
+
+std::string Net::FoldedInto(int layer_index) const {
+  if (fold_of_.empty() || fold_of_.at(layer_index) < 0) return {};
+  return folds_[fold_of_[layer_index]].folded->layer_param().name();
+}
+
+}  // namespace strata
