@@ -93,6 +93,36 @@ for shape in "28 64 28 128" "50 32 256 512"; do
     printf "| %d, %d, %d, %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", T, N, D, H, s, t, s / t, bound, bound / s }'
 done
 
+# Modern convnets beside PyTorch (issue 24's targets): ResNet-20 (CIFAR, batch 64) and
+# ResNet-18 (224, batch 8) forward + backward in training mode, MobileNet v1 (224, batch 1)
+# inference with BatchNorm folded. The FLOP bound: forward FLOPs (tools/summary) times 3 for
+# forward + backward, at the sgemm rate measured above.
+echo "-- Convnets: Strata / PyTorch (targets: ResNet-20 0.5, ResNet-18 0.7, MobileNet 0.5)"
+/usr/bin/python3 benchmarks/nets/make_convnets.py "$out/convnets"
+echo "| net | measured | Strata ms | PyTorch ms | Strata / PyTorch | FLOP bound ms | bound / Strata |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for spec in "resnet20 fwdbwd 5 ResNet20" "resnet18 fwdbwd 2 ResNet18" "mobilenet_v1 eval 10 MobileNetV1"; do
+  set -- $spec
+  if [ "$2" = eval ]; then
+    "$bench" --model="$out/convnets/$1.prototxt" --inference --threads="$threads" --iters="$3" \
+      --warmup=2 --repeats="$repeats" 2> /dev/null > "$out/strata_$1"
+    s=$(median 'infer' "$out/strata_$1"); passes=1
+  else
+    "$bench" --model="$out/convnets/$1.prototxt" --threads="$threads" --iters="$3" --warmup=1 \
+      --repeats="$repeats" 2> /dev/null > "$out/strata_$1"
+    s=$(median 'fwd\+bwd' "$out/strata_$1"); passes=3
+  fi
+  OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/pytorch_convnets.py \
+    --net "$1" --mode "$2" --threads "$threads" --iters "$3" --repeats "$repeats" 2> /dev/null \
+    > "$out/torch_$1"
+  t=$(grep -oE 'median=[0-9.]+' "$out/torch_$1" | cut -d= -f2)
+  flops=$("$build/tools/summary" --model="$out/convnets/$1.prototxt" 2> /dev/null |
+    sed -nE 's/.*forward: ([0-9.]+) GFLOP per batch.*/\1/p')
+  awk -v n="$4" -v m="$2" -v s="$s" -v t="$t" -v f="$flops" -v p="$passes" -v g="$sgemm" 'BEGIN {
+    bound = f * p / g * 1e3
+    printf "| %s | %s | %.1f | %.1f | %.2f | %.1f | %.2f |\n", n, m == "eval" ? "inference, batch 1" : "forward+backward", s, t, s / t, bound, bound / s }'
+done
+
 # What calling the net from Python costs (issue 20: at most 5 % over C++).
 if [ -d "$build/python/strata" ]; then
   echo "-- Python net.forward() beside the C++ forward, LeNet batch 64"

@@ -41,6 +41,9 @@
 
 DEFINE_string(solver, "", "Time training iterations of this solver's net.");
 DEFINE_string(model, "", "Time forward and forward+backward of this deploy net.");
+DEFINE_bool(inference, false,
+            "With --model: time the forward pass of the net built for inference instead (TEST "
+            "phase, activations handed on, BatchNorm folded).");
 DEFINE_bool(sgemm, false, "Measure sgemm GFLOP/s (1024 x 1024 x 1024).");
 DEFINE_int32(iters, 200, "Iterations per repeat.");
 DEFINE_int32(repeats, 5, "Repeats (the median is reported).");
@@ -196,7 +199,22 @@ int main(int argc, char** argv) {
           std::printf("gemm work %.1f MFLOP per iteration; sgemm %.1f GFLOP/s -> bound %.2f ms\n",
                       gflop * 1e3, rate, gflop / rate * 1e3);
         }
-        if (!FLAGS_model.empty()) {
+        if (!FLAGS_model.empty() && FLAGS_inference) {
+          strata::Net net(FLAGS_model, strata::TEST);
+          strata::Rng rng(7);
+          for (strata::Blob* input : net.input_blobs()) {
+            float* x = input->mutable_data();
+            for (int i = 0; i < input->count(); ++i) x[i] = rng.Gaussian(0.f, 1.f);
+          }
+          for (int i = 0; i < FLAGS_warmup; ++i) net.Forward();
+          std::printf(
+              "bench %s threads=%d batch=%d iters/repeat=%d repeats=%d kernels=%s "
+              "folded=%zu\n",
+              net.name().c_str(), strata::NumThreads(), net.input_blobs()[0]->shape(0), FLAGS_iters,
+              FLAGS_repeats, strata::math::IsaName(strata::math::GemmIsa()),
+              net.folded_layers().size());
+          Print("infer", Time([&] { net.Forward(); }));
+        } else if (!FLAGS_model.empty()) {
           strata::NetParameter param;
           strata::NetSource source;
           strata::ReadNetParameterFromTextFile(FLAGS_model, &param, &source);

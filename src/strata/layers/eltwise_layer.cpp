@@ -2,6 +2,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -30,32 +31,45 @@ void EltwiseLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   top[0]->ReshapeLike(*bottom[0]);
 }
 
+// Element-wise work is memory-bound: each operation is one plain loop over
+// a slice of the blobs (vectorised), slices spread over the pool.
+constexpr int kSlice = 1 << 14;
+
 void EltwiseLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const int n = top[0]->count();
   float* y = top[0]->mutable_data();
+  std::vector<const float*> x;
+  for (const Blob* b : bottom) x.push_back(b->data());
   if (op_ == EltwiseParameter::MAX) argmax_.assign(n, 0);
-  for (int i = 0; i < n; ++i) {
-    float value =
-        op_ == EltwiseParameter::SUM ? coeffs_[0] * bottom[0]->data()[i] : bottom[0]->data()[i];
-    for (size_t b = 1; b < bottom.size(); ++b) {
-      const float x = bottom[b]->data()[i];
-      switch (op_) {
-        case EltwiseParameter::PROD:
-          value *= x;
-          break;
-        case EltwiseParameter::SUM:
-          value += coeffs_[b] * x;
-          break;
-        case EltwiseParameter::MAX:
-          if (x > value) {
-            value = x;
-            argmax_[i] = static_cast<int>(b);
+  int* argmax = argmax_.data();
+  ParallelChunks(n, kSlice, [&](int begin, int end) {
+    switch (op_) {
+      case EltwiseParameter::SUM:
+        for (int i = begin; i < end; ++i) y[i] = coeffs_[0] * x[0][i];
+        for (size_t b = 1; b < x.size(); ++b) {
+          const float c = coeffs_[b];
+          for (int i = begin; i < end; ++i) y[i] += c * x[b][i];
+        }
+        break;
+      case EltwiseParameter::PROD:
+        for (int i = begin; i < end; ++i) y[i] = x[0][i];
+        for (size_t b = 1; b < x.size(); ++b) {
+          for (int i = begin; i < end; ++i) y[i] *= x[b][i];
+        }
+        break;
+      case EltwiseParameter::MAX:
+        for (int i = begin; i < end; ++i) y[i] = x[0][i];
+        for (size_t b = 1; b < x.size(); ++b) {
+          for (int i = begin; i < end; ++i) {
+            if (x[b][i] > y[i]) {
+              y[i] = x[b][i];
+              argmax[i] = static_cast<int>(b);
+            }
           }
-          break;
-      }
+        }
+        break;
     }
-    y[i] = value;
-  }
+  });
 }
 
 void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
@@ -66,24 +80,30 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
   for (size_t b = 0; b < bottom.size(); ++b) {
     if (!propagate_down[b]) continue;
     float* dx = bottom[b]->mutable_diff();
-    for (int i = 0; i < n; ++i) {
+    std::vector<const float*> others;
+    for (size_t o = 0; o < bottom.size(); ++o) {
+      if (o != b) others.push_back(bottom[o]->data());
+    }
+    ParallelChunks(n, kSlice, [&](int begin, int end) {
       switch (op_) {
-        case EltwiseParameter::PROD: {
-          float others = 1.f;
-          for (size_t o = 0; o < bottom.size(); ++o) {
-            if (o != b) others *= bottom[o]->data()[i];
+        case EltwiseParameter::PROD:
+          for (int i = begin; i < end; ++i) dx[i] = dy[i];
+          for (const float* x : others) {
+            for (int i = begin; i < end; ++i) dx[i] *= x[i];
           }
-          dx[i] = dy[i] * others;
+          break;
+        case EltwiseParameter::SUM: {
+          const float c = coeffs_[b];
+          for (int i = begin; i < end; ++i) dx[i] = c * dy[i];
           break;
         }
-        case EltwiseParameter::SUM:
-          dx[i] = coeffs_[b] * dy[i];
-          break;
         case EltwiseParameter::MAX:
-          dx[i] = argmax_[i] == static_cast<int>(b) ? dy[i] : 0.f;
+          for (int i = begin; i < end; ++i) {
+            dx[i] = argmax_[i] == static_cast<int>(b) ? dy[i] : 0.f;
+          }
           break;
       }
-    }
+    });
   }
 }
 
