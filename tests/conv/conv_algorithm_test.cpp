@@ -25,10 +25,12 @@ TEST(ConvAlgorithmTest, ChoosesByShape) {
   // LeNet's conv1 (small weights, 24x24 outputs) and conv2 (5x5, 20 -> 50).
   EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kPacked);
   EXPECT_EQ(ChooseConvAlgorithm(Problem(20, 50, 5, 12)), ConvAlgorithm::kWinograd);
-  // AlexNet's conv1: 11x11 stride 4, 55x55 outputs.
-  EXPECT_EQ(ChooseConvAlgorithm(Problem(3, 96, 11, 227, 4)), ConvAlgorithm::kIm2colGemm);
-  // Large weights: 3x3, 256 -> 384.
-  EXPECT_EQ(ChooseConvAlgorithm(Problem(256, 384, 3, 13)), ConvAlgorithm::kIm2colGemm);
+  // AlexNet's conv1 (11x11 stride 4, 55x55 outputs) and large weights (3x3,
+  // 256 -> 384): OpenBLAS's, unless its kernels are behind Strata's.
+  const ConvAlgorithm large =
+      OpenBlasKernelsBehind() ? ConvAlgorithm::kPacked : ConvAlgorithm::kIm2colGemm;
+  EXPECT_EQ(ChooseConvAlgorithm(Problem(3, 96, 11, 227, 4)), large);
+  EXPECT_EQ(ChooseConvAlgorithm(Problem(256, 384, 3, 13)), large);
   // Winograd is never chosen for a deconvolution or with engine CAFFE.
   ConvProblem p = Problem(20, 50, 5, 12);
   p.deconvolution = true;
@@ -36,6 +38,17 @@ TEST(ConvAlgorithmTest, ChoosesByShape) {
   p.deconvolution = false;
   p.caffe_engine = true;
   EXPECT_NE(ChooseConvAlgorithm(p), ConvAlgorithm::kWinograd);
+}
+
+TEST(ConvAlgorithmTest, OpenBlasIsBehindWhereItsCoreLacksAvx2Kernels) {
+  using math::Isa;
+  EXPECT_TRUE(OpenBlasCoreBehind("Prescott", Isa::kAvx512));
+  EXPECT_TRUE(OpenBlasCoreBehind("Sandybridge", Isa::kAvx2));
+  EXPECT_FALSE(OpenBlasCoreBehind("SkylakeX", Isa::kAvx512));
+  EXPECT_FALSE(OpenBlasCoreBehind("Zen", Isa::kAvx2));
+  EXPECT_FALSE(OpenBlasCoreBehind("Haswell", Isa::kAvx512));
+  // Strata's portable kernels are behind any OpenBLAS.
+  EXPECT_FALSE(OpenBlasCoreBehind("Prescott", Isa::kGeneric));
 }
 
 TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
@@ -141,10 +154,12 @@ TEST(ConvAlgorithmTest, TheChoiceFollowsTheShape) {
   layer->SetUp({small.get()}, {&y});
   EXPECT_EQ(conv->algorithm(), ConvAlgorithm::kPacked);
   layer->Forward({small.get()}, {&y});
-  // 40x40 inputs: 1,444 output positions, past the packed kernels' limit.
+  // 40x40 inputs: 1,444 output positions, past the packed kernels' limit
+  // (where OpenBLAS's kernels are not behind: on such a machine it stays).
   auto large = testing::GaussianBlob({2, 16, 40, 40}, 55);
   layer->Reshape({large.get()}, {&y});
-  EXPECT_EQ(conv->algorithm(), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(conv->algorithm(),
+            OpenBlasKernelsBehind() ? ConvAlgorithm::kPacked : ConvAlgorithm::kIm2colGemm);
   layer->Forward({large.get()}, {&y});
   auto fresh = testing::MakeLayer(param);
   Blob expected;

@@ -7,7 +7,7 @@
 //               stride 1, dilation 1, where its count of work is below im2col's
 //   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
 //               reading the window in place where the kernel set can: small
-//               weights
+//               weights, or any size where OpenBLAS's kernels are behind
 //   kDepthwise  depthwise_conv: a direct kernel where group == input channels
 //   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "strata/conv/conv_shape.hpp"
+#include "strata/packed_gemm.hpp"
 
 namespace strata {
 
@@ -39,6 +40,14 @@ struct ConvProblem {
 ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& problem);
 // Whether `algorithm` can run `problem` at all.
 bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
+// Whether OpenBLAS runs kernels for an older CPU than the kernel set Strata
+// uses (Debian's OpenBLAS 0.3.21 takes some AVX-512 Xeons for a Prescott and
+// runs SSE3 kernels there): then every convolution that Winograd does not take
+// runs on the packed kernels, however large.
+bool OpenBlasKernelsBehind();
+// The rule, for a core name as openblas_get_corename() gives it: behind
+// unless the core is one with AVX2 kernels, where Strata's set is a vector one.
+bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa);
 // A new strategy running `algorithm` (not kAuto), not yet reshaped.
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);
 

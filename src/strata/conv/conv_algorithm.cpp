@@ -1,5 +1,7 @@
 #include "strata/conv/conv_algorithm.hpp"
 
+#include <cblas.h>
+
 #include <atomic>
 #include <cstdlib>
 
@@ -76,10 +78,24 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
   }
   const long long weights =
       static_cast<long long>(out_channels) * w.channels * w.kernel_h * w.kernel_w;
-  if (weights <= kMaxPackedWeights && p.shape.out_spatial() <= kMaxPackedSpatial) {
+  if ((weights <= kMaxPackedWeights && p.shape.out_spatial() <= kMaxPackedSpatial) ||
+      OpenBlasKernelsBehind()) {
     return ConvAlgorithm::kPacked;
   }
   return ConvAlgorithm::kIm2colGemm;
+}
+
+bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa) {
+  if (strata_isa == math::Isa::kGeneric) return false;
+  for (const char* modern : {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"}) {
+    if (core == modern) return false;
+  }
+  return true;
+}
+
+bool OpenBlasKernelsBehind() {
+  static const std::string core = openblas_get_corename();
+  return OpenBlasCoreBehind(core, math::GemmIsa());
 }
 
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm) {
