@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "strata/packed_gemm.hpp"
 #include "strata/scratch.hpp"
 
 namespace strata {
@@ -85,10 +86,18 @@ void ColumnConv::WeightGradChunk(const float* in, const float* out_diff, int cou
     GatherChunk(out_diff, shape().out_channels, spatial, count, shape().out_dim(), gathered);
     product = gathered;
   }
+  // The packed algorithm keeps off OpenBLAS where its kernels are behind
+  // Strata's (conv_algorithm.hpp) for this product too.
+  const bool own = algorithm() == ConvAlgorithm::kPacked && OpenBlasKernelsBehind();
   for (int g = 0; g < shape().group; ++g) {
-    math::Gemm(false, true, m, k, n, 1.f, product + static_cast<size_t>(g) * m * n,
-               columns + static_cast<size_t>(g) * k * n, 1.f,
-               weights_diff + static_cast<size_t>(g) * m * k);
+    const float* dy = product + static_cast<size_t>(g) * m * n;
+    const float* x = columns + static_cast<size_t>(g) * k * n;
+    float* dw = weights_diff + static_cast<size_t>(g) * m * k;
+    if (own) {
+      math::GemmAccumulateNT(m, k, n, dy, n, x, n, dw, k);
+    } else {
+      math::Gemm(false, true, m, k, n, 1.f, dy, x, 1.f, dw);
+    }
   }
 }
 
