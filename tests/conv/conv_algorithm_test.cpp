@@ -7,6 +7,7 @@
 #include "strata/errors.hpp"
 #include "strata/layer.hpp"
 #include "strata/layers/base_convolution_layer.hpp"
+#include "strata/thread_pool.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -106,6 +107,37 @@ TEST(ConvAlgorithmTest, EveryAlgorithmComputesTheSameConvolution) {
     for (size_t i = 0; i < results[0].size(); ++i) {
       ASSERT_NEAR(results[r][i], results[0][i], 2e-3 * std::max(1.f, std::abs(results[0][i])))
           << "algorithm " << r << " at " << i;
+    }
+  }
+}
+
+// The packed algorithm reads a 1x1 stride-1 image as its own matrix, and with
+// a batch of one spreads the columns over the threads: both against
+// im2col + GEMM, at batch 1 and 3, for 1x1 (stride 1 and 2) and 3x3 windows
+// whose output rows are not a multiple of 8 wide.
+TEST(ConvAlgorithmTest, PointwiseAndSingleImagesMatchIm2col) {
+  const testing::ScopedThreads threads;
+  SetNumThreads(2);
+  for (const char* conv : {"kernel_size: 1", "kernel_size: 1 stride: 2", "kernel_size: 3 pad: 1"}) {
+    for (int batch : {1, 3}) {
+      auto x = testing::GaussianBlob({batch, 5, 9, 7}, 61);
+      std::vector<std::vector<float>> results;
+      for (ConvAlgorithm a : {ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked}) {
+        const testing::ScopedConvAlgorithm forced(a);
+        auto layer = testing::MakeLayer(std::string(R"(name: "c" type: "Convolution"
+          convolution_param { num_output: 37 )") +
+                                        conv + R"(
+            weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } })");
+        layer->Seed(8);
+        Blob y;
+        layer->SetUp({x.get()}, {&y});
+        layer->Forward({x.get()}, {&y});
+        results.emplace_back(y.data(), y.data() + y.count());
+      }
+      for (size_t i = 0; i < results[0].size(); ++i) {
+        ASSERT_NEAR(results[1][i], results[0][i], 1e-4f * std::max(1.f, std::abs(results[0][i])))
+            << conv << ", batch " << batch << ", value " << i;
+      }
     }
   }
 }

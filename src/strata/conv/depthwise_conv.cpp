@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "strata/thread_pool.hpp"
+
 namespace strata {
 
 namespace {
@@ -52,23 +54,27 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
   const ConvShape& s = shape();
   const math::Window2d& w = s.window;
   const int out_w = w.output_width(), spatial = s.out_spatial(), stride = w.stride_w;
+  // Channels spread over the pool where the layer runs its images on one
+  // thread (a batch of one); inside a hand-out of several they run here.
   for (int b = begin; b < end; ++b) {
-    for (int o = 0; o < s.out_channels; ++o) {
-      const float* x = in + b * s.in_dim() + (o / multiplier_) * plane_;
-      float* y = out + b * s.out_dim() + static_cast<size_t>(o) * spatial;
-      std::fill(y, y + spatial, bias ? bias[o] : 0.f);
-      const float* k = weights_ + static_cast<size_t>(o) * taps_;
-      ForEachTap(w, [&](int tap, int ih, int oh, int lo, int hi, int offset) {
-        const float weight = k[tap];
-        const float* xr = x + static_cast<size_t>(ih) * w.width + offset;
-        float* yr = y + static_cast<size_t>(oh) * out_w;
-        if (stride == 1) {
-          for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow];
-        } else {
-          for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow * stride];
-        }
-      });
-    }
+    ParallelFor(s.out_channels, 4, [&](int, int first, int last) {
+      for (int o = first; o < last; ++o) {
+        const float* x = in + b * s.in_dim() + (o / multiplier_) * plane_;
+        float* y = out + b * s.out_dim() + static_cast<size_t>(o) * spatial;
+        std::fill(y, y + spatial, bias ? bias[o] : 0.f);
+        const float* k = weights_ + static_cast<size_t>(o) * taps_;
+        ForEachTap(w, [&](int tap, int ih, int oh, int lo, int hi, int offset) {
+          const float weight = k[tap];
+          const float* xr = x + static_cast<size_t>(ih) * w.width + offset;
+          float* yr = y + static_cast<size_t>(oh) * out_w;
+          if (stride == 1) {
+            for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow];
+          } else {
+            for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow * stride];
+          }
+        });
+      }
+    });
   }
 }
 

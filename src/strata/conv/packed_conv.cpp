@@ -1,5 +1,9 @@
 #include "strata/conv/packed_conv.hpp"
 
+#include <algorithm>
+
+#include "strata/thread_pool.hpp"
+
 namespace strata {
 
 std::string PackedConv::Description() const {
@@ -22,19 +26,50 @@ void PackedConv::SetWeights(const float* weights, bool for_input_gradient) {
   }
 }
 
+namespace {
+
+// A 1x1 window, stride 1, no padding: the image is its own unfolded matrix.
+bool Pointwise(const math::Window2d& w) {
+  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 &&
+         w.pad_w == 0;
+}
+
+// C = A * B over `columns` columns (B's leading dimension ldb, C's ldc), in
+// column blocks spread over the pool where the layer runs its images on one
+// thread (a batch of one); inside a hand-out of several they run here.
+void GemmPackedColumns(const math::PackedMatrix& a, int columns, const float* b, int ldb,
+                       const float* bias, float* c, int ldc) {
+  constexpr int kColumnBlock = 16;  // the kernels' column block
+  const int blocks = (columns + kColumnBlock - 1) / kColumnBlock;
+  ParallelFor(blocks, 1, [&](int, int first, int last) {
+    const int c0 = first * kColumnBlock, c1 = std::min(columns, last * kColumnBlock);
+    math::GemmPacked(a, c1 - c0, b + c0, ldb, bias, false, c + c0, ldc);
+  });
+}
+
+}  // namespace
+
 void PackedConv::ForwardChunk(const float* in, float* out, int count, const float* bias) {
   const ConvShape& s = shape();
   const int m = s.group_out_channels(), k = s.group_depth();
   const int spatial = s.out_spatial(), n = spatial * count;
-  const size_t in_dim = s.in_dim(), out_dim = s.out_dim();
+  const size_t in_dim = s.in_dim(), out_dim = s.out_dim(), group_in = s.group_in_dim();
   const auto group_bias = [&](int g) { return bias ? bias + static_cast<size_t>(g) * m : nullptr; };
   const auto group_out = [&](int b, int g) {
     return out + b * out_dim + static_cast<size_t>(g) * m * spatial;
   };
+  const math::Window2d window = s.group_window();
+  if (Pointwise(window)) {
+    for (int b = 0; b < count; ++b) {
+      for (int g = 0; g < s.group; ++g) {
+        GemmPackedColumns(packed_[g], spatial, in + b * in_dim + g * group_in, spatial,
+                          group_bias(g), group_out(b, g), spatial);
+      }
+    }
+    return;
+  }
   if (ReadsWindow()) {
     // No unfolded copy: the kernels read the image itself.
-    const math::Window2d window = s.group_window();
-    const size_t group_in = s.group_in_dim();
     for (int b = 0; b < count; ++b) {
       for (int g = 0; g < s.group; ++g) {
         math::GemmPackedWindow(packed_[g], in + b * in_dim + g * group_in, window, group_bias(g),
@@ -46,9 +81,9 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
   const float* columns = Im2col(in, count);
   for (int b = 0; b < count; ++b) {
     for (int g = 0; g < s.group; ++g) {
-      math::GemmPacked(packed_[g], spatial,
-                       columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial,
-                       n, group_bias(g), false, group_out(b, g), spatial);
+      GemmPackedColumns(packed_[g], spatial,
+                        columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial,
+                        n, group_bias(g), group_out(b, g), spatial);
     }
   }
 }
