@@ -10,6 +10,7 @@ for benchmarks/run.sh, with random weights and input:
 
 Medians of --repeats runs. Run with OMP_NUM_THREADS=<threads> OPENBLAS_NUM_THREADS=1."""
 import argparse
+import resource
 import time
 
 import numpy as np
@@ -125,6 +126,7 @@ def main():
     label = {'train': 'train', 'fwdbwd': 'fwd+bwd', 'eval': 'eval'}[args.mode]
     print(f'torch {args.net} threads={args.threads} batch={batch}')
     print(f'  {label:>10}: median={np.median(times):.3f} ms (min {min(times):.3f})')
+    print(f'peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB')
 
 
 if __name__ == '__main__':

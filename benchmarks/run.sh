@@ -99,8 +99,8 @@ done
 # forward + backward, at the sgemm rate measured above.
 echo "-- Convnets: Strata / PyTorch (targets: ResNet-20 0.5, ResNet-18 0.7, MobileNet 0.5)"
 /usr/bin/python3 benchmarks/nets/make_convnets.py "$out/convnets"
-echo "| net | measured | Strata ms | PyTorch ms | Strata / PyTorch | FLOP bound ms | bound / Strata |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| net | measured | Strata ms | PyTorch ms | Strata / PyTorch | FLOP bound ms | bound / Strata | peak RSS MB, Strata / PyTorch |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for spec in "resnet20 fwdbwd 5 ResNet20" "resnet18 fwdbwd 2 ResNet18" "mobilenet_v1 eval 10 MobileNetV1"; do
   set -- $spec
   if [ "$2" = eval ]; then
@@ -118,9 +118,11 @@ for spec in "resnet20 fwdbwd 5 ResNet20" "resnet18 fwdbwd 2 ResNet18" "mobilenet
   t=$(grep -oE 'median=[0-9.]+' "$out/torch_$1" | cut -d= -f2)
   flops=$("$build/tools/summary" --model="$out/convnets/$1.prototxt" 2> /dev/null |
     sed -nE 's/.*forward: ([0-9.]+) GFLOP per batch.*/\1/p')
-  awk -v n="$4" -v m="$2" -v s="$s" -v t="$t" -v f="$flops" -v p="$passes" -v g="$sgemm" 'BEGIN {
+  rss() { sed -nE 's/^peak RSS ([0-9.]+) MB/\1/p' "$1"; }
+  awk -v n="$4" -v m="$2" -v s="$s" -v t="$t" -v f="$flops" -v p="$passes" -v g="$sgemm" \
+    -v rs="$(rss "$out/strata_$1")" -v rt="$(rss "$out/torch_$1")" 'BEGIN {
     bound = f * p / g * 1e3
-    printf "| %s | %s | %.1f | %.1f | %.2f | %.1f | %.2f |\n", n, m == "eval" ? "inference, batch 1" : "forward+backward", s, t, s / t, bound, bound / s }'
+    printf "| %s | %s | %.1f | %.1f | %.2f | %.1f | %.2f | %.0f / %.0f |\n", n, m == "eval" ? "inference, batch 1" : "forward+backward", s, t, s / t, bound, bound / s, rs, rt }'
 done
 
 # What calling the net from Python costs (issue 20: at most 5 % over C++).

@@ -18,6 +18,7 @@
 //       spends per image (it also parses and transforms).
 #include <gflags/gflags.h>
 #include <glog/logging.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -239,6 +240,12 @@ int main(int argc, char** argv) {
                   net.ClearParamDiffs();
                   net.ForwardBackward();
                 }));
+        }
+        if (!FLAGS_model.empty()) {
+          // The process's peak resident memory: the net, its activations and gradients.
+          rusage usage{};
+          getrusage(RUSAGE_SELF, &usage);
+          std::printf("peak RSS %.1f MB\n", usage.ru_maxrss / 1024.0);
         }
         if (!FLAGS_images.empty()) TimeImages(FLAGS_images);
         return 0;
