@@ -10,6 +10,8 @@ MobileNet files are, then ReLU in place.
   mobilenet_v1  3x224x224, 13 depthwise-separable blocks, width 1.0, 1000 classes
 
 Usage: make_convnets.py OUT_DIR [--batch NET=N ...]; benchmarks/run.sh calls it.
+       make_convnets.py models/fashion_mnist/resnet --fashion-resnet writes that model's
+       train_val and deploy nets (ResNet-20's body on 24x24 Fashion-MNIST crops).
 The PyTorch twins are in benchmarks/pytorch_convnets.py."""
 import argparse
 import os
@@ -91,12 +93,59 @@ def mobilenet_v1(batch):
     return net.text()
 
 
+def fashion_resnet(deploy):
+    """models/fashion_mnist/resnet: ResNet-20's body (16/32/64 channels, 3 basic blocks
+    per stage, projection shortcuts) on Fashion-MNIST, 24x24 crops of the 28x28
+    images (random crops and mirrors in training, the centre at test)."""
+    if deploy:
+        net = Writer('FashionMnistResNet20', [1, 1, 24, 24])
+    else:
+        net = Writer('FashionMnistResNet20', [1])
+        net.lines = net.lines[:1]
+        for phase, batch, source, random in (('TRAIN', 64, 'train_lmdb', True),
+                                             ('TEST', 100, 'test_lmdb', False)):
+            net.add(f'layer {{ name: "data" type: "Data" top: "data" top: "label"\n'
+                    f'  include {{ phase: {phase} }}\n'
+                    f'  transform_param {{ scale: 0.00390625 crop_size: 24'
+                    f'{" mirror: true" if random else ""} }}\n'
+                    f'  data_param {{ source: "data/fashion_mnist/{source}" batch_size: {batch} '
+                    'backend: LMDB } }')
+    x = net.conv_bn('conv1', 'data', 16, 3, 1, 1)
+    channels = 16
+    for s, out in enumerate([16, 32, 64]):
+        for b in range(3):
+            x = net.basic_block(f'res{s + 2}_{b + 1}', x, channels, out, 2 if b == 0 and s > 0 else 1)
+            channels = out
+    net.add(f'layer {{ name: "pool" type: "Pooling" bottom: "{x}" top: "pool" '
+            'pooling_param { pool: AVE global_pooling: true } }')
+    net.add('layer { name: "fc" type: "InnerProduct" bottom: "pool" top: "fc" '
+            'inner_product_param { num_output: 10 weight_filler { type: "msra" } '
+            'bias_filler { type: "constant" } } }')
+    if deploy:
+        net.add('layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" }')
+    else:
+        net.add('layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" '
+                'top: "loss" }')
+        net.add('layer { name: "accuracy" type: "Accuracy" bottom: "fc" bottom: "label" '
+                'top: "accuracy" include { phase: TEST } }')
+    return net.text()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
     ap.add_argument('--batch', action='append', default=[],
                     help='NET=N, e.g. resnet18=8 (defaults: resnet20=64, resnet18=8, mobilenet_v1=1)')
+    ap.add_argument('--fashion-resnet', action='store_true',
+                    help='write models/fashion_mnist/resnet\'s train_val and deploy nets into OUT_DIR')
     args = ap.parse_args()
+    if args.fashion_resnet:
+        os.makedirs(args.out, exist_ok=True)
+        for name, deploy in (('train_val', False), ('deploy', True)):
+            with open(os.path.join(args.out, name + '.prototxt'), 'w') as f:
+                f.write('# Written by benchmarks/nets/make_convnets.py --fashion-resnet\n')
+                f.write(fashion_resnet(deploy))
+        return
     batch = {'resnet20': 64, 'resnet18': 8, 'mobilenet_v1': 1}
     for item in args.batch:
         key, value = item.split('=')
