@@ -2,7 +2,6 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -61,8 +60,7 @@ int main(int argc, char** argv) {
           const auto f0 = Clock::now();
           for (size_t i = 0; i < n; ++i) {
             // A folded chain runs as one layer, timed on its first.
-            const std::string chain = net.FoldedInto(static_cast<int>(i));
-            const size_t last = i + std::count(chain.begin(), chain.end(), '+');
+            const size_t last = static_cast<size_t>(net.FoldedRange(static_cast<int>(i)).second);
             const auto t = Clock::now();
             net.ForwardFromTo(static_cast<int>(i), static_cast<int>(last));
             forward[i] += Milliseconds(Clock::now() - t);
@@ -85,9 +83,9 @@ int main(int argc, char** argv) {
           std::string algorithm = net.layers()[i]->Algorithm();
           const std::string chain = net.FoldedInto(static_cast<int>(i));
           if (!chain.empty()) {
+            const bool first = net.FoldedRange(static_cast<int>(i)).first == static_cast<int>(i);
             algorithm +=
-                (algorithm.empty() ? "" : ", ") +
-                (chain.rfind(net.layer_names()[i] + "+", 0) == 0 ? "runs " + chain : "in " + chain);
+                std::string(algorithm.empty() ? "" : ", ") + (first ? "runs " : "in ") + chain;
           }
           std::printf("%16s   forward: %9.4f ms.%s\n", net.layer_names()[i].c_str(),
                       forward[i] / iters,

@@ -53,6 +53,9 @@ class DataTransformer {
   // their own streams so can be transformed in parallel, in any order, and get
   // the draws a one-by-one pass would give them.
   Rng StreamForExample(Rng* rng) const;
+  // Moves `rng` past one example's draws without keeping them (an example
+  // another data-parallel shard reads).
+  void SkipExample(Rng* rng) const;
 
   // True when the transform is the identity (no crop, mirror, mean or scale).
   bool identity() const;

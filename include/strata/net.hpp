@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net.pb.h"
@@ -133,8 +134,10 @@ class Net {
   // The chains folded into one layer (NetOptions::fold_batch_norm), each as
   // its layers' names joined by '+': "conv1+bn1+scale1".
   std::vector<std::string> folded_layers() const;
-  // For layer i: the chain it is folded into ("" if none).
+  // For layer i: the chain it is folded into ("" if none), and that chain's
+  // first and last layer ({i, i} if none).
   std::string FoldedInto(int layer_index) const;
+  std::pair<int, int> FoldedRange(int layer_index) const;
   // Bytes the blobs between layers hold: their data (allocated on first use)
   // and the gradients allocated so far. param_bytes is the same for the
   // parameters, counted once however many layers or nets share them.

@@ -62,10 +62,14 @@ std::vector<int> DataTransformer::OutputShape(int channels, int height, int widt
 
 Rng DataTransformer::StreamForExample(Rng* rng) const {
   Rng stream = *rng;
+  SkipExample(rng);
+  return stream;
+}
+
+void DataTransformer::SkipExample(Rng* rng) const {
   // Apply's draws: one for the mirror coin, two for a TRAIN crop's offsets.
   const int draws = (param_.mirror() ? 1 : 0) + (param_.crop_size() && phase_ == TRAIN ? 2 : 0);
   rng->engine().discard(draws);
-  return stream;
 }
 
 template <typename T>

@@ -132,4 +132,10 @@ std::string Net::FoldedInto(int layer_index) const {
   return folds_[fold_of_[layer_index]].folded->layer_param().name();
 }
 
+std::pair<int, int> Net::FoldedRange(int layer_index) const {
+  if (fold_of_.empty() || fold_of_.at(layer_index) < 0) return {layer_index, layer_index};
+  const std::vector<int>& layers = folds_[fold_of_[layer_index]].layers;
+  return {layers.front(), layers.back()};
+}
+
 }  // namespace strata

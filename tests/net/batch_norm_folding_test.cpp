@@ -82,6 +82,8 @@ TEST(BatchNormFoldingTest, FoldedChainsGiveTheUnfoldedOutputs) {
   EXPECT_TRUE(plain->folded_layers().empty());
   EXPECT_EQ(folded->FoldedInto(2), "conv1+bn1+scale1");  // bn1
   EXPECT_EQ(folded->FoldedInto(4), "");                  // relu1
+  EXPECT_EQ(folded->FoldedRange(2), (std::pair<int, int>{1, 3}));
+  EXPECT_EQ(folded->FoldedRange(4), (std::pair<int, int>{4, 4}));
   RandomiseStatistics(folded.get(), 1);
   RandomiseStatistics(plain.get(), 1);
   auto input = testing::GaussianBlob({3, 3, 9, 7}, 2);

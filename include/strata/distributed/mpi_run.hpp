@@ -88,13 +88,17 @@ class MpiRun : public ParallelRun {
   void OnBackward(int layer_index);
   void StartBucket(Bucket* bucket);
   void WaitBuckets();
-  // Rank 0 gathers `values` from every rank (in rank order), `combine`s them,
-  // and sends the result back; each wait has the deadline. `what` names the
-  // synchronisation point in messages.
   // After a wait ran out: asks every rank whether it still runs, and stops
   // them all naming those that do not answer.
-  [[noreturn]] void StopForSilentRanks(const std::string& what);
-  void GatherAndShare(std::vector<double>* values, const std::string& what,
+  [[noreturn]] void StopForSilentRanks(const char* point);
+  // Stops every rank, naming `ranks` as the ones that did not respond.
+  [[noreturn]] void StopNaming(const std::vector<int>& ranks, const char* point);
+  // "the gradient exchange of iteration 57": the point, with the iteration once training runs.
+  std::string Describe(const char* point) const;
+  // Rank 0 gathers `values` from every rank (in rank order), `combine`s them,
+  // and sends the result back; each wait has the deadline. `point` names the
+  // synchronisation point in messages.
+  void GatherAndShare(std::vector<double>* values, const char* point,
                       void (*combine)(std::vector<double>* into, const std::vector<double>& from));
 
   MpiOptions options_;

@@ -141,9 +141,17 @@ void MpiRun::Abort(const std::string& message) {
   std::_Exit(1);
 }
 
-void MpiRun::StopForSilentRanks(const std::string& what) {
-  const std::string waited =
-      " within " + std::to_string(static_cast<int>(options_.timeout_seconds)) + " s";
+std::string MpiRun::Describe(const char* point) const {
+  return solver_ ? point + std::string(" of iteration ") + std::to_string(solver_->iter()) : point;
+}
+
+void MpiRun::StopNaming(const std::vector<int>& ranks, const char* point) {
+  Abort(RankList(ranks) + " did not respond at " + Describe(point) + " within " +
+        std::to_string(static_cast<int>(options_.timeout_seconds)) +
+        " s (hung, stopped, or died); stopping every rank");
+}
+
+void MpiRun::StopForSilentRanks(const char* point) {
   std::vector<int> pings(size_, 1), pongs(size_, 0);
   std::vector<MPI_Request> sends(size_, MPI_REQUEST_NULL), replies(size_, MPI_REQUEST_NULL);
   for (int r = 0; r < size_; ++r) {
@@ -154,10 +162,11 @@ void MpiRun::StopForSilentRanks(const std::string& what) {
   const std::vector<int> silent =
       WaitUntil(&replies, Now() + std::min(5.0, options_.timeout_seconds));
   if (silent.empty()) {
-    Abort(what + " did not finish" + waited + ", though every rank answers; stopping every rank");
+    Abort(Describe(point) + " did not finish within " +
+          std::to_string(static_cast<int>(options_.timeout_seconds)) +
+          " s, though every rank answers; stopping every rank");
   }
-  Abort(RankList(silent) + " did not respond at " + what + waited +
-        " (hung, stopped, or died); stopping every rank");
+  StopNaming(silent, point);
 }
 
 uint64_t MpiRun::Broadcast(uint64_t value) {
@@ -169,18 +178,16 @@ uint64_t MpiRun::Broadcast(uint64_t value) {
   return value;
 }
 
-void MpiRun::GatherAndShare(std::vector<double>* values, const std::string& what,
+void MpiRun::GatherAndShare(std::vector<double>* values, const char* point,
                             void (*combine)(std::vector<double>*, const std::vector<double>&)) {
   const double deadline = Now() + options_.timeout_seconds;
   const int n = static_cast<int>(values->size());
-  const std::string limit =
-      " within " + std::to_string(static_cast<int>(options_.timeout_seconds)) + " s";
   if (rank_ != 0) {
     std::vector<MPI_Request> requests(2);
     std::vector<double> mine = *values;
     MPI_Isend(mine.data(), n, MPI_DOUBLE, 0, kControlTag, MPI_COMM_WORLD, &requests[0]);
     MPI_Irecv(values->data(), n, MPI_DOUBLE, 0, kControlTag, MPI_COMM_WORLD, &requests[1]);
-    if (!WaitUntil(&requests, deadline).empty()) StopForSilentRanks(what);
+    if (!WaitUntil(&requests, deadline).empty()) StopForSilentRanks(point);
     return;
   }
   std::vector<std::vector<double>> received(size_, std::vector<double>(n));
@@ -189,10 +196,7 @@ void MpiRun::GatherAndShare(std::vector<double>* values, const std::string& what
     MPI_Irecv(received[r].data(), n, MPI_DOUBLE, r, kControlTag, MPI_COMM_WORLD, &requests[r]);
   }
   const std::vector<int> open = WaitUntil(&requests, deadline);
-  if (!open.empty()) {
-    Abort(RankList(open) + " did not respond at " + what + limit +
-          " (hung, stopped, or died); stopping every rank");
-  }
+  if (!open.empty()) StopNaming(open, point);
   // In rank order, so that every run sums the same way.
   for (int r = 1; r < size_; ++r) combine(values, received[r]);
   std::vector<MPI_Request> sends(size_, MPI_REQUEST_NULL);
@@ -200,14 +204,11 @@ void MpiRun::GatherAndShare(std::vector<double>* values, const std::string& what
     MPI_Isend(values->data(), n, MPI_DOUBLE, r, kControlTag, MPI_COMM_WORLD, &sends[r]);
   }
   const std::vector<int> unsent = WaitUntil(&sends, Now() + options_.timeout_seconds);
-  if (!unsent.empty()) StopForSilentRanks(what);
+  if (!unsent.empty()) StopForSilentRanks(point);
 }
 
 void MpiRun::SumOverRanks(std::vector<double>* values) {
-  GatherAndShare(
-      values,
-      "the sum of test outputs after iteration " + std::to_string(solver_ ? solver_->iter() : 0),
-      SumInto);
+  GatherAndShare(values, "the sum of test outputs", SumInto);
 }
 
 std::vector<std::string> MpiRun::Fingerprint(const Solver& solver) const {
@@ -323,9 +324,9 @@ void MpiRun::PlanBuckets(const Net& net) {
 }
 
 void MpiRun::Attach(Solver* solver) {
-  solver_ = solver;
   CheckAgreement(*solver);
   BroadcastWeights(*solver);
+  solver_ = solver;  // from here on, messages name the iteration
   PlanBuckets(solver->net());
   if (options_.overlap) {
     solver->net().SetBackwardObserver([this](int layer) { OnBackward(layer); });
@@ -347,12 +348,13 @@ void MpiRun::OnBackward(int layer_index) {
     while (next_bucket_ < buckets_.size() && buckets_[next_bucket_]->ready_layer >= layer_index) {
       StartBucket(buckets_[next_bucket_++].get());
     }
-    // Drives the transfers started so far while the layers below compute.
-    for (size_t b = 0; b < next_bucket_; ++b) {
-      if (buckets_[b]->request == MPI_REQUEST_NULL) continue;
+    // Testing the oldest transfer still open drives them all (MPI has no
+    // progress thread) while the layers below compute.
+    const auto open = std::find_if(buckets_.begin(), buckets_.begin() + next_bucket_,
+                                   [](const auto& b) { return b->request != MPI_REQUEST_NULL; });
+    if (open != buckets_.begin() + next_bucket_) {
       int done = 0;
-      MPI_Test(&buckets_[b]->request, &done, MPI_STATUS_IGNORE);
-      break;
+      MPI_Test(&(*open)->request, &done, MPI_STATUS_IGNORE);
     }
   }
   if (layer_index == 0) ++pass_;
@@ -362,7 +364,7 @@ void MpiRun::WaitBuckets() {
   std::vector<MPI_Request> requests;
   for (const auto& bucket : buckets_) requests.push_back(bucket->request);
   if (!WaitUntil(&requests, Now() + options_.timeout_seconds).empty()) {
-    StopForSilentRanks("the gradient allreduce of iteration " + std::to_string(solver_->iter()));
+    StopForSilentRanks("the gradient allreduce");
   }
   const float scale = 1.f / static_cast<float>(size_);
   for (const auto& bucket : buckets_) {
@@ -379,8 +381,7 @@ ParallelRun::Agreed MpiRun::ExchangeGradients(float loss, int action) {
   const double start = Now();
   while (next_bucket_ < buckets_.size()) StartBucket(buckets_[next_bucket_++].get());
   std::vector<double> control{loss, static_cast<double>(action)};
-  GatherAndShare(&control, "the gradient exchange of iteration " + std::to_string(solver_->iter()),
-                 CombineControl);
+  GatherAndShare(&control, "the gradient exchange", CombineControl);
   WaitBuckets();
   next_bucket_ = 0;
   pass_ = 0;

@@ -124,7 +124,7 @@ void DataLayer::Produce(Batch* batch) {
       names[i] = RecordName(*reader_);
       streams.push_back(transformer_->StreamForExample(&rng_));
     } else {
-      transformer_->StreamForExample(&rng_);
+      transformer_->SkipExample(&rng_);
     }
     reader_->Next();
     record_ = (record_ + 1) % size_;

@@ -123,7 +123,7 @@ void HDF5DataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
   for (int g = 0; g < shard_.count * batch_size_; ++g) {
     const int b = g - first;
     if (b < 0 || b >= batch_size_) {
-      if (transformer_) transformer_->StreamForExample(&rng_);
+      if (transformer_) transformer_->SkipExample(&rng_);
       Advance();
       continue;
     }

@@ -93,7 +93,7 @@ void ImageDataLayer::Produce(Batch* batch) {
       lines[i] = &lines_[order_[position_]];
       streams.push_back(transformer_->StreamForExample(&rng_));
     } else {
-      transformer_->StreamForExample(&rng_);
+      transformer_->SkipExample(&rng_);
     }
     if (++position_ == static_cast<int64_t>(lines_.size())) {
       position_ = 0;

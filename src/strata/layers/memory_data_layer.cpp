@@ -50,7 +50,7 @@ void MemoryDataLayer::ForwardCpu(const std::vector<Blob*>& /*bottom*/,
     const int b = g - first;
     if (b < 0 || b >= batch_size_) {
       // Another shard's example: only its random draws are passed over.
-      if (transformer_) transformer_->StreamForExample(&rng_);
+      if (transformer_) transformer_->SkipExample(&rng_);
       continue;
     }
     const int index = static_cast<int>((static_cast<int64_t>(position_) + g) % n_);
