@@ -1,7 +1,8 @@
-// math::Winograd5x5 against a direct convolution summed in double: outputs,
-// input gradients and weight gradients, with padding, clipped edge tiles,
-// strided images and chunks that end inside a group of 8 tiles, on every
-// kernel set the CPU has.
+// math::Winograd, F(4x4, 5x5) and F(6x6, 3x3), against a direct convolution
+// summed in double: outputs, input gradients and weight gradients, with
+// padding (also wider than the kernel), clipped edge tiles, 1x1 images,
+// channel counts off the vector width, strided images and chunks that end
+// inside a group of 8 tiles, on every kernel set the CPU has.
 #include "strata/winograd.hpp"
 
 #include <gtest/gtest.h>
@@ -20,10 +21,12 @@ namespace {
 
 struct Shape {
   int channels, out_channels, height, width, pad, count, chunk_tiles;
+  int kernel = 5;
 };
 
 std::string Describe(const Shape& s) {
-  return std::to_string(s.count) + "x" + std::to_string(s.channels) + "x" +
+  return std::to_string(s.kernel) + "x" + std::to_string(s.kernel) + " kernel, " +
+         std::to_string(s.count) + "x" + std::to_string(s.channels) + "x" +
          std::to_string(s.height) + "x" + std::to_string(s.width) + " -> " +
          std::to_string(s.out_channels) + ", pad " + std::to_string(s.pad) + ", chunk " +
          std::to_string(s.chunk_tiles);
@@ -49,7 +52,7 @@ double RelativeError(const std::vector<float>& a, const std::vector<double>& b,
   return worst / scale;
 }
 
-class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
+class WinogradTest : public ::testing::TestWithParam<Isa> {
  protected:
   void SetUp() override {
     if (!CpuSupports(GetParam())) GTEST_SKIP() << "the CPU lacks " << IsaName(GetParam());
@@ -65,7 +68,7 @@ class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
   // size, so strides are exercised.
   void Check(const Shape& s) {
     SCOPED_TRACE(Describe(s));
-    const int k = Winograd5x5::kKernel;
+    const int k = s.kernel;
     const Window2d w{s.channels, s.height, s.width, k, k, s.pad, s.pad};
     const int out_h = w.output_height(), out_w = w.output_width();
     const size_t in_size = static_cast<size_t>(s.channels) * s.height * s.width;
@@ -109,7 +112,7 @@ class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
       }
     }
 
-    Winograd5x5 winograd;
+    Winograd winograd;
     winograd.Reshape(w, s.out_channels, s.chunk_tiles);
     winograd.SetWeights(weights.data(), false);
     winograd.SetWeights(weights.data(), true);
@@ -130,9 +133,9 @@ class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
       EXPECT_EQ(dx[b * in_stride + in_size], 9.f);
     }
     for (double& v : dw_ref) v += 0.5;
-    // Direct float32 sums are ~1e-7 off; F(4x4, 5x5) about 2e-6, and up to
+    // Direct float32 sums are ~1e-7 off; Winograd about 2e-6, and up to
     // 1e-5 for a weight's gradient from one output pixel (the transforms'
-    // constants reach 16).
+    // constants reach 16). docs/performance.md states the bound.
     EXPECT_LT(RelativeError(y_packed, y_ref, y_mag), 3e-5);
     EXPECT_LT(RelativeError(dx_packed, dx_ref, dx_mag), 3e-5);
     EXPECT_LT(RelativeError(dw, dw_ref, dw_mag), 3e-5);
@@ -153,9 +156,9 @@ class Winograd5x5Test : public ::testing::TestWithParam<Isa> {
   Isa previous_ = Isa::kGeneric;
 };
 
-TEST_P(Winograd5x5Test, LenetConv2) { Check({20, 50, 12, 12, 0, 3, 0}); }
+TEST_P(WinogradTest, LenetConv2) { Check({20, 50, 12, 12, 0, 3, 0}); }
 
-TEST_P(Winograd5x5Test, ClippedEdgeTilesAndPadding) {
+TEST_P(WinogradTest, ClippedEdgeTilesAndPadding) {
   Check({3, 5, 9, 11, 0, 2, 0});   // 5x7 outputs: the last row and column of tiles clipped
   Check({4, 6, 7, 7, 2, 2, 0});    // padding reads zeros
   Check({9, 3, 13, 10, 1, 3, 0});  // padding and clipping together
@@ -163,14 +166,30 @@ TEST_P(Winograd5x5Test, ClippedEdgeTilesAndPadding) {
   Check({2, 17, 6, 26, 3, 1, 0});  // more padding than a block's overlap
 }
 
-TEST_P(Winograd5x5Test, ChunksThatEndInsideAGroupOfTiles) {
+TEST_P(WinogradTest, ChunksThatEndInsideAGroupOfTiles) {
   // 2 images x 9 tiles, 8 tiles a chunk: chunks of 8, 8 and 2; and 8 x 4
   // tiles in chunks of 16 (every group whole).
   Check({5, 7, 12, 12, 2, 2, 8});
   Check({20, 50, 12, 12, 0, 8, 16});
 }
 
-INSTANTIATE_TEST_SUITE_P(Isas, Winograd5x5Test,
+TEST_P(WinogradTest, ThreeByThreeResnetShapes) {
+  Check({16, 16, 24, 24, 1, 2, 0, 3});  // 24x24: 4x4 whole tiles
+  Check({32, 32, 8, 8, 1, 4, 16, 3});   // 8x8 in 2x2 tiles, the last ones clipped
+  Check({20, 9, 7, 7, 1, 3, 0, 3});     // ResNet-18's last stage: 7x7
+}
+
+TEST_P(WinogradTest, ThreeByThreeEdges) {
+  Check({3, 5, 9, 11, 0, 2, 0, 3});   // 7x9 outputs: the last row and column of tiles clipped
+  Check({4, 6, 7, 7, 1, 2, 0, 3});    // padding reads zeros
+  Check({9, 3, 13, 10, 2, 3, 0, 3});  // padding and clipping together
+  Check({1, 1, 3, 3, 0, 1, 0, 3});    // one output pixel
+  Check({2, 17, 6, 26, 4, 1, 0, 3});  // padding wider than the kernel
+  Check({5, 7, 1, 1, 1, 2, 0, 3});    // 1x1 images
+  Check({5, 7, 12, 12, 2, 2, 8, 3});  // chunks that end inside a group of tiles
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, WinogradTest,
                          ::testing::Values(Isa::kGeneric, Isa::kAvx2, Isa::kAvx512),
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(IsaName(info.param));
@@ -178,9 +197,8 @@ INSTANTIATE_TEST_SUITE_P(Isas, Winograd5x5Test,
 
 // Forward and input gradient of `count` images through `winograd`, whose
 // weights are set from `weights` first.
-std::vector<float> ForwardAndInputGradient(Winograd5x5* winograd, const Window2d& w,
-                                           int out_channels, const std::vector<float>& weights,
-                                           int count) {
+std::vector<float> ForwardAndInputGradient(Winograd* winograd, const Window2d& w, int out_channels,
+                                           const std::vector<float>& weights, int count) {
   winograd->SetWeights(weights.data(), false);
   winograd->SetWeights(weights.data(), true);
   const size_t in_size = static_cast<size_t>(w.channels) * w.height * w.width;
@@ -193,15 +211,15 @@ std::vector<float> ForwardAndInputGradient(Winograd5x5* winograd, const Window2d
   return y;
 }
 
-TEST(Winograd5x5, WeightsChangedInPlaceOrReshapedAreTransformedAgain) {
+TEST(Winograd, WeightsChangedInPlaceOrReshapedAreTransformedAgain) {
   const Window2d w{3, 9, 9, 5, 5};
   std::vector<float> weights = Random(2 * 3 * 25, 5);
-  Winograd5x5 kept;
+  Winograd kept;
   kept.Reshape(w, 2);
   const auto first = ForwardAndInputGradient(&kept, w, 2, weights, 2);
   // New values in the same buffer (a solver step).
   for (float& v : weights) v = 0.5f * v + 0.25f;
-  Winograd5x5 fresh;
+  Winograd fresh;
   fresh.Reshape(w, 2);
   const auto expected = ForwardAndInputGradient(&fresh, w, 2, weights, 2);
   EXPECT_NE(first, expected);
@@ -209,7 +227,7 @@ TEST(Winograd5x5, WeightsChangedInPlaceOrReshapedAreTransformedAgain) {
   // Reshaped, `kept` gives what a fresh object does.
   const auto expect_as_fresh = [&](const Window2d& reshaped, int out_channels, int count) {
     kept.Reshape(reshaped, out_channels);
-    Winograd5x5 other;
+    Winograd other;
     other.Reshape(reshaped, out_channels);
     EXPECT_EQ(ForwardAndInputGradient(&kept, reshaped, out_channels, weights, count),
               ForwardAndInputGradient(&other, reshaped, out_channels, weights, count));
@@ -218,23 +236,26 @@ TEST(Winograd5x5, WeightsChangedInPlaceOrReshapedAreTransformedAgain) {
   expect_as_fresh(Window2d{2, 9, 9, 5, 5}, 3, 2);    // channel counts swapped, as many weights
 }
 
-TEST(Winograd5x5, AppliesToFiveByFiveStrideOneWindowsOnly) {
-  EXPECT_TRUE(Winograd5x5::Applies(Window2d{20, 12, 12, 5, 5}));
-  EXPECT_TRUE(Winograd5x5::Applies(Window2d{3, 27, 27, 5, 5, 2, 2}));
-  EXPECT_FALSE(Winograd5x5::Applies(Window2d{20, 12, 12, 3, 3}));
-  EXPECT_FALSE(Winograd5x5::Applies(Window2d{20, 12, 12, 5, 3}));
-  EXPECT_FALSE(Winograd5x5::Applies(Window2d{20, 12, 12, 5, 5, 0, 0, 2, 2}));
-  EXPECT_FALSE(Winograd5x5::Applies(Window2d{20, 12, 12, 5, 5, 0, 0, 1, 1, 2, 2}));
-  EXPECT_FALSE(Winograd5x5::Applies(Window2d{20, 4, 4, 5, 5}));  // no output
-  Winograd5x5 winograd;
-  EXPECT_THROW(winograd.Reshape(Window2d{20, 12, 12, 3, 3}, 8), InternalError);
+TEST(Winograd, AppliesToThreeAndFiveByFiveStrideOneWindowsOnly) {
+  EXPECT_TRUE(Winograd::Applies(Window2d{20, 12, 12, 5, 5}));
+  EXPECT_TRUE(Winograd::Applies(Window2d{3, 27, 27, 5, 5, 2, 2}));
+  EXPECT_TRUE(Winograd::Applies(Window2d{20, 12, 12, 3, 3, 1, 1}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 5, 3}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 7, 7}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 1, 1}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 3, 3, 1, 1, 2, 2}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 5, 5, 0, 0, 2, 2}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 12, 12, 5, 5, 0, 0, 1, 1, 2, 2}));
+  EXPECT_FALSE(Winograd::Applies(Window2d{20, 4, 4, 5, 5}));  // no output
+  Winograd winograd;
+  EXPECT_THROW(winograd.Reshape(Window2d{20, 12, 12, 7, 7}, 8), InternalError);
 }
 
 // How many images a caller hands out together so that their tiles fill whole
 // chunk steps of 16.
-TEST(Winograd5x5, ImagesPerChunkStepFillsSixteenTiles) {
+TEST(Winograd, ImagesPerChunkStepFillsSixteenTiles) {
   const auto images = [](const Window2d& w) {
-    Winograd5x5 winograd;
+    Winograd winograd;
     winograd.Reshape(w, 4);
     return winograd.ImagesPerChunkStep();
   };
@@ -245,15 +266,19 @@ TEST(Winograd5x5, ImagesPerChunkStepFillsSixteenTiles) {
   EXPECT_EQ(images(Window2d{3, 27, 27, 5, 5, 2, 2}), 16);  // 27x27: 49 tiles
 }
 
-TEST(Winograd5x5, PaysWithEnoughChannelsBothWays) {
-  EXPECT_TRUE(Winograd5x5::Pays(20, 50));   // LeNet's conv2
-  EXPECT_TRUE(Winograd5x5::Pays(48, 128));  // AlexNet's conv2, per group
-  EXPECT_FALSE(Winograd5x5::Pays(1, 20));   // LeNet's conv1: the transforms dominate
-  EXPECT_FALSE(Winograd5x5::Pays(64, 1));
+TEST(Winograd, PaysWithEnoughChannelsBothWaysAndFewWastedOutputs) {
+  EXPECT_TRUE(Winograd::Pays(Window2d{20, 12, 12, 5, 5}, 50));         // LeNet's conv2
+  EXPECT_TRUE(Winograd::Pays(Window2d{48, 27, 27, 5, 5, 2, 2}, 128));  // AlexNet's conv2
+  EXPECT_FALSE(Winograd::Pays(Window2d{1, 28, 28, 5, 5}, 20));         // LeNet's conv1
+  EXPECT_FALSE(Winograd::Pays(Window2d{64, 12, 12, 5, 5}, 1));
+  EXPECT_TRUE(Winograd::Pays(Window2d{64, 56, 56, 3, 3, 1, 1}, 64));  // ResNet-18's conv2
+  EXPECT_FALSE(Winograd::Pays(Window2d{3, 32, 32, 3, 3, 1, 1}, 16));  // an RGB input layer
+  // 7x7 outputs in 6x6 tiles: four tiles compute 144 outputs for 49.
+  EXPECT_FALSE(Winograd::Pays(Window2d{16, 7, 7, 3, 3, 1, 1}, 16));
 }
 
-TEST(Winograd5x5, InputGradientNeedsTransposedWeights) {
-  Winograd5x5 winograd;
+TEST(Winograd, InputGradientNeedsTransposedWeights) {
+  Winograd winograd;
   winograd.Reshape(Window2d{2, 8, 8, 5, 5}, 3);
   const std::vector<float> weights(3 * 2 * 25, 0.1f), x(2 * 64, 1.f), dy(3 * 16, 1.f);
   std::vector<float> dx(x.size()), dw(weights.size());

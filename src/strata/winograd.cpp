@@ -24,34 +24,49 @@ using namespace kernels;  // NOLINT: the transforms and their constants
 constexpr size_t kForwardChunkFloats = 80 << 10;
 constexpr size_t kBackwardChunkFloats = 320 << 10;
 constexpr int kChunkStep = 16;
+constexpr double kMaxTransformedBytes = 16 << 20;
 
 }  // namespace
 
-bool Winograd5x5::Applies(const Window2d& w) {
-  return w.kernel_h == kR && w.kernel_w == kR && w.stride_h == 1 && w.stride_w == 1 &&
-         w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 && w.output_width() > 0;
+bool Winograd::Applies(const Window2d& w) {
+  return (w.kernel_h == 3 || w.kernel_h == 5) && w.kernel_w == w.kernel_h && w.stride_h == 1 &&
+         w.stride_w == 1 && w.dilation_h == 1 && w.dilation_w == 1 && w.output_height() > 0 &&
+         w.output_width() > 0;
 }
 
-bool Winograd5x5::Pays(int in_channels, int out_channels) {
-  // Per 4x4 tile: 64 products per channel pair; the input transform (two
+bool Winograd::Pays(const Window2d& w, int out_channels) {
+  // The transformed weights (64 per channel pair, 7x a 3x3 kernel's) are
+  // streamed once per chunk of tiles: beyond the L3 they cost more than the
+  // products save (ResNet-18's 512-channel layers ran 4x slower).
+  const double transformed_bytes = 64.0 * sizeof(float) * w.channels * out_channels;
+  if (transformed_bytes > kMaxTransformedBytes) return false;
+  // Per M x M tile: 64 products per channel pair; the input transform (two
   // 8x8 by 8x8 products, 1024 multiply-adds) per input channel; the output
-  // transform (4x8 by 8x8, then by 8x4: 384) per output channel. Direct:
-  // 16 outputs x 25 weights per channel pair.
-  const double c = in_channels, o = out_channels;
-  const double winograd = 64 * c * o + 1024 * c + 384 * o;
-  const double direct = 16.0 * kR * kR * c * o;
+  // transform (Mx8 by 8x8, then by 8xM) per output channel. Direct: the
+  // output positions times k x k weights per channel pair.
+  const int k = w.kernel_h, m = OutTile(k);
+  const double c = w.channels, o = out_channels;
+  const double tiles =
+      static_cast<double>((w.output_height() + m - 1) / m) * ((w.output_width() + m - 1) / m);
+  const double winograd = tiles * (64 * c * o + 1024 * c + (64.0 * m + 8.0 * m * m) * o);
+  const double direct = static_cast<double>(w.output_height()) * w.output_width() * k * k * c * o;
   return winograd < 0.5 * direct;
 }
 
-void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
-  if (!Applies(w)) throw InternalError("Winograd5x5: the window is not a 5x5 stride-1 window");
+void Winograd::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
+  if (!Applies(w)) {
+    throw InternalError("Winograd: the window is not a 3x3 or 5x5 stride-1 window");
+  }
   // The transformed weights depend on the channel counts only (a new batch
   // size or image size keeps them).
-  if (w.channels != w_.channels || out_channels != out_channels_) source_.clear();
+  if (w.channels != w_.channels || w.kernel_h != w_.kernel_h || out_channels != out_channels_) {
+    source_.clear();
+  }
   w_ = w;
   out_channels_ = out_channels;
-  tiles_h_ = (w.output_height() + kM - 1) / kM;
-  tiles_w_ = (w.output_width() + kM - 1) / kM;
+  const int m = OutTile(w.kernel_h);
+  tiles_h_ = (w.output_height() + m - 1) / m;
+  tiles_w_ = (w.output_width() + m - 1) / m;
   const auto tiles_for = [&](size_t budget, int per_tile_channels) {
     if (chunk_tiles > 0) return std::max(kLanes, chunk_tiles / kLanes * kLanes);
     const size_t tiles = budget / (static_cast<size_t>(kP) * per_tile_channels);
@@ -61,14 +76,14 @@ void Winograd5x5::Reshape(const Window2d& w, int out_channels, int chunk_tiles) 
   backward_chunk_ = tiles_for(kBackwardChunkFloats, 2 * w.channels + out_channels);
 }
 
-int Winograd5x5::ImagesPerChunkStep() const {
+int Winograd::ImagesPerChunkStep() const {
   const int tiles = std::max(1, tiles_h_ * tiles_w_);
   return kChunkStep / std::gcd(kChunkStep, tiles);
 }
 
-void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
+void Winograd::SetWeights(const float* weights, bool for_input_gradient) {
   const int c_count = w_.channels, o_count = out_channels_;
-  const size_t weight_count = static_cast<size_t>(o_count) * c_count * kR * kR;
+  const size_t weight_count = static_cast<size_t>(o_count) * c_count * w_.kernel_h * w_.kernel_w;
   // The forward and the backward of one batch see the same weights, and a
   // test net sees them for every batch: they are transformed once per change.
   if (source_.size() != weight_count ||
@@ -95,29 +110,6 @@ void Winograd5x5::SetWeights(const float* weights, bool for_input_gradient) {
   packed_isa_[for_input_gradient] = isa;
 }
 
-void Winograd5x5::TransformWeights() {
-  const int c_count = w_.channels, o_count = out_channels_;
-  u_.resize(static_cast<size_t>(kP) * o_count * c_count);
-  // Lanes are 8 input channels of one output channel.
-  ParallelFor(o_count, 4, [&](int, int begin, int end) {
-    for (int o = begin; o < end; ++o) {
-      for (int c0 = 0; c0 < c_count; c0 += kLanes) {
-        const int lanes = std::min(kLanes, c_count - c0);
-        Vec g[kR * kR] = {}, u[kP];
-        for (int s = 0; s < lanes; ++s) {
-          const float* w = source_.data() + (static_cast<size_t>(o) * c_count + c0 + s) * kR * kR;
-          for (int k = 0; k < kR * kR; ++k) g[k][s] = w[k];
-        }
-        Sandwich(kF.g, g, u);
-        for (int p = 0; p < kP; ++p) {
-          float* dst = u_.data() + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
-          for (int s = 0; s < lanes; ++s) dst[s] = u[p][s];
-        }
-      }
-    }
-  });
-}
-
 namespace {
 
 Geometry MakeGeometry(const Window2d& w, int out_channels, int tiles_h, int tiles_w) {
@@ -132,10 +124,19 @@ Chunk ChunkAt(int first, int total, int chunk_tiles) {
 
 }  // namespace
 
-void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const float* bias,
-                          float* out, size_t out_stride) const {
+void Winograd::TransformWeights() {
+  u_.resize(static_cast<size_t>(kP) * out_channels_ * w_.channels);
   const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
-  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa());
+  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa(), w_.kernel_h);
+  ParallelFor(out_channels_, 4, [&](int, int begin, int end) {
+    steps.weights(g, source_.data(), begin, end, u_.data());
+  });
+}
+
+void Winograd::Forward(const float* in, size_t in_stride, int count, const float* bias, float* out,
+                       size_t out_stride) const {
+  const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
+  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa(), w_.kernel_h);
   const int total = count * g.tiles_per_image;
   float* v = scratch::Get<float>(scratch::Key::kWinogradInputs,
                                  static_cast<size_t>(kP) * g.channels * forward_chunk_);
@@ -153,14 +154,14 @@ void Winograd5x5::Forward(const float* in, size_t in_stride, int count, const fl
   }
 }
 
-void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride,
-                           int count, float* dx, float* dw) const {
+void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride,
+                        int count, float* dx, float* dw) const {
   if (dx == nullptr && dw == nullptr) return;
   if (dx != nullptr && !packed_isa_[1]) {
-    throw InternalError("Winograd5x5::Backward: SetWeights(.., true) first");
+    throw InternalError("Winograd::Backward: SetWeights(.., true) first");
   }
   const Geometry g = MakeGeometry(w_, out_channels_, tiles_h_, tiles_w_);
-  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa());
+  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa(), w_.kernel_h);
   const int c_count = g.channels, o_count = g.out_channels;
   const int total = count * g.tiles_per_image;
   float* dm = scratch::Get<float>(scratch::Key::kWinogradProducts,
@@ -199,7 +200,7 @@ void Winograd5x5::Backward(const float* in, size_t in_stride, const float* dy, s
     }
     steps.input_grad(g, chunk, dv, dx, in_stride);
   }
-  if (dw != nullptr) steps.weight_grad(g, du, dw);  // back to 5x5
+  if (dw != nullptr) steps.weight_grad(g, du, dw);  // back to k x k
 }
 
 }  // namespace strata::math

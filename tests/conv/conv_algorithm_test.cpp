@@ -26,12 +26,20 @@ TEST(ConvAlgorithmTest, ChoosesByShape) {
   // LeNet's conv1 (small weights, 24x24 outputs) and conv2 (5x5, 20 -> 50).
   EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kPacked);
   EXPECT_EQ(ChooseConvAlgorithm(Problem(20, 50, 5, 12)), ConvAlgorithm::kWinograd);
-  // AlexNet's conv1 (11x11 stride 4, 55x55 outputs) and large weights (3x3,
-  // 256 -> 384): OpenBLAS's, unless its kernels are behind Strata's.
+  // AlexNet's conv1 (11x11 stride 4, 55x55 outputs) and large weights (3x3
+  // stride 2, 256 -> 384): OpenBLAS's, unless its kernels are behind Strata's.
   const ConvAlgorithm large =
       OpenBlasKernelsBehind() ? ConvAlgorithm::kPacked : ConvAlgorithm::kIm2colGemm;
   EXPECT_EQ(ChooseConvAlgorithm(Problem(3, 96, 11, 227, 4)), large);
-  EXPECT_EQ(ChooseConvAlgorithm(Problem(256, 384, 3, 13)), large);
+  EXPECT_EQ(ChooseConvAlgorithm(Problem(256, 384, 3, 27, 2)), large);
+  // 3x3 stride 1 with many channels: F(6x6, 3x3); with few, with outputs
+  // that fill 6x6 tiles badly, or with transformed weights past 16 MB, the
+  // direct product.
+  EXPECT_EQ(ChooseConvAlgorithm(Problem(128, 192, 3, 13)), ConvAlgorithm::kWinograd);
+  EXPECT_NE(ChooseConvAlgorithm(Problem(256, 384, 3, 13)), ConvAlgorithm::kWinograd);
+  EXPECT_EQ(ChooseConvAlgorithm(Problem(64, 64, 3, 26)), ConvAlgorithm::kWinograd);
+  EXPECT_NE(ChooseConvAlgorithm(Problem(3, 16, 3, 34)), ConvAlgorithm::kWinograd);
+  EXPECT_NE(ChooseConvAlgorithm(Problem(16, 16, 3, 9)), ConvAlgorithm::kWinograd);
   // Winograd is never chosen for a deconvolution or with engine CAFFE.
   ConvProblem p = Problem(20, 50, 5, 12);
   p.deconvolution = true;
@@ -61,8 +69,8 @@ TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
   {
     const testing::ScopedConvAlgorithm forced(ConvAlgorithm::kWinograd);
     EXPECT_EQ(ChooseConvAlgorithm(Problem(1, 20, 5, 28)), ConvAlgorithm::kWinograd);
-    // A 3x3 convolution cannot run Winograd F(4x4, 5x5): the usual choice.
-    EXPECT_EQ(ChooseConvAlgorithm(Problem(16, 16, 3, 12)), ConvAlgorithm::kPacked);
+    // A 3x3 convolution with stride 2 cannot run Winograd: the usual choice.
+    EXPECT_EQ(ChooseConvAlgorithm(Problem(16, 16, 3, 12, 2)), ConvAlgorithm::kPacked);
   }
 }
 

@@ -221,14 +221,15 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
   }
 }
 
-// 5x5 stride-1 convolutions with enough channels run on Winograd's
-// F(4x4, 5x5) (math::Winograd5x5; tests/winograd_test.cpp checks its sums);
-// engine CAFFE keeps Caffe's im2col + GEMM. The two agree, with groups and
-// padding, and the Winograd layer passes the numerical gradient check.
+// 5x5 and 3x3 stride-1 convolutions with enough channels run on Winograd's
+// F(4x4, 5x5) and F(6x6, 3x3) (math::Winograd; tests/winograd_test.cpp
+// checks its sums); engine CAFFE keeps Caffe's im2col + GEMM. The two agree,
+// with groups and padding, and the Winograd layer passes the numerical
+// gradient check.
 TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
   const auto make = [](const std::string& engine) {
     return MakeLayer(R"(name: "c" type: "Convolution"
-      convolution_param { num_output: 32 kernel_size: 5 pad: 1 group: 2 )" +
+      convolution_param { num_output: 48 kernel_size: 5 pad: 1 group: 2 )" +
                      engine + R"(
                           weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
   };
@@ -271,18 +272,58 @@ TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
 }
 
 TEST(ConvolutionLayerTest, GradientCheckWinograd) {
-  auto layer = MakeLayer(R"(name: "c" type: "Convolution"
-    convolution_param { num_output: 16 kernel_size: 5 pad: 2
-                        weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
-  auto x = GaussianBlob({2, 8, 6, 7}, 15);
-  Blob y;
-  // The output is linear in each input and weight, so a long step adds no
-  // truncation error, and it keeps the transforms' rounding (about 2e-6 of
-  // each output, 20x a direct sum's) from swamping the difference quotient.
-  GradientCheckOptions options;
-  options.stepsize = 0.5f;
-  testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y}, {}, options);
-  EXPECT_EQ(dynamic_cast<ConvolutionLayer*>(layer.get())->algorithm(), ConvAlgorithm::kWinograd);
+  // Small shapes, where the choice would not take Winograd: forced.
+  const testing::ScopedConvAlgorithm forced(ConvAlgorithm::kWinograd);
+  for (const int kernel : {5, 3}) {
+    SCOPED_TRACE(kernel);
+    auto layer = MakeLayer(R"(name: "c" type: "Convolution"
+      convolution_param { num_output: 16 pad: 2 kernel_size: )" +
+                           std::to_string(kernel) + R"(
+                          weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } })");
+    auto x = GaussianBlob({2, 8, 6, 7}, 15);
+    Blob y;
+    // The output is linear in each input and weight, so a long step adds no
+    // truncation error, and it keeps the transforms' rounding (about 2e-6 of
+    // each output, 20x a direct sum's) from swamping the difference quotient.
+    GradientCheckOptions options;
+    options.stepsize = 0.5f;
+    testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y}, {}, options);
+    EXPECT_EQ(dynamic_cast<ConvolutionLayer*>(layer.get())->algorithm(), ConvAlgorithm::kWinograd);
+  }
+}
+
+TEST(ConvolutionLayerTest, ThreeByThreeWinogradAgreesWithCaffeEngine) {
+  const auto make = [](const std::string& engine) {
+    return MakeLayer(R"(name: "c" type: "Convolution"
+      convolution_param { num_output: 40 kernel_size: 3 pad: 1 bias_term: false )" +
+                     engine + R"( weight_filler { type: "gaussian" std: 0.1 } })");
+  };
+  auto winograd = make(""), caffe = make("engine: CAFFE");
+  auto x = GaussianBlob({2, 36, 13, 12}, 16);  // 13x12 outputs: clipped edge tiles
+  Blob y_winograd, y_caffe;
+  winograd->SetUp({x.get()}, {&y_winograd});
+  caffe->SetUp({x.get()}, {&y_caffe});
+  EXPECT_EQ(dynamic_cast<ConvolutionLayer*>(winograd.get())->algorithm(), ConvAlgorithm::kWinograd);
+  caffe->blobs()[0]->CopyFrom(*winograd->blobs()[0]);
+  auto dy = GaussianBlob(y_winograd.shape(), 17);
+  std::vector<std::vector<float>> results;
+  for (Layer* layer : {winograd.get(), caffe.get()}) {
+    Blob& y = layer == winograd.get() ? y_winograd : y_caffe;
+    layer->Forward({x.get()}, {&y});
+    std::copy_n(dy->data(), y.count(), y.mutable_diff());
+    Blob& w = *layer->blobs()[0];
+    std::fill_n(w.mutable_diff(), w.count(), 0.f);
+    layer->Backward({&y}, {true}, {x.get()});
+    results.emplace_back(y.data(), y.data() + y.count());
+    results.emplace_back(x->diff(), x->diff() + x->count());
+    results.emplace_back(w.diff(), w.diff() + w.count());
+  }
+  for (int r = 0; r < 3; ++r) {
+    for (size_t i = 0; i < results[r].size(); ++i) {
+      ASSERT_NEAR(results[r][i], results[r + 3][i], 2e-4 * (1 + std::fabs(results[r + 3][i])))
+          << "result " << r << " element " << i;
+    }
+  }
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {

@@ -3,8 +3,9 @@
 // tools/time and tools/summary, and overridable for tests and benchmarks.
 // Each value has its strategy (conv_strategy.hpp) in its own file pair:
 //
-//   kWinograd   winograd_conv: Winograd F(4x4, 5x5) (winograd.hpp) for 5x5,
-//               stride 1, dilation 1, where its count of work is below im2col's
+//   kWinograd   winograd_conv: Winograd F(4x4, 5x5) and F(6x6, 3x3)
+//               (winograd.hpp) for 5x5 and 3x3, stride 1, dilation 1, where
+//               its count of work is below half the direct product's
 //   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
 //               reading the window in place where the kernel set can: small
 //               weights, or any size where OpenBLAS's kernels are behind

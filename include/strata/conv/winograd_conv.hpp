@@ -1,6 +1,6 @@
-// ConvAlgorithm::kWinograd: Winograd's F(4x4, 5x5) (winograd.hpp), one
-// math::Winograd5x5 per group, for 5x5 convolutions with stride 1 and no
-// dilation; never for a deconvolution or engine CAFFE. The groups'
+// ConvAlgorithm::kWinograd: Winograd's F(4x4, 5x5) and F(6x6, 3x3)
+// (winograd.hpp), one math::Winograd per group, for 5x5 and 3x3 convolutions
+// with stride 1 and no dilation; never for a deconvolution or engine CAFFE. The groups'
 // transformed weights are kept while the shape and weights stay.
 #pragma once
 
@@ -18,14 +18,14 @@ class WinogradConv : public ConvStrategy {
   void Reshape(const ConvShape& shape) override;
   void SetWeights(const float* weights, bool for_input_gradient) override;
   // Whole chunk steps of tiles per hand-out where that still leaves half the
-  // hand-outs (Winograd5x5::ImagesPerChunkStep).
+  // hand-outs (Winograd::ImagesPerChunkStep).
   int HandOutImages(int suggested, int hand_outs) const override;
   void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;
 
  private:
-  std::vector<math::Winograd5x5> groups_;
+  std::vector<math::Winograd> groups_;
 };
 
 }  // namespace strata

@@ -1,6 +1,7 @@
-// The Winograd F(4x4, 5x5) tile steps behind winograd.hpp, one set per
-// instruction set (src/strata/kernels/<isa>/winograd.cpp, each compiled with
-// its own flags), picked by WinogradStepsFor from the one CPU check.
+// The Winograd tile steps behind winograd.hpp, F(4x4, 5x5) and F(6x6, 3x3),
+// one set per instruction set and kernel size (src/strata/kernels/<isa>/
+// winograd.cpp, each compiled with its own flags), picked by WinogradStepsFor
+// from the one CPU check.
 #pragma once
 
 #include <cstddef>
@@ -24,19 +25,23 @@ struct WinogradChunk {
   int first, tiles, padded;
 };
 
-// The tile transforms and the weight gradient's way back.
+// The tile transforms, the weights' transform (output channels [begin,
+// end) of out_channels x channels x R x R weights into kPoints x out_channels
+// x channels) and the weight gradient's way back.
 struct WinogradSteps {
   void (*input)(const WinogradGeometry&, const WinogradChunk&, const float*, size_t, float*);
   void (*output)(const WinogradGeometry&, const WinogradChunk&, const float*, const float*, float*,
                  size_t);
   void (*output_grad)(const WinogradGeometry&, const WinogradChunk&, const float*, size_t, float*);
   void (*input_grad)(const WinogradGeometry&, const WinogradChunk&, const float*, float*, size_t);
+  void (*weights)(const WinogradGeometry&, const float*, int, int, float*);
   void (*weight_grad)(const WinogradGeometry&, const float*, float*);
 };
 
-const WinogradSteps& GenericWinogradSteps();
-const WinogradSteps& Avx2WinogradSteps();
+// `kernel` is 3 or 5.
+const WinogradSteps& GenericWinogradSteps(int kernel);
+const WinogradSteps& Avx2WinogradSteps(int kernel);
 // The steps for kernel set `isa` (AVX-512 runs the AVX2 steps).
-const WinogradSteps& WinogradStepsFor(math::Isa isa);
+const WinogradSteps& WinogradStepsFor(math::Isa isa, int kernel);
 
 }  // namespace strata::kernels

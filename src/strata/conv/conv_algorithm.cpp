@@ -73,7 +73,7 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
   if (DepthwiseConv::Applies(p)) return ConvAlgorithm::kDepthwise;
   const math::Window2d w = p.shape.group_window();
   const int out_channels = p.shape.group_out_channels();
-  if (WinogradConv::Applies(p) && math::Winograd5x5::Pays(w.channels, out_channels)) {
+  if (WinogradConv::Applies(p) && math::Winograd::Pays(w, out_channels)) {
     return ConvAlgorithm::kWinograd;
   }
   const long long weights =

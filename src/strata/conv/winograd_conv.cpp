@@ -3,7 +3,7 @@
 namespace strata {
 
 bool WinogradConv::Applies(const ConvProblem& p) {
-  return !p.deconvolution && !p.caffe_engine && math::Winograd5x5::Applies(p.shape.group_window());
+  return !p.deconvolution && !p.caffe_engine && math::Winograd::Applies(p.shape.group_window());
 }
 
 void WinogradConv::Reshape(const ConvShape& shape) {

@@ -26,8 +26,8 @@ const Kernels& KernelsFor(math::Isa isa) {
   return GenericKernels();
 }
 
-const WinogradSteps& WinogradStepsFor(math::Isa isa) {
-  return isa == math::Isa::kGeneric ? GenericWinogradSteps() : Avx2WinogradSteps();
+const WinogradSteps& WinogradStepsFor(math::Isa isa, int kernel) {
+  return isa == math::Isa::kGeneric ? GenericWinogradSteps(kernel) : Avx2WinogradSteps(kernel);
 }
 
 }  // namespace strata::kernels

@@ -1,8 +1,8 @@
-// Private to the kernel units. The Winograd F(4x4, 5x5) transforms and tile
-// steps as always-inlined code
-// in an unnamed namespace: each unit that includes this compiles its own copy
-// for its own instruction set (src/strata/kernels/<isa>/winograd.cpp), and
-// winograd.cpp uses the weight transform on the baseline.
+// Private to the kernel units. The Winograd transforms on 8x8 tiles,
+// F(4x4, 5x5) and F(6x6, 3x3), and their tile steps as always-inlined
+// templates over the kernel size R in an unnamed namespace: each unit that
+// includes this compiles its own copy for its own instruction set
+// (src/strata/kernels/<isa>/winograd.cpp).
 #pragma once
 
 #include <algorithm>
@@ -18,18 +18,23 @@ namespace {
 
 using Geometry = WinogradGeometry;
 using Chunk = WinogradChunk;
-using math::Winograd5x5;
 
-constexpr int kR = Winograd5x5::kKernel;
-constexpr int kM = Winograd5x5::kOut;
-constexpr int kN = Winograd5x5::kTile;
-constexpr int kP = Winograd5x5::kPoints;
+constexpr int kN = math::Winograd::kTile;
+constexpr int kP = math::Winograd::kPoints;
 
-// The transforms (row-major), each beside its transpose.
+// Outputs per tile side for an R x R kernel: an 8x8 input block gives
+// 9 - R outputs per side.
+template <int R>
+constexpr int OutTile() {
+  return kN - R + 1;
+}
+
+// The transforms (row-major), each beside its transpose, for F(M x M, R x R).
+template <int R, int M = OutTile<R>()>
 struct Transforms {
-  float at[kM][kN], a[kN][kM];  // outputs: A^T (4 x 8) and A
+  float at[M][kN], a[kN][M];    // outputs: A^T (M x 8) and A
   float bt[kN][kN], b[kN][kN];  // inputs: B^T (8 x 8) and B
-  float g[kN][kR], gt[kR][kN];  // weights: G (8 x 5) and G^T
+  float g[kN][R], gt[R][kN];    // weights: G (8 x R) and G^T
 };
 
 constexpr double Power(double x, int e) {
@@ -40,12 +45,15 @@ constexpr double Power(double x, int e) {
 
 constexpr double Abs(double x) { return x < 0 ? -x : x; }
 
-// Toom-Cook for the correlation of 8 inputs with 5 weights, 4 outputs: with
-// V the 8 x 8 evaluation matrix of a degree-7 polynomial at the points (the
-// row of infinity picks the leading coefficient), B^T = (V^-1)^T; A^T and G
-// evaluate polynomials of degree 3 and 4 at the same points. Computed at
-// compile time, so that the unrolled transforms below skip the zeros.
-constexpr Transforms MakeTransforms() {
+// Toom-Cook for the correlation of 8 inputs with R weights, M = 9 - R
+// outputs: with V the 8 x 8 evaluation matrix of a degree-7 polynomial at the
+// points (the row of infinity picks the leading coefficient), B^T =
+// (V^-1)^T; A^T and G evaluate polynomials of degree M - 1 and R - 1 at the
+// same points. Computed at compile time, so that the unrolled transforms
+// below skip the zeros.
+template <int R>
+constexpr Transforms<R> MakeTransforms() {
+  constexpr int kM = OutTile<R>(), kR = R;
   const double points[kN - 1] = {0, 1, -1, 2, -2, 0.5, -0.5};
   const auto power = [&](int p, int e, int degree) {
     return p < kN - 1 ? Power(points[p], e) : (e == degree ? 1.0 : 0.0);
@@ -72,7 +80,7 @@ constexpr Transforms MakeTransforms() {
       for (int j = 0; j < 2 * kN && r != col; ++j) m[r][j] -= f * m[col][j];
     }
   }
-  Transforms t{};
+  Transforms<R> t{};
   for (int i = 0; i < kN; ++i) {
     for (int j = 0; j < kN; ++j) {
       t.b[i][j] = static_cast<float>(m[i][kN + j]);
@@ -85,8 +93,6 @@ constexpr Transforms MakeTransforms() {
   }
   return t;
 }
-
-constexpr Transforms kT = MakeTransforms();
 
 // The transforms run on 8 lanes at once (8 tiles, or 8 channels of a
 // weight): each value below is a vector of 8 floats (GCC's vector
@@ -188,21 +194,33 @@ constexpr Folded<P, Q> BestFold(const float (&l)[P][Q]) {
   }
 }
 
+template <int R, int M = OutTile<R>()>
 struct FoldedTransforms {
-  Folded<kM, kN> at;
-  Folded<kN, kM> a;
+  Folded<M, kN> at;
+  Folded<kN, M> a;
   Folded<kN, kN> bt, b;
-  Folded<kN, kR> g;
-  Folded<kR, kN> gt;
+  Folded<kN, R> g;
+  Folded<R, kN> gt;
 };
 
-constexpr FoldedTransforms kF{BestFold(kT.at), BestFold(kT.a), BestFold(kT.bt),
-                              BestFold(kT.b),  BestFold(kT.g), BestFold(kT.gt)};
-// Each transform has its pairs: the plain matrices hold 26 (A), 44 (B) and
-// 32 (G) non-zeros, which a fold that found no pairs would keep.
-static_assert(NonZeros(kF.at) == 14 && NonZeros(kF.a) == 14, "A's pairs");
-static_assert(NonZeros(kF.bt) == 26 && NonZeros(kF.b) == 26, "B's pairs");
-static_assert(NonZeros(kF.g) == 17 && NonZeros(kF.gt) == 17, "G's pairs");
+template <int R>
+constexpr FoldedTransforms<R> MakeFolded() {
+  constexpr Transforms<R> t = MakeTransforms<R>();
+  return {BestFold(t.at), BestFold(t.a), BestFold(t.bt),
+          BestFold(t.b),  BestFold(t.g), BestFold(t.gt)};
+}
+
+template <int R>
+constexpr FoldedTransforms<R> kF = MakeFolded<R>();
+
+// Each transform has its pairs: for 5x5 the plain matrices hold 26 (A), 44
+// (B) and 32 (G) non-zeros, for 3x3 38 (A) and 20 (G), which a fold that
+// found no pairs would keep. B is the same for both.
+static_assert(NonZeros(kF<5>.at) == 14 && NonZeros(kF<5>.a) == 14, "A's pairs");
+static_assert(NonZeros(kF<5>.bt) == 26 && NonZeros(kF<5>.b) == 26, "B's pairs");
+static_assert(NonZeros(kF<5>.g) == 17 && NonZeros(kF<5>.gt) == 17, "G's pairs");
+static_assert(NonZeros(kF<3>.bt) == 26 && NonZeros(kF<3>.b) == 26, "B's pairs");
+static_assert(NonZeros(kF<3>.at) < 38 && NonZeros(kF<3>.g) < 20, "A's and G's pairs");
 
 // out(i, sum over k of l[i][k] * value(k)) for each row i of `f`'s matrix.
 template <int P, int Q, class Value, class Out>
@@ -272,7 +290,7 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
 }
 
 // Lanes [0, count) of a group: tile first + s of the call, in `image`, its
-// 4x4 output block at (y, x). `whole` when all 8 lanes are tiles whose
+// M x M output block at (y, x). `whole` when all 8 lanes are tiles whose
 // input blocks and output blocks lie inside the maps (no edge to clip).
 struct Group {
   int count;
@@ -280,16 +298,17 @@ struct Group {
   bool whole;
 };
 
+template <int M>
 STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
   Group group{count, {}, {}, {}, count == kLanes};
   for (int s = 0; s < count; ++s) {
     const int q = first + s, r = q % g.tiles_per_image;
     group.image[s] = q / g.tiles_per_image;
-    group.y[s] = r / g.tiles_w * kM;
-    group.x[s] = r % g.tiles_w * kM;
+    group.y[s] = r / g.tiles_w * M;
+    group.x[s] = r % g.tiles_w * M;
     const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
     group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height && x0 + kN <= g.width &&
-                  group.y[s] + kM <= g.out_h && group.x[s] + kM <= g.out_w;
+                  group.y[s] + M <= g.out_h && group.x[s] + M <= g.out_w;
   }
   return group;
 }
@@ -299,21 +318,28 @@ STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
 // the transform writes them (`with_padding`), else only over the tiles.
 // The callers' lambdas are always_inline, so that they are compiled for the
 // instruction set of the step that calls them.
-template <class Fn>
+template <int M, class Fn>
 STRATA_ALWAYS_INLINE void ForEachGroup(const Geometry& g, const Chunk& chunk, bool with_padding,
                                        int channels, Fn fn) {
   for (int t0 = 0; t0 < (with_padding ? chunk.padded : chunk.tiles); t0 += kLanes) {
     const Group group =
-        Locate(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
+        Locate<M>(g, chunk.first + t0, std::max(0, std::min(kLanes, chunk.tiles - t0)));
     for (int c = 0; c < channels; ++c) fn(t0, group, c);
   }
 }
 
+// An M x M block per lane, as whole groups of 8 values: M * M rounded up.
+template <int M>
+constexpr int BlockVecs() {
+  return (M * M + kLanes - 1) / kLanes * kLanes;
+}
+
 // v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
+template <int R>
 STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk, const float* in,
                                              size_t in_stride, float* v) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  ForEachGroup(
+  ForEachGroup<OutTile<R>()>(
       g, chunk, true,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
         Vec d[kP] = {}, out[kP];
@@ -340,36 +366,36 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
             }
           }
         }
-        Sandwich(kF.bt, d, out);
+        Sandwich(kF<R>.bt, d, out);
         float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
         for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
       });
 }
 
 // out = A^T M A (+ bias) per output channel, written inside the map.
+template <int R>
 STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk, const float* m,
                                               const float* bias, float* out, size_t out_stride) {
+  constexpr int kM = OutTile<R>(), kBlock = BlockVecs<kM>();
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  ForEachGroup(
+  ForEachGroup<kM>(
       g, chunk, false,
       g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
-        Vec mv[kP], y[kM * kM];
+        Vec mv[kP], y[kBlock] = {};
         const float* src = m + static_cast<size_t>(o) * chunk.padded + t0;
         for (int p = 0; p < kP; ++p) mv[p] = Load(src + p * point_stride);
-        Sandwich(kF.at, mv, y);
+        Sandwich(kF<R>.at, mv, y);
         const float add = bias ? bias[o] : 0.f;
         for (Vec& value : y) value += add;
         float* plane = out + o * g.out_spatial();
         if (group.whole) {
-          // Lane s's rows 0-1 and 2-3, 4 floats each.
-          Transpose8(y);
-          Transpose8(y + 8);
+          // Lane s's values 8b..8b+7 land in y[8b + s].
+          for (int b = 0; b < kBlock; b += kLanes) Transpose8(y + b);
           for (int s = 0; s < kLanes; ++s) {
             float* dst = plane + group.image[s] * out_stride +
                          static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-            float rows[2 * kLanes];
-            Store(rows, y[s]);
-            Store(rows + kLanes, y[kLanes + s]);
+            float rows[kBlock];
+            for (int b = 0; b < kBlock; b += kLanes) Store(rows + b, y[b + s]);
             for (int i = 0; i < kM; ++i)
               std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
           }
@@ -387,28 +413,32 @@ STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& ch
       });
 }
 
-// dm[p][o][t] = (A dY A^T)[p] for the 4x4 block of output gradient of tile t.
+// dm[p][o][t] = (A dY A^T)[p] for the M x M block of output gradient of tile t.
+template <int R>
 STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                   const float* dy, size_t dy_stride, float* dm) {
+  constexpr int kM = OutTile<R>(), kBlock = BlockVecs<kM>();
   const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
-  ForEachGroup(
+  ForEachGroup<kM>(
       g, chunk, true,
       g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
-        Vec block[kM * kM] = {}, point[kP];
+        Vec block[kBlock] = {}, point[kP];
         const float* plane = dy + o * g.out_spatial();
         if (group.whole) {
-          for (int half = 0; half < 2; ++half) {
+          // Each lane's block row by row into `rows`, then 8 values at a
+          // time transposed into lanes.
+          float rows[kLanes][kBlock] = {};
+          for (int s = 0; s < kLanes; ++s) {
+            const float* src = plane + group.image[s] * dy_stride +
+                               static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
+            for (int i = 0; i < kM; ++i)
+              std::memcpy(rows[s] + i * kM, src + i * g.out_w, kM * sizeof(float));
+          }
+          for (int b = 0; b < kBlock; b += kLanes) {
             Vec r[kLanes];
-            for (int s = 0; s < kLanes; ++s) {
-              const float* src = plane + group.image[s] * dy_stride +
-                                 static_cast<size_t>(group.y[s] + 2 * half) * g.out_w + group.x[s];
-              float rows[2 * kM];
-              std::memcpy(rows, src, kM * sizeof(float));
-              std::memcpy(rows + kM, src + g.out_w, kM * sizeof(float));
-              r[s] = Load(rows);
-            }
+            for (int s = 0; s < kLanes; ++s) r[s] = Load(rows[s] + b);
             Transpose8(r);
-            for (int k = 0; k < kLanes; ++k) block[half * kLanes + k] = r[k];
+            for (int k = 0; k < kLanes; ++k) block[b + k] = r[k];
           }
         }
         for (int s = 0; s < group.count && !group.whole; ++s) {
@@ -420,24 +450,25 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
             for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
           }
         }
-        Sandwich(kF.a, block, point);
+        Sandwich(kF<R>.a, block, point);
         float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
         for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, point[p]);
       });
 }
 
 // dx += B dV B^T per input channel and tile: blocks overlap their
-// neighbours' by 4 rows and columns, so they are added (inside the map).
+// neighbours' by R - 1 rows and columns, so they are added (inside the map).
+template <int R>
 STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                  const float* dv, float* dx, size_t dx_stride) {
   const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
-  ForEachGroup(
+  ForEachGroup<OutTile<R>()>(
       g, chunk, false,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
         Vec point[kP], block[kP];
         const float* src = dv + static_cast<size_t>(c) * chunk.padded + t0;
         for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
-        Sandwich(kF.b, point, block);
+        Sandwich(kF<R>.b, point, block);
         float* channel = dx + c * g.channel_size();
         if (group.whole) {
           for (int i = 0; i < kN; ++i) {
@@ -464,15 +495,39 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
       });
 }
 
-// dw += G^T dU G per channel pair, back from the 8x8 transform to 5x5; du is
-// kPoints x out_channels x channels. Lanes are 8 input channels of one output
-// channel: their 25 weights each lie one after another in dw.
+// u[p][o][c] = (G w G^T)[p] for output channels [o_begin, o_end); lanes are
+// 8 input channels of one output channel, whose R x R weights each lie one
+// after another in w (out_channels x channels x R x R).
+template <int R>
+STRATA_ALWAYS_INLINE void WeightTransformBody(const Geometry& g, const float* w, int o_begin,
+                                              int o_end, float* u) {
+  const int c_count = g.channels, o_count = g.out_channels;
+  for (int o = o_begin; o < o_end; ++o) {
+    for (int c0 = 0; c0 < c_count; c0 += kLanes) {
+      const int lanes = std::min(kLanes, c_count - c0);
+      Vec kernel[R * R] = {}, point[kP];
+      for (int s = 0; s < lanes; ++s) {
+        const float* src = w + (static_cast<size_t>(o) * c_count + c0 + s) * R * R;
+        for (int k = 0; k < R * R; ++k) kernel[k][s] = src[k];
+      }
+      Sandwich(kF<R>.g, kernel, point);
+      for (int p = 0; p < kP; ++p) {
+        float* dst = u + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
+        for (int s = 0; s < lanes; ++s) dst[s] = point[p][s];
+      }
+    }
+  }
+}
+
+// dw += G^T dU G per channel pair, back from the 8x8 transform to R x R; du
+// is kPoints x out_channels x channels, lanes as in WeightTransformBody.
+template <int R>
 STRATA_ALWAYS_INLINE void WeightGradTransformBody(const Geometry& g, const float* du, float* dw) {
   const int c_count = g.channels, o_count = g.out_channels;
   for (int o = 0; o < o_count; ++o) {
     for (int c0 = 0; c0 < c_count; c0 += kLanes) {
       const int lanes = std::min(kLanes, c_count - c0);
-      Vec point[kP] = {}, g5[kR * kR];
+      Vec point[kP] = {}, kernel[R * R];
       for (int p = 0; p < kP; ++p) {
         const float* src = du + (static_cast<size_t>(p) * o_count + o) * c_count + c0;
         if (lanes == kLanes) {
@@ -481,37 +536,49 @@ STRATA_ALWAYS_INLINE void WeightGradTransformBody(const Geometry& g, const float
           for (int s = 0; s < lanes; ++s) point[p][s] = src[s];
         }
       }
-      Sandwich(kF.gt, point, g5);
-      float* dst = dw + (static_cast<size_t>(o) * c_count + c0) * kR * kR;
+      Sandwich(kF<R>.gt, point, kernel);
+      float* dst = dw + (static_cast<size_t>(o) * c_count + c0) * R * R;
       for (int s = 0; s < lanes; ++s) {
-        for (int k = 0; k < kR * kR; ++k) dst[s * kR * kR + k] += g5[k][s];
+        for (int k = 0; k < R * R; ++k) dst[s * R * R + k] += kernel[k][s];
       }
     }
   }
 }
 
 // The steps as compiled in the including unit, for its instruction set.
-inline void InputStep(const Geometry& g, const Chunk& chunk, const float* in, size_t in_stride,
-                      float* v) {
-  InputTransformBody(g, chunk, in, in_stride, v);
-}
-inline void OutputStep(const Geometry& g, const Chunk& chunk, const float* m, const float* bias,
-                       float* out, size_t out_stride) {
-  OutputTransformBody(g, chunk, m, bias, out, out_stride);
-}
-inline void OutputGradStep(const Geometry& g, const Chunk& chunk, const float* dy, size_t dy_stride,
-                           float* dm) {
-  OutputGradTransformBody(g, chunk, dy, dy_stride, dm);
-}
-inline void InputGradStep(const Geometry& g, const Chunk& chunk, const float* dv, float* dx,
-                          size_t dx_stride) {
-  InputGradTransformBody(g, chunk, dv, dx, dx_stride);
-}
-inline void WeightGradStep(const Geometry& g, const float* du, float* dw) {
-  WeightGradTransformBody(g, du, dw);
-}
-inline WinogradSteps UnitSteps() {
-  return WinogradSteps{InputStep, OutputStep, OutputGradStep, InputGradStep, WeightGradStep};
+template <int R>
+struct UnitStepsFor {
+  static void Input(const Geometry& g, const Chunk& chunk, const float* in, size_t in_stride,
+                    float* v) {
+    InputTransformBody<R>(g, chunk, in, in_stride, v);
+  }
+  static void Output(const Geometry& g, const Chunk& chunk, const float* m, const float* bias,
+                     float* out, size_t out_stride) {
+    OutputTransformBody<R>(g, chunk, m, bias, out, out_stride);
+  }
+  static void OutputGrad(const Geometry& g, const Chunk& chunk, const float* dy, size_t dy_stride,
+                         float* dm) {
+    OutputGradTransformBody<R>(g, chunk, dy, dy_stride, dm);
+  }
+  static void InputGrad(const Geometry& g, const Chunk& chunk, const float* dv, float* dx,
+                        size_t dx_stride) {
+    InputGradTransformBody<R>(g, chunk, dv, dx, dx_stride);
+  }
+  static void Weights(const Geometry& g, const float* w, int o_begin, int o_end, float* u) {
+    WeightTransformBody<R>(g, w, o_begin, o_end, u);
+  }
+  static void WeightGrad(const Geometry& g, const float* du, float* dw) {
+    WeightGradTransformBody<R>(g, du, dw);
+  }
+  static WinogradSteps Steps() {
+    return WinogradSteps{Input, Output, OutputGrad, InputGrad, Weights, WeightGrad};
+  }
+};
+
+// The unit's steps for a 3x3 or 5x5 kernel.
+inline const WinogradSteps& UnitSteps(int kernel) {
+  static const WinogradSteps three = UnitStepsFor<3>::Steps(), five = UnitStepsFor<5>::Steps();
+  return kernel == 3 ? three : five;
 }
 
 }  // namespace

@@ -3,9 +3,6 @@
 
 namespace strata::kernels {
 
-const WinogradSteps& Avx2WinogradSteps() {
-  static const WinogradSteps steps = UnitSteps();
-  return steps;
-}
+const WinogradSteps& Avx2WinogradSteps(int kernel) { return UnitSteps(kernel); }
 
 }  // namespace strata::kernels

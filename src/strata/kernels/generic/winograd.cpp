@@ -3,9 +3,6 @@
 
 namespace strata::kernels {
 
-const WinogradSteps& GenericWinogradSteps() {
-  static const WinogradSteps steps = UnitSteps();
-  return steps;
-}
+const WinogradSteps& GenericWinogradSteps(int kernel) { return UnitSteps(kernel); }
 
 }  // namespace strata::kernels
