@@ -48,6 +48,13 @@ struct NetOptions {
   // and bias carry the normalisation (recomputed when any of them change).
   // Outputs equal the unfolded net's to rounding; false keeps every layer.
   bool fold_batch_norm = true;
+  // Training: a BatchNorm on batch statistics followed by an in-place
+  // per-channel Scale and, optionally, an in-place ReLU runs as one pass
+  // forward and two backward, keeping one copy of the normalised values (the
+  // separate layers keep two and copy once more); results equal the separate
+  // layers' to rounding. The chain runs whole: forward on its first layer,
+  // backward on its last; false keeps every layer.
+  bool fuse_batch_norm_chains = true;
   // This net's share of every batch in a data-parallel run (Layer's
   // DataShard). Data layers keep `seed`, so every shard walks the same
   // shuffled order; the other layers' streams (dropout) are set apart per shard.
@@ -134,8 +141,8 @@ class Net {
   // The chains folded into one layer (NetOptions::fold_batch_norm), each as
   // its layers' names joined by '+': "conv1+bn1+scale1".
   std::vector<std::string> folded_layers() const;
-  // For layer i: the chain it is folded into ("" if none), and that chain's
-  // first and last layer ({i, i} if none).
+  // For layer i: the chain it is folded or fused into ("" if none; fused
+  // training chains too), and that chain's first and last layer ({i, i} if none).
   std::string FoldedInto(int layer_index) const;
   std::pair<int, int> FoldedRange(int layer_index) const;
   // Bytes the blobs between layers hold: their data (allocated on first use)
@@ -177,6 +184,12 @@ class Net {
   // refreshes a chain's folded weights when its sources changed.
   void PlanBatchNormFolding();
   void RefreshFold(size_t chain);
+  // net_fold.cpp: finds the chains NetOptions::fuse_batch_norm_chains fuses.
+  void PlanBatchNormChains();
+  // Backward of layer i where it belongs to a fused training chain (the
+  // chain's whole backward on its last layer, nothing on the others); false
+  // where it does not.
+  bool BackwardFusedChain(int i);
   void CheckMemoryFits() const;
   std::string Context(int layer_index) const;
 
@@ -185,9 +198,12 @@ class Net {
   void CheckLayerRange(int first, int last, const char* what) const;
   void BackwardDebugInfo(int layer_index) const;
 
-  // A Convolution/InnerProduct, BatchNorm[, Scale] chain run as one layer.
+  // A Convolution/InnerProduct, BatchNorm[, Scale] chain run as one layer
+  // (inference), or a BatchNorm, Scale[, ReLU] chain its BatchNorm runs
+  // (training; `folded` null).
   struct Fold {
-    std::vector<int> layers;        // the chain, first the product
+    std::vector<int> layers;        // the chain, first the product (or the BatchNorm)
+    std::string name;               // its layers' names joined by '+'
     std::unique_ptr<Layer> folded;  // the product with the folded weights and a bias
     std::vector<std::pair<const Storage*, uint64_t>> sources;  // as last folded
   };

@@ -136,6 +136,7 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
     PlanActivationMemory(options.keep_blobs);
     if (options.fold_batch_norm) PlanBatchNormFolding();
   }
+  if (options.fuse_batch_norm_chains) PlanBatchNormChains();
 }
 
 Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* source) {
@@ -153,6 +154,7 @@ Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* 
     PlanActivationMemory(options.keep_blobs);
     if (options.fold_batch_norm) PlanBatchNormFolding();
   }
+  if (options.fuse_batch_norm_chains) PlanBatchNormChains();
 }
 
 Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
@@ -440,8 +442,11 @@ float Net::ForwardFromTo(int start, int end) {
   for (int i = start; i <= end; ++i) {
     try {
       const int fold = fold_of_.empty() ? -1 : fold_of_[i];
+      // A fused training chain runs whole on its first layer (its BatchNorm).
+      if (fold >= 0 && !folds_[fold].folded && folds_[fold].layers.front() != i) continue;
       // A folded chain runs as its one layer when the range holds all of it.
-      if (fold >= 0 && folds_[fold].layers.front() >= start && folds_[fold].layers.back() <= end) {
+      if (fold >= 0 && folds_[fold].folded && folds_[fold].layers.front() >= start &&
+          folds_[fold].layers.back() <= end) {
         if (folds_[fold].layers.front() != i) continue;
         RefreshFold(static_cast<size_t>(fold));
         loss += folds_[fold].folded->Forward(bottom_vecs_[i], top_vecs_[i]);
@@ -465,13 +470,13 @@ void Net::BackwardFromTo(int start, int end) {
                       "backward; build it with NetOptions::reuse_activations = false");
   }
   for (int i = start; i >= end; --i) {
-    if (layer_need_backward_[i]) {
-      try {
+    try {
+      if (!BackwardFusedChain(i) && layer_need_backward_[i]) {
         layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
         if (debug_info_) BackwardDebugInfo(i);
-      } catch (const Error& e) {
-        RethrowWithContext(e, Context(i));
       }
+    } catch (const Error& e) {
+      RethrowWithContext(e, Context(i));
     }
     if (backward_observer_) backward_observer_(i);
   }

@@ -6,10 +6,16 @@
 //       = (a_c W_c) x + (a_c b_c + beta_c - a_c mean_c),  a_c = gamma_c / sqrt(var_c + eps),
 // so one layer with the weights a_c W_c and that bias does all three. The
 // chain must be in place on one blob: no layer can read the values between.
+//
+// Training chains (NetOptions::fuse_batch_norm_chains): a BatchNorm on batch
+// statistics whose top is scaled in place per channel by a Scale, and
+// optionally rectified in place by a ReLU, runs as the BatchNorm's fused
+// passes (batch_norm_layer.hpp); the net skips the Scale's and the ReLU's own.
 #include <cmath>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/batch_norm_layer.hpp"
 #include "strata/net.hpp"
 
 namespace strata {
@@ -67,9 +73,8 @@ void Net::PlanBatchNormFolding() {
     } else {
       param.mutable_inner_product_param()->set_bias_term(true);
     }
-    std::string name;
-    for (int l : fold.layers) name += (name.empty() ? "" : "+") + layer_names_[l];
-    param.set_name(name);
+    for (int l : fold.layers) fold.name += (fold.name.empty() ? "" : "+") + layer_names_[l];
+    param.set_name(fold.name);
     fold.folded = LayerRegistry::Create(param);
     fold.folded->SetUp(bottom_vecs_[i], top_vecs_[i]);
     for (int l : fold.layers) fold_of_[l] = static_cast<int>(folds_.size());
@@ -121,15 +126,67 @@ void Net::RefreshFold(size_t chain) {
   fold.sources = std::move(sources);
 }
 
+void Net::PlanBatchNormChains() {
+  if (fold_of_.empty()) fold_of_.assign(layers_.size(), -1);
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    auto* bn = dynamic_cast<BatchNormLayer*>(layers_[i].get());
+    if (bn == nullptr || fold_of_[i] >= 0 || !bn->uses_batch_statistics()) continue;
+    const std::string& blob = bn->layer_param().top(0);
+    Layer* scale = layers_[i + 1].get();
+    if (!InPlaceOn(scale->layer_param(), blob) ||
+        !IsChannelScale(scale->layer_param(), *top_vecs_[i][0])) {
+      continue;
+    }
+    Fold fold;
+    fold.layers = {static_cast<int>(i), static_cast<int>(i + 1)};
+    const Layer* relu = nullptr;
+    if (i + 2 < layers_.size() && layers_[i + 2]->layer_param().type() == "ReLU" &&
+        InPlaceOn(layers_[i + 2]->layer_param(), blob)) {
+      relu = layers_[i + 2].get();
+      fold.layers.push_back(static_cast<int>(i + 2));
+    }
+    // A weighted loss on a top between would need the values the chain skips.
+    bool weighted = false;
+    for (int l : fold.layers) weighted = weighted || layers_[l]->loss(0) != 0.f;
+    if (weighted) continue;
+    bn->FuseFollowers(scale, relu);
+    for (int l : fold.layers) {
+      fold.name += (fold.name.empty() ? "" : "+") + layer_names_[l];
+      fold_of_[l] = static_cast<int>(folds_.size());
+    }
+    folds_.push_back(std::move(fold));
+    i = static_cast<size_t>(folds_.back().layers.back());
+  }
+  if (folds_.empty()) fold_of_.clear();
+}
+
+bool Net::BackwardFusedChain(int i) {
+  const int chain = fold_of_.empty() ? -1 : fold_of_[i];
+  if (chain < 0 || folds_[chain].folded) return false;
+  const std::vector<int>& layers = folds_[chain].layers;
+  if (i != layers.back()) return true;
+  bool needed = false;
+  for (int l : layers) needed = needed || layer_need_backward_[l];
+  if (!needed) return true;
+  const int head = layers.front();
+  layers_[head]->Backward(top_vecs_[head], bottom_need_backward_[head], bottom_vecs_[head]);
+  if (debug_info_) {
+    for (auto l = layers.rbegin(); l != layers.rend(); ++l) BackwardDebugInfo(*l);
+  }
+  return true;
+}
+
 std::vector<std::string> Net::folded_layers() const {
   std::vector<std::string> names;
-  for (const Fold& fold : folds_) names.push_back(fold.folded->layer_param().name());
+  for (const Fold& fold : folds_) {
+    if (fold.folded) names.push_back(fold.name);
+  }
   return names;
 }
 
 std::string Net::FoldedInto(int layer_index) const {
   if (fold_of_.empty() || fold_of_.at(layer_index) < 0) return {};
-  return folds_[fold_of_[layer_index]].folded->layer_param().name();
+  return folds_[fold_of_[layer_index]].name;
 }
 
 std::pair<int, int> Net::FoldedRange(int layer_index) const {

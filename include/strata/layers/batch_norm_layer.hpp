@@ -8,6 +8,13 @@
 // Bottom: N x C x ... Top: same shape. In place: yes.
 // Blobs (not learned, lr_mult 0): mean_sum (C), var_sum (C), s (1).
 // Reads batch_norm_param { use_global_stats, moving_average_fraction (maf), eps }.
+//
+// Training chains: on batch statistics, the Net hands this layer the
+// in-place per-channel Scale (and ReLU) that follow it on its top
+// (FuseFollowers); its forward then writes z = relu(gamma * x_hat + beta) in
+// one pass, keeping only x_hat, and its backward computes the Scale's
+// parameter gradients and the input gradient of all of them in two passes.
+// The net skips the followers' own passes (net_fold.cpp).
 #pragma once
 
 #include "strata/layer.hpp"
@@ -24,6 +31,12 @@ class BatchNormLayer : public Layer {
   std::vector<std::string> ParamFields() const override { return {"batch_norm_param"}; }
   void Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
 
+  bool uses_batch_statistics() const { return !use_global_stats_; }
+  // `scale` is a per-channel Scale (learned, on axis 1) in place on this
+  // layer's top; `relu`, if not null, a ReLU in place after it. Both must
+  // outlive this layer's use; the Net guarantees the placement.
+  void FuseFollowers(Layer* scale, const Layer* relu);
+
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
   void ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
@@ -35,6 +48,12 @@ class BatchNormLayer : public Layer {
   int channels_ = 0, num_ = 0, spatial_ = 0;
   std::vector<float> inv_std_;  // per channel, from the last forward
   Blob normalized_;             // y, kept for backward (bottom may be overwritten in place)
+  Layer* scale_ = nullptr;      // fused followers (FuseFollowers)
+  bool relu_ = false;
+  float relu_slope_ = 0.f;
+
+  void ComputeBatchStatistics(const float* x, std::vector<double>* mean, std::vector<double>* var);
+  void FusedBackward(const Blob& top, bool propagate_down, Blob* bottom);
 };
 
 }  // namespace strata

@@ -1,5 +1,6 @@
 #include "strata/layers/batch_norm_layer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "strata/errors.hpp"
@@ -47,64 +48,97 @@ void BatchNormLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector
   normalized_.ReshapeLike(*bottom[0]);
 }
 
+void BatchNormLayer::FuseFollowers(Layer* scale, const Layer* relu) {
+  if (use_global_stats_ || scale == nullptr || scale->blobs().empty() ||
+      scale->blobs()[0]->count() != channels_) {
+    throw InternalError("BatchNorm '" + layer_param_.name() +
+                        "': only a batch-statistics BatchNorm fuses a per-channel Scale");
+  }
+  scale_ = scale;
+  relu_ = relu != nullptr;
+  relu_slope_ = relu ? relu->layer_param().relu_param().negative_slope() : 0.f;
+}
+
 // Channels are independent: they are spread over the thread pool, each summed
 // by one thread in a fixed order (so results do not depend on the split).
-void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+void BatchNormLayer::ComputeBatchStatistics(const float* x, std::vector<double>* mean,
+                                            std::vector<double>* var) {
   const BatchNormParameter& p = layer_param_.batch_norm_param();
-  const float* x = bottom[0]->data();
-  float* y = top[0]->mutable_data();
-  float* normalized = normalized_.mutable_data();
-  std::vector<double> mean(channels_, 0.0), var(channels_, 0.0);
-  const double m = static_cast<double>(num_) * spatial_;
-  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   if (use_global_stats_) {
     const float s = blobs_[2]->data()[0];
     const double factor = s == 0.f ? 0.0 : 1.0 / s;
     for (int c = 0; c < channels_; ++c) {
-      mean[c] = blobs_[0]->data()[c] * factor;
-      var[c] = blobs_[1]->data()[c] * factor;
+      (*mean)[c] = blobs_[0]->data()[c] * factor;
+      (*var)[c] = blobs_[1]->data()[c] * factor;
       // Stored statistics come from files: a negative or NaN variance would
       // turn every output of the channel into NaN.
-      if (!std::isfinite(mean[c]) || !std::isfinite(var[c]) || var[c] < 0) {
+      if (!std::isfinite((*mean)[c]) || !std::isfinite((*var)[c]) || (*var)[c] < 0) {
         throw DataError("stored statistics of channel " + std::to_string(c) + " are mean " +
-                        std::to_string(mean[c]) + ", variance " + std::to_string(var[c]) +
+                        std::to_string((*mean)[c]) + ", variance " + std::to_string((*var)[c]) +
                         " (scale factor " + std::to_string(s) +
                         "): the variance must be finite and non-negative (corrupt weights?)");
       }
     }
-  } else if (m > 0) {  // an empty batch has no statistics and leaves the running ones as they are
-    ParallelFor(channels_, 1, [&](int, int begin, int end) {
-      for (int c = begin; c < end; ++c) {
-        for (int n = 0; n < num_; ++n) mean[c] += math::SumDouble(spatial_, x + plane(n, c));
-        mean[c] /= m;
-        for (int n = 0; n < num_; ++n) {
-          var[c] += math::SquaredDeviationDouble(spatial_, x + plane(n, c), mean[c]);
-        }
-        var[c] /= m;
-      }
-    });
-    const float maf = p.moving_average_fraction();
-    blobs_[2]->mutable_data()[0] = blobs_[2]->data()[0] * maf + 1.f;
-    const double correction = m > 1 ? m / (m - 1) : 1.0;
-    for (int c = 0; c < channels_; ++c) {
-      blobs_[0]->mutable_data()[c] = static_cast<float>(mean[c] + maf * blobs_[0]->data()[c]);
-      blobs_[1]->mutable_data()[c] =
-          static_cast<float>(correction * var[c] + maf * blobs_[1]->data()[c]);
-    }
+    return;
   }
+  const double m = static_cast<double>(num_) * spatial_;
+  if (m == 0) return;  // an empty batch has no statistics and leaves the running ones as they are
+  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
+  ParallelFor(channels_, 1, [&](int, int begin, int end) {
+    for (int c = begin; c < end; ++c) {
+      for (int n = 0; n < num_; ++n) (*mean)[c] += math::SumDouble(spatial_, x + plane(n, c));
+      (*mean)[c] /= m;
+      for (int n = 0; n < num_; ++n) {
+        (*var)[c] += math::SquaredDeviationDouble(spatial_, x + plane(n, c), (*mean)[c]);
+      }
+      (*var)[c] /= m;
+    }
+  });
+  const float maf = p.moving_average_fraction();
+  blobs_[2]->mutable_data()[0] = blobs_[2]->data()[0] * maf + 1.f;
+  const double correction = m > 1 ? m / (m - 1) : 1.0;
+  for (int c = 0; c < channels_; ++c) {
+    blobs_[0]->mutable_data()[c] = static_cast<float>((*mean)[c] + maf * blobs_[0]->data()[c]);
+    blobs_[1]->mutable_data()[c] =
+        static_cast<float>(correction * (*var)[c] + maf * blobs_[1]->data()[c]);
+  }
+}
+
+void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
+  const float* x = bottom[0]->data();
+  std::vector<double> mean(channels_, 0.0), var(channels_, 0.0);
+  ComputeBatchStatistics(x, &mean, &var);
+  const double eps = layer_param_.batch_norm_param().eps();
   inv_std_.resize(channels_);
   for (int c = 0; c < channels_; ++c) {
-    inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + p.eps()));
+    inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + eps));
   }
+  float* y = top[0]->mutable_data();
+  float* normalized = normalized_.mutable_data();
+  const float* gamma = scale_ ? scale_->blobs()[0]->data() : nullptr;
+  const float* beta = scale_ && scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
+  const bool relu = relu_;
+  const float slope = relu_slope_;
   ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
     for (int nc = begin; nc < end; ++nc) {
       const int c = nc % channels_;
       const size_t base = static_cast<size_t>(nc) * spatial_;
       const float mu = static_cast<float>(mean[c]), inv_std = inv_std_[c];
+      if (gamma == nullptr) {
+        for (int i = 0; i < spatial_; ++i) {
+          const float v = (x[base + i] - mu) * inv_std;
+          normalized[base + i] = v;
+          y[base + i] = v;
+        }
+        continue;
+      }
+      // The fused chain: the Scale's and the ReLU's arithmetic, as they do it.
+      const float g = gamma[c], b = beta ? beta[c] : 0.f;
       for (int i = 0; i < spatial_; ++i) {
         const float v = (x[base + i] - mu) * inv_std;
         normalized[base + i] = v;
-        y[base + i] = v;
+        const float z = v * g + b;
+        y[base + i] = relu ? std::max(z, 0.f) + slope * std::min(z, 0.f) : z;
       }
     }
   });
@@ -113,6 +147,10 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
 void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
                                  const std::vector<bool>& propagate_down,
                                  const std::vector<Blob*>& bottom) {
+  if (scale_ != nullptr) {
+    FusedBackward(*top[0], propagate_down[0], bottom[0]);
+    return;
+  }
   if (!propagate_down[0]) return;
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
@@ -144,6 +182,83 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
         const size_t base = plane(n, c);
         for (int i = 0; i < spatial_; ++i) {
           dx[base + i] = (dy[base + i] - a - y[base + i] * b) * inv_std;
+        }
+      }
+    }
+  });
+}
+
+// With g = dz * relu'(z) per element (z, the chain's output, decides as the
+// ReLU's backward does in place): dgamma += sum g x_hat, dbeta += sum g, and
+// dx = gamma / std * (g - mean(g) - x_hat * mean(g x_hat)), the BatchNorm
+// backward of dy = gamma g. One pass sums, one writes dx (over dz in place).
+void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* bottom) {
+  const bool scale_needed = scale_->param_propagate_down(0);
+  const bool bias_needed = scale_->blobs().size() > 1 && scale_->param_propagate_down(1);
+  if (!propagate_down && !scale_needed && !bias_needed) return;
+  const double m = static_cast<double>(num_) * spatial_;
+  if (m == 0) return;
+  const float* dz = top.diff();
+  const float* z = top.data();
+  const float* x_hat = normalized_.data();
+  const float* gamma = scale_->blobs()[0]->data();
+  const bool relu = relu_;
+  const float slope = relu_slope_;
+  const auto g = [&](size_t i) {
+    if (!relu) return dz[i];
+    const float keep = static_cast<float>(z[i] > 0.f);
+    return dz[i] * (keep + (1.f - keep) * slope);
+  };
+  std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
+  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
+  ParallelFor(channels_, 1, [&](int, int begin, int end) {
+    for (int c = begin; c < end; ++c) {
+      for (int n = 0; n < num_; ++n) {
+        // Float partial sums in 16 lanes (vectorised; a plane's share of a
+        // lane is short), added up in double per plane.
+        constexpr int kLanes = 16;
+        const size_t base = plane(n, c);
+        float s[kLanes] = {}, sx[kLanes] = {};
+        int i = 0;
+        for (; i + kLanes <= spatial_; i += kLanes) {
+          for (int k = 0; k < kLanes; ++k) {
+            const float gi = g(base + i + k);
+            s[k] += gi;
+            sx[k] += gi * x_hat[base + i + k];
+          }
+        }
+        double total = 0, total_x = 0;
+        for (int k = 0; k < kLanes; ++k) {
+          total += s[k];
+          total_x += sx[k];
+        }
+        for (; i < spatial_; ++i) {
+          total += g(base + i);
+          total_x += static_cast<double>(g(base + i)) * x_hat[base + i];
+        }
+        sum_g[c] += total;
+        sum_g_x[c] += total_x;
+      }
+    }
+  });
+  if (scale_needed) {
+    float* dgamma = scale_->blobs()[0]->mutable_diff();
+    for (int c = 0; c < channels_; ++c) dgamma[c] += static_cast<float>(sum_g_x[c]);
+  }
+  if (bias_needed) {
+    float* dbeta = scale_->blobs()[1]->mutable_diff();
+    for (int c = 0; c < channels_; ++c) dbeta[c] += static_cast<float>(sum_g[c]);
+  }
+  if (!propagate_down) return;
+  float* dx = bottom->mutable_diff();
+  ParallelFor(channels_, 1, [&](int, int begin, int end) {
+    for (int c = begin; c < end; ++c) {
+      const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
+      const float factor = gamma[c] * inv_std_[c];
+      for (int n = 0; n < num_; ++n) {
+        const size_t base = plane(n, c);
+        for (int i = 0; i < spatial_; ++i) {
+          dx[base + i] = (g(base + i) - a - x_hat[base + i] * b) * factor;
         }
       }
     }
