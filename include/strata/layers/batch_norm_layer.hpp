@@ -49,8 +49,7 @@ class BatchNormLayer : public Layer {
   std::vector<float> inv_std_;  // per channel, from the last forward
   Blob normalized_;             // y, kept for backward (bottom may be overwritten in place)
   Layer* scale_ = nullptr;      // fused followers (FuseFollowers)
-  bool relu_ = false;
-  float relu_slope_ = 0.f;
+  float relu_slope_ = 1.f;      // the fused ReLU's negative slope; 1: no ReLU
 
   void ComputeBatchStatistics(const float* x, std::vector<double>* mean, std::vector<double>* var);
   void FusedBackward(const Blob& top, bool propagate_down, Blob* bottom);
