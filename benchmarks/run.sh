@@ -124,6 +124,19 @@ for spec in "resnet20 fwdbwd 5 ResNet20" "resnet18 fwdbwd 2 ResNet18" "mobilenet
     bound = f * p / g * 1e3
     printf "| %s | %s | %.1f | %.1f | %.2f | %.1f | %.2f | %.0f / %.0f |\n", n, m == "eval" ? "inference, batch 1" : "forward+backward", s, t, s / t, bound, bound / s, rs, rt }'
 done
+# The same nets layer by layer: each product layer's share of the sgemm bound
+# (benchmarks/layer_bound.py; the training nets with force_backward).
+for spec in "resnet20 fwdbwd 5" "resnet18 fwdbwd 2" "mobilenet_v1 fwd 20"; do
+  set -- $spec
+  model="$out/convnets/$1.prototxt"
+  if [ "$2" = fwdbwd ]; then
+    { echo "force_backward: true"; cat "$out/convnets/$1.prototxt"; } > "$out/convnets/$1_fb.prototxt"
+    model="$out/convnets/$1_fb.prototxt"
+  fi
+  echo "-- $1 per layer, $2, bound at $sgemm GFLOP/s"
+  /usr/bin/python3 benchmarks/layer_bound.py --build "$build" --model "$model" --gflops "$sgemm" \
+    --iterations "$3" --passes "$2" --min-share 0.02
+done
 
 # What calling the net from Python costs (issue 20: at most 5 % over C++).
 if [ -d "$build/python/strata" ]; then
