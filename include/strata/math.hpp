@@ -44,6 +44,9 @@ double SquaredDeviationDouble(int n, const float* x, double mean);
 void Sigmoid(int n, const float* x, float* y);
 void Tanh(int n, const float* x, float* y);
 
+// y = max(x, 0) + slope * min(x, 0) (Caffe's ReLU); y may be x.
+void Relu(size_t n, float slope, const float* x, float* y);
+
 // x[c][s] += bias[c] over `channels` rows of `spatial` values.
 void AddChannelBias(int channels, int spatial, const float* bias, float* x);
 // sums[c] += sum over s of x[c][s].

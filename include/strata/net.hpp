@@ -45,7 +45,8 @@ struct NetOptions {
   // Inference: where activations are handed on (above), a Convolution or
   // InnerProduct followed by an in-place BatchNorm on stored statistics and,
   // optionally, an in-place per-channel Scale runs as one layer whose weights
-  // and bias carry the normalisation (recomputed when any of them change).
+  // and bias carry the normalisation (recomputed when any of them change); a
+  // Convolution's chain also takes an in-place ReLU after it.
   // Outputs equal the unfolded net's to rounding; false keeps every layer.
   bool fold_batch_norm = true;
   // Training: a BatchNorm on batch statistics followed by an in-place
@@ -204,6 +205,7 @@ class Net {
   struct Fold {
     std::vector<int> layers;        // the chain, first the product (or the BatchNorm)
     std::string name;               // its layers' names joined by '+'
+    bool scaled = false;            // inference: layers[2] is a Scale
     std::unique_ptr<Layer> folded;  // the product with the folded weights and a bias
     std::vector<std::pair<const Storage*, uint64_t>> sources;  // as last folded
   };

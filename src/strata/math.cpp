@@ -136,6 +136,10 @@ float Dot(int n, const float* x, const float* y) { return cblas_sdot(n, x, 1, y,
 
 float Asum(int n, const float* x) { return cblas_sasum(n, x, 1); }
 
+void Relu(size_t n, float slope, const float* x, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f);
+}
+
 void AddChannelBias(int channels, int spatial, const float* bias, float* x) {
   for (int c = 0; c < channels; ++c) {
     const float b = bias[c];

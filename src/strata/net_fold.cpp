@@ -4,8 +4,10 @@
 // place per channel by a Scale, computes
 //   z_c = gamma_c * (W_c x + b_c - mean_c) / sqrt(var_c + eps) + beta_c
 //       = (a_c W_c) x + (a_c b_c + beta_c - a_c mean_c),  a_c = gamma_c / sqrt(var_c + eps),
-// so one layer with the weights a_c W_c and that bias does all three. The
-// chain must be in place on one blob: no layer can read the values between.
+// so one layer with the weights a_c W_c and that bias does all three; a
+// convolution's folded layer also applies an in-place ReLU that follows
+// (BaseConvolutionLayer::FuseReLU). The chain must be in place on one blob:
+// no layer can read the values between.
 //
 // Training chains (NetOptions::fuse_batch_norm_chains): a BatchNorm on batch
 // statistics whose top is scaled in place per channel by a Scale, and
@@ -15,6 +17,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/layers/base_convolution_layer.hpp"
 #include "strata/layers/batch_norm_layer.hpp"
 #include "strata/net.hpp"
 
@@ -64,7 +67,14 @@ void Net::PlanBatchNormFolding() {
     if (i + 2 < layers_.size() && InPlaceOn(layers_[i + 2]->layer_param(), blob) &&
         IsChannelScale(layers_[i + 2]->layer_param(), *top_vecs_[i][0])) {
       fold.layers.push_back(static_cast<int>(i + 2));
+      fold.scaled = true;
     }
+    // A convolution rectifies its own output where an in-place ReLU follows.
+    const size_t next = static_cast<size_t>(fold.layers.back()) + 1;
+    const bool relu = product.type() == "Convolution" && next < layers_.size() &&
+                      layers_[next]->layer_param().type() == "ReLU" &&
+                      InPlaceOn(layers_[next]->layer_param(), blob);
+    if (relu) fold.layers.push_back(static_cast<int>(next));
     LayerParameter param = product;
     param.clear_blobs();
     param.clear_param();
@@ -77,6 +87,10 @@ void Net::PlanBatchNormFolding() {
     param.set_name(fold.name);
     fold.folded = LayerRegistry::Create(param);
     fold.folded->SetUp(bottom_vecs_[i], top_vecs_[i]);
+    if (relu) {
+      static_cast<BaseConvolutionLayer&>(*fold.folded)
+          .FuseReLU(layers_[next]->layer_param().relu_param().negative_slope());
+    }
     for (int l : fold.layers) fold_of_[l] = static_cast<int>(folds_.size());
     folds_.push_back(std::move(fold));
     i = static_cast<size_t>(folds_.back().layers.back());
@@ -96,7 +110,7 @@ void Net::RefreshFold(size_t chain) {
 
   const Layer& product = *layers_[fold.layers[0]];
   const Layer& bn = *layers_[fold.layers[1]];
-  const Layer* scale = fold.layers.size() > 2 ? layers_[fold.layers[2]].get() : nullptr;
+  const Layer* scale = fold.scaled ? layers_[fold.layers[2]].get() : nullptr;
   const Blob& weights = *product.blobs()[0];
   const float* bias = product.blobs().size() > 1 ? product.blobs()[1]->data() : nullptr;
   const int channels = weights.shape(0);

@@ -20,7 +20,7 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
                       weight_filler { type: "gaussian" std: 0.3 } } }
 layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" batch_norm_param { eps: 0.001 } }
 layer { name: "scale1" type: "Scale" bottom: "conv1" top: "conv1" scale_param { bias_term: true } }
-layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" relu_param { negative_slope: 0.1 } }
 layer { name: "dw" type: "Convolution" bottom: "conv1" top: "dw"
   convolution_param { num_output: 6 group: 6 kernel_size: 3 stride: 2
                       weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "gaussian" } } }
@@ -78,12 +78,13 @@ void ExpectClose(const std::vector<float>& a, const std::vector<float>& b) {
 TEST(BatchNormFoldingTest, FoldedChainsGiveTheUnfoldedOutputs) {
   auto folded = MakeNet(true), plain = MakeNet(false);
   EXPECT_EQ(folded->folded_layers(),
-            (std::vector<std::string>{"conv1+bn1+scale1", "dw+bn2", "ip+bn3+scale3"}));
+            (std::vector<std::string>{"conv1+bn1+scale1+relu1", "dw+bn2", "ip+bn3+scale3"}));
   EXPECT_TRUE(plain->folded_layers().empty());
-  EXPECT_EQ(folded->FoldedInto(2), "conv1+bn1+scale1");  // bn1
-  EXPECT_EQ(folded->FoldedInto(4), "");                  // relu1
-  EXPECT_EQ(folded->FoldedRange(2), (std::pair<int, int>{1, 3}));
-  EXPECT_EQ(folded->FoldedRange(4), (std::pair<int, int>{4, 4}));
+  // A convolution's chain takes the (leaky) ReLU after it.
+  EXPECT_EQ(folded->FoldedInto(2), "conv1+bn1+scale1+relu1");  // bn1
+  EXPECT_EQ(folded->FoldedInto(4), "conv1+bn1+scale1+relu1");  // relu1
+  EXPECT_EQ(folded->FoldedRange(2), (std::pair<int, int>{1, 4}));
+  EXPECT_EQ(folded->FoldedRange(5), (std::pair<int, int>{5, 6}));  // dw, bn2
   RandomiseStatistics(folded.get(), 1);
   RandomiseStatistics(plain.get(), 1);
   auto input = testing::GaussianBlob({3, 3, 9, 7}, 2);

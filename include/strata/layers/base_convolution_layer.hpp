@@ -34,6 +34,11 @@ class BaseConvolutionLayer : public Layer {
   }
   // Its name, with how it runs where that varies.
   std::string Algorithm() const override;
+  // Inference folding (net_fold.cpp): the forward rectifies each hand-out of
+  // images right after its product, as an in-place ReLU with this negative
+  // slope would (while the values are still in cache). Not for training: the
+  // backward knows nothing of it.
+  void FuseReLU(float negative_slope) { fused_relu_slope_ = negative_slope; }
 
  protected:
   void LayerSetUp(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) override;
@@ -62,6 +67,7 @@ class BaseConvolutionLayer : public Layer {
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
   ConvShape shape_;  // in the convolution's direction
   std::unique_ptr<ConvStrategy> strategy_;
+  float fused_relu_slope_ = 1.f;  // 1: no fused ReLU (FuseReLU)
   // Each part's parameter gradients while backward runs, kept by part, not by
   // thread: a pool busy elsewhere runs all parts on the calling thread.
   std::vector<std::vector<float>> weight_partials_, bias_partials_;

@@ -207,9 +207,16 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     strategy_->SetWeights(blobs_[0]->data(), reverse_dimensions());
     const int grain = strategy_->HandOutImages(ChunkGrain(num_, kHandOuts), kHandOuts);
     ParallelChunks(num_, grain, [&](int begin, int end) {
-      if (!reverse_dimensions()) return strategy_->Forward(x, y, begin, end, bias);
-      strategy_->Backward(nullptr, x, begin, end, y, nullptr);
-      if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
+      if (!reverse_dimensions()) {
+        strategy_->Forward(x, y, begin, end, bias);
+      } else {
+        strategy_->Backward(nullptr, x, begin, end, y, nullptr);
+        if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
+      }
+      if (fused_relu_slope_ != 1.f) {
+        math::Relu(static_cast<size_t>(end - begin) * top_dim_, fused_relu_slope_,
+                   y + static_cast<size_t>(begin) * top_dim_);
+      }
     });
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata {
@@ -22,9 +23,7 @@ void ReLULayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<B
   const float* x = bottom[0]->data();
   float* y = top[0]->mutable_data();
   ParallelFor(bottom[0]->count(), kMinPerPart, [&](int, int begin, int end) {
-    for (int i = begin; i < end; ++i) {
-      y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f);
-    }
+    math::Relu(end - begin, slope, x + begin, y + begin);
   });
 }
 
