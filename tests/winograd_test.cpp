@@ -273,6 +273,7 @@ TEST(Winograd, PaysWithEnoughChannelsBothWaysAndFewWastedOutputs) {
   EXPECT_FALSE(Winograd::Pays(Window2d{64, 12, 12, 5, 5}, 1));
   EXPECT_TRUE(Winograd::Pays(Window2d{64, 56, 56, 3, 3, 1, 1}, 64));  // ResNet-18's conv2
   EXPECT_FALSE(Winograd::Pays(Window2d{3, 32, 32, 3, 3, 1, 1}, 16));  // an RGB input layer
+  EXPECT_TRUE(Winograd::Pays(Window2d{16, 24, 24, 3, 3, 1, 1}, 16));  // 16 channels, whole tiles
   // 7x7 outputs in 6x6 tiles: four tiles compute 144 outputs for 49.
   EXPECT_FALSE(Winograd::Pays(Window2d{16, 7, 7, 3, 3, 1, 1}, 16));
 }

@@ -40,15 +40,18 @@ bool Winograd::Pays(const Window2d& w, int out_channels) {
   // products save (ResNet-18's 512-channel layers ran 4x slower).
   const double transformed_bytes = 64.0 * sizeof(float) * w.channels * out_channels;
   if (transformed_bytes > kMaxTransformedBytes) return false;
-  // Per M x M tile: 64 products per channel pair; the input transform (two
-  // 8x8 by 8x8 products, 1024 multiply-adds) per input channel; the output
-  // transform (Mx8 by 8x8, then by 8xM) per output channel. Direct: the
-  // output positions times k x k weights per channel pair.
+  // Per M x M tile: 64 products per channel pair; the input transform per
+  // input channel, B^T d B as two passes of 8 rows through the folded B^T
+  // (26 non-zeros): 416 multiply-adds; the output transform per output
+  // channel, A^T M A through the folded A^T (3 pairs per row and two
+  // single entries: 14 non-zeros for M = 4, 20 for M = 6), (8 + M) times.
+  // Direct: the output positions times k x k weights per channel pair.
   const int k = w.kernel_h, m = OutTile(k);
   const double c = w.channels, o = out_channels;
   const double tiles =
       static_cast<double>((w.output_height() + m - 1) / m) * ((w.output_width() + m - 1) / m);
-  const double winograd = tiles * (64 * c * o + 1024 * c + (64.0 * m + 8.0 * m * m) * o);
+  const double output_transform = (8.0 + m) * (3 * m + 2);
+  const double winograd = tiles * (64 * c * o + 416 * c + output_transform * o);
   const double direct = static_cast<double>(w.output_height()) * w.output_width() * k * k * c * o;
   return winograd < 0.5 * direct;
 }

@@ -12,6 +12,7 @@
 
 #include "strata/net.hpp"
 #include "strata/storage.hpp"
+#include "strata/thread_pool.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -124,7 +125,10 @@ TEST(BatchNormChainTest, FusedChainsSaveTheScalesCopy) {
     TrainPasses(net.get(), 1);
     return Storage::TotalBytes() - before;
   };
-  // Scratch buffers, grown on the first pass and kept, count too: grown first.
+  // Scratch buffers, grown on the first pass and kept per thread, count too:
+  // one thread, so that the same thread grows them, and grown first.
+  const testing::ScopedThreads saved;
+  SetNumThreads(1);
   bytes_after_one_pass(false);
   const size_t plain = bytes_after_one_pass(false), fused = bytes_after_one_pass(true);
   const size_t copies = (4 * 5 * 7 * 6 + 4 * 6 * 3 * 2 + 4 * 5) * sizeof(float);

@@ -214,8 +214,8 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
         if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
       }
       if (fused_relu_slope_ != 1.f) {
-        math::Relu(static_cast<size_t>(end - begin) * top_dim_, fused_relu_slope_,
-                   y + static_cast<size_t>(begin) * top_dim_);
+        float* images = y + static_cast<size_t>(begin) * top_dim_;
+        math::Relu(static_cast<size_t>(end - begin) * top_dim_, fused_relu_slope_, images, images);
       }
     });
   }
