@@ -34,10 +34,9 @@ class BaseConvolutionLayer : public Layer {
   }
   // Its name, with how it runs where that varies.
   std::string Algorithm() const override;
-  // Inference folding (net_fold.cpp): the forward rectifies each hand-out of
-  // images right after its product, as an in-place ReLU with this negative
-  // slope would (while the values are still in cache). Not for training: the
-  // backward knows nothing of it.
+  // Inference folding (net_fold.cpp): the forward ends by rectifying its
+  // output, as an in-place ReLU with this negative slope would. Not for
+  // training: the backward knows nothing of it.
   void FuseReLU(float negative_slope) { fused_relu_slope_ = negative_slope; }
 
  protected:

@@ -213,11 +213,15 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
         strategy_->Backward(nullptr, x, begin, end, y, nullptr);
         if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
       }
-      if (fused_relu_slope_ != 1.f) {
-        float* images = y + static_cast<size_t>(begin) * top_dim_;
-        math::Relu(static_cast<size_t>(end - begin) * top_dim_, fused_relu_slope_, images, images);
-      }
     });
+    // Over the whole output, spread like the ReLU layer: a batch of one is a
+    // single hand-out, which would rectify on one thread.
+    if (fused_relu_slope_ != 1.f) {
+      const size_t count = static_cast<size_t>(num_) * top_dim_;
+      ParallelFor(static_cast<int>(count), 1 << 16, [&](int, int begin, int end) {
+        math::Relu(end - begin, fused_relu_slope_, y + begin, y + begin);
+      });
+    }
   }
 }
 
