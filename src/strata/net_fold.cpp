@@ -41,6 +41,10 @@ bool IsFoldableProduct(const LayerParameter& p, const Blob& top) {
   return false;
 }
 
+bool IsInPlaceReLU(const LayerParameter& p, const std::string& blob) {
+  return p.type() == "ReLU" && InPlaceOn(p, blob);
+}
+
 // A per-channel Scale with learned factors (one bottom, axis 1, one axis).
 bool IsChannelScale(const LayerParameter& p, const Blob& top) {
   const ScaleParameter& s = p.scale_param();
@@ -72,8 +76,7 @@ void Net::PlanBatchNormFolding() {
     // A convolution rectifies its own output where an in-place ReLU follows.
     const size_t next = static_cast<size_t>(fold.layers.back()) + 1;
     const bool relu = product.type() == "Convolution" && next < layers_.size() &&
-                      layers_[next]->layer_param().type() == "ReLU" &&
-                      InPlaceOn(layers_[next]->layer_param(), blob);
+                      IsInPlaceReLU(layers_[next]->layer_param(), blob);
     if (relu) fold.layers.push_back(static_cast<int>(next));
     LayerParameter param = product;
     param.clear_blobs();
@@ -154,8 +157,7 @@ void Net::PlanBatchNormChains() {
     Fold fold;
     fold.layers = {static_cast<int>(i), static_cast<int>(i + 1)};
     const Layer* relu = nullptr;
-    if (i + 2 < layers_.size() && layers_[i + 2]->layer_param().type() == "ReLU" &&
-        InPlaceOn(layers_[i + 2]->layer_param(), blob)) {
+    if (i + 2 < layers_.size() && IsInPlaceReLU(layers_[i + 2]->layer_param(), blob)) {
       relu = layers_[i + 2].get();
       fold.layers.push_back(static_cast<int>(i + 2));
     }

@@ -221,6 +221,36 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
   }
 }
 
+// Forward then backward of `layer` with output gradient `dy`: the output,
+// the input gradient, and each parameter's gradient (zeroed first).
+std::vector<std::vector<float>> ForwardBackwardResults(Layer* layer, Blob* x, Blob* y,
+                                                       const Blob& dy) {
+  layer->Forward({x}, {y});
+  std::copy_n(dy.data(), y->count(), y->mutable_diff());
+  for (auto& blob : layer->blobs()) std::fill_n(blob->mutable_diff(), blob->count(), 0.f);
+  layer->Backward({y}, {true}, {x});
+  std::vector<std::vector<float>> results;
+  results.emplace_back(y->data(), y->data() + y->count());
+  results.emplace_back(x->diff(), x->diff() + x->count());
+  for (const auto& blob : layer->blobs()) {
+    results.emplace_back(blob->diff(), blob->diff() + blob->count());
+  }
+  return results;
+}
+
+// Every result of `actual` within 2e-4 (relative, past 1) of `expected`'s.
+void ExpectSameResults(const std::vector<std::vector<float>>& actual,
+                       const std::vector<std::vector<float>>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t r = 0; r < expected.size(); ++r) {
+    ASSERT_EQ(actual[r].size(), expected[r].size());
+    for (size_t i = 0; i < expected[r].size(); ++i) {
+      ASSERT_NEAR(actual[r][i], expected[r][i], 2e-4 * (1 + std::fabs(expected[r][i])))
+          << "result " << r << " element " << i;
+    }
+  }
+}
+
 // 5x5 and 3x3 stride-1 convolutions with enough channels run on Winograd's
 // F(4x4, 5x5) and F(6x6, 3x3) (math::Winograd; tests/winograd_test.cpp
 // checks its sums); engine CAFFE keeps Caffe's im2col + GEMM. The two agree,
@@ -245,30 +275,14 @@ TEST(ConvolutionLayerTest, WinogradAgreesWithCaffeEngine) {
   EXPECT_NE(conv_caffe->algorithm(), ConvAlgorithm::kWinograd);
   for (size_t i = 0; i < 2; ++i) caffe->blobs()[i]->CopyFrom(*winograd->blobs()[i]);
   auto dy = GaussianBlob(y_winograd.shape(), 14);
-  std::vector<std::vector<float>> results;
-  for (Layer* layer : {winograd.get(), caffe.get()}) {
-    Blob& y = layer == winograd.get() ? y_winograd : y_caffe;
-    layer->Forward({x.get()}, {&y});
-    std::copy_n(dy->data(), y.count(), y.mutable_diff());
-    for (auto& blob : layer->blobs()) std::fill_n(blob->mutable_diff(), blob->count(), 0.f);
-    layer->Backward({&y}, {true}, {x.get()});
-    results.emplace_back(y.data(), y.data() + y.count());
-    results.emplace_back(x->diff(), x->diff() + x->count());
-    const Blob& w = *layer->blobs()[0];
-    results.emplace_back(w.diff(), w.diff() + w.count());
-    const Blob& b = *layer->blobs()[1];
-    results.emplace_back(b.diff(), b.diff() + b.count());
-  }
+  const auto winograd_results = ForwardBackwardResults(winograd.get(), x.get(), &y_winograd, *dy);
+  const auto caffe_results = ForwardBackwardResults(caffe.get(), x.get(), &y_caffe, *dy);
   const auto expected =
       DirectConvolution(*x, *caffe->blobs()[0], caffe->blobs()[1].get(), 1, 1, 1, 2, 7, 8);
-  for (size_t i = 0; i < expected.size(); ++i) ASSERT_NEAR(results[0][i], expected[i], 1e-4) << i;
-  for (int r = 0; r < 4; ++r) {
-    ASSERT_EQ(results[r].size(), results[r + 4].size());
-    for (size_t i = 0; i < results[r].size(); ++i) {
-      ASSERT_NEAR(results[r][i], results[r + 4][i], 2e-4 * (1 + std::fabs(results[r + 4][i])))
-          << "result " << r << " element " << i;
-    }
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_NEAR(winograd_results[0][i], expected[i], 1e-4) << i;
   }
+  ExpectSameResults(winograd_results, caffe_results);
 }
 
 TEST(ConvolutionLayerTest, GradientCheckWinograd) {
@@ -306,24 +320,8 @@ TEST(ConvolutionLayerTest, ThreeByThreeWinogradAgreesWithCaffeEngine) {
   EXPECT_EQ(dynamic_cast<ConvolutionLayer*>(winograd.get())->algorithm(), ConvAlgorithm::kWinograd);
   caffe->blobs()[0]->CopyFrom(*winograd->blobs()[0]);
   auto dy = GaussianBlob(y_winograd.shape(), 17);
-  std::vector<std::vector<float>> results;
-  for (Layer* layer : {winograd.get(), caffe.get()}) {
-    Blob& y = layer == winograd.get() ? y_winograd : y_caffe;
-    layer->Forward({x.get()}, {&y});
-    std::copy_n(dy->data(), y.count(), y.mutable_diff());
-    Blob& w = *layer->blobs()[0];
-    std::fill_n(w.mutable_diff(), w.count(), 0.f);
-    layer->Backward({&y}, {true}, {x.get()});
-    results.emplace_back(y.data(), y.data() + y.count());
-    results.emplace_back(x->diff(), x->diff() + x->count());
-    results.emplace_back(w.diff(), w.diff() + w.count());
-  }
-  for (int r = 0; r < 3; ++r) {
-    for (size_t i = 0; i < results[r].size(); ++i) {
-      ASSERT_NEAR(results[r][i], results[r + 3][i], 2e-4 * (1 + std::fabs(results[r + 3][i])))
-          << "result " << r << " element " << i;
-    }
-  }
+  ExpectSameResults(ForwardBackwardResults(winograd.get(), x.get(), &y_winograd, *dy),
+                    ForwardBackwardResults(caffe.get(), x.get(), &y_caffe, *dy));
 }
 
 TEST(ConvolutionLayerTest, RejectsBadGeometry) {

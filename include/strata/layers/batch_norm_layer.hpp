@@ -51,6 +51,8 @@ class BatchNormLayer : public Layer {
   Layer* scale_ = nullptr;      // fused followers (FuseFollowers)
   float relu_slope_ = 1.f;      // the fused ReLU's negative slope; 1: no ReLU
 
+  // Where channel c of image n starts.
+  size_t Plane(int n, int c) const { return (static_cast<size_t>(n) * channels_ + c) * spatial_; }
   void ComputeBatchStatistics(const float* x, std::vector<double>* mean, std::vector<double>* var);
   void FusedBackward(const Blob& top, bool propagate_down, Blob* bottom);
 };

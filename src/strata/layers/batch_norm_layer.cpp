@@ -84,13 +84,12 @@ void BatchNormLayer::ComputeBatchStatistics(const float* x, std::vector<double>*
   }
   const double m = static_cast<double>(num_) * spatial_;
   if (m == 0) return;  // an empty batch has no statistics and leaves the running ones as they are
-  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
-      for (int n = 0; n < num_; ++n) (*mean)[c] += math::SumDouble(spatial_, x + plane(n, c));
+      for (int n = 0; n < num_; ++n) (*mean)[c] += math::SumDouble(spatial_, x + Plane(n, c));
       (*mean)[c] /= m;
       for (int n = 0; n < num_; ++n) {
-        (*var)[c] += math::SquaredDeviationDouble(spatial_, x + plane(n, c), (*mean)[c]);
+        (*var)[c] += math::SquaredDeviationDouble(spatial_, x + Plane(n, c), (*mean)[c]);
       }
       (*var)[c] /= m;
     }
@@ -155,7 +154,6 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
   const float* y = normalized_.data();
-  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   if (use_global_stats_) {
     ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
       for (int nc = begin; nc < end; ++nc) {
@@ -173,13 +171,13 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
     for (int c = begin; c < end; ++c) {
       double sum_dy = 0, sum_dy_y = 0;
       for (int n = 0; n < num_; ++n) {
-        sum_dy += math::SumDouble(spatial_, dy + plane(n, c));
-        sum_dy_y += math::DotDouble(spatial_, dy + plane(n, c), y + plane(n, c));
+        sum_dy += math::SumDouble(spatial_, dy + Plane(n, c));
+        sum_dy_y += math::DotDouble(spatial_, dy + Plane(n, c), y + Plane(n, c));
       }
       const float a = static_cast<float>(sum_dy / m), b = static_cast<float>(sum_dy_y / m);
       const float inv_std = inv_std_[c];
       for (int n = 0; n < num_; ++n) {
-        const size_t base = plane(n, c);
+        const size_t base = Plane(n, c);
         for (int i = 0; i < spatial_; ++i) {
           dx[base + i] = (dy[base + i] - a - y[base + i] * b) * inv_std;
         }
@@ -257,11 +255,10 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
   const float* gamma = scale_->blobs()[0]->data();
   const float slope = relu_slope_;
   std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
-  auto plane = [&](int n, int c) { return (static_cast<size_t>(n) * channels_ + c) * spatial_; };
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
       for (int n = 0; n < num_; ++n) {
-        const size_t at = plane(n, c);
+        const size_t at = Plane(n, c);
         ChainPlaneSums(spatial_, dz + at, z + at, x_hat + at, slope, &sum_g[c], &sum_g_x[c]);
       }
     }
@@ -281,7 +278,7 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
       const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
       const float factor = gamma[c] * inv_std_[c];
       for (int n = 0; n < num_; ++n) {
-        const size_t at = plane(n, c);
+        const size_t at = Plane(n, c);
         ChainPlaneGradient(spatial_, dz + at, z + at, x_hat + at, slope, a, b, factor, dx + at);
       }
     }
