@@ -63,6 +63,8 @@ class Winograd {
   // 1 where an image has a multiple of 16 tiles. Callers that hand out images
   // in multiples of it keep every product free of padded columns.
   int ImagesPerChunkStep() const;
+  // Tiles covering one image's output.
+  int TilesPerImage() const { return tiles_h_ * tiles_w_; }
 
   // `count` images: image b's input (channels x H x W) starts at
   // in + b * in_stride, its output (out_channels x out_h x out_w) at

@@ -19,10 +19,10 @@ using namespace kernels;  // NOLINT: the transforms and their constants
 // block and AVX-512's half block, so no product ends in a narrow edge block). The
 // forward's buffers (transformed inputs and products) are kept within
 // 320 KB, inside a 512 KB L2; the backward's (transformed inputs, output
-// gradient and input gradient) within 1.25 MB, as longer runs of tiles make
+// gradient and input gradient) within 1.6 MB, as longer runs of tiles make
 // the weight gradient's sums cheaper (the sizes tried: docs/performance-log.md).
 constexpr size_t kForwardChunkFloats = 80 << 10;
-constexpr size_t kBackwardChunkFloats = 320 << 10;
+constexpr size_t kBackwardChunkFloats = 400 << 10;
 constexpr int kChunkStep = 16;
 constexpr double kMaxTransformedBytes = 16 << 20;
 

@@ -17,7 +17,8 @@ class WinogradConv : public ConvStrategy {
   ConvAlgorithm algorithm() const override { return ConvAlgorithm::kWinograd; }
   void Reshape(const ConvShape& shape) override;
   void SetWeights(const float* weights, bool for_input_gradient) override;
-  // Whole chunk steps of tiles per hand-out where that still leaves half the
+  // At least 64 tiles per hand-out while each thread still gets one, and whole
+  // chunk steps of tiles where that still leaves half the
   // hand-outs (Winograd::ImagesPerChunkStep).
   int HandOutImages(int suggested, int hand_outs) const override;
   void Forward(const float* in, float* out, int begin, int end, const float* bias) override;

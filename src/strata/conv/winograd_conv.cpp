@@ -1,5 +1,9 @@
 #include "strata/conv/winograd_conv.hpp"
 
+#include <algorithm>
+
+#include "strata/thread_pool.hpp"
+
 namespace strata {
 
 bool WinogradConv::Applies(const ConvProblem& p) {
@@ -19,6 +23,14 @@ void WinogradConv::SetWeights(const float* weights, bool for_input_gradient) {
 }
 
 int WinogradConv::HandOutImages(int suggested, int hand_outs) const {
+  // A hand-out streams all the transformed weights through the cache once
+  // per chunk of tiles: with one tile per image (6x6 maps) 4 images made each
+  // product 4 columns wide, padded to 16, for 1 MB of 64-channel weights. So
+  // at least kMinTiles tiles, as long as every thread still gets a hand-out.
+  constexpr int kMinTiles = 64;
+  const int tiles = groups_[0].TilesPerImage();
+  const int per_thread = (shape().images + NumThreads() - 1) / NumThreads();
+  suggested = std::max(suggested, std::min((kMinTiles + tiles - 1) / tiles, per_thread));
   // Batch 100 with 4 tiles per image: 8 images, not 7 and a last 2, whose 28
   // and 8 tiles run padded. With many tiles per image (49 in AlexNet's conv2,
   // 16 images a step) the padding is a small share, and a batch of 10 in one
