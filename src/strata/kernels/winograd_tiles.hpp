@@ -290,27 +290,40 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
 }
 
 // Lanes [0, count) of a group: tile first + s of the call, in `image`, its
-// M x M output block at (y, x). `whole` when all 8 lanes are tiles whose
-// input blocks and output blocks lie inside the maps (no edge to clip).
+// M x M output block at (y, x). in_inside[s] / out_inside[s]: lane s's 8x8
+// input block / M x M output block lies inside the maps (nothing to clip).
+// Edge lanes are clipped one by one and the rest of the group still runs
+// vectorised: in a 24x24 map every group of 8 tiles holds some edge tile.
 struct Group {
   int count;
   int image[kLanes], y[kLanes], x[kLanes];
-  bool whole;
+  bool in_inside[kLanes], out_inside[kLanes];
 };
 
 template <int M>
 STRATA_ALWAYS_INLINE Group Locate(const Geometry& g, int first, int count) {
-  Group group{count, {}, {}, {}, count == kLanes};
+  Group group{count, {}, {}, {}, {}, {}};
   for (int s = 0; s < count; ++s) {
     const int q = first + s, r = q % g.tiles_per_image;
     group.image[s] = q / g.tiles_per_image;
     group.y[s] = r / g.tiles_w * M;
     group.x[s] = r % g.tiles_w * M;
     const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-    group.whole = group.whole && y0 >= 0 && x0 >= 0 && y0 + kN <= g.height && x0 + kN <= g.width &&
-                  group.y[s] + M <= g.out_h && group.x[s] + M <= g.out_w;
+    group.in_inside[s] = y0 >= 0 && x0 >= 0 && y0 + kN <= g.height && x0 + kN <= g.width;
+    group.out_inside[s] = group.y[s] + M <= g.out_h && group.x[s] + M <= g.out_w;
   }
   return group;
+}
+
+// Rows [i_begin, i_end) and columns [j_begin, j_end) of an 8x8 block whose
+// top left corner lies at (y0, x0) of a height x width map: the part inside.
+struct Clip {
+  int i_begin, i_end, j_begin, j_end;
+};
+
+STRATA_ALWAYS_INLINE Clip ClipBlock(int y0, int x0, int height, int width) {
+  return Clip{std::max(0, -y0), std::min(kN, height - y0), std::max(0, -x0),
+              std::min(kN, width - x0)};
 }
 
 // fn(t0, group, c) for each group of 8 lanes of the chunk (t0: its first
@@ -342,29 +355,35 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
   ForEachGroup<OutTile<R>()>(
       g, chunk, true,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
-        Vec d[kP] = {}, out[kP];
-        if (group.whole) {
-          // Row i of the 8 lanes' blocks, transposed into lanes.
-          for (int i = 0; i < kN; ++i) {
-            Vec r[kLanes];
-            for (int s = 0; s < kLanes; ++s) {
-              r[s] = Load(in + group.image[s] * in_stride + c * g.channel_size() +
-                          static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                          (group.x[s] - g.pad_w));
-            }
-            Transpose8(r);
-            for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
-          }
-        }
-        for (int s = 0; s < group.count && !group.whole; ++s) {
-          const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+        // Lane s reads its block's rows at top[s] + i * pitch[s]: in the map,
+        // or, at an edge or past the chunk's tiles, from a zero-padded copy.
+        float edge[kLanes][kP];
+        const float* top[kLanes];
+        size_t pitch[kLanes];
+        for (int s = 0; s < kLanes; ++s) {
           const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-            const float* row = channel + static_cast<size_t>(y0 + i) * g.width;
-            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-              d[i * kN + j][s] = row[x0 + j];
-            }
+          const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
+          if (s < group.count && group.in_inside[s]) {
+            top[s] = channel + static_cast<size_t>(y0) * g.width + x0;
+            pitch[s] = g.width;
+            continue;
           }
+          std::fill_n(edge[s], kP, 0.f);
+          const Clip clip = s < group.count ? ClipBlock(y0, x0, g.height, g.width) : Clip{};
+          for (int i = clip.i_begin; i < clip.i_end; ++i) {
+            const float* row = channel + static_cast<size_t>(y0 + i) * g.width + x0;
+            std::copy(row + clip.j_begin, row + clip.j_end, edge[s] + i * kN + clip.j_begin);
+          }
+          top[s] = edge[s];
+          pitch[s] = kN;
+        }
+        // Row i of the 8 lanes' blocks, transposed into lanes.
+        Vec d[kP], out[kP];
+        for (int i = 0; i < kN; ++i) {
+          Vec r[kLanes];
+          for (int s = 0; s < kLanes; ++s) r[s] = Load(top[s] + i * pitch[s]);
+          Transpose8(r);
+          for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
         }
         Sandwich(kF<R>.bt, d, out);
         float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
@@ -388,26 +407,22 @@ STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& ch
         const float add = bias ? bias[o] : 0.f;
         for (Vec& value : y) value += add;
         float* plane = out + o * g.out_spatial();
-        if (group.whole) {
-          // Lane s's values 8b..8b+7 land in y[8b + s].
-          for (int b = 0; b < kBlock; b += kLanes) Transpose8(y + b);
-          for (int s = 0; s < kLanes; ++s) {
-            float* dst = plane + group.image[s] * out_stride +
-                         static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-            float rows[kBlock];
-            for (int b = 0; b < kBlock; b += kLanes) Store(rows + b, y[b + s]);
-            for (int i = 0; i < kM; ++i)
-              std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
-          }
-          return;
-        }
+        // Lane s's values 8b..8b+7 land in y[8b + s].
+        for (int b = 0; b < kBlock; b += kLanes) Transpose8(y + b);
         for (int s = 0; s < group.count; ++s) {
           float* dst = plane + group.image[s] * out_stride +
                        static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-          const int rows = std::min(kM, g.out_h - group.y[s]);
-          const int cols = std::min(kM, g.out_w - group.x[s]);
-          for (int i = 0; i < rows; ++i) {
-            for (int j = 0; j < cols; ++j) dst[i * g.out_w + j] = y[i * kM + j][s];
+          float rows[kBlock];
+          for (int b = 0; b < kBlock; b += kLanes) Store(rows + b, y[b + s]);
+          if (group.out_inside[s]) {
+            for (int i = 0; i < kM; ++i)
+              std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
+            continue;
+          }
+          const int row_count = std::min(kM, g.out_h - group.y[s]);
+          const int column_count = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < row_count; ++i) {
+            std::copy_n(rows + i * kM, column_count, dst + i * g.out_w);
           }
         }
       });
@@ -422,33 +437,30 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
   ForEachGroup<kM>(
       g, chunk, true,
       g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
-        Vec block[kBlock] = {}, point[kP];
+        Vec block[kBlock], point[kP];
         const float* plane = dy + o * g.out_spatial();
-        if (group.whole) {
-          // Each lane's block row by row into `rows`, then 8 values at a
-          // time transposed into lanes.
-          float rows[kLanes][kBlock] = {};
-          for (int s = 0; s < kLanes; ++s) {
-            const float* src = plane + group.image[s] * dy_stride +
-                               static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-            for (int i = 0; i < kM; ++i)
-              std::memcpy(rows[s] + i * kM, src + i * g.out_w, kM * sizeof(float));
-          }
-          for (int b = 0; b < kBlock; b += kLanes) {
-            Vec r[kLanes];
-            for (int s = 0; s < kLanes; ++s) r[s] = Load(rows[s] + b);
-            Transpose8(r);
-            for (int k = 0; k < kLanes; ++k) block[b + k] = r[k];
-          }
-        }
-        for (int s = 0; s < group.count && !group.whole; ++s) {
+        // Each lane's block row by row into `rows` (clipped at an edge, zero
+        // past it), then 8 values at a time transposed into lanes.
+        float rows[kLanes][kBlock] = {};
+        for (int s = 0; s < group.count; ++s) {
           const float* src = plane + group.image[s] * dy_stride +
                              static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
-          const int rows = std::min(kM, g.out_h - group.y[s]);
-          const int cols = std::min(kM, g.out_w - group.x[s]);
-          for (int i = 0; i < rows; ++i) {
-            for (int j = 0; j < cols; ++j) block[i * kM + j][s] = src[i * g.out_w + j];
+          if (group.out_inside[s]) {
+            for (int i = 0; i < kM; ++i)
+              std::memcpy(rows[s] + i * kM, src + i * g.out_w, kM * sizeof(float));
+            continue;
           }
+          const int row_count = std::min(kM, g.out_h - group.y[s]);
+          const int column_count = std::min(kM, g.out_w - group.x[s]);
+          for (int i = 0; i < row_count; ++i) {
+            std::copy_n(src + i * g.out_w, column_count, rows[s] + i * kM);
+          }
+        }
+        for (int b = 0; b < kBlock; b += kLanes) {
+          Vec r[kLanes];
+          for (int s = 0; s < kLanes; ++s) r[s] = Load(rows[s] + b);
+          Transpose8(r);
+          for (int k = 0; k < kLanes; ++k) block[b + k] = r[k];
         }
         Sandwich(kF<R>.a, block, point);
         float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
@@ -470,26 +482,23 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
         for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
         Sandwich(kF<R>.b, point, block);
         float* channel = dx + c * g.channel_size();
-        if (group.whole) {
-          for (int i = 0; i < kN; ++i) {
-            Transpose8(block + i * kN);  // lane s's row i
-            for (int s = 0; s < kLanes; ++s) {
-              float* row = channel + group.image[s] * dx_stride +
-                           static_cast<size_t>(group.y[s] - g.pad_h + i) * g.width +
-                           (group.x[s] - g.pad_w);
-              Store(row, Load(row) + block[i * kN + s]);
-            }
-          }
-          return;
-        }
+        for (int i = 0; i < kN; ++i) Transpose8(block + i * kN);  // lane s's row i
         for (int s = 0; s < group.count; ++s) {
           const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
           float* image = channel + group.image[s] * dx_stride;
-          for (int i = std::max(0, -y0); i < std::min(kN, g.height - y0); ++i) {
-            float* row = image + static_cast<size_t>(y0 + i) * g.width;
-            for (int j = std::max(0, -x0); j < std::min(kN, g.width - x0); ++j) {
-              row[x0 + j] += block[i * kN + j][s];
+          if (group.in_inside[s]) {
+            for (int i = 0; i < kN; ++i) {
+              float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
+              Store(row, Load(row) + block[i * kN + s]);
             }
+            continue;
+          }
+          const Clip clip = ClipBlock(y0, x0, g.height, g.width);
+          for (int i = clip.i_begin; i < clip.i_end; ++i) {
+            float values[kN];
+            Store(values, block[i * kN + s]);
+            float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
+            for (int j = clip.j_begin; j < clip.j_end; ++j) row[j] += values[j];
           }
         }
       });
