@@ -80,7 +80,7 @@ def main():
         ms = fwd + (bwd if passes == 3 else 0)
         f = flops.get(name, 0.0)
         # Elementwise layers count FLOPs too, but no product: their bound is memory's.
-        product = bool(re.match(r"(packed|winograd|im2col|depthwise)", note)) or \
+        product = bool(re.match(r"(packed|winograd|im2col|depthwise|pointwise)", note)) or \
             name in ('fc', 'ip')
         bound = f * passes / (args.gflops * 1e9) * 1e3 if product else 0.0
         all_bound += bound

@@ -274,6 +274,49 @@ TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
   }
 }
 
+// Images apart in memory (strides past their size), leading dimensions wider
+// than n: each image's whole blocks, and the last columns of all the images
+// as one gathered product; what lies between the images stays untouched.
+TEST_P(PackedGemmTest, ImagesMatchTripleLoop) {
+  unsigned seed = 60;
+  for (int count : {1, 2, 5}) {
+    for (int n : {1, 7, 16, 36, 49, 100}) {
+      for (int depth : {5, 257}) {
+        for (bool bias : {false, true}) {
+          const int rows = bias ? 13 : 3, ldb = n + 2, ldc = n + 3;
+          const size_t b_stride = static_cast<size_t>(depth) * ldb + 5;
+          const size_t c_stride = static_cast<size_t>(rows) * ldc + 7;
+          SCOPED_TRACE(std::to_string(count) + " images, n " + std::to_string(n) + ", depth " +
+                       std::to_string(depth) + (bias ? ", bias" : ""));
+          const auto a = testing::UniformVector(static_cast<size_t>(rows) * depth, seed++);
+          const auto b = testing::UniformVector(b_stride * count, seed++);
+          const auto row_bias = testing::UniformVector(rows, seed++);
+          auto c = testing::UniformVector(c_stride * count, seed++);
+          std::vector<double> expected(c.begin(), c.end());
+          for (int image = 0; image < count; ++image) {
+            for (int i = 0; i < rows; ++i) {
+              for (int j = 0; j < n; ++j) {
+                double sum = bias ? row_bias[i] : 0.0;
+                for (int k = 0; k < depth; ++k) {
+                  sum += static_cast<double>(a[i * depth + k]) * b[image * b_stride + k * ldb + j];
+                }
+                expected[image * c_stride + i * ldc + j] = sum;
+              }
+            }
+          }
+          math::PackedMatrix packed;
+          packed.Pack(false, rows, depth, a.data());
+          math::GemmPackedImages(packed, count, n, b.data(), b_stride, ldb,
+                                 bias ? row_bias.data() : nullptr, c.data(), c_stride, ldc);
+          for (size_t i = 0; i < c.size(); ++i) {
+            ASSERT_NEAR(c[i], expected[i], 1e-5 * (1 + depth)) << "at " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryKernelSet, PackedGemmTest,
                          ::testing::Values(math::Isa::kGeneric, math::Isa::kAvx2,
                                            math::Isa::kAvx512),

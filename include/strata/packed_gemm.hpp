@@ -51,6 +51,8 @@ class PackedMatrix {
   friend void GemmPacked(const PackedMatrix&, int, const float*, int, const float*, bool, float*,
                          int);
   friend bool ReadsWindow(const PackedMatrix&, const Window2d&);
+  friend void GemmPackedImages(const PackedMatrix&, int, int, const float*, size_t, int,
+                               const float*, float*, size_t, int);
   friend void GemmPackedWindow(const PackedMatrix&, const float*, const Window2d&, const float*,
                                float*, int);
   Isa isa_ = Isa::kGeneric;
@@ -63,6 +65,22 @@ class PackedMatrix {
 // rows x n with leading dimension ldc. row_bias may be null.
 void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float* c, int ldc);
+
+// GemmPacked (no accumulation) over n columns in column blocks spread over
+// the pool, or run here when the caller is inside a part of a parallel
+// region (a layer's batch of one is a single hand-out).
+void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
+                      float* c, int ldc);
+
+// C_i = A * B_i (+ row_bias along each row) for `count` images i: B_i (depth
+// x n, leading dimension ldb) at b + i * b_stride and C_i (rows x n, leading
+// dimension ldc) at c + i * c_stride: one product over a batch whose images
+// lie apart. The
+// columns past each image's last whole block (1 of a 7x7 map's 49) are
+// gathered over all the images into one product, instead of a narrow edge
+// block per image. One image: GemmPackedSpread.
+void GemmPackedImages(const PackedMatrix& a, int count, int n, const float* b, size_t b_stride,
+                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc);
 
 // Whether GemmPackedWindow can read B straight from an image through `w`
 // with the kernels `a` was packed for: a vector kernel set, stride 1, no

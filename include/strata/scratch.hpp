@@ -15,6 +15,8 @@ enum class Key : int {
   // gathered output gradient.
   kConvColumns,
   kConvProducts,
+  // A 1x1 convolution's output gradients, gathered for its weight gradient.
+  kPointwiseOutputGrads,
   // Winograd F(4x4, 5x5), per chunk of tiles: transformed inputs, products,
   // their gradients, and the transformed weight gradient.
   kWinogradInputs,
@@ -25,6 +27,9 @@ enum class Key : int {
   // offsets of a window read in place.
   kGemmEdgeB,
   kGemmEdgeC,
+  // GemmPackedImages: the images' last columns gathered, and their product.
+  kGemmGatheredB,
+  kGemmGatheredC,
   kWindowOffsets,
   kWeightGradOutputRuns,
   kWeightGradImageRuns,

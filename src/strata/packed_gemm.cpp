@@ -10,6 +10,7 @@
 #include "strata/kernels/gemm_kernels.hpp"
 #include "strata/scratch.hpp"
 #include "strata/storage.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata::math {
 
@@ -134,11 +135,13 @@ void ColumnBlock(Tile tile, const Kernels& kernels, const PackedMatrix& a, const
 }
 
 // A last block narrower than the kernels runs on zero-padded copies of its B
-// (filled by fill_b(k, row): `cols` values of B's row k) and C.
+// (filled by fill_b(k, row): `cols` values of B's row k) and C, half as wide
+// where it fits the half tile (a 7x7 map's 49th column cost 32 columns' work).
 template <class FillB>
 void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packed, int cols,
                FillB fill_b, const float* row_bias, bool accumulate, float* c, int ldc) {
-  const int width = kernels.width;
+  const bool half = kernels.half_tile != nullptr && 2 * cols <= kernels.width;
+  const int width = half ? kernels.width / 2 : kernels.width;
   const size_t b_count = static_cast<size_t>(a.depth()) * width;
   const size_t c_count = static_cast<size_t>(a.rows()) * width;
   float* b_edge = scratch::Get<float>(scratch::Key::kGemmEdgeB, b_count);
@@ -149,8 +152,8 @@ void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packe
   for (int i = 0; i < a.rows() && accumulate; ++i) {
     std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge + i * width);
   }
-  ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b_edge, width}, row_bias, accumulate,
-              c_edge, width);
+  ColumnBlock(half ? kernels.half_tile : kernels.tile, kernels, a, packed, MatrixB{b_edge, width},
+              row_bias, accumulate, c_edge, width);
   for (int i = 0; i < a.rows(); ++i) {
     std::copy_n(c_edge + i * width, cols, c + static_cast<size_t>(i) * ldc);
   }
@@ -189,6 +192,47 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
       std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
     };
     EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
+  }
+}
+
+void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
+                      float* c, int ldc) {
+  constexpr int kColumnBlock = 16;  // the narrowest kernels' column block
+  const int blocks = (n + kColumnBlock - 1) / kColumnBlock;
+  ParallelFor(blocks, 1, [&](int, int first, int last) {
+    const int c0 = first * kColumnBlock, c1 = std::min(n, last * kColumnBlock);
+    GemmPacked(a, c1 - c0, b + c0, ldb, row_bias, false, c + c0, ldc);
+  });
+}
+
+void GemmPackedImages(const PackedMatrix& a, int count, int n, const float* b, size_t b_stride,
+                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc) {
+  if (count == 1) return GemmPackedSpread(a, n, b, ldb, row_bias, c, ldc);
+  const Kernels& kernels = KernelsFor(a.isa_);
+  // Whole blocks run at full speed (the half tile's too).
+  const int block = kernels.half_tile != nullptr ? kernels.width / 2 : kernels.width;
+  const int whole = n / block * block, rest = n - whole;
+  for (int i = 0; i < count && whole > 0; ++i) {
+    GemmPacked(a, whole, b + i * b_stride, ldb, row_bias, false, c + i * c_stride, ldc);
+  }
+  if (rest == 0 || count <= 0) return;
+  const int columns = count * rest, rows = a.rows_, depth = a.depth_;
+  float* gathered =
+      scratch::Get<float>(scratch::Key::kGemmGatheredB, static_cast<size_t>(depth) * columns);
+  float* product =
+      scratch::Get<float>(scratch::Key::kGemmGatheredC, static_cast<size_t>(rows) * columns);
+  for (int k = 0; k < depth; ++k) {
+    for (int i = 0; i < count; ++i) {
+      std::copy_n(b + i * b_stride + static_cast<size_t>(k) * ldb + whole, rest,
+                  gathered + static_cast<size_t>(k) * columns + i * rest);
+    }
+  }
+  GemmPacked(a, columns, gathered, columns, row_bias, false, product, columns);
+  for (int r = 0; r < rows; ++r) {
+    for (int i = 0; i < count; ++i) {
+      std::copy_n(product + static_cast<size_t>(r) * columns + i * rest, rest,
+                  c + i * c_stride + static_cast<size_t>(r) * ldc + whole);
+    }
   }
 }
 

@@ -29,25 +29,9 @@ std::string LayerText(const Case& c, const std::string& type = "Convolution") {
          " weight_filler { type: \"gaussian\" } bias_filler { type: \"gaussian\" } }";
 }
 
-// Output, weight gradient and input gradient of one pass under `algorithm`.
 std::vector<float> RunPass(const Case& c, ConvAlgorithm algorithm, const std::string& type,
                            std::string* used) {
-  const testing::ScopedConvAlgorithm forced(algorithm);
-  auto layer = testing::MakeLayer(LayerText(c, type));
-  layer->Seed(3);
-  auto x = testing::GaussianBlob(c.input, 17);
-  Blob y;
-  layer->SetUp({x.get()}, {&y});
-  layer->Forward({x.get()}, {&y});
-  *used = layer->Algorithm();
-  const std::vector<float> dy = testing::UniformVector(y.count(), 5);
-  std::copy(dy.begin(), dy.end(), y.mutable_diff());
-  layer->Backward({&y}, {true}, {x.get()});
-  std::vector<float> all(y.data(), y.data() + y.count());
-  const Blob& w = *layer->blobs()[0];
-  all.insert(all.end(), w.diff(), w.diff() + w.count());
-  all.insert(all.end(), x->diff(), x->diff() + x->count());
-  return all;
+  return testing::ConvPassResults(LayerText(c, type), c.input, algorithm, used);
 }
 
 const std::vector<Case>& OddCases() {

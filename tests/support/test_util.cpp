@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -97,6 +98,27 @@ std::vector<Blob*> Ptrs(const std::vector<std::unique_ptr<Blob>>& blobs) {
   std::vector<Blob*> ptrs;
   for (const auto& blob : blobs) ptrs.push_back(blob.get());
   return ptrs;
+}
+
+std::vector<float> ConvPassResults(const std::string& layer_text, const std::vector<int>& shape,
+                                   ConvAlgorithm algorithm, std::string* used) {
+  const ScopedConvAlgorithm forced(algorithm);
+  auto layer = MakeLayer(layer_text);
+  layer->Seed(3);
+  auto x = GaussianBlob(shape, 17);
+  std::fill_n(x->mutable_diff(), x->count(), 7.f);
+  Blob y;
+  layer->SetUp({x.get()}, {&y});
+  layer->Forward({x.get()}, {&y});
+  *used = layer->Algorithm();
+  const std::vector<float> dy = UniformVector(y.count(), 5);
+  std::copy(dy.begin(), dy.end(), y.mutable_diff());
+  layer->Backward({&y}, {true}, {x.get()});
+  std::vector<float> all(y.data(), y.data() + y.count());
+  const Blob& w = *layer->blobs()[0];
+  all.insert(all.end(), w.diff(), w.diff() + w.count());
+  all.insert(all.end(), x->diff(), x->diff() + x->count());
+  return all;
 }
 
 }  // namespace strata::testing

@@ -10,6 +10,8 @@
 //               reading the window in place where the kernel set can: small
 //               weights, or any size where OpenBLAS's kernels are behind
 //   kDepthwise  depthwise_conv: a direct kernel where group == input channels
+//   kPointwise  pointwise_conv: 1x1 kernels with no padding, any stride, on
+//               the packed kernels with no unfolding, where kPacked would run
 //   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
 // A new algorithm is one more value here, its file pair, and one row in the
@@ -26,7 +28,7 @@ namespace strata {
 
 class ConvStrategy;
 
-enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd, kDepthwise };
+enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd, kDepthwise, kPointwise };
 
 // What the choice looks at: the shape, and whether the layer may leave
 // Caffe's algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
@@ -52,7 +54,7 @@ bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa);
 // A new strategy running `algorithm` (not kAuto), not yet reshaped.
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);
 
-// "im2col+gemm", "packed", "winograd", "depthwise" ("auto" for kAuto).
+// "im2col+gemm", "packed", "winograd", "depthwise", "pointwise" ("auto" for kAuto).
 const char* ConvAlgorithmName(ConvAlgorithm algorithm);
 // The inverse; ConfigError naming the choices for another name.
 ConvAlgorithm ParseConvAlgorithm(const std::string& name);

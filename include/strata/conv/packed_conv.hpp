@@ -14,6 +14,10 @@
 
 namespace strata {
 
+// Each group's W (out x depth), or W^T for the input gradient, packed.
+void PackGroupWeights(const ConvShape& shape, const float* weights, bool for_input_gradient,
+                      std::vector<math::PackedMatrix>* packed);
+
 class PackedConv : public ColumnConv {
  public:
   static bool Applies(const ConvProblem& /*problem*/) { return true; }

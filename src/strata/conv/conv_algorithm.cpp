@@ -8,6 +8,7 @@
 #include "strata/conv/depthwise_conv.hpp"
 #include "strata/conv/im2col_gemm_conv.hpp"
 #include "strata/conv/packed_conv.hpp"
+#include "strata/conv/pointwise_conv.hpp"
 #include "strata/conv/winograd_conv.hpp"
 #include "strata/errors.hpp"
 
@@ -39,6 +40,7 @@ const Entry kAlgorithms[] = {
     {ConvAlgorithm::kPacked, "packed", PackedConv::Applies, Make<PackedConv>},
     {ConvAlgorithm::kWinograd, "winograd", WinogradConv::Applies, Make<WinogradConv>},
     {ConvAlgorithm::kDepthwise, "depthwise", DepthwiseConv::Applies, Make<DepthwiseConv>},
+    {ConvAlgorithm::kPointwise, "pointwise", PointwiseConv::Applies, Make<PointwiseConv>},
 };
 
 const Entry* Find(ConvAlgorithm algorithm) {
@@ -80,7 +82,7 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
       static_cast<long long>(out_channels) * w.channels * w.kernel_h * w.kernel_w;
   if ((weights <= kMaxPackedWeights && p.shape.out_spatial() <= kMaxPackedSpatial) ||
       OpenBlasKernelsBehind()) {
-    return ConvAlgorithm::kPacked;
+    return PointwiseConv::Applies(p) ? ConvAlgorithm::kPointwise : ConvAlgorithm::kPacked;
   }
   return ConvAlgorithm::kIm2colGemm;
 }

@@ -16,14 +16,19 @@ bool PackedConv::ReadsWindow() const {
   return !packed_.empty() && math::ReadsWindow(packed_[0], shape().group_window());
 }
 
-void PackedConv::SetWeights(const float* weights, bool for_input_gradient) {
-  const int m = shape().group_out_channels(), k = shape().group_depth();
-  packed_.resize(shape().group);
-  for (int g = 0; g < shape().group; ++g) {
+void PackGroupWeights(const ConvShape& shape, const float* weights, bool for_input_gradient,
+                      std::vector<math::PackedMatrix>* packed) {
+  const int m = shape.group_out_channels(), k = shape.group_depth();
+  packed->resize(shape.group);
+  for (int g = 0; g < shape.group; ++g) {
     // W is m x k; the input gradient multiplies by W^T (k rows, depth m).
-    packed_[g].Pack(for_input_gradient, for_input_gradient ? k : m, for_input_gradient ? m : k,
-                    weights + static_cast<size_t>(g) * m * k);
+    (*packed)[g].Pack(for_input_gradient, for_input_gradient ? k : m, for_input_gradient ? m : k,
+                      weights + static_cast<size_t>(g) * m * k);
   }
+}
+
+void PackedConv::SetWeights(const float* weights, bool for_input_gradient) {
+  PackGroupWeights(shape(), weights, for_input_gradient, &packed_);
 }
 
 namespace {
@@ -32,19 +37,6 @@ namespace {
 bool Pointwise(const math::Window2d& w) {
   return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 &&
          w.pad_w == 0;
-}
-
-// C = A * B over `columns` columns (B's leading dimension ldb, C's ldc), in
-// column blocks spread over the pool where the layer runs its images on one
-// thread (a batch of one); inside a hand-out of several they run here.
-void GemmPackedColumns(const math::PackedMatrix& a, int columns, const float* b, int ldb,
-                       const float* bias, float* c, int ldc) {
-  constexpr int kColumnBlock = 16;  // the kernels' column block
-  const int blocks = (columns + kColumnBlock - 1) / kColumnBlock;
-  ParallelFor(blocks, 1, [&](int, int first, int last) {
-    const int c0 = first * kColumnBlock, c1 = std::min(columns, last * kColumnBlock);
-    math::GemmPacked(a, c1 - c0, b + c0, ldb, bias, false, c + c0, ldc);
-  });
 }
 
 }  // namespace
@@ -60,11 +52,9 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
   };
   const math::Window2d window = s.group_window();
   if (Pointwise(window)) {
-    for (int b = 0; b < count; ++b) {
-      for (int g = 0; g < s.group; ++g) {
-        GemmPackedColumns(packed_[g], spatial, in + b * in_dim + g * group_in, spatial,
-                          group_bias(g), group_out(b, g), spatial);
-      }
+    for (int g = 0; g < s.group; ++g) {
+      math::GemmPackedImages(packed_[g], count, spatial, in + g * group_in, in_dim, spatial,
+                             group_bias(g), group_out(0, g), out_dim, spatial);
     }
     return;
   }
@@ -79,12 +69,9 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
     return;
   }
   const float* columns = Im2col(in, count);
-  for (int b = 0; b < count; ++b) {
-    for (int g = 0; g < s.group; ++g) {
-      GemmPackedColumns(packed_[g], spatial,
-                        columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial,
-                        n, group_bias(g), group_out(b, g), spatial);
-    }
+  for (int g = 0; g < s.group; ++g) {
+    math::GemmPackedImages(packed_[g], count, spatial, columns + static_cast<size_t>(g) * k * n,
+                           spatial, n, group_bias(g), group_out(0, g), out_dim, spatial);
   }
 }
 
@@ -95,13 +82,10 @@ void PackedConv::InputGradChunk(const float* out_diff, float* in_diff, int count
   const size_t out_dim = s.out_dim();
   float* columns = Columns(count);
   // Each image's output gradient is read where it lies.
-  for (int b = 0; b < count; ++b) {
-    for (int g = 0; g < s.group; ++g) {
-      math::GemmPacked(
-          packed_[g], spatial, out_diff + b * out_dim + static_cast<size_t>(g) * m * spatial,
-          spatial, nullptr, false,
-          columns + static_cast<size_t>(g) * k * n + static_cast<size_t>(b) * spatial, n);
-    }
+  for (int g = 0; g < s.group; ++g) {
+    math::GemmPackedImages(packed_[g], count, spatial,
+                           out_diff + static_cast<size_t>(g) * m * spatial, out_dim, spatial,
+                           nullptr, columns + static_cast<size_t>(g) * k * n, spatial, n);
   }
   Col2im(columns, count, in_diff);
 }
