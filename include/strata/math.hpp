@@ -66,6 +66,8 @@ struct Window2d {
     return (width + 2 * pad_w - (dilation_w * (kernel_w - 1) + 1)) / stride_w + 1;
   }
 };
+// dst[i] = src[i * stride] for i < n.
+void CopyStrided(const float* src, int n, int stride, float* dst);
 // Unfolds an image (C x H x W) into columns (C*kh*kw rows of out_h*out_w);
 // padding reads 0. Row r starts at columns + r * ld (ld 0: out_h*out_w), so
 // several images can sit side by side in one matrix for one GEMM.

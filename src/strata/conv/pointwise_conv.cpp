@@ -39,7 +39,7 @@ const float* PointwiseConv::Input(const float* in, int count, size_t* stride) co
     float* dst = sampled + static_cast<size_t>(p) * spatial;
     for (int y = 0; y < out_h; ++y) {
       const float* row = plane + static_cast<size_t>(y) * w.stride_h * w.width;
-      for (int x = 0; x < out_w; ++x) dst[y * out_w + x] = row[x * w.stride_w];
+      math::CopyStrided(row, out_w, w.stride_w, dst + y * out_w);
     }
   }
   return sampled;
