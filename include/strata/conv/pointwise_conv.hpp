@@ -35,6 +35,8 @@ class PointwiseConv : public ConvStrategy {
   const float* Input(const float* in, int count, size_t* stride) const;
   // dw += the weight gradient of `count` images (x as Input gives it).
   void WeightGrad(const float* x, size_t x_stride, const float* dy, int count, float* dw) const;
+  // dx (overwritten) = the input gradient of `count` images.
+  void InputGrad(const float* dy, int count, float* dx) const;
   std::vector<math::PackedMatrix> packed_;  // per group: W, or W^T for the input gradient
 };
 

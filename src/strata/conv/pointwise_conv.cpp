@@ -8,6 +8,15 @@
 
 namespace strata {
 
+namespace {
+
+// Columns (images x output pixels) of one weight-gradient product: shorter
+// ones keep dW's tiles in registers for too few steps, so small maps are
+// gathered a few images at a time.
+constexpr int kGatherColumns = 256;
+
+}  // namespace
+
 bool PointwiseConv::Applies(const ConvProblem& p) {
   const math::Window2d& w = p.shape.window;
   return !p.deconvolution && !p.caffe_engine && w.kernel_h == 1 && w.kernel_w == 1 &&
@@ -63,10 +72,7 @@ void PointwiseConv::WeightGrad(const float* x, size_t x_stride, const float* dy,
   const ConvShape& s = shape();
   const int m = s.group_out_channels(), k = s.group_depth(), spatial = s.out_spatial();
   const int channels = s.window.channels;
-  // A product of depth `spatial` per image keeps dW's tiles in registers for
-  // too few steps on small maps: those are gathered into longer ones.
-  constexpr int kMinDepth = 256;
-  const int per_product = std::max(1, std::min(count, kMinDepth / spatial));
+  const int per_product = std::max(1, std::min(count, kGatherColumns / spatial));
   float* gathered_x = nullptr;
   float* gathered_dy = nullptr;
   if (per_product > 1) {
@@ -98,16 +104,24 @@ void PointwiseConv::WeightGrad(const float* x, size_t x_stride, const float* dy,
 void PointwiseConv::Backward(const float* in, const float* out_diff, int begin, int end,
                              float* in_diff, float* weights_diff) {
   const ConvShape& s = shape();
-  const int m = s.group_out_channels(), k = s.group_depth(), spatial = s.out_spatial();
-  const int count = end - begin;
-  const float* dy = out_diff + begin * s.out_dim();
-  if (weights_diff != nullptr) {
-    size_t x_stride = 0;
-    const float* x = Input(in + begin * s.in_dim(), count, &x_stride);
-    WeightGrad(x, x_stride, dy, count, weights_diff);
+  // A few images at a time, so that their output gradient is still in cache
+  // for the input gradient after the weight gradient has read it.
+  const int step = std::max(1, std::min(end - begin, kGatherColumns / s.out_spatial()));
+  for (int b = begin; b < end; b += step) {
+    const int count = std::min(step, end - b);
+    const float* dy = out_diff + b * s.out_dim();
+    if (weights_diff != nullptr) {
+      size_t x_stride = 0;
+      const float* x = Input(in + b * s.in_dim(), count, &x_stride);
+      WeightGrad(x, x_stride, dy, count, weights_diff);
+    }
+    if (in_diff != nullptr) InputGrad(dy, count, in_diff + b * s.in_dim());
   }
-  if (in_diff == nullptr) return;
-  float* dx = in_diff + begin * s.in_dim();
+}
+
+void PointwiseConv::InputGrad(const float* dy, int count, float* dx) const {
+  const ConvShape& s = shape();
+  const int m = s.group_out_channels(), k = s.group_depth(), spatial = s.out_spatial();
   // Stride 1: straight into the input's gradient; else into the sampled
   // pixels' places, in scratch, then spread out between zeros.
   const size_t sampled_stride = static_cast<size_t>(s.window.channels) * spatial;
