@@ -276,6 +276,8 @@ TEST(Winograd, PaysWithEnoughChannelsBothWaysAndFewWastedOutputs) {
   EXPECT_TRUE(Winograd::Pays(Window2d{16, 24, 24, 3, 3, 1, 1}, 16));  // 16 channels, whole tiles
   // 7x7 outputs in 6x6 tiles: four tiles compute 144 outputs for 49.
   EXPECT_FALSE(Winograd::Pays(Window2d{16, 7, 7, 3, 3, 1, 1}, 16));
+  // ResNet-20's last stage: four tiles for 8x8 outputs, 64 channels each way.
+  EXPECT_TRUE(Winograd::Pays(Window2d{64, 8, 8, 3, 3, 1, 1}, 64));
 }
 
 TEST(Winograd, InputGradientNeedsTransposedWeights) {

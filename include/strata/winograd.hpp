@@ -43,7 +43,7 @@ class Winograd {
   // Whether it should beat the direct product for `w` (Applies) with these
   // channel counts: its multiplications plus the transforms' work, counted
   // over the tiles that cover the output (edge tiles cost whole), against
-  // half of the direct product's (the transforms run slower per operation
+  // 0.6 of the direct product's (the transforms run slower per operation
   // than a GEMM does).
   static bool Pays(const Window2d& w, int out_channels);
 

@@ -5,7 +5,7 @@
 //
 //   kWinograd   winograd_conv: Winograd F(4x4, 5x5) and F(6x6, 3x3)
 //               (winograd.hpp) for 5x5 and 3x3, stride 1, dilation 1, where
-//               its count of work is below half the direct product's
+//               its count of work is below 0.6 of the direct product's
 //   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
 //               reading the window in place where the kernel set can: small
 //               weights, or any size where OpenBLAS's kernels are behind
