@@ -33,7 +33,7 @@ class PointwiseConv : public ConvStrategy {
   // `count` images from `in`: the input each product reads, image by image
   // `*stride` apart (the images, or their pixels at the stride in scratch).
   const float* Input(const float* in, int count, size_t* stride) const;
-  // dw += the weight gradient of `count` images (x as Input gives it).
+  // dw += the weight gradient of `count` images (x as Input gives it), as one product.
   void WeightGrad(const float* x, size_t x_stride, const float* dy, int count, float* dw) const;
   // dx (overwritten) = the input gradient of `count` images.
   void InputGrad(const float* dy, int count, float* dx) const;

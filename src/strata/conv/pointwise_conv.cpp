@@ -10,9 +10,9 @@ namespace strata {
 
 namespace {
 
-// Columns (images x output pixels) of one weight-gradient product: shorter
-// ones keep dW's tiles in registers for too few steps, so small maps are
-// gathered a few images at a time.
+// Columns (images x output pixels) per backward step: one weight-gradient
+// product over that many keeps dW's tiles in registers long enough, where a
+// small map's own columns are too few.
 constexpr int kGatherColumns = 256;
 
 }  // namespace
@@ -70,34 +70,23 @@ void PointwiseConv::Forward(const float* in, float* out, int begin, int end, con
 void PointwiseConv::WeightGrad(const float* x, size_t x_stride, const float* dy, int count,
                                float* dw) const {
   const ConvShape& s = shape();
-  const int m = s.group_out_channels(), k = s.group_depth(), spatial = s.out_spatial();
-  const int channels = s.window.channels;
-  const int per_product = std::max(1, std::min(count, kGatherColumns / spatial));
-  float* gathered_x = nullptr;
-  float* gathered_dy = nullptr;
-  if (per_product > 1) {
-    const size_t columns = static_cast<size_t>(per_product) * spatial;
-    gathered_x = scratch::Get<float>(scratch::Key::kConvProducts, channels * columns);
-    gathered_dy =
-        scratch::Get<float>(scratch::Key::kPointwiseOutputGrads, s.out_channels * columns);
+  const int m = s.group_out_channels(), k = s.group_depth(), n = count * s.out_spatial();
+  // Several images are gathered into one matrix; one image's rows lie where they are.
+  if (count > 1) {
+    float* gathered_x = scratch::Get<float>(scratch::Key::kConvProducts,
+                                            static_cast<size_t>(s.window.channels) * n);
+    float* gathered_dy = scratch::Get<float>(scratch::Key::kPointwiseOutputGrads,
+                                             static_cast<size_t>(s.out_channels) * n);
+    GatherChunk(x, s.window.channels, s.out_spatial(), count, x_stride, gathered_x);
+    GatherChunk(dy, s.out_channels, s.out_spatial(), count, s.out_dim(), gathered_dy);
+    x = gathered_x;
+    dy = gathered_dy;
   }
-  for (int b = 0; b < count; b += per_product) {
-    const int images = std::min(per_product, count - b);
-    const int n = images * spatial;
-    const float* xs = x + b * x_stride;
-    const float* dys = dy + b * s.out_dim();
-    if (images > 1) {
-      GatherChunk(xs, channels, spatial, images, x_stride, gathered_x);
-      GatherChunk(dys, s.out_channels, spatial, images, s.out_dim(), gathered_dy);
-      xs = gathered_x;
-      dys = gathered_dy;
-    }
-    // Rows lie n apart in a gathered matrix, spatial apart in an image: both n.
-    for (int g = 0; g < s.group; ++g) {
-      math::GemmAccumulateNT(m, k, n, dys + static_cast<size_t>(g) * m * n, n,
-                             xs + static_cast<size_t>(g) * k * n, n,
-                             dw + static_cast<size_t>(g) * m * k, k);
-    }
+  // Rows lie n apart either way.
+  for (int g = 0; g < s.group; ++g) {
+    math::GemmAccumulateNT(m, k, n, dy + static_cast<size_t>(g) * m * n, n,
+                           x + static_cast<size_t>(g) * k * n, n,
+                           dw + static_cast<size_t>(g) * m * k, k);
   }
 }
 
