@@ -245,8 +245,9 @@ TEST_P(PackedGemmTest, WeightGradWindowOnlyForPlainWindows) {
                InternalError);
 }
 
-// C += A * B^T with both operands along the depth: block edges (rows by 3,
-// columns by 4), depths with and without a remainder past the last 8, and
+// C += A * B^T with both operands along the depth: block edges (rows by 3 on
+// AVX2, 4 on AVX-512, columns by 4), depths with and without a remainder past
+// the last 8 or 16, and
 // leading dimensions wider than the depth or C's width.
 TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
   struct Shape {

@@ -167,9 +167,10 @@ TEST_P(WinogradTest, ClippedEdgeTilesAndPadding) {
 }
 
 TEST_P(WinogradTest, ChunksThatEndInsideAGroupOfTiles) {
-  // 2 images x 9 tiles, 8 tiles a chunk: chunks of 8, 8 and 2; and 8 x 4
-  // tiles in chunks of 16 (every group whole).
-  Check({5, 7, 12, 12, 2, 2, 8});
+  // 2 images x 9 tiles, 16 tiles a chunk: chunks of 16 and 2 (the second
+  // image split between them); and 8 x 4 tiles in chunks of 16 (every group
+  // whole).
+  Check({5, 7, 12, 12, 2, 2, 16});
   Check({20, 50, 12, 12, 0, 8, 16});
 }
 
@@ -180,13 +181,13 @@ TEST_P(WinogradTest, ThreeByThreeResnetShapes) {
 }
 
 TEST_P(WinogradTest, ThreeByThreeEdges) {
-  Check({3, 5, 9, 11, 0, 2, 0, 3});   // 7x9 outputs: the last row and column of tiles clipped
-  Check({4, 6, 7, 7, 1, 2, 0, 3});    // padding reads zeros
-  Check({9, 3, 13, 10, 2, 3, 0, 3});  // padding and clipping together
-  Check({1, 1, 3, 3, 0, 1, 0, 3});    // one output pixel
-  Check({2, 17, 6, 26, 4, 1, 0, 3});  // padding wider than the kernel
-  Check({5, 7, 1, 1, 1, 2, 0, 3});    // 1x1 images
-  Check({5, 7, 12, 12, 2, 2, 8, 3});  // chunks that end inside a group of tiles
+  Check({3, 5, 9, 11, 0, 2, 0, 3});    // 7x9 outputs: the last row and column of tiles clipped
+  Check({4, 6, 7, 7, 1, 2, 0, 3});     // padding reads zeros
+  Check({9, 3, 13, 10, 2, 3, 0, 3});   // padding and clipping together
+  Check({1, 1, 3, 3, 0, 1, 0, 3});     // one output pixel
+  Check({2, 17, 6, 26, 4, 1, 0, 3});   // padding wider than the kernel
+  Check({5, 7, 1, 1, 1, 2, 0, 3});     // 1x1 images
+  Check({5, 7, 13, 12, 2, 3, 16, 3});  // chunks that end inside an image and a group of tiles
 }
 
 INSTANTIATE_TEST_SUITE_P(Isas, WinogradTest,

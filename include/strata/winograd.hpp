@@ -49,7 +49,7 @@ class Winograd {
 
   // `w` is one group's window (w.channels its input channels); the group has
   // `out_channels` outputs. Tiles pass through the buffers `chunk_tiles` at a
-  // time (rounded down to a multiple of 8, at least 8; 0: as many as fit the
+  // time (rounded down to a multiple of 16, at least 16; 0: as many as fit the
   // cache budgets in winograd.cpp). Throws InternalError where !Applies(w).
   void Reshape(const Window2d& w, int out_channels, int chunk_tiles = 0);
   // Transforms the group's weights (out_channels x channels x k x k) and packs

@@ -318,8 +318,13 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
 
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc) {
-  if (GemmIsa() != Isa::kGeneric) {
-    return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+  switch (GemmIsa()) {
+    case Isa::kAvx512:
+      return kernels::Avx512GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+    case Isa::kAvx2:
+      return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+    case Isa::kGeneric:
+      break;
   }
   kernels::DotRemainder(m, n, 0, depth, a, lda, b, ldb, c, ldc);
 }

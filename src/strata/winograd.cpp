@@ -74,7 +74,9 @@ void Winograd::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
   tiles_h_ = (w.output_height() + m - 1) / m;
   tiles_w_ = (w.output_width() + m - 1) / m;
   const auto tiles_for = [&](size_t budget, int per_tile_channels) {
-    if (chunk_tiles > 0) return std::max(kLanes, chunk_tiles / kLanes * kLanes);
+    if (chunk_tiles > 0) {
+      return std::max(kWinogradPadLanes, chunk_tiles / kWinogradPadLanes * kWinogradPadLanes);
+    }
     const size_t tiles = budget / (static_cast<size_t>(kP) * per_tile_channels);
     return static_cast<int>(std::max<size_t>(kChunkStep, tiles / kChunkStep * kChunkStep));
   };
@@ -125,7 +127,8 @@ Geometry MakeGeometry(const Window2d& w, int out_channels, int tiles_h, int tile
 
 Chunk ChunkAt(int first, int total, int chunk_tiles) {
   const int tiles = std::min(chunk_tiles, total - first);
-  return Chunk{first, tiles, (tiles + kLanes - 1) / kLanes * kLanes};
+  return Chunk{first, tiles,
+               (tiles + kWinogradPadLanes - 1) / kWinogradPadLanes * kWinogradPadLanes};
 }
 
 }  // namespace

@@ -80,6 +80,9 @@ void DotRemainder(int m, int n, int from, int depth, const float* a, int lda, co
 // C (m x n) += A * B^T with AVX2 dot tiles (needs AVX2 and FMA).
 void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb, float* c,
                 int ldc);
+// The same with AVX-512 dot tiles (needs AVX-512F).
+void Avx512GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                  float* c, int ldc);
 // The weight gradient of `rows` output channels by `patch` entries with AVX2.
 void Avx2WeightGrad(const WeightGradArgs& g, int rows, int patch);
 

@@ -18,9 +18,13 @@ struct WinogradGeometry {
   size_t out_spatial() const { return static_cast<size_t>(out_h) * out_w; }
 };
 
+// The transforms' buffers hold whole groups of this many tiles: the widest
+// unit's group (AVX-512's 16 lanes; the 8-lane units run two per group).
+constexpr int kWinogradPadLanes = 16;
+
 // Tiles [first, first + tiles) of a call's images, image by image, row-major
-// within an image; `padded` rounds `tiles` up to whole groups of kLanes (the
-// buffers' row length; the extra lanes hold zeros).
+// within an image; `padded` rounds `tiles` up to whole groups of
+// kWinogradPadLanes (the buffers' row length; the extra lanes hold zeros).
 struct WinogradChunk {
   int first, tiles, padded;
 };
@@ -41,7 +45,8 @@ struct WinogradSteps {
 // `kernel` is 3 or 5.
 const WinogradSteps& GenericWinogradSteps(int kernel);
 const WinogradSteps& Avx2WinogradSteps(int kernel);
-// The steps for kernel set `isa` (AVX-512 runs the AVX2 steps).
+const WinogradSteps& Avx512WinogradSteps(int kernel);
+// The steps for kernel set `isa`.
 const WinogradSteps& WinogradStepsFor(math::Isa isa, int kernel);
 
 }  // namespace strata::kernels

@@ -27,7 +27,15 @@ const Kernels& KernelsFor(math::Isa isa) {
 }
 
 const WinogradSteps& WinogradStepsFor(math::Isa isa, int kernel) {
-  return isa == math::Isa::kGeneric ? GenericWinogradSteps(kernel) : Avx2WinogradSteps(kernel);
+  switch (isa) {
+    case math::Isa::kAvx512:
+      return Avx512WinogradSteps(kernel);
+    case math::Isa::kAvx2:
+      return Avx2WinogradSteps(kernel);
+    case math::Isa::kGeneric:
+      break;
+  }
+  return GenericWinogradSteps(kernel);
 }
 
 }  // namespace strata::kernels

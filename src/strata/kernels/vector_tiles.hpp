@@ -6,6 +6,7 @@
 //   VectorTiles<V, kMaxRows>::MatrixTiles       rows x 2 registers of a matrix B
 //   VectorTiles<V, kMaxRows>::HalfMatrixTiles   rows x 1 register (a last block)
 //   VectorTiles<V, kMaxRows>::WindowTiles       rows x 2 registers read through a window
+//   DotTiles<V, kMaxRows>::GemmNT               C += A * B^T, both read along the depth
 #pragma once
 
 #include <cstddef>
@@ -106,6 +107,71 @@ struct VectorTiles {
 
   static Kernels Set() {
     return Kernels{kMaxRows, 2 * V::kLanes, MatrixTiles, WindowTiles, HalfMatrixTiles};
+  }
+};
+
+// C (m x n) += A * B^T with A's and B's rows along the depth: blocks of up
+// to kMaxRows rows of C by 4 columns, each a vector of partial sums per
+// entry, folded once at the end (V::AddLaneSums<N> adds the lane sums of N
+// registers to N entries of a row of C). The depth's last steps short of a
+// whole register go through DotRemainder.
+template <class V, int kMaxRows>
+struct DotTiles {
+  template <int RA, int RB>
+  static void Tile(int depth, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+    typename V::type acc[RA][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < RA; ++i) {
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) acc[i][j] = V::set1(0.f);
+    }
+    for (int k = 0; k < depth; k += V::kLanes) {
+      typename V::type av[RA];
+#pragma GCC unroll 4
+      for (int i = 0; i < RA; ++i) av[i] = V::load(a + static_cast<size_t>(i) * lda + k);
+#pragma GCC unroll 4
+      for (int j = 0; j < RB; ++j) {
+        const typename V::type bv = V::load(b + static_cast<size_t>(j) * ldb + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < RA; ++i) acc[i][j] = V::fma(av[i], bv, acc[i][j]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < RA; ++i) {
+      V::template AddLaneSums<RB>(acc[i], c + static_cast<size_t>(i) * ldc);
+    }
+  }
+
+  // A block of `rows` (<= RA) by `cols` (<= 4).
+  template <int RA>
+  static void Block(int rows, int cols, int depth, const float* a, int lda, const float* b, int ldb,
+                    float* c, int ldc) {
+    if constexpr (RA > 1) {
+      if (rows < RA) return Block<RA - 1>(rows, cols, depth, a, lda, b, ldb, c, ldc);
+    }
+    switch (cols) {
+      case 1:
+        return Tile<RA, 1>(depth, a, lda, b, ldb, c, ldc);
+      case 2:
+        return Tile<RA, 2>(depth, a, lda, b, ldb, c, ldc);
+      case 3:
+        return Tile<RA, 3>(depth, a, lda, b, ldb, c, ldc);
+      default:
+        return Tile<RA, 4>(depth, a, lda, b, ldb, c, ldc);
+    }
+  }
+
+  static void GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                     float* c, int ldc) {
+    const int vector_depth = depth / V::kLanes * V::kLanes;
+    for (int j = 0; j < n; j += 4) {
+      for (int i = 0; i < m; i += kMaxRows) {
+        Block<kMaxRows>(m - i, n - j, vector_depth, a + static_cast<size_t>(i) * lda, lda,
+                        b + static_cast<size_t>(j) * ldb, ldb, c + static_cast<size_t>(i) * ldc + j,
+                        ldc);
+      }
+    }
+    DotRemainder(m, n, vector_depth, depth, a, lda, b, ldb, c, ldc);
   }
 };
 

@@ -94,22 +94,35 @@ constexpr Transforms<R> MakeTransforms() {
   return t;
 }
 
-// The transforms run on 8 lanes at once (8 tiles, or 8 channels of a
-// weight): each value below is a vector of 8 floats (GCC's vector
-// extension: one AVX register, or two SSE ones on the baseline), and the
-// transforms' zeros and ones fold away when their loops are unrolled.
-constexpr int kLanes = 8;
-typedef float Vec __attribute__((vector_size(32)));
+// The transforms run on kLanes lanes at once (tiles, or channels of a
+// weight): each value below is a vector of kLanes floats (GCC's vector
+// extension), and the transforms' zeros and ones fold away when their loops
+// are unrolled. 8 lanes fill an AVX register (two SSE ones on the baseline);
+// the AVX-512 unit defines STRATA_WINOGRAD_LANES as 16 before including this.
+#ifndef STRATA_WINOGRAD_LANES
+#define STRATA_WINOGRAD_LANES 8
+#endif
+constexpr int kLanes = STRATA_WINOGRAD_LANES;
+static_assert(kLanes == 8 || kLanes == 16, "lanes: 8 or 16");
+static_assert(kWinogradPadLanes % kLanes == 0, "the buffers hold whole groups");
+typedef float Vec __attribute__((vector_size(4 * STRATA_WINOGRAD_LANES)));
+// Eight values of one lane's row: the transposes work in blocks of 8.
+typedef float Vec8 __attribute__((vector_size(32)));
+constexpr int kRow = 8;
 
 #define STRATA_ALWAYS_INLINE inline __attribute__((always_inline))
 
-STRATA_ALWAYS_INLINE Vec Load(const float* p) {
-  Vec v;
+template <class V = Vec>
+STRATA_ALWAYS_INLINE V Load(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-STRATA_ALWAYS_INLINE void Store(float* p, const Vec& v) { std::memcpy(p, &v, sizeof v); }
+template <class V>
+STRATA_ALWAYS_INLINE void Store(float* p, const V& v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
 // The sum over k of c[k] * value(k), leaving out zero coefficients (which
 // the unrolled loop folds away, as it folds multiplications by +-1).
@@ -270,9 +283,9 @@ STRATA_ALWAYS_INLINE void Sandwich(const Folded<P, Q>& l, const Vec* in, Vec* ou
 }
 
 // r[k][s] <- r[s][k]: unpack pairs, then pairs of pairs, then halves.
-STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
+STRATA_ALWAYS_INLINE void Transpose8(Vec8* r) {
   // __builtin_shufflevector (GCC 12 and clang) takes the lane indices as constants.
-  Vec t[8], u[8];
+  Vec8 t[8], u[8];
   for (int k = 0; k < 4; ++k) {
     t[2 * k] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
     t[2 * k + 1] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
@@ -287,6 +300,35 @@ STRATA_ALWAYS_INLINE void Transpose8(Vec* r) {
     r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
     r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
   }
+}
+
+// lanes[j][s] = rows[s][j]: 8 values of each lane's row into 8 vectors of
+// lanes (rows is overwritten).
+STRATA_ALWAYS_INLINE void RowsToLanes(Vec8 (&rows)[kLanes], Vec* lanes) {
+  Transpose8(rows);
+#if STRATA_WINOGRAD_LANES == 16
+  Transpose8(rows + 8);
+  for (int j = 0; j < kRow; ++j) {
+    lanes[j] = __builtin_shufflevector(rows[j], rows[8 + j], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                       12, 13, 14, 15);
+  }
+#else
+  for (int j = 0; j < kRow; ++j) lanes[j] = rows[j];
+#endif
+}
+
+// rows[s][j] = lanes[j][s]: the inverse of RowsToLanes.
+STRATA_ALWAYS_INLINE void LanesToRows(const Vec* lanes, Vec8 (&rows)[kLanes]) {
+#if STRATA_WINOGRAD_LANES == 16
+  for (int j = 0; j < kRow; ++j) {
+    rows[j] = __builtin_shufflevector(lanes[j], lanes[j], 0, 1, 2, 3, 4, 5, 6, 7);
+    rows[8 + j] = __builtin_shufflevector(lanes[j], lanes[j], 8, 9, 10, 11, 12, 13, 14, 15);
+  }
+  Transpose8(rows + 8);
+#else
+  for (int j = 0; j < kRow; ++j) rows[j] = lanes[j];
+#endif
+  Transpose8(rows);
 }
 
 // Lanes [0, count) of a group: tile first + s of the call, in `image`, its
@@ -326,7 +368,7 @@ STRATA_ALWAYS_INLINE Clip ClipBlock(int y0, int x0, int height, int width) {
               std::min(kN, width - x0)};
 }
 
-// fn(t0, group, c) for each group of 8 lanes of the chunk (t0: its first
+// fn(t0, group, c) for each group of kLanes lanes of the chunk (t0: its first
 // lane) and each of `channels` channels: over the padding lanes too where
 // the transform writes them (`with_padding`), else only over the tiles.
 // The callers' lambdas are always_inline, so that they are compiled for the
@@ -341,10 +383,10 @@ STRATA_ALWAYS_INLINE void ForEachGroup(const Geometry& g, const Chunk& chunk, bo
   }
 }
 
-// An M x M block per lane, as whole groups of 8 values: M * M rounded up.
+// An M x M block per lane, as whole rows of 8 values: M * M rounded up.
 template <int M>
 constexpr int BlockVecs() {
-  return (M * M + kLanes - 1) / kLanes * kLanes;
+  return (M * M + kRow - 1) / kRow * kRow;
 }
 
 // v[p][c][t] = (B^T d B)[p] for the 8x8 input block d of tile t, channel c.
@@ -377,13 +419,12 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
           top[s] = edge[s];
           pitch[s] = kN;
         }
-        // Row i of the 8 lanes' blocks, transposed into lanes.
+        // Row i of the lanes' blocks, transposed into lanes.
         Vec d[kP], out[kP];
         for (int i = 0; i < kN; ++i) {
-          Vec r[kLanes];
-          for (int s = 0; s < kLanes; ++s) r[s] = Load(top[s] + i * pitch[s]);
-          Transpose8(r);
-          for (int j = 0; j < kN; ++j) d[i * kN + j] = r[j];
+          Vec8 r[kLanes];
+          for (int s = 0; s < kLanes; ++s) r[s] = Load<Vec8>(top[s] + i * pitch[s]);
+          RowsToLanes(r, d + i * kN);
         }
         Sandwich(kF<R>.bt, d, out);
         float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
@@ -407,13 +448,14 @@ STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& ch
         const float add = bias ? bias[o] : 0.f;
         for (Vec& value : y) value += add;
         float* plane = out + o * g.out_spatial();
-        // Lane s's values 8b..8b+7 land in y[8b + s].
-        for (int b = 0; b < kBlock; b += kLanes) Transpose8(y + b);
+        // Lane s's values 8b..8b+7 land in lane_rows[b][s].
+        Vec8 lane_rows[kBlock / kRow][kLanes];
+        for (int b = 0; b < kBlock / kRow; ++b) LanesToRows(y + b * kRow, lane_rows[b]);
         for (int s = 0; s < group.count; ++s) {
           float* dst = plane + group.image[s] * out_stride +
                        static_cast<size_t>(group.y[s]) * g.out_w + group.x[s];
           float rows[kBlock];
-          for (int b = 0; b < kBlock; b += kLanes) Store(rows + b, y[b + s]);
+          for (int b = 0; b < kBlock / kRow; ++b) Store(rows + b * kRow, lane_rows[b][s]);
           if (group.out_inside[s]) {
             for (int i = 0; i < kM; ++i)
               std::memcpy(dst + i * g.out_w, rows + i * kM, kM * sizeof(float));
@@ -456,11 +498,10 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
             std::copy_n(src + i * g.out_w, column_count, rows[s] + i * kM);
           }
         }
-        for (int b = 0; b < kBlock; b += kLanes) {
-          Vec r[kLanes];
-          for (int s = 0; s < kLanes; ++s) r[s] = Load(rows[s] + b);
-          Transpose8(r);
-          for (int k = 0; k < kLanes; ++k) block[b + k] = r[k];
+        for (int b = 0; b < kBlock; b += kRow) {
+          Vec8 r[kLanes];
+          for (int s = 0; s < kLanes; ++s) r[s] = Load<Vec8>(rows[s] + b);
+          RowsToLanes(r, block + b);
         }
         Sandwich(kF<R>.a, block, point);
         float* dst = dm + static_cast<size_t>(o) * chunk.padded + t0;
@@ -482,21 +523,22 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
         for (int p = 0; p < kP; ++p) point[p] = Load(src + p * point_stride);
         Sandwich(kF<R>.b, point, block);
         float* channel = dx + c * g.channel_size();
-        for (int i = 0; i < kN; ++i) Transpose8(block + i * kN);  // lane s's row i
+        Vec8 lane_rows[kN][kLanes];  // [i][s]: lane s's row i
+        for (int i = 0; i < kN; ++i) LanesToRows(block + i * kN, lane_rows[i]);
         for (int s = 0; s < group.count; ++s) {
           const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
           float* image = channel + group.image[s] * dx_stride;
           if (group.in_inside[s]) {
             for (int i = 0; i < kN; ++i) {
               float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
-              Store(row, Load(row) + block[i * kN + s]);
+              Store(row, Load<Vec8>(row) + lane_rows[i][s]);
             }
             continue;
           }
           const Clip clip = ClipBlock(y0, x0, g.height, g.width);
           for (int i = clip.i_begin; i < clip.i_end; ++i) {
             float values[kN];
-            Store(values, block[i * kN + s]);
+            Store(values, lane_rows[i][s]);
             float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
             for (int j = clip.j_begin; j < clip.j_end; ++j) row[j] += values[j];
           }

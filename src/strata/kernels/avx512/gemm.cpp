@@ -1,9 +1,11 @@
-// The AVX-512 kernel set: 32 columns (two registers) by up to 12 rows.
+// The AVX-512 kernel set: 32 columns (two registers) by up to 12 rows, and
+// the dot tiles of GemmAccumulateNT.
 // Compiled with -mavx512f -mavx2 -mfma (CMakeLists.txt).
 #include <immintrin.h>
 
 #include <cstddef>
 
+#include "../lane_sums.hpp"
 #include "../vector_tiles.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
 
@@ -34,6 +36,20 @@ struct Avx512Vector {
     *b0 = Join(at + b.runs[0], at + b.runs[1]);
     *b1 = Join(at + b.runs[2], at + b.runs[3]);
   }
+  // c[j] += the sum of acc[j]'s lanes, j < N: the halves added, then as
+  // AVX2 does (the halves through GCC's vector extension: the intrinsics that
+  // split a register trip GCC 12's -Wuninitialized).
+  template <int N>
+  static void AddLaneSums(const type (&acc)[4], float* c) {
+    typedef float Half __attribute__((vector_size(32)));
+    __m256 half[4];
+    for (int j = 0; j < 4; ++j) {
+      const Half lower = __builtin_shufflevector(acc[j], acc[j], 0, 1, 2, 3, 4, 5, 6, 7);
+      const Half upper = __builtin_shufflevector(acc[j], acc[j], 8, 9, 10, 11, 12, 13, 14, 15);
+      half[j] = static_cast<__m256>(lower + upper);
+    }
+    AddLaneSums8<N>(half, c);
+  }
 };
 
 }  // namespace
@@ -41,6 +57,11 @@ struct Avx512Vector {
 const Kernels& Avx512Kernels() {
   static const Kernels set = VectorTiles<Avx512Vector, 12>::Set();
   return set;
+}
+
+void Avx512GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                  float* c, int ldc) {
+  DotTiles<Avx512Vector, 4>::GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
 }
 
 }  // namespace strata::kernels
