@@ -90,16 +90,10 @@ std::vector<std::vector<float>> TrainPasses(Net* net, int passes) {
   return results;
 }
 
-TEST(BatchNormChainTest, FusedChainsGiveTheSeparateLayersResults) {
-  auto fused = MakeNet(true), plain = MakeNet(false);
-  EXPECT_EQ(fused->FoldedInto(2), "bn1+scale1+relu1");
-  EXPECT_EQ(fused->FoldedRange(3), (std::pair<int, int>{2, 4}));
-  EXPECT_EQ(fused->FoldedInto(6), "bn2+scale2");
-  EXPECT_EQ(fused->FoldedInto(9), "bn3+scale3+relu3");
-  EXPECT_EQ(fused->FoldedInto(1), "");
-  EXPECT_EQ(plain->FoldedInto(2), "");
-  // Training chains are not inference folds.
-  EXPECT_TRUE(fused->folded_layers().empty());
+// The fused and the separate layers' results after two passes, equal to
+// rounding.
+void ExpectFusedEqualsSeparate(const std::string& text) {
+  auto fused = MakeNet(true, text), plain = MakeNet(false, text);
   RandomiseScales(fused.get(), 1);
   RandomiseScales(plain.get(), 1);
   const auto expected = TrainPasses(plain.get(), 2);
@@ -114,6 +108,25 @@ TEST(BatchNormChainTest, FusedChainsGiveTheSeparateLayersResults) {
           << "result " << r << " element " << i;
     }
   }
+}
+
+TEST(BatchNormChainTest, FusedChainsGiveTheSeparateLayersResults) {
+  auto fused = MakeNet(true), plain = MakeNet(false);
+  EXPECT_EQ(fused->FoldedInto(2), "bn1+scale1+relu1");
+  EXPECT_EQ(fused->FoldedRange(3), (std::pair<int, int>{2, 4}));
+  EXPECT_EQ(fused->FoldedInto(6), "bn2+scale2");
+  EXPECT_EQ(fused->FoldedInto(9), "bn3+scale3+relu3");
+  EXPECT_EQ(fused->FoldedInto(1), "");
+  EXPECT_EQ(plain->FoldedInto(2), "");
+  // Training chains are not inference folds.
+  EXPECT_TRUE(fused->folded_layers().empty());
+  // The ReLU's factor: recomputed from the chain's values (slopes 0 and
+  // 0.1), none (bn2+scale2), and read from the output (a negative slope).
+  ExpectFusedEqualsSeparate(kNet);
+  std::string negative = kNet;
+  const std::string leaky = "negative_slope: 0.1";
+  negative.replace(negative.find(leaky), leaky.size(), "negative_slope: -0.5");
+  ExpectFusedEqualsSeparate(negative);
 }
 
 TEST(BatchNormChainTest, FusedChainsSaveTheScalesCopy) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
@@ -196,20 +197,58 @@ inline float ReluFactor(float z, float slope) {
   return keep + (1.f - keep) * slope;
 }
 
-// One plane of the fused backward, g = dz where z > 0, else dz * slope (the
-// ReLU's backward in place; slope 1 without a ReLU). The loops are written
-// for the vectoriser: no branch, no calls, and float partial sums in 16
-// lanes, added up in double per plane (a plane's share of a lane is short).
-void ChainPlaneSums(int n, const float* dz, const float* z, const float* x_hat, float slope,
-                    double* sum_g, double* sum_g_x) {
+// Where the fused backward's ReLU factor comes from. kNone: no ReLU in the
+// chain. kRecomputed: from z = x_hat * gamma + beta, computed as the forward
+// computed it, so that the output need not be read (with a slope >= 0, z > 0
+// exactly where the output is). kOutput: from the output, as the in-place
+// ReLU's backward decides (a negative slope flips the sign).
+enum class ReluSource { kNone, kRecomputed, kOutput };
+
+struct ChainPlane {
+  const float* dz;
+  const float* z;
+  const float* x_hat;
+  float gamma, beta, slope;
+};
+
+// fn(std::integral_constant<ReluSource, s>()): the plane loops compiled per source.
+template <class Fn>
+void WithReluSource(ReluSource s, Fn fn) {
+  switch (s) {
+    case ReluSource::kNone:
+      return fn(std::integral_constant<ReluSource, ReluSource::kNone>());
+    case ReluSource::kRecomputed:
+      return fn(std::integral_constant<ReluSource, ReluSource::kRecomputed>());
+    case ReluSource::kOutput:
+      return fn(std::integral_constant<ReluSource, ReluSource::kOutput>());
+  }
+}
+
+// g = dz * relu'(z) at element i.
+template <ReluSource S>
+inline float ChainG(const ChainPlane& p, int i) {
+  if constexpr (S == ReluSource::kNone) {
+    return p.dz[i];
+  } else if constexpr (S == ReluSource::kRecomputed) {
+    return p.dz[i] * ReluFactor(p.x_hat[i] * p.gamma + p.beta, p.slope);
+  } else {
+    return p.dz[i] * ReluFactor(p.z[i], p.slope);
+  }
+}
+
+// One plane of the fused backward's sums of g and g * x_hat. The loops are
+// written for the vectoriser: no branch, no calls, and float partial sums in
+// 16 lanes, added up in double per plane (a plane's share of a lane is short).
+template <ReluSource S>
+void ChainPlaneSums(int n, const ChainPlane& p, double* sum_g, double* sum_g_x) {
   constexpr int kLanes = 16;
   float s[kLanes] = {}, sx[kLanes] = {};
   int i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int k = 0; k < kLanes; ++k) {
-      const float g = dz[i + k] * ReluFactor(z[i + k], slope);
+      const float g = ChainG<S>(p, i + k);
       s[k] += g;
-      sx[k] += g * x_hat[i + k];
+      sx[k] += g * p.x_hat[i + k];
     }
   }
   double total = 0, total_x = 0;
@@ -218,9 +257,9 @@ void ChainPlaneSums(int n, const float* dz, const float* z, const float* x_hat, 
     total_x += sx[k];
   }
   for (; i < n; ++i) {
-    const float g = dz[i] * ReluFactor(z[i], slope);
+    const float g = ChainG<S>(p, i);
     total += g;
-    total_x += static_cast<double>(g) * x_hat[i];
+    total_x += static_cast<double>(g) * p.x_hat[i];
   }
   *sum_g += total;
   *sum_g_x += total_x;
@@ -228,13 +267,10 @@ void ChainPlaneSums(int n, const float* dz, const float* z, const float* x_hat, 
 
 // dx = (g - a - x_hat * b) * factor; dx may be dz (in place): each element
 // is read before it is written, and by nothing after.
-void ChainPlaneGradient(int n, const float* dz, const float* z, const float* x_hat, float slope,
-                        float a, float b, float factor, float* dx) {
+template <ReluSource S>
+void ChainPlaneGradient(int n, const ChainPlane& p, float a, float b, float factor, float* dx) {
 #pragma GCC ivdep
-  for (int i = 0; i < n; ++i) {
-    const float g = dz[i] * ReluFactor(z[i], slope);
-    dx[i] = (g - a - x_hat[i] * b) * factor;
-  }
+  for (int i = 0; i < n; ++i) dx[i] = (ChainG<S>(p, i) - a - p.x_hat[i] * b) * factor;
 }
 
 }  // namespace
@@ -249,17 +285,24 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
   if (!propagate_down && !scale_needed && !bias_needed) return;
   const double m = static_cast<double>(num_) * spatial_;
   if (m == 0) return;
-  const float* dz = top.diff();
-  const float* z = top.data();
-  const float* x_hat = normalized_.data();
   const float* gamma = scale_->blobs()[0]->data();
-  const float slope = relu_slope_;
+  const float* beta = scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
+  // (A slope of 1 is no ReLU.)
+  const ReluSource source = relu_slope_ == 1.f   ? ReluSource::kNone
+                            : relu_slope_ >= 0.f ? ReluSource::kRecomputed
+                                                 : ReluSource::kOutput;
+  const auto plane = [&](int n, int c) {
+    const size_t at = Plane(n, c);
+    return ChainPlane{top.diff() + at, top.data() + at,      normalized_.data() + at,
+                      gamma[c],        beta ? beta[c] : 0.f, relu_slope_};
+  };
   std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
       for (int n = 0; n < num_; ++n) {
-        const size_t at = Plane(n, c);
-        ChainPlaneSums(spatial_, dz + at, z + at, x_hat + at, slope, &sum_g[c], &sum_g_x[c]);
+        WithReluSource(source, [&](auto s) {
+          ChainPlaneSums<s.value>(spatial_, plane(n, c), &sum_g[c], &sum_g_x[c]);
+        });
       }
     }
   });
@@ -278,8 +321,9 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
       const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
       const float factor = gamma[c] * inv_std_[c];
       for (int n = 0; n < num_; ++n) {
-        const size_t at = Plane(n, c);
-        ChainPlaneGradient(spatial_, dz + at, z + at, x_hat + at, slope, a, b, factor, dx + at);
+        WithReluSource(source, [&](auto s) {
+          ChainPlaneGradient<s.value>(spatial_, plane(n, c), a, b, factor, dx + Plane(n, c));
+        });
       }
     }
   });
