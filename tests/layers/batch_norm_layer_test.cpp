@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "strata/errors.hpp"
+#include "strata/packed_gemm.hpp"
 #include "support/gradient_checker.hpp"
 #include "support/test_util.hpp"
 
@@ -50,6 +51,46 @@ TEST(BatchNormLayerTest, TestPhaseUsesStoredStatistics) {
   layer->Forward({x.get()}, {&y});
   EXPECT_FLOAT_EQ(y.data()[0], 0.5f);
   EXPECT_FLOAT_EQ(y.data()[1], 3.f);
+}
+
+// Batch statistics and outputs against sums in double, on every kernel set,
+// for planes of 37 values (whole registers and a tail) around a mean far from
+// zero (10,000 with a deviation of about 1: x^2 - mean^2 in float would lose
+// every digit of the variance) and around zero.
+TEST(BatchNormLayerTest, StatisticsAndOutputsMatchDoubleSumsOnEveryKernelSet) {
+  testing::ScopedGemmIsa restore;
+  for (math::Isa isa : {math::Isa::kGeneric, math::Isa::kAvx2, math::Isa::kAvx512}) {
+    if (!math::CpuSupports(isa)) continue;
+    SCOPED_TRACE(math::IsaName(isa));
+    math::SetGemmIsa(isa);
+    auto layer = MakeLayer(R"(name: "bn" type: "BatchNorm" phase: TRAIN
+                              batch_norm_param { moving_average_fraction: 0 eps: 0 })");
+    auto x = GaussianBlob({3, 2, 37}, 7);
+    float* v = x->mutable_data();
+    for (int i = 0; i < 37 * 3; ++i) v[(i / 37) * 74 + i % 37] += 10000.f;  // channel 0
+    Blob y;
+    layer->SetUp({x.get()}, {&y});
+    layer->Forward({x.get()}, {&y});
+    for (int c = 0; c < 2; ++c) {
+      double mean = 0, var = 0;
+      for (int n = 0; n < 3; ++n) {
+        for (int i = 0; i < 37; ++i) mean += x->data()[(n * 2 + c) * 37 + i];
+      }
+      mean /= 111;
+      for (int n = 0; n < 3; ++n) {
+        for (int i = 0; i < 37; ++i) var += std::pow(x->data()[(n * 2 + c) * 37 + i] - mean, 2);
+      }
+      var /= 111;
+      EXPECT_NEAR(layer->blobs()[0]->data()[c], mean, 1e-6 * std::abs(mean) + 1e-6) << c;
+      EXPECT_NEAR(layer->blobs()[1]->data()[c], var * 111 / 110, 1e-4 * var) << c;
+      for (int n = 0; n < 3; ++n) {
+        for (int i = 0; i < 37; ++i) {
+          const int at = (n * 2 + c) * 37 + i;
+          EXPECT_NEAR(y.data()[at], (x->data()[at] - mean) / std::sqrt(var), 2e-3) << at;
+        }
+      }
+    }
+  }
 }
 
 TEST(BatchNormLayerTest, GradientCheck) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "strata/net.hpp"
+#include "strata/packed_gemm.hpp"
 #include "strata/storage.hpp"
 #include "strata/thread_pool.hpp"
 #include "support/test_util.hpp"
@@ -121,12 +122,19 @@ TEST(BatchNormChainTest, FusedChainsGiveTheSeparateLayersResults) {
   // Training chains are not inference folds.
   EXPECT_TRUE(fused->folded_layers().empty());
   // The ReLU's factor: recomputed from the chain's values (slopes 0 and
-  // 0.1), none (bn2+scale2), and read from the output (a negative slope).
-  ExpectFusedEqualsSeparate(kNet);
+  // 0.1), none (bn2+scale2), and read from the output (a negative slope); on
+  // every kernel set (the chain's plane loops).
   std::string negative = kNet;
   const std::string leaky = "negative_slope: 0.1";
   negative.replace(negative.find(leaky), leaky.size(), "negative_slope: -0.5");
-  ExpectFusedEqualsSeparate(negative);
+  testing::ScopedGemmIsa restore;
+  for (math::Isa isa : {math::Isa::kGeneric, math::Isa::kAvx2, math::Isa::kAvx512}) {
+    if (!math::CpuSupports(isa)) continue;
+    SCOPED_TRACE(math::IsaName(isa));
+    math::SetGemmIsa(isa);
+    ExpectFusedEqualsSeparate(kNet);
+    ExpectFusedEqualsSeparate(negative);
+  }
 }
 
 TEST(BatchNormChainTest, FusedChainsSaveTheScalesCopy) {

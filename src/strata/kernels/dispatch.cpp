@@ -1,4 +1,5 @@
 // The one CPU check and the one table of kernel sets.
+#include "strata/kernels/batch_norm_kernels.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
 #include "strata/kernels/winograd_kernels.hpp"
 
@@ -36,6 +37,18 @@ const WinogradSteps& WinogradStepsFor(math::Isa isa, int kernel) {
       break;
   }
   return GenericWinogradSteps(kernel);
+}
+
+const BatchNormKernels& BatchNormKernelsFor(math::Isa isa) {
+  switch (isa) {
+    case math::Isa::kAvx512:
+      return Avx512BatchNormKernels();
+    case math::Isa::kAvx2:
+      return Avx2BatchNormKernels();
+    case math::Isa::kGeneric:
+      break;
+  }
+  return GenericBatchNormKernels();
 }
 
 }  // namespace strata::kernels

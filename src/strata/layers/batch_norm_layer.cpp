@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 #include "strata/errors.hpp"
+#include "strata/kernels/batch_norm_kernels.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
 #include "strata/thread_pool.hpp"
@@ -85,14 +85,20 @@ void BatchNormLayer::ComputeBatchStatistics(const float* x, std::vector<double>*
   }
   const double m = static_cast<double>(num_) * spatial_;
   if (m == 0) return;  // an empty batch has no statistics and leaves the running ones as they are
+  const kernels::BatchNormKernels& planes = kernels::BatchNormKernelsFor(math::GemmIsa());
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
-      for (int n = 0; n < num_; ++n) (*mean)[c] += math::SumDouble(spatial_, x + Plane(n, c));
-      (*mean)[c] /= m;
+      // One pass: sums of d = x - shift and d^2, where the shift (a value of
+      // the channel) lies within a few deviations of the mean, so that
+      // E[d^2] - E[d]^2 keeps the variance's digits.
+      const float shift = x[Plane(0, c)];
+      double sum = 0, sum_squares = 0;
       for (int n = 0; n < num_; ++n) {
-        (*var)[c] += math::SquaredDeviationDouble(spatial_, x + Plane(n, c), (*mean)[c]);
+        planes.shifted_sums(spatial_, x + Plane(n, c), shift, &sum, &sum_squares);
       }
-      (*var)[c] /= m;
+      const double d = sum / m;
+      (*mean)[c] = shift + d;
+      (*var)[c] = std::max(0.0, sum_squares / m - d * d);
     }
   });
   const float maf = p.moving_average_fraction();
@@ -118,28 +124,15 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   float* normalized = normalized_.mutable_data();
   const float* gamma = scale_ ? scale_->blobs()[0]->data() : nullptr;
   const float* beta = scale_ && scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
-  const float slope = relu_slope_;
+  const kernels::BatchNormKernels& planes = kernels::BatchNormKernelsFor(math::GemmIsa());
+  // Without a Scale: gamma 1, beta 0 and slope 1 leave x_hat as it is.
   ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
     for (int nc = begin; nc < end; ++nc) {
       const int c = nc % channels_;
       const size_t base = static_cast<size_t>(nc) * spatial_;
-      const float mu = static_cast<float>(mean[c]), inv_std = inv_std_[c];
-      if (gamma == nullptr) {
-        for (int i = 0; i < spatial_; ++i) {
-          const float v = (x[base + i] - mu) * inv_std;
-          normalized[base + i] = v;
-          y[base + i] = v;
-        }
-        continue;
-      }
-      // The fused chain: the Scale's and the ReLU's arithmetic, as they do it.
-      const float g = gamma[c], b = beta ? beta[c] : 0.f;
-      for (int i = 0; i < spatial_; ++i) {
-        const float v = (x[base + i] - mu) * inv_std;
-        normalized[base + i] = v;
-        const float z = v * g + b;
-        y[base + i] = std::max(z, 0.f) + slope * std::min(z, 0.f);
-      }
+      planes.chain_forward(spatial_, x + base, static_cast<float>(mean[c]), inv_std_[c],
+                           gamma ? gamma[c] : 1.f, beta ? beta[c] : 0.f, gamma ? relu_slope_ : 1.f,
+                           normalized + base, y + base);
     }
   });
 }
@@ -187,94 +180,6 @@ void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
   });
 }
 
-namespace {
-
-// 1 where z > 0, else slope, as arithmetic: GCC (with its default
-// -ftrapping-math) turns a select into a branch, which mispredicts half the
-// time and keeps the loop from vectorising.
-inline float ReluFactor(float z, float slope) {
-  const float keep = static_cast<float>(z > 0.f);
-  return keep + (1.f - keep) * slope;
-}
-
-// Where the fused backward's ReLU factor comes from. kNone: no ReLU in the
-// chain. kRecomputed: from z = x_hat * gamma + beta, computed as the forward
-// computed it, so that the output need not be read (with a slope >= 0, z > 0
-// exactly where the output is). kOutput: from the output, as the in-place
-// ReLU's backward decides (a negative slope flips the sign).
-enum class ReluSource { kNone, kRecomputed, kOutput };
-
-struct ChainPlane {
-  const float* dz;
-  const float* z;
-  const float* x_hat;
-  float gamma, beta, slope;
-};
-
-// fn(std::integral_constant<ReluSource, s>()): the plane loops compiled per source.
-template <class Fn>
-void WithReluSource(ReluSource s, Fn fn) {
-  switch (s) {
-    case ReluSource::kNone:
-      return fn(std::integral_constant<ReluSource, ReluSource::kNone>());
-    case ReluSource::kRecomputed:
-      return fn(std::integral_constant<ReluSource, ReluSource::kRecomputed>());
-    case ReluSource::kOutput:
-      return fn(std::integral_constant<ReluSource, ReluSource::kOutput>());
-  }
-}
-
-// g = dz * relu'(z) at element i.
-template <ReluSource S>
-inline float ChainG(const ChainPlane& p, int i) {
-  if constexpr (S == ReluSource::kNone) {
-    return p.dz[i];
-  } else if constexpr (S == ReluSource::kRecomputed) {
-    return p.dz[i] * ReluFactor(p.x_hat[i] * p.gamma + p.beta, p.slope);
-  } else {
-    return p.dz[i] * ReluFactor(p.z[i], p.slope);
-  }
-}
-
-// One plane of the fused backward's sums of g and g * x_hat. The loops are
-// written for the vectoriser: no branch, no calls, and float partial sums in
-// 16 lanes, added up in double per plane (a plane's share of a lane is short).
-template <ReluSource S>
-void ChainPlaneSums(int n, const ChainPlane& p, double* sum_g, double* sum_g_x) {
-  constexpr int kLanes = 16;
-  float s[kLanes] = {}, sx[kLanes] = {};
-  int i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int k = 0; k < kLanes; ++k) {
-      const float g = ChainG<S>(p, i + k);
-      s[k] += g;
-      sx[k] += g * p.x_hat[i + k];
-    }
-  }
-  double total = 0, total_x = 0;
-  for (int k = 0; k < kLanes; ++k) {
-    total += s[k];
-    total_x += sx[k];
-  }
-  for (; i < n; ++i) {
-    const float g = ChainG<S>(p, i);
-    total += g;
-    total_x += static_cast<double>(g) * p.x_hat[i];
-  }
-  *sum_g += total;
-  *sum_g_x += total_x;
-}
-
-// dx = (g - a - x_hat * b) * factor; dx may be dz (in place): each element
-// is read before it is written, and by nothing after.
-template <ReluSource S>
-void ChainPlaneGradient(int n, const ChainPlane& p, float a, float b, float factor, float* dx) {
-#pragma GCC ivdep
-  for (int i = 0; i < n; ++i) dx[i] = (ChainG<S>(p, i) - a - p.x_hat[i] * b) * factor;
-}
-
-}  // namespace
-
 // With g = dz * relu'(z) per element (z, the chain's output, decides as the
 // ReLU's backward does in place): dgamma += sum g x_hat, dbeta += sum g, and
 // dx = gamma / std * (g - mean(g) - x_hat * mean(g x_hat)), the BatchNorm
@@ -288,22 +193,22 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
   const float* gamma = scale_->blobs()[0]->data();
   const float* beta = scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
   // (A slope of 1 is no ReLU.)
+  using kernels::ReluSource;
   const ReluSource source = relu_slope_ == 1.f   ? ReluSource::kNone
                             : relu_slope_ >= 0.f ? ReluSource::kRecomputed
                                                  : ReluSource::kOutput;
+  const kernels::BatchNormKernels& planes = kernels::BatchNormKernelsFor(math::GemmIsa());
+  const auto chain_sums = planes.chain_sums[static_cast<int>(source)];
+  const auto chain_gradient = planes.chain_gradient[static_cast<int>(source)];
   const auto plane = [&](int n, int c) {
     const size_t at = Plane(n, c);
-    return ChainPlane{top.diff() + at, top.data() + at,      normalized_.data() + at,
-                      gamma[c],        beta ? beta[c] : 0.f, relu_slope_};
+    return kernels::ChainPlane{top.diff() + at, top.data() + at,      normalized_.data() + at,
+                               gamma[c],        beta ? beta[c] : 0.f, relu_slope_};
   };
   std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
-      for (int n = 0; n < num_; ++n) {
-        WithReluSource(source, [&](auto s) {
-          ChainPlaneSums<s.value>(spatial_, plane(n, c), &sum_g[c], &sum_g_x[c]);
-        });
-      }
+      for (int n = 0; n < num_; ++n) chain_sums(spatial_, plane(n, c), &sum_g[c], &sum_g_x[c]);
     }
   });
   if (scale_needed) {
@@ -321,9 +226,7 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
       const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
       const float factor = gamma[c] * inv_std_[c];
       for (int n = 0; n < num_; ++n) {
-        WithReluSource(source, [&](auto s) {
-          ChainPlaneGradient<s.value>(spatial_, plane(n, c), a, b, factor, dx + Plane(n, c));
-        });
+        chain_gradient(spatial_, plane(n, c), a, b, factor, dx + Plane(n, c));
       }
     }
   });

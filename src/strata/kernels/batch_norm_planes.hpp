@@ -1,0 +1,177 @@
+// Private to the kernel units. The BatchNorm plane loops of
+// batch_norm_kernels.hpp as one template over the vector width W (GCC's
+// vector extension), in an unnamed namespace: each unit that includes it
+// compiles its own copy for its own instruction set.
+#pragma once
+
+#include <cstring>
+
+#include "strata/kernels/batch_norm_kernels.hpp"
+#include "vector_math.hpp"
+
+namespace strata::kernels {
+
+namespace {
+
+// VectorMath gives the vector types and Select.
+template <int W>
+struct BatchNormPlanes : VectorMath<W> {
+  using typename VectorMath<W>::F;
+  using VectorMath<W>::Select;
+
+  static inline F Load(const float* p) {
+    F v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static inline void Store(float* p, F v) { std::memcpy(p, &v, sizeof v); }
+  static inline F Splat(float x) { return F{} + x; }
+
+  // The chain's value before the ReLU, one helper for the forward and the
+  // backward's recomputation (so both round, and contract, alike).
+  template <class T>
+  static inline T ChainZ(T x_hat, T gamma, T beta) {
+    return x_hat * gamma + beta;
+  }
+  // std::max(z, 0) + slope * std::min(z, 0), as the ReLU layer computes it
+  // (a NaN passes through); the factor of its backward, 1 where z > 0, else
+  // slope. For T = F or float.
+  template <class T>
+  static inline T Relu(T z, T slope) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return (z < 0.f ? 0.f : z) + slope * (z > 0.f ? 0.f : z);
+    } else {
+      const F zero = F{};
+      return Select(z < zero, zero, z) + slope * Select(z > zero, zero, z);
+    }
+  }
+  template <class T>
+  static inline T Factor(T z, T slope) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return z > 0.f ? 1.f : slope;
+    } else {
+      return Select(z > F{}, Splat(1.f), slope);
+    }
+  }
+
+  static double LaneSum(F v) {
+    float lanes[W];
+    Store(lanes, v);
+    double total = 0;
+    for (int k = 0; k < W; ++k) total += lanes[k];
+    return total;
+  }
+
+  static void ShiftedSums(int n, const float* x, float shift, double* sum, double* sum_squares) {
+    F s = F{}, s2 = F{};
+    const F shift_v = Splat(shift);
+    int i = 0;
+    for (; i + W <= n; i += W) {
+      const F d = Load(x + i) - shift_v;
+      s += d;
+      s2 += d * d;
+    }
+    double total = LaneSum(s), total_squares = LaneSum(s2);
+    for (; i < n; ++i) {
+      const double d = static_cast<double>(x[i]) - shift;
+      total += d;
+      total_squares += d * d;
+    }
+    *sum += total;
+    *sum_squares += total_squares;
+  }
+
+  static void ChainForward(int n, const float* x, float mean, float inv_std, float gamma,
+                           float beta, float slope, float* x_hat, float* y) {
+    const F mean_v = Splat(mean), inv_std_v = Splat(inv_std), gamma_v = Splat(gamma),
+            beta_v = Splat(beta), slope_v = Splat(slope);
+    int i = 0;
+    for (; i + W <= n; i += W) {
+      const F v = (Load(x + i) - mean_v) * inv_std_v;
+      Store(x_hat + i, v);
+      Store(y + i, Relu(ChainZ(v, gamma_v, beta_v), slope_v));
+    }
+    for (; i < n; ++i) {
+      const float v = (x[i] - mean) * inv_std;
+      x_hat[i] = v;
+      y[i] = Relu(ChainZ(v, gamma, beta), slope);
+    }
+  }
+
+  // W values from p at i (T = F), or one (T = float); a scalar as T.
+  template <class T>
+  static inline T At(const float* p, int i) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return p[i];
+    } else {
+      return Load(p + i);
+    }
+  }
+  template <class T>
+  static inline T Broadcast(float x) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return x;
+    } else {
+      return Splat(x);
+    }
+  }
+
+  // g = dz * relu'(z) at i, W values or one.
+  template <ReluSource S, class T>
+  static inline T ChainG(const ChainPlane& p, int i) {
+    const T dz = At<T>(p.dz, i);
+    if constexpr (S == ReluSource::kNone) {
+      return dz;
+    } else if constexpr (S == ReluSource::kRecomputed) {
+      const T z = ChainZ(At<T>(p.x_hat, i), Broadcast<T>(p.gamma), Broadcast<T>(p.beta));
+      return dz * Factor(z, Broadcast<T>(p.slope));
+    } else {
+      return dz * Factor(At<T>(p.z, i), Broadcast<T>(p.slope));
+    }
+  }
+
+  template <ReluSource S>
+  static void ChainSums(int n, const ChainPlane& p, double* sum_g, double* sum_g_x) {
+    F s = F{}, sx = F{};
+    int i = 0;
+    for (; i + W <= n; i += W) {
+      const F g = ChainG<S, F>(p, i);
+      s += g;
+      sx += g * At<F>(p.x_hat, i);
+    }
+    double total = LaneSum(s), total_x = LaneSum(sx);
+    for (; i < n; ++i) {
+      const float g = ChainG<S, float>(p, i);
+      total += g;
+      total_x += static_cast<double>(g) * p.x_hat[i];
+    }
+    *sum_g += total;
+    *sum_g_x += total_x;
+  }
+
+  // Each element is read before it is written, and by nothing after, so dx
+  // may be dz.
+  template <ReluSource S>
+  static void ChainGradient(int n, const ChainPlane& p, float a, float b, float factor, float* dx) {
+    const F a_v = Splat(a), b_v = Splat(b), factor_v = Splat(factor);
+    int i = 0;
+    for (; i + W <= n; i += W) {
+      Store(dx + i, (ChainG<S, F>(p, i) - a_v - At<F>(p.x_hat, i) * b_v) * factor_v);
+    }
+    for (; i < n; ++i) dx[i] = (ChainG<S, float>(p, i) - a - p.x_hat[i] * b) * factor;
+  }
+
+  static BatchNormKernels Set() {
+    return BatchNormKernels{
+        ShiftedSums,
+        ChainForward,
+        {ChainSums<ReluSource::kNone>, ChainSums<ReluSource::kRecomputed>,
+         ChainSums<ReluSource::kOutput>},
+        {ChainGradient<ReluSource::kNone>, ChainGradient<ReluSource::kRecomputed>,
+         ChainGradient<ReluSource::kOutput>}};
+  }
+};
+
+}  // namespace
+
+}  // namespace strata::kernels
