@@ -320,7 +320,11 @@ void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const fl
                       float* c, int ldc) {
   switch (GemmIsa()) {
     case Isa::kAvx512:
-      return kernels::Avx512GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+      // Unless 8 or more steps past the last 16 would go one at a time (an
+      // inner product's weight gradient over a batch of 8, say), where the
+      // AVX2 tiles take them 8 at a time.
+      if (depth % 16 < 8) return kernels::Avx512GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+      return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
     case Isa::kAvx2:
       return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
     case Isa::kGeneric:

@@ -137,7 +137,11 @@ TEST_P(MpiRunTest, TwoRanksTrainAsOneProcessWithTheWholeBatch) {
   ASSERT_EQ(one.code, 0) << one.err;
   const double difference = MaxDifference(Weights(dir, dir + "/snap/b8_iter_100.caffemodel"),
                                           Weights(dir, dir + "/snap/b16_iter_100.caffemodel"));
-  EXPECT_LT(difference, 1e-5);
+  // Rounding, grown over 100 steps with momentum: the photos' problem grows
+  // it most (largest difference 0.97e-5 on the portable kernels, 0.57e-5 on
+  // AVX2, 1.7e-5 on AVX-512, whose products round differently again); HDF5's
+  // and LMDB's stay near 1e-6.
+  EXPECT_LT(difference, 5e-5);
   EXPECT_GT(difference, 0.0);  // summed in another order: equal, not identical
   // The test passes, sharded over the ranks (5 batches: 3 and 2) and summed,
   // from weights that differ by rounding (above): equal to 1e-4 relative.
