@@ -4,8 +4,9 @@
 #include <cstring>
 #include <numeric>
 
-#include "kernels/winograd_tiles.hpp"
+#include "kernels/winograd_transforms.hpp"
 #include "strata/errors.hpp"
+#include "strata/kernels/winograd_kernels.hpp"
 #include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
@@ -13,7 +14,9 @@ namespace strata::math {
 
 namespace {
 
-using namespace kernels;  // NOLINT: the transforms and their constants
+using namespace kernels;  // NOLINT: the transforms' constants and the buffers' padding
+using Geometry = WinogradGeometry;
+using Chunk = WinogradChunk;
 
 // Tiles pass through the buffers in chunks, a multiple of 16 (AVX2's column
 // block and AVX-512's half block, so no product ends in a narrow edge block). The
