@@ -33,10 +33,9 @@ float Dot(int n, const float* x, const float* y);
 float Asum(int n, const float* x);
 
 // Sums in double over eight interleaved lanes (a fixed order, so results
-// repeat, and the loop vectorizes): sum of x, of x * y, of (x - mean)^2.
+// repeat, and the loop vectorizes): sum of x, of x * y.
 double SumDouble(int n, const float* x);
 double DotDouble(int n, const float* x, const float* y);
-double SquaredDeviationDouble(int n, const float* x, double mean);
 
 // y = sigmoid(x), y = tanh(x) over n values (y may be x): loops the compiler
 // vectorizes, within a few float ulps of the exact functions (math_test);

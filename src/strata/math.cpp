@@ -220,13 +220,6 @@ double DotDouble(int n, const float* x, const float* y) {
   return LaneSum(n, [x, y](int i) { return static_cast<double>(x[i]) * y[i]; });
 }
 
-double SquaredDeviationDouble(int n, const float* x, double mean) {
-  return LaneSum(n, [x, mean](int i) {
-    const double d = x[i] - mean;
-    return d * d;
-  });
-}
-
 namespace {
 
 // The output indices [lo, hi) whose input index o * stride + offset lies in

@@ -54,7 +54,8 @@ class BatchNormLayer : public Layer {
   // Where channel c of image n starts.
   size_t Plane(int n, int c) const { return (static_cast<size_t>(n) * channels_ + c) * spatial_; }
   void ComputeBatchStatistics(const float* x, std::vector<double>* mean, std::vector<double>* var);
-  void FusedBackward(const Blob& top, bool propagate_down, Blob* bottom);
+  // The backward on batch statistics, with the fused Scale (and ReLU) if any.
+  void BatchStatisticsBackward(const Blob& top, bool propagate_down, Blob* bottom);
 };
 
 }  // namespace strata

@@ -140,58 +140,34 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
 void BatchNormLayer::BackwardCpu(const std::vector<Blob*>& top,
                                  const std::vector<bool>& propagate_down,
                                  const std::vector<Blob*>& bottom) {
-  if (scale_ != nullptr) {
-    FusedBackward(*top[0], propagate_down[0], bottom[0]);
+  if (!use_global_stats_) {
+    BatchStatisticsBackward(*top[0], propagate_down[0], bottom[0]);
     return;
   }
   if (!propagate_down[0]) return;
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
-  const float* y = normalized_.data();
-  if (use_global_stats_) {
-    ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
-      for (int nc = begin; nc < end; ++nc) {
-        const size_t base = static_cast<size_t>(nc) * spatial_;
-        const float inv_std = inv_std_[nc % channels_];
-        for (int i = 0; i < spatial_; ++i) dx[base + i] = dy[base + i] * inv_std;
-      }
-    });
-    return;
-  }
-  // dx = (dy - mean(dy) - y * mean(dy * y)) / std, means per channel.
-  const double m = static_cast<double>(num_) * spatial_;
-  if (m == 0) return;
-  ParallelFor(channels_, 1, [&](int, int begin, int end) {
-    for (int c = begin; c < end; ++c) {
-      double sum_dy = 0, sum_dy_y = 0;
-      for (int n = 0; n < num_; ++n) {
-        sum_dy += math::SumDouble(spatial_, dy + Plane(n, c));
-        sum_dy_y += math::DotDouble(spatial_, dy + Plane(n, c), y + Plane(n, c));
-      }
-      const float a = static_cast<float>(sum_dy / m), b = static_cast<float>(sum_dy_y / m);
-      const float inv_std = inv_std_[c];
-      for (int n = 0; n < num_; ++n) {
-        const size_t base = Plane(n, c);
-        for (int i = 0; i < spatial_; ++i) {
-          dx[base + i] = (dy[base + i] - a - y[base + i] * b) * inv_std;
-        }
-      }
+  ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
+    for (int nc = begin; nc < end; ++nc) {
+      const size_t base = static_cast<size_t>(nc) * spatial_;
+      const float inv_std = inv_std_[nc % channels_];
+      for (int i = 0; i < spatial_; ++i) dx[base + i] = dy[base + i] * inv_std;
     }
   });
 }
 
-// With g = dz * relu'(z) per element (z, the chain's output, decides as the
-// ReLU's backward does in place): dgamma += sum g x_hat, dbeta += sum g, and
+// With g = dz * relu'(z) per element (z = x_hat * gamma + beta; gamma 1 and
+// no ReLU without a fused Scale): dgamma += sum g x_hat, dbeta += sum g, and
 // dx = gamma / std * (g - mean(g) - x_hat * mean(g x_hat)), the BatchNorm
 // backward of dy = gamma g. One pass sums, one writes dx (over dz in place).
-void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* bottom) {
-  const bool scale_needed = scale_->param_propagate_down(0);
-  const bool bias_needed = scale_->blobs().size() > 1 && scale_->param_propagate_down(1);
+void BatchNormLayer::BatchStatisticsBackward(const Blob& top, bool propagate_down, Blob* bottom) {
+  const bool scale_needed = scale_ && scale_->param_propagate_down(0);
+  const bool bias_needed = scale_ && scale_->blobs().size() > 1 && scale_->param_propagate_down(1);
   if (!propagate_down && !scale_needed && !bias_needed) return;
   const double m = static_cast<double>(num_) * spatial_;
   if (m == 0) return;
-  const float* gamma = scale_->blobs()[0]->data();
-  const float* beta = scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
+  const float* gamma = scale_ ? scale_->blobs()[0]->data() : nullptr;
+  const float* beta = scale_ && scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
   // (A slope of 1 is no ReLU.)
   using kernels::ReluSource;
   const ReluSource source = relu_slope_ == 1.f   ? ReluSource::kNone
@@ -202,8 +178,9 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
   const auto chain_gradient = planes.chain_gradient[static_cast<int>(source)];
   const auto plane = [&](int n, int c) {
     const size_t at = Plane(n, c);
-    return kernels::ChainPlane{top.diff() + at, top.data() + at,      normalized_.data() + at,
-                               gamma[c],        beta ? beta[c] : 0.f, relu_slope_};
+    return kernels::ChainPlane{top.diff() + at,         top.data() + at,
+                               normalized_.data() + at, gamma ? gamma[c] : 1.f,
+                               beta ? beta[c] : 0.f,    relu_slope_};
   };
   std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
@@ -224,7 +201,7 @@ void BatchNormLayer::FusedBackward(const Blob& top, bool propagate_down, Blob* b
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
       const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
-      const float factor = gamma[c] * inv_std_[c];
+      const float factor = (gamma ? gamma[c] : 1.f) * inv_std_[c];
       for (int n = 0; n < num_; ++n) {
         chain_gradient(spatial_, plane(n, c), a, b, factor, dx + Plane(n, c));
       }
