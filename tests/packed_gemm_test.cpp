@@ -104,6 +104,38 @@ TEST_P(PackedGemmTest, EmptyDepthLeavesBiasOrZero) {
   EXPECT_EQ(c, (std::vector<float>{1, 1, 2, 2, 3, 3}));
 }
 
+// A stored in column blocks (a recurrent layer's steps: each block rows x
+// block, blocks block_stride apart, the rows a part of a taller block) packs
+// to the same product as the row-major A, to the bit; a depth that is no
+// multiple of the block is refused.
+TEST_P(PackedGemmTest, PackBlocksEqualsPackingRowMajor) {
+  unsigned seed = 60;
+  for (const int rows : {1, 13, 40}) {
+    for (const int block : {1, 5, 32}) {
+      const int blocks = 7, depth = blocks * block, n = 37, first = 3, tall = rows + 5;
+      const size_t stride = static_cast<size_t>(tall) * block;
+      const auto stored = testing::UniformVector(stride * blocks, seed++);
+      std::vector<float> a(static_cast<size_t>(rows) * depth);
+      for (int r = 0; r < rows; ++r) {
+        for (int k = 0; k < depth; ++k) {
+          a[static_cast<size_t>(r) * depth + k] =
+              stored[(k / block) * stride + static_cast<size_t>(first + r) * block + k % block];
+        }
+      }
+      const auto b = testing::UniformVector(static_cast<size_t>(depth) * n, seed++);
+      math::PackedMatrix plain, blocked;
+      plain.Pack(false, rows, depth, a.data());
+      blocked.PackBlocks(rows, depth, block, stride, stored.data() + first * block);
+      std::vector<float> expected(static_cast<size_t>(rows) * n), got(expected.size());
+      math::GemmPacked(plain, n, b.data(), n, nullptr, false, expected.data(), n);
+      math::GemmPacked(blocked, n, b.data(), n, nullptr, false, got.data(), n);
+      EXPECT_EQ(got, expected) << "rows " << rows << " block " << block;
+    }
+  }
+  math::PackedMatrix packed;
+  EXPECT_THROW(packed.PackBlocks(2, 9, 4, 8, nullptr), InternalError);
+}
+
 // Reading B through the window equals unfolding it first: output widths of
 // one to three runs of 8, heights that leave a narrow last column block,
 // kernels from 1x1 to 5x5, more than one depth block.

@@ -44,6 +44,11 @@ class PackedMatrix {
 
   // A is row-major: rows x depth, or depth x rows with `transposed`.
   void Pack(bool transposed, int rows, int depth, const float* a);
+  // A stored as blocks of `block` columns: columns [b * block, (b + 1) *
+  // block) are a rows x block row-major matrix at a + b * block_stride (a
+  // recurrent layer's steps, each holding every stream of each row). depth
+  // is a multiple of block.
+  void PackBlocks(int rows, int depth, int block, size_t block_stride, const float* a);
   int rows() const { return rows_; }
   int depth() const { return depth_; }
 
@@ -55,6 +60,10 @@ class PackedMatrix {
                                const float*, float*, size_t, int);
   friend void GemmPackedWindow(const PackedMatrix&, const float*, const Window2d&, const float*,
                                float*, int);
+  // Sets the shape and kernel set, and has fill(start, count, panel) write
+  // each panel of rows (defined and used in packed_gemm.cpp).
+  template <class Fill>
+  void PackPanels(int rows, int depth, Fill fill);
   Isa isa_ = Isa::kGeneric;
   int rows_ = 0, depth_ = 0;
   std::unique_ptr<Storage> storage_;

@@ -58,7 +58,8 @@ void Net::PlanBatchNormFolding() {
   fold_of_.assign(layers_.size(), -1);
   for (size_t i = 0; i + 1 < layers_.size(); ++i) {
     const LayerParameter& product = layers_[i]->layer_param();
-    if (!IsFoldableProduct(product, *top_vecs_[i][0])) continue;
+    // A layer without tops (Silence) folds nothing.
+    if (top_vecs_[i].empty() || !IsFoldableProduct(product, *top_vecs_[i][0])) continue;
     const std::string& blob = product.top(0);
     const LayerParameter& bn = layers_[i + 1]->layer_param();
     const BatchNormParameter& b = bn.batch_norm_param();

@@ -76,6 +76,32 @@ PackedMatrix::PackedMatrix(PackedMatrix&&) noexcept = default;
 PackedMatrix& PackedMatrix::operator=(PackedMatrix&&) noexcept = default;
 
 void PackedMatrix::Pack(bool transposed, int rows, int depth, const float* a) {
+  if (!transposed) return PackBlocks(rows, depth, depth, 0, a);
+  PackPanels(rows, depth, [&](int start, int r, float* panel) {
+    for (int k = 0; k < depth; ++k) {
+      std::copy_n(a + static_cast<size_t>(k) * rows + start, r, panel + static_cast<size_t>(k) * r);
+    }
+  });
+}
+
+void PackedMatrix::PackBlocks(int rows, int depth, int block, size_t block_stride, const float* a) {
+  if (block <= 0 ? depth != 0 : depth % block != 0) {
+    throw InternalError("PackedMatrix::PackBlocks: depth " + std::to_string(depth) +
+                        " is not a multiple of the block " + std::to_string(block));
+  }
+  PackPanels(rows, depth, [&](int start, int r, float* out) {
+    for (int k0 = 0; k0 < depth; k0 += block) {
+      const float* src =
+          a + static_cast<size_t>(k0 / block) * block_stride + static_cast<size_t>(start) * block;
+      for (int k = 0; k < block; ++k) {
+        for (int i = 0; i < r; ++i) *out++ = src[static_cast<size_t>(i) * block + k];
+      }
+    }
+  });
+}
+
+template <class Fill>
+void PackedMatrix::PackPanels(int rows, int depth, Fill fill) {
   if (rows < 0 || depth < 0) {
     throw InternalError("PackedMatrix::Pack: negative shape " + std::to_string(rows) + " x " +
                         std::to_string(depth));
@@ -91,17 +117,7 @@ void PackedMatrix::Pack(bool transposed, int rows, int depth, const float* a) {
   const int panels = PanelCount(rows, KernelsFor(isa_).max_rows);
   for (int p = 0; p < panels; ++p) {
     const int start = PanelStart(p, panels, rows), end = PanelStart(p + 1, panels, rows);
-    const int r = end - start;
-    float* panel = packed + static_cast<size_t>(start) * depth;
-    for (int i = 0; i < r; ++i) {
-      const int row = start + i;
-      if (transposed) {
-        for (int k = 0; k < depth; ++k) panel[k * r + i] = a[static_cast<size_t>(k) * rows + row];
-      } else {
-        const float* src = a + static_cast<size_t>(row) * depth;
-        for (int k = 0; k < depth; ++k) panel[k * r + i] = src[k];
-      }
-    }
+    fill(start, end - start, packed + static_cast<size_t>(start) * depth);
   }
 }
 

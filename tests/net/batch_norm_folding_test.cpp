@@ -146,5 +146,19 @@ TEST(BatchNormFoldingTest, WhatCannotFoldIsLeftAlone) {
   EXPECT_EQ(net.folded_layers(), (std::vector<std::string>{"ip+bn3"}));
 }
 
+// A layer with no top before the chains (Silence, as in the LSTM rows model)
+// is passed over; the chains still fold. It had crashed the net's set-up.
+TEST(BatchNormFoldingTest, LayersWithoutTopsArePassedOver) {
+  std::string text = kNet;
+  const std::string conv = R"(layer { name: "conv1")";
+  text.insert(text.find(conv),
+              R"(layer { name: "extra" type: "Input" top: "extra" input_param { shape { dim: 2 } } }
+layer { name: "quiet" type: "Silence" bottom: "extra" }
+)");
+  NetParameter param = testing::ParseNet(text);
+  param.mutable_state()->set_phase(TEST);
+  EXPECT_EQ(Net(param, NetOptions()).folded_layers(), MakeNet(true)->folded_layers());
+}
+
 }  // namespace
 }  // namespace strata

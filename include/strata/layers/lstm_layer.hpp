@@ -33,14 +33,13 @@ class LSTMLayer : public RecurrentLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  // Feature-major per pass (a row per gate or unit, its T x N values in step
-  // order): the gates' activations (4H rows), c, tanh(c), h and h_{t-1}'
-  // (H rows each), kept for Backward, which reuses h's rows for h's gradient.
+  // Step-major per pass (RecurrentLayer::Step): the gates' activations (4H
+  // rows), c, tanh(c), h and h_{t-1}' (H rows each), kept for Backward,
+  // which reuses h's blocks for h's gradient.
   std::vector<float> acts_, cells_, tanh_cells_, hidden_fm_, h_prev_;
   std::vector<float> c_initial_;  // c_0 of the pass (N x H)
   std::vector<float> c0_;         // and feature-major (H x N)
-  std::vector<float> step_;       // one step's h_{t-1}' or gate gradients, tight, twice
-  std::vector<float> d_gates_t_;  // the gate gradients, feature-major (4H x T*N)
+  std::vector<float> d_gates_;    // the gate gradients, step-major (4H rows)
   // Threads split the hidden units, at least this many each.
   static constexpr int kUnitsPerPart = 16;
   // Per part, packed once per pass: its units' rows of W_hc, one matrix per

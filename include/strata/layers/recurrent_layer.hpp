@@ -14,8 +14,9 @@
 //
 // The input projections of all T steps are one product (W x + b), and so are
 // their gradients; only the recurrent product runs step by step. Inside, the
-// values are feature-major (StepBlock), so that every product is Strata's
-// packed one with the weights packed once per pass.
+// values are step-major and each step's block feature-major (StepBlock), so
+// that every product is Strata's packed one with the weights packed once per
+// pass, and a step's values lie together.
 // Params, in Caffe's order: W_x (G x D), b (G), W_static (G x D_static) with
 // x_static, then the subclass's recurrent weights (G: the gate width).
 #pragma once
@@ -31,6 +32,8 @@ namespace strata {
 
 // A step's values of some streams, feature-major (how RNN and LSTM keep
 // them): rows (gates or units) of the streams' values, row r at p + r * ld.
+// A pass's values are the T steps' blocks (rows x N) one after the other:
+// RecurrentLayer::Step.
 struct StepBlock {
   float* p;
   size_t ld;
@@ -70,34 +73,44 @@ class RecurrentLayer : public Layer {
     return layer_param_.recurrent_param().expose_hidden() ? num_states() : 0;
   }
 
-  // The input projections of all steps, feature-major: acts (G x T*N, column
-  // t*N + n) = W_x x + b (+ W_static x_static), W_x packed once per pass and
+  // Step t's block (rows x N) of a pass's values at `base`, from stream
+  // `first` on.
+  StepBlock Step(float* base, int rows, int t, int first = 0) const {
+    const size_t n = static_cast<size_t>(streams_);
+    return {base + static_cast<size_t>(t) * rows * n + first, n};
+  }
+
+  // The input projections of all steps, step-major: step t's block of acts
+  // (G x N) = W_x x_t + b (+ W_static x_static), W_x packed once per pass and
   // x read as columns (transposed into x_columns_).
   void ProjectInputs(const std::vector<Blob*>& bottom, float* acts);
-  // One weight gradient: diff (g x k) += d (g x cols) * rows (cols x k),
-  // rows row-major: the weights' inputs, a row per step and stream.
+  // One weight gradient: diff (g x k) += d (g x T*N, step-major) * rows
+  // (T*N x k), rows row-major: the weights' inputs, a row per step and stream.
   struct GradientTerm {
     const float* rows;
     int k;
     float* diff;
   };
-  // The gradients of ProjectInputs from d_acts (G x T*N): param diffs
+  // The gradients of ProjectInputs from d_acts (G x T*N, step-major): param diffs
   // accumulate (W_x's with `terms`, which share d_acts), x's and x_static's
   // diffs are written where asked for.
   void ProjectInputsBackward(const float* d_acts, const std::vector<bool>& propagate_down,
                              const std::vector<Blob*>& bottom,
                              std::vector<GradientTerm> terms = {});
-  // Every term for one d (g x cols), whose rows each thread packs once for
-  // its share (Strata's packed product; each entry summed in a fixed order).
-  void AccumulateGradients(int g, int cols, const float* d, const std::vector<GradientTerm>& terms);
-  // out (cols x rows) = in (rows x cols)^T, over the pool.
-  static void TransposeRows(int rows, int cols, const float* in, float* out);
-  // c (a's rows x cols) = a * b (a's depth x cols) (+ row_bias along each
-  // row, if not null), all with leading dimension cols, split over the pool.
-  static void GemmColumns(const math::PackedMatrix& a, int cols, const float* b,
-                          const float* row_bias, float* c);
-  // diff (g) += the row sums of d_t (g x rows).
-  static void AccumulateBiasGradient(int g, int rows, const float* d_t, float* diff);
+  // Every term for one step-major d (g x T*N), whose rows each thread packs
+  // once for its share (Strata's packed product; each entry summed in a
+  // fixed order).
+  void AccumulateGradients(int g, const float* d, const std::vector<GradientTerm>& terms);
+  // For each of `steps` blocks of rows x cols values: out's block (cols x
+  // rows) = in's block^T, over the pool. Between time-first rows (T x N x
+  // ...) and step-major blocks.
+  static void TransposeSteps(int steps, int rows, int cols, const float* in, float* out);
+  // For every step t, step-major: c_t (a's rows x N) = a * b_t (a's depth x
+  // N) (+ row_bias along each row, if not null), split over the pool.
+  void ProductPerStep(const math::PackedMatrix& a, const float* b, const float* row_bias,
+                      float* c) const;
+  // diff (g) += the row sums of the step-major d (g x T*N).
+  void AccumulateBiasGradient(int g, const float* d, float* diff) const;
   // Throws DataError naming the layer unless every cont value is 0 or 1.
   void CheckCont(const Blob& cont) const;
   // The initial value of state s (N x H): the exposed bottom, or the state
@@ -138,7 +151,8 @@ class RecurrentLayer : public Layer {
   int static_bottom() const { return 2; }
   int state_bottom(int s) const { return 2 + (has_static_ ? 1 : 0) + s; }
   std::vector<std::vector<float>> carried_;  // per state, N x H
-  // x (D x T*N) for ProjectInputs' product, and dx so for Backward's.
+  // x (D x T*N, step-major) for ProjectInputs' product, and dx so for
+  // Backward's.
   std::vector<float> x_columns_, dx_columns_;
   std::vector<math::PackedMatrix> packed_parts_;  // AccumulateGradients' per thread
   math::PackedMatrix w_x_, w_x_t_;                // W_x and W_x^T, packed once per pass

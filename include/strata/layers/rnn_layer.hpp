@@ -32,10 +32,10 @@ class RNNLayer : public RecurrentLayer {
                    const std::vector<Blob*>& bottom) override;
 
  private:
-  // Feature-major (H x T*N, column t*N + n), kept for Backward: h_t,
+  // Step-major (RecurrentLayer::Step, H rows), kept for Backward: h_t,
   // h_{t-1}' and o_t.
   std::vector<float> hidden_states_, h_prev_, outputs_;
-  // Backward's gradients of o and h (H x T*N), and a transposed copy.
+  // Backward's gradients of o and h (step-major), and a transposed copy.
   std::vector<float> d_out_, d_state_, rows_;
   math::PackedMatrix w_hh_, w_hh_t_, w_ho_, w_ho_t_;  // packed once per pass
 };

@@ -74,15 +74,14 @@ void LSTMLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob
 // The threads split the hidden units: each keeps its units' rows of W_hc
 // (packed once per pass, small enough to stay in its core's cache) and runs
 // their gates and cells for every stream; one parallel region per step, as
-// the next step needs every unit's h. Inside, a step's values are
-// feature-major (rows of the streams' values, all steps side by side), so
-// the recurrent product is W_hc's rows times the streams' columns of h.
+// the next step needs every unit's h. Each step's values lie together,
+// feature-major (a row per gate or unit of the streams' values), so the
+// recurrent product is W_hc's rows times the streams' columns of h_{t-1}'.
 void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const auto start = std::chrono::steady_clock::now();
   CheckCont(*bottom[1]);
-  const int n = streams_, h = hidden_;
-  const size_t ld = static_cast<size_t>(steps_) * n;  // a feature row: every step's streams
-  const size_t states = static_cast<size_t>(n) * h;
+  const int n = streams_, h = hidden_, g = 4 * h;
+  const size_t nn = static_cast<size_t>(n), states = nn * h;
   ProjectInputs(bottom, acts_.data());
   const float* cont = bottom[1]->data();
   // Backward needs c_0, and FinishState may overwrite the carried one.
@@ -90,54 +89,41 @@ void LSTMLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<B
   c_initial_.assign(c_initial, c_initial + states);
   std::vector<float> h0(states);
   c0_.resize(states);
-  ToColumns(n, h, InitialState(bottom, 0), h, StepBlock{h0.data(), static_cast<size_t>(n)});
-  ToColumns(n, h, c_initial_.data(), h, StepBlock{c0_.data(), static_cast<size_t>(n)});
+  ToColumns(n, h, InitialState(bottom, 0), h, StepBlock{h0.data(), nn});
+  ToColumns(n, h, c_initial_.data(), h, StepBlock{c0_.data(), nn});
   const float* w_hc = blobs_[recurrent_param_]->data();
   w_hc_parts_.resize(4 * static_cast<size_t>(ParallelParts(h, kUnitsPerPart)));
-  // h_{t-1}' of the step being computed, also packed tight (H x N): the
-  // product reads it once per tile of W_hc, and in place its rows lie a whole
-  // pass apart. Two, alternating: a step reads one while it writes the other.
-  step_.resize(2 * states);
-  const auto step_block = [&](int t) {
-    return StepBlock{step_.data() + (t % 2) * states, static_cast<size_t>(n)};
-  };
-  // h_{t-1}' (own units) = cont_t h_{t-1}, in place and packed tight.
+  // h_{t-1}' (own units) = cont_t h_{t-1}, kept for W_hc's gradient.
   const auto carry = [&](int u0, int u1, int t, StepBlock h_last) {
     ContinueColumns(u1 - u0, n, cont + static_cast<size_t>(t) * n,
                     StepBlock{h_last.row(u0), h_last.ld},
-                    StepBlock{step_block(t).row(u0), static_cast<size_t>(n)});
-    for (int j = u0; j < u1; ++j) {
-      std::copy_n(step_block(t).row(j), n, h_prev_.data() + j * ld + static_cast<size_t>(t) * n);
-    }
+                    StepBlock{Step(h_prev_.data(), h, t).row(u0), nn});
   };
   ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
     for (int q = 0; q < 4; ++q) {
       w_hc_parts_[4 * part + q].Pack(false, u1 - u0, h, w_hc + static_cast<size_t>(q * h + u0) * h);
     }
-    carry(u0, u1, 0, StepBlock{h0.data(), static_cast<size_t>(n)});
+    carry(u0, u1, 0, StepBlock{h0.data(), nn});
   });
   for (int t = 0; t < steps_; ++t) {
-    const size_t at = static_cast<size_t>(t) * n;
+    const StepBlock acts = Step(acts_.data(), g, t), h_t = Step(hidden_fm_.data(), h, t);
     ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
       for (int q = 0; q < 4; ++q) {
-        math::GemmPacked(w_hc_parts_[4 * part + q], n, step_block(t).p, n, nullptr, true,
-                         acts_.data() + (q * h + u0) * ld + at, static_cast<int>(ld));
+        math::GemmPacked(w_hc_parts_[4 * part + q], n, Step(h_prev_.data(), h, t).p, n, nullptr,
+                         true, acts.row(q * h + u0), n);
       }
-      const StepBlock c_last = t == 0 ? StepBlock{c0_.data(), static_cast<size_t>(n)}
-                                      : StepBlock{cells_.data() + at - n, ld};
-      const StepBlock h_t{hidden_fm_.data() + at, ld};
-      CellForward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
-                  StepBlock{cells_.data() + at, ld}, StepBlock{tanh_cells_.data() + at, ld}, h_t);
+      const StepBlock c_last = t == 0 ? StepBlock{c0_.data(), nn} : Step(cells_.data(), h, t - 1);
+      CellForward(h, u0, u1, n, cont + t * nn, c_last, acts, Step(cells_.data(), h, t),
+                  Step(tanh_cells_.data(), h, t), h_t);
       if (t + 1 < steps_) carry(u0, u1, t + 1, h_t);
     });
   }
   float* out = top[0]->mutable_data();
-  TransposeRows(h, steps_ * n, hidden_fm_.data(), out);
+  TransposeSteps(steps_, h, n, hidden_fm_.data(), out);
   if (steps_ > 0) {
-    const size_t last = static_cast<size_t>(steps_ - 1) * n;
-    FinishState(top, 0, out + last * h);
+    FinishState(top, 0, out + (steps_ - 1) * states);
     std::vector<float> c_final(states);
-    FromColumns(n, h, StepBlock{cells_.data() + last, ld}, c_final.data(), h);
+    FromColumns(n, h, Step(cells_.data(), h, steps_ - 1), c_final.data(), h);
     FinishState(top, 1, c_final.data());
   }
   ReportStepTime("forward", start);
@@ -147,14 +133,13 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
                             const std::vector<Blob*>& bottom) {
   const auto start = std::chrono::steady_clock::now();
   const int n = streams_, h = hidden_, g = 4 * h;
-  const size_t ld = static_cast<size_t>(steps_) * n, nn = static_cast<size_t>(n);
-  const size_t states = nn * h;
+  const size_t nn = static_cast<size_t>(n), states = nn * h;
   const float* cont = bottom[1]->data();
   float* dh_initial = InitialStateDiff(propagate_down, bottom, 0);
   float* dc_initial = InitialStateDiff(propagate_down, bottom, 1);
-  d_gates_t_.resize(acts_.size());
-  // The output's gradient as columns, in hidden_fm_ (Backward needs no h).
-  TransposeRows(steps_ * n, h, top[0]->diff(), hidden_fm_.data());
+  d_gates_.resize(acts_.size());
+  // The output's gradient, step-major, in hidden_fm_ (Backward needs no h).
+  TransposeSteps(steps_, n, h, top[0]->diff(), hidden_fm_.data());
   // The gradients reaching h_t through step t + 1's recurrence (before and
   // after cont) and c_t from step t + 1, feature-major (H x N).
   std::vector<float> carry(3 * states, 0.f);
@@ -173,33 +158,22 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
     }
     w_hc_t_parts_[part].Pack(true, u1 - u0, g, columns.data());
   });
-  // Step t's gate gradients also packed tight (4H x N), as h_{t-1}' is in
-  // Forward; two, alternating.
-  step_.resize(2 * 4 * states);
-  const auto step_block = [&](int t) { return StepBlock{step_.data() + (t % 2) * 4 * states, nn}; };
   // dh_prev (own rows) = W_hc^T d_gates of step t, and its part of the carry.
   const auto recur = [&](int part, int u0, int u1, int t) {
-    math::GemmPacked(w_hc_t_parts_[part], n, step_block(t).p, n, nullptr, false, dh_prev.row(u0),
-                     n);
-    ContinueColumns(u1 - u0, n, cont + static_cast<size_t>(t) * n, StepBlock{dh_prev.row(u0), nn},
+    math::GemmPacked(w_hc_t_parts_[part], n, Step(d_gates_.data(), g, t).p, n, nullptr, false,
+                     dh_prev.row(u0), n);
+    ContinueColumns(u1 - u0, n, cont + t * nn, StepBlock{dh_prev.row(u0), nn},
                     StepBlock{dh_carry.row(u0), nn});
   };
   for (int t = steps_ - 1; t >= 0; --t) {
-    const size_t at = static_cast<size_t>(t) * n;
+    const StepBlock dh = Step(hidden_fm_.data(), h, t);
     ParallelFor(h, kUnitsPerPart, [&](int part, int u0, int u1) {
       if (t + 1 < steps_) recur(part, u0, u1, t + 1);
-      const StepBlock dh{hidden_fm_.data() + at, ld};
       for (int j = u0; j < u1; ++j) math::Axpy(n, 1.f, dh_carry.row(j), dh.row(j));
-      const StepBlock c_last =
-          t == 0 ? StepBlock{c0_.data(), nn} : StepBlock{cells_.data() + at - n, ld};
-      const StepBlock dg = step_block(t);
-      CellBackward(h, u0, u1, n, cont + at, c_last, StepBlock{acts_.data() + at, ld},
-                   StepBlock{tanh_cells_.data() + at, ld}, dh, dc_carry, dg, dc_carry);
-      for (int q = 0; q < 4; ++q) {
-        for (int j = q * h + u0; j < q * h + u1; ++j) {
-          std::copy_n(dg.row(j), n, d_gates_t_.data() + j * ld + at);
-        }
-      }
+      const StepBlock c_last = t == 0 ? StepBlock{c0_.data(), nn} : Step(cells_.data(), h, t - 1);
+      CellBackward(h, u0, u1, n, cont + t * nn, c_last, Step(acts_.data(), g, t),
+                   Step(tanh_cells_.data(), h, t), dh, dc_carry, Step(d_gates_.data(), g, t),
+                   dc_carry);
     });
   }
   if (dh_initial) {
@@ -212,10 +186,10 @@ void LSTMLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
   std::vector<GradientTerm> terms;
   if (param_propagate_down(recurrent_param_)) {
     // h_{t-1}' a row per step and stream, in cells_ (Backward is done with c).
-    TransposeRows(h, steps_ * n, h_prev_.data(), cells_.data());
+    TransposeSteps(steps_, h, n, h_prev_.data(), cells_.data());
     terms.push_back({cells_.data(), h, blobs_[recurrent_param_]->mutable_diff()});
   }
-  ProjectInputsBackward(d_gates_t_.data(), propagate_down, bottom, terms);
+  ProjectInputsBackward(d_gates_.data(), propagate_down, bottom, terms);
   ReportStepTime("backward", start);
 }
 

@@ -98,34 +98,32 @@ double RecurrentLayer::ForwardFlops(const std::vector<Blob*>& /*bottom*/,
   return 2.0 * rows * gate_width() * (input_dim_ + static_dim_) + rows * StepFlops();
 }
 
-void RecurrentLayer::GemmColumns(const math::PackedMatrix& a, int cols, const float* b,
-                                 const float* row_bias, float* c) {
-  // Whole kernel blocks per thread; the sums do not depend on the split.
-  constexpr int kBlock = 32;
-  ParallelFor((cols + kBlock - 1) / kBlock, 2, [&](int, int begin, int end) {
-    const int c0 = begin * kBlock, c1 = std::min(cols, end * kBlock);
-    math::GemmPacked(a, c1 - c0, b + c0, cols, row_bias, false, c + c0, cols);
+void RecurrentLayer::ProductPerStep(const math::PackedMatrix& a, const float* b,
+                                    const float* row_bias, float* c) const {
+  const size_t n = static_cast<size_t>(streams_);
+  const size_t b_step = n * a.depth(), c_step = n * a.rows();
+  // Whole steps per thread; the sums do not depend on the split.
+  ParallelFor(steps_, 1, [&](int, int begin, int end) {
+    math::GemmPackedImages(a, end - begin, streams_, b + begin * b_step, b_step, streams_, row_bias,
+                           c + begin * c_step, c_step, streams_);
   });
 }
 
 void RecurrentLayer::ProjectInputs(const std::vector<Blob*>& bottom, float* acts) {
-  const int cols = steps_ * streams_, g = gate_width();
-  x_columns_.resize(static_cast<size_t>(input_dim_) * cols);
-  TransposeRows(cols, input_dim_, bottom[0]->data(), x_columns_.data());
+  const int g = gate_width();
+  const size_t step = static_cast<size_t>(g) * streams_;
+  x_columns_.resize(static_cast<size_t>(input_dim_) * steps_ * streams_);
+  TransposeSteps(steps_, streams_, input_dim_, bottom[0]->data(), x_columns_.data());
   w_x_.Pack(false, g, input_dim_, blobs_[0]->data());
-  const float* bias = blobs_[1]->data();
-  GemmColumns(w_x_, cols, x_columns_.data(), bias, acts);
+  ProductPerStep(w_x_, x_columns_.data(), blobs_[1]->data(), acts);
   if (!has_static_) return;
-  // One product for the streams (G x N), added to every step.
-  std::vector<float> per_stream(static_cast<size_t>(g) * streams_);
+  // One product for the streams (G x N, a step's block), added to every step.
+  std::vector<float> per_stream(step);
   math::Gemm(false, true, g, streams_, static_dim_, 1.f, blobs_[2]->data(),
              bottom[static_bottom()]->data(), 0.f, per_stream.data());
-  ParallelFor(g, 64, [&](int, int begin, int end) {
-    for (int r = begin; r < end; ++r) {
-      for (int t = 0; t < steps_; ++t) {
-        math::Axpy(streams_, 1.f, per_stream.data() + static_cast<size_t>(r) * streams_,
-                   acts + static_cast<size_t>(r) * cols + static_cast<size_t>(t) * streams_);
-      }
+  ParallelFor(steps_, 1, [&](int, int begin, int end) {
+    for (int t = begin; t < end; ++t) {
+      math::Axpy(static_cast<int>(step), 1.f, per_stream.data(), acts + t * step);
     }
   });
 }
@@ -134,29 +132,26 @@ void RecurrentLayer::ProjectInputsBackward(const float* d_acts,
                                            const std::vector<bool>& propagate_down,
                                            const std::vector<Blob*>& bottom,
                                            std::vector<GradientTerm> terms) {
-  const int cols = steps_ * streams_, g = gate_width();
+  const int g = gate_width();
+  const size_t step = static_cast<size_t>(g) * streams_;
   if (param_propagate_down(0)) {
     terms.push_back({bottom[0]->data(), input_dim_, blobs_[0]->mutable_diff()});
   }
-  AccumulateGradients(g, cols, d_acts, terms);
-  if (param_propagate_down(1)) AccumulateBiasGradient(g, cols, d_acts, blobs_[1]->mutable_diff());
+  AccumulateGradients(g, d_acts, terms);
+  if (param_propagate_down(1)) AccumulateBiasGradient(g, d_acts, blobs_[1]->mutable_diff());
   if (propagate_down[0]) {
     w_x_t_.Pack(true, input_dim_, g, blobs_[0]->data());
     dx_columns_.resize(x_columns_.size());
-    GemmColumns(w_x_t_, cols, d_acts, nullptr, dx_columns_.data());
-    TransposeRows(input_dim_, cols, dx_columns_.data(), bottom[0]->mutable_diff());
+    ProductPerStep(w_x_t_, d_acts, nullptr, dx_columns_.data());
+    TransposeSteps(steps_, input_dim_, streams_, dx_columns_.data(), bottom[0]->mutable_diff());
   }
   if (!has_static_) return;
   const bool static_diff = propagate_down[static_bottom()];
   if (!param_propagate_down(2) && !static_diff) return;
   // Every step's gate gradient reaches x_static: their sum per stream (G x N).
-  std::vector<float> summed(static_cast<size_t>(g) * streams_, 0.f);
-  for (int r = 0; r < g; ++r) {
-    for (int t = 0; t < steps_; ++t) {
-      math::Axpy(streams_, 1.f,
-                 d_acts + static_cast<size_t>(r) * cols + static_cast<size_t>(t) * streams_,
-                 summed.data() + static_cast<size_t>(r) * streams_);
-    }
+  std::vector<float> summed(step, 0.f);
+  for (int t = 0; t < steps_; ++t) {
+    math::Axpy(static_cast<int>(step), 1.f, d_acts + t * step, summed.data());
   }
   const Blob& x_static = *bottom[static_bottom()];
   if (param_propagate_down(2)) {
@@ -169,15 +164,17 @@ void RecurrentLayer::ProjectInputsBackward(const float* d_acts,
   }
 }
 
-void RecurrentLayer::AccumulateGradients(int g, int cols, const float* d,
+void RecurrentLayer::AccumulateGradients(int g, const float* d,
                                          const std::vector<GradientTerm>& terms) {
-  if (terms.empty() || g == 0) return;
+  const int cols = steps_ * streams_;
+  if (terms.empty() || g == 0 || cols == 0) return;
   constexpr int kRowsPerPart = 64;
   packed_parts_.resize(static_cast<size_t>(ParallelParts(g, kRowsPerPart)));
   ParallelFor(g, kRowsPerPart, [&](int part, int begin, int end) {
     // This thread's rows of d, packed once for every term.
     math::PackedMatrix& packed = packed_parts_[static_cast<size_t>(part)];
-    packed.Pack(false, end - begin, cols, d + static_cast<size_t>(begin) * cols);
+    packed.PackBlocks(end - begin, cols, streams_, static_cast<size_t>(g) * streams_,
+                      d + static_cast<size_t>(begin) * streams_);
     for (const GradientTerm& term : terms) {
       math::GemmPacked(packed, term.k, term.rows, term.k, nullptr, true,
                        term.diff + static_cast<size_t>(begin) * term.k, term.k);
@@ -207,17 +204,20 @@ void RecurrentLayer::ContinueColumns(int h, int cols, const float* cont, StepBlo
   }
 }
 
-void RecurrentLayer::TransposeRows(int rows, int cols, const float* in, float* out) {
+void RecurrentLayer::TransposeSteps(int steps, int rows, int cols, const float* in, float* out) {
   constexpr int kTile = 32;
   const int tiles = (cols + kTile - 1) / kTile;
-  ParallelFor(tiles, 4, [&](int, int begin, int end) {
-    for (int c0 = begin * kTile; c0 < std::min(cols, end * kTile); c0 += kTile) {
-      const int c1 = std::min(cols, c0 + kTile);
+  const size_t step = static_cast<size_t>(rows) * cols;
+  ParallelFor(steps * tiles, 4, [&](int, int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      const float* a = in + (i / tiles) * step;
+      float* b = out + (i / tiles) * step;
+      const int c0 = i % tiles * kTile, c1 = std::min(cols, c0 + kTile);
       for (int r0 = 0; r0 < rows; r0 += kTile) {
         const int r1 = std::min(rows, r0 + kTile);
         for (int c = c0; c < c1; ++c) {
           for (int r = r0; r < r1; ++r) {
-            out[static_cast<size_t>(c) * rows + r] = in[static_cast<size_t>(r) * cols + c];
+            b[static_cast<size_t>(c) * rows + r] = a[static_cast<size_t>(r) * cols + c];
           }
         }
       }
@@ -225,10 +225,16 @@ void RecurrentLayer::TransposeRows(int rows, int cols, const float* in, float* o
   });
 }
 
-void RecurrentLayer::AccumulateBiasGradient(int g, int rows, const float* d_t, float* diff) {
-  for (int i = 0; i < g; ++i) {
-    diff[i] += static_cast<float>(math::SumDouble(rows, d_t + static_cast<size_t>(i) * rows));
-  }
+void RecurrentLayer::AccumulateBiasGradient(int g, const float* d, float* diff) const {
+  const size_t step = static_cast<size_t>(g) * streams_;
+  ParallelFor(g, 64, [&](int, int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      double sum = 0;
+      for (int t = 0; t < steps_; ++t)
+        sum += math::SumDouble(streams_, d + t * step + i * streams_);
+      diff[i] += static_cast<float>(sum);
+    }
+  });
 }
 
 void RecurrentLayer::CheckCont(const Blob& cont) const {

@@ -24,13 +24,12 @@ void RNNLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<Blob*
   outputs_.resize(count);
 }
 
-// As LSTM's (lstm_layer.cpp): each thread runs all the steps of its own
-// streams, on feature-major values, with W_hh packed once per pass.
+// Each thread runs all the steps of its own streams, on step-major values
+// (as LSTM's, lstm_layer.cpp), with W_hh packed once per pass.
 void RNNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Blob*>& top) {
   const auto start = std::chrono::steady_clock::now();
   CheckCont(*bottom[1]);
-  const int n = streams_, h = hidden_, cols = steps_ * streams_;
-  const size_t ld = static_cast<size_t>(cols);
+  const int n = streams_, h = hidden_;
   ProjectInputs(bottom, hidden_states_.data());
   w_hh_.Pack(false, h, h, blobs_[recurrent_param_]->data());
   const float* cont = bottom[1]->data();
@@ -41,24 +40,23 @@ void RNNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Bl
     const StepBlock h0{initial.data(), static_cast<size_t>(width)};
     ToColumns(width, h, h_initial + static_cast<size_t>(begin) * h, h, h0);
     for (int t = 0; t < steps_; ++t) {
-      const size_t at = static_cast<size_t>(t) * n + begin;
-      const StepBlock h_last = t == 0 ? h0 : StepBlock{hidden_states_.data() + at - n, ld};
-      const StepBlock h_prev{h_prev_.data() + at, ld}, state{hidden_states_.data() + at, ld};
-      ContinueColumns(h, width, cont + at, h_last, h_prev);
-      math::GemmPacked(w_hh_, width, h_prev.p, cols, nullptr, true, state.p, cols);
+      const StepBlock h_last = t == 0 ? h0 : Step(hidden_states_.data(), h, t - 1, begin);
+      const StepBlock h_prev = Step(h_prev_.data(), h, t, begin);
+      const StepBlock state = Step(hidden_states_.data(), h, t, begin);
+      ContinueColumns(h, width, cont + static_cast<size_t>(t) * n + begin, h_last, h_prev);
+      math::GemmPacked(w_hh_, width, h_prev.p, n, nullptr, true, state.p, n);
       for (int j = 0; j < h; ++j) math::Tanh(width, state.row(j), state.row(j));
     }
   });
   // The outputs of all steps in one product: o = tanh(W_ho h + b_o).
   w_ho_.Pack(false, h, h, blobs_[recurrent_param_ + 1]->data());
   const float* b_o = blobs_[recurrent_param_ + 2]->data();
-  GemmColumns(w_ho_, cols, hidden_states_.data(), b_o, outputs_.data());
+  ProductPerStep(w_ho_, hidden_states_.data(), b_o, outputs_.data());
   math::Tanh(static_cast<int>(outputs_.size()), outputs_.data(), outputs_.data());
-  TransposeRows(h, cols, outputs_.data(), top[0]->mutable_data());
+  TransposeSteps(steps_, h, n, outputs_.data(), top[0]->mutable_data());
   if (steps_ > 0) {
     std::vector<float> h_final(static_cast<size_t>(n) * h);
-    FromColumns(n, h, StepBlock{hidden_states_.data() + static_cast<size_t>(steps_ - 1) * n, ld},
-                h_final.data(), h);
+    FromColumns(n, h, Step(hidden_states_.data(), h, steps_ - 1), h_final.data(), h);
     FinishState(top, 0, h_final.data());
   }
   ReportStepTime("forward", start);
@@ -67,8 +65,8 @@ void RNNLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vector<Bl
 void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool>& propagate_down,
                            const std::vector<Blob*>& bottom) {
   const auto start = std::chrono::steady_clock::now();
-  const int n = streams_, h = hidden_, cols = steps_ * streams_;
-  const size_t ld = static_cast<size_t>(cols), count = ld * h;
+  const int n = streams_, h = hidden_;
+  const size_t count = static_cast<size_t>(steps_) * n * h;
   const float* cont = bottom[1]->data();
   // Through o = tanh(W_ho h + b_o), for all steps at once.
   d_out_.resize(count);
@@ -76,20 +74,20 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
   rows_.resize(count);
   std::vector<float>& d_out = d_out_;
   std::vector<float>& d_state = d_state_;
-  TransposeRows(cols, h, top[0]->diff(), d_out.data());
+  TransposeSteps(steps_, n, h, top[0]->diff(), d_out.data());
   for (size_t j = 0; j < count; ++j) d_out[j] *= 1.f - outputs_[j] * outputs_[j];
   // h_t (here) and h_{t-1}' (below) a row per step and stream, in rows_, for
   // the weight gradients.
   if (param_propagate_down(recurrent_param_ + 1)) {
-    TransposeRows(h, cols, hidden_states_.data(), rows_.data());
-    AccumulateGradients(h, cols, d_out.data(),
+    TransposeSteps(steps_, h, n, hidden_states_.data(), rows_.data());
+    AccumulateGradients(h, d_out.data(),
                         {{rows_.data(), h, blobs_[recurrent_param_ + 1]->mutable_diff()}});
   }
   if (param_propagate_down(recurrent_param_ + 2)) {
-    AccumulateBiasGradient(h, cols, d_out.data(), blobs_[recurrent_param_ + 2]->mutable_diff());
+    AccumulateBiasGradient(h, d_out.data(), blobs_[recurrent_param_ + 2]->mutable_diff());
   }
   w_ho_t_.Pack(true, h, h, blobs_[recurrent_param_ + 1]->data());
-  GemmColumns(w_ho_t_, cols, d_out.data(), nullptr, d_state.data());
+  ProductPerStep(w_ho_t_, d_out.data(), nullptr, d_state.data());
   // Then back through time: d_state becomes the pre-activation gradient.
   w_hh_t_.Pack(true, h, h, blobs_[recurrent_param_]->data());
   const float* d_final = FinalStateDiff(top, 0);
@@ -101,21 +99,21 @@ void RNNLayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<bool
     const StepBlock carry{buffer.data(), w}, d_prev{buffer.data() + w * h, w};
     if (d_final) ToColumns(width, h, d_final + static_cast<size_t>(begin) * h, h, carry);
     for (int t = steps_ - 1; t >= 0; --t) {
-      const size_t at = static_cast<size_t>(t) * n + begin;
-      const StepBlock da{d_state.data() + at, ld}, state{hidden_states_.data() + at, ld};
+      const StepBlock da = Step(d_state.data(), h, t, begin);
+      const StepBlock state = Step(hidden_states_.data(), h, t, begin);
       for (int j = 0; j < h; ++j) {
         float* d = da.row(j);
         const float *s = state.row(j), *c = carry.row(j);
         for (int k = 0; k < width; ++k) d[k] = (d[k] + c[k]) * (1.f - s[k] * s[k]);
       }
-      math::GemmPacked(w_hh_t_, width, da.p, cols, nullptr, false, d_prev.p, width);
-      ContinueColumns(h, width, cont + at, d_prev, carry);
+      math::GemmPacked(w_hh_t_, width, da.p, n, nullptr, false, d_prev.p, width);
+      ContinueColumns(h, width, cont + static_cast<size_t>(t) * n + begin, d_prev, carry);
     }
     if (d_initial) FromColumns(width, h, carry, d_initial + static_cast<size_t>(begin) * h, h);
   });
   std::vector<GradientTerm> terms;
   if (param_propagate_down(recurrent_param_)) {
-    TransposeRows(h, cols, h_prev_.data(), rows_.data());
+    TransposeSteps(steps_, h, n, h_prev_.data(), rows_.data());
     terms.push_back({rows_.data(), h, blobs_[recurrent_param_]->mutable_diff()});
   }
   ProjectInputsBackward(d_state.data(), propagate_down, bottom, terms);
