@@ -19,6 +19,9 @@ DEFINE_bool(fold_batch_norm, true,
 DEFINE_bool(fuse_batch_norm_chains, true,
             "Run BatchNorm (batch statistics) + Scale (+ ReLU) in-place chains as one pass "
             "forward and two backward (the training default).");
+DEFINE_bool(fuse_sum_relu, true,
+            "Run Eltwise SUM + in-place ReLU pairs as the sum's passes (the default, training "
+            "and inference).");
 DEFINE_bool(reuse_activations, true,
             "In TEST phase, hand activation buffers on once read (the inference default).");
 
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
         options.reuse_activations = FLAGS_reuse_activations;
         options.fold_batch_norm = FLAGS_fold_batch_norm;
         options.fuse_batch_norm_chains = FLAGS_fuse_batch_norm_chains;
+        options.fuse_sum_relu = FLAGS_fuse_sum_relu;
         strata::Net net(FLAGS_model, FLAGS_phase == "TRAIN" ? strata::TRAIN : strata::TEST,
                         options);
         const size_t n = net.layers().size();

@@ -56,6 +56,11 @@ struct NetOptions {
   // layers' to rounding. The chain runs whole: forward on its first layer,
   // backward on its last; false keeps every layer.
   bool fuse_batch_norm_chains = true;
+  // Training and inference: an Eltwise SUM followed by an in-place ReLU on
+  // its top runs as the Eltwise's fused passes (one forward, one backward;
+  // results equal the separate layers' to the bit), the ReLU's own skipped
+  // as in a BatchNorm chain; false keeps both layers.
+  bool fuse_sum_relu = true;
   // This net's share of every batch in a data-parallel run (Layer's
   // DataShard). Data layers keep `seed`, so every shard walks the same
   // shuffled order; the other layers' streams (dropout) are set apart per shard.
@@ -185,8 +190,10 @@ class Net {
   // refreshes a chain's folded weights when its sources changed.
   void PlanBatchNormFolding();
   void RefreshFold(size_t chain);
-  // net_fold.cpp: finds the chains NetOptions::fuse_batch_norm_chains fuses.
+  // net_fold.cpp: finds the chains NetOptions::fuse_batch_norm_chains and
+  // NetOptions::fuse_sum_relu fuse.
   void PlanBatchNormChains();
+  void PlanSumReLU();
   // Backward of layer i where it belongs to a fused training chain (the
   // chain's whole backward on its last layer, nothing on the others); false
   // where it does not.
@@ -201,7 +208,8 @@ class Net {
 
   // A Convolution/InnerProduct, BatchNorm[, Scale] chain run as one layer
   // (inference), or a BatchNorm, Scale[, ReLU] chain its BatchNorm runs
-  // (training; `folded` null).
+  // (training), or an Eltwise SUM, ReLU pair the Eltwise runs (`folded`
+  // null for both).
   struct Fold {
     std::vector<int> layers;        // the chain, first the product (or the BatchNorm)
     std::string name;               // its layers' names joined by '+'

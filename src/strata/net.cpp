@@ -137,6 +137,7 @@ Net::Net(const std::string& path, Phase phase, const NetOptions& options) {
     if (options.fold_batch_norm) PlanBatchNormFolding();
   }
   if (options.fuse_batch_norm_chains) PlanBatchNormChains();
+  if (options.fuse_sum_relu) PlanSumReLU();
 }
 
 Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* source) {
@@ -155,6 +156,7 @@ Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* 
     if (options.fold_batch_norm) PlanBatchNormFolding();
   }
   if (options.fuse_batch_norm_chains) PlanBatchNormChains();
+  if (options.fuse_sum_relu) PlanSumReLU();
 }
 
 Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
@@ -442,7 +444,7 @@ float Net::ForwardFromTo(int start, int end) {
   for (int i = start; i <= end; ++i) {
     try {
       const int fold = fold_of_.empty() ? -1 : fold_of_[i];
-      // A fused training chain runs whole on its first layer (its BatchNorm).
+      // A fused chain runs whole on its first layer (its BatchNorm or Eltwise).
       if (fold >= 0 && !folds_[fold].folded && folds_[fold].layers.front() != i) continue;
       // A folded chain runs as its one layer when the range holds all of it.
       if (fold >= 0 && folds_[fold].folded && folds_[fold].layers.front() >= start &&

@@ -13,12 +13,15 @@
 // statistics whose top is scaled in place per channel by a Scale, and
 // optionally rectified in place by a ReLU, runs as the BatchNorm's fused
 // passes (batch_norm_layer.hpp); the net skips the Scale's and the ReLU's own.
+// So does an Eltwise SUM with an in-place ReLU after it (NetOptions::
+// fuse_sum_relu, a residual block's end), in training and inference.
 #include <cmath>
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/layers/base_convolution_layer.hpp"
 #include "strata/layers/batch_norm_layer.hpp"
+#include "strata/layers/eltwise_layer.hpp"
 #include "strata/net.hpp"
 
 namespace strata {
@@ -173,6 +176,28 @@ void Net::PlanBatchNormChains() {
     }
     folds_.push_back(std::move(fold));
     i = static_cast<size_t>(folds_.back().layers.back());
+  }
+  if (folds_.empty()) fold_of_.clear();
+}
+
+void Net::PlanSumReLU() {
+  if (fold_of_.empty()) fold_of_.assign(layers_.size(), -1);
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    auto* sum = dynamic_cast<EltwiseLayer*>(layers_[i].get());
+    if (sum == nullptr || !sum->is_sum() || fold_of_[i] >= 0 || fold_of_[i + 1] >= 0) continue;
+    const LayerParameter& relu = layers_[i + 1]->layer_param();
+    // A weighted loss on the sum would need the values before the ReLU.
+    if (!IsInPlaceReLU(relu, sum->layer_param().top(0)) || sum->loss(0) != 0.f ||
+        layers_[i + 1]->loss(0) != 0.f) {
+      continue;
+    }
+    sum->FuseReLU(relu.relu_param().negative_slope());
+    Fold fold;
+    fold.layers = {static_cast<int>(i), static_cast<int>(i + 1)};
+    fold.name = layer_names_[i] + "+" + layer_names_[i + 1];
+    fold_of_[i] = fold_of_[i + 1] = static_cast<int>(folds_.size());
+    folds_.push_back(std::move(fold));
+    ++i;
   }
   if (folds_.empty()) fold_of_.clear();
 }

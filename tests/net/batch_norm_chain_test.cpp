@@ -80,14 +80,7 @@ std::vector<std::vector<float>> TrainPasses(Net* net, int passes) {
     net->ClearParamDiffs();
     results.push_back({net->ForwardBackward()});
   }
-  const Blob& data = *net->input_blobs()[0];
-  results.emplace_back(data.diff(), data.diff() + data.count());
-  for (const auto& layer : net->layers()) {
-    for (const auto& blob : layer->blobs()) {
-      results.emplace_back(blob->data(), blob->data() + blob->count());
-      results.emplace_back(blob->diff(), blob->diff() + blob->count());
-    }
-  }
+  for (auto& values : testing::InputDiffAndParams(*net)) results.push_back(std::move(values));
   return results;
 }
 

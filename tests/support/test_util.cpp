@@ -12,6 +12,7 @@
 
 #include "strata/hdf5.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/net.hpp"
 #include "strata/random.hpp"
 
 namespace strata::testing {
@@ -26,6 +27,19 @@ NetParameter ParseNet(const std::string& text) {
   NetParameter param;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &param)) << text;
   return param;
+}
+
+std::vector<std::vector<float>> InputDiffAndParams(const Net& net) {
+  std::vector<std::vector<float>> results;
+  const Blob& in = *net.input_blobs()[0];
+  results.emplace_back(in.diff(), in.diff() + in.count());
+  for (const auto& layer : net.layers()) {
+    for (const auto& blob : layer->blobs()) {
+      results.emplace_back(blob->data(), blob->data() + blob->count());
+      results.emplace_back(blob->diff(), blob->diff() + blob->count());
+    }
+  }
+  return results;
 }
 
 std::unique_ptr<Layer> MakeLayer(const std::string& text) {

@@ -12,6 +12,10 @@
 #include "strata/packed_gemm.hpp"
 #include "strata/thread_pool.hpp"
 
+namespace strata {
+class Net;
+}
+
 namespace strata::testing {
 
 // Process-wide settings a test changes, put back when the scope ends, also
@@ -63,6 +67,10 @@ inline const std::string kCaffeFixtures = "tests/fixtures/caffe";
 // Parses a LayerParameter / NetParameter from text (test input must be valid).
 LayerParameter ParseLayer(const std::string& text);
 NetParameter ParseNet(const std::string& text);
+
+// After a backward pass: the first input's gradient, then every parameter
+// blob's data and gradient, layer by layer (to compare two nets' training).
+std::vector<std::vector<float>> InputDiffAndParams(const Net& net);
 // A layer from its text definition, through the registry.
 std::unique_ptr<Layer> MakeLayer(const std::string& text);
 

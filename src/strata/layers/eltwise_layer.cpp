@@ -2,6 +2,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/layer_registry.hpp"
+#include "strata/math.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata {
@@ -31,6 +32,14 @@ void EltwiseLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   top[0]->ReshapeLike(*bottom[0]);
 }
 
+void EltwiseLayer::FuseReLU(float negative_slope) {
+  if (op_ != EltwiseParameter::SUM) {
+    throw InternalError("Eltwise '" + layer_param_.name() + "': only a SUM fuses a ReLU");
+  }
+  relu_ = true;
+  relu_slope_ = negative_slope;
+}
+
 // Element-wise work is memory-bound: each operation is one plain loop over
 // a slice of the blobs (vectorised), slices spread over the pool.
 constexpr int kSlice = 1 << 14;
@@ -50,6 +59,7 @@ void EltwiseLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vecto
           const float c = coeffs_[b];
           for (int i = begin; i < end; ++i) y[i] += c * x[b][i];
         }
+        if (relu_) math::Relu(end - begin, relu_slope_, y + begin, y + begin);
         break;
       case EltwiseParameter::PROD:
         for (int i = begin; i < end; ++i) y[i] = x[0][i];
@@ -77,6 +87,7 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
                                const std::vector<Blob*>& bottom) {
   const int n = top[0]->count();
   const float* dy = top[0]->diff();
+  if (op_ == EltwiseParameter::SUM) return BackwardSum(dy, top[0]->data(), propagate_down, bottom);
   for (size_t b = 0; b < bottom.size(); ++b) {
     if (!propagate_down[b]) continue;
     float* dx = bottom[b]->mutable_diff();
@@ -92,11 +103,8 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
             for (int i = begin; i < end; ++i) dx[i] *= x[i];
           }
           break;
-        case EltwiseParameter::SUM: {
-          const float c = coeffs_[b];
-          for (int i = begin; i < end; ++i) dx[i] = c * dy[i];
+        case EltwiseParameter::SUM:
           break;
-        }
         case EltwiseParameter::MAX:
           for (int i = begin; i < end; ++i) {
             dx[i] = argmax_[i] == static_cast<int>(b) ? dy[i] : 0.f;
@@ -105,6 +113,35 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
       }
     });
   }
+}
+
+// dx_b = coeff_b dy, every bottom from one slice of dy while it is in cache;
+// with a fused ReLU, dy first passes the ReLU's backward (ReLULayer's
+// arithmetic, so the results are the separate layers' to the bit).
+void EltwiseLayer::BackwardSum(const float* dy, const float* y,
+                               const std::vector<bool>& propagate_down,
+                               const std::vector<Blob*>& bottom) {
+  const int n = bottom[0]->count();
+  const float slope = relu_slope_;
+  std::vector<float*> diffs(bottom.size(), nullptr);
+  for (size_t b = 0; b < bottom.size(); ++b) {
+    if (propagate_down[b]) diffs[b] = bottom[b]->mutable_diff();
+  }
+  ParallelChunks(n, kSlice, [&](int begin, int end) {
+    for (size_t b = 0; b < bottom.size(); ++b) {
+      float* dx = diffs[b];
+      if (dx == nullptr) continue;
+      const float c = coeffs_[b];
+      if (relu_) {
+        for (int i = begin; i < end; ++i) {
+          const float keep = static_cast<float>(y[i] > 0.f);
+          dx[i] = c * (dy[i] * (keep + (1.f - keep) * slope));
+        }
+      } else {
+        for (int i = begin; i < end; ++i) dx[i] = c * dy[i];
+      }
+    }
+  });
 }
 
 STRATA_REGISTER_LAYER(Eltwise);
