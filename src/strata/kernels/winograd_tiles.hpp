@@ -9,6 +9,10 @@
 #include <cstddef>
 #include <cstring>
 
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 #include "strata/kernels/winograd_kernels.hpp"
 #include "strata/winograd.hpp"
 #include "winograd_transforms.hpp"
@@ -49,6 +53,39 @@ template <class V>
 STRATA_ALWAYS_INLINE void Store(float* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
+
+// Columns [begin, end) of an 8-value row: an edge block's part inside its
+// map. Masked loads and stores touch only those, so a row may start before
+// its map's first column; blocks at an edge (most of them on maps of 24x24
+// and less) are read and added in place instead of through a copy.
+#ifdef __AVX2__
+using RowMask = __m256i;
+STRATA_ALWAYS_INLINE RowMask MakeRowMask(int begin, int end) {
+  const __m256i j = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_and_si256(_mm256_cmpgt_epi32(j, _mm256_set1_epi32(begin - 1)),
+                          _mm256_cmpgt_epi32(_mm256_set1_epi32(end), j));
+}
+STRATA_ALWAYS_INLINE Vec8 LoadMasked(const float* p, RowMask m) {
+  return reinterpret_cast<Vec8>(_mm256_maskload_ps(p, m));
+}
+STRATA_ALWAYS_INLINE void AddMasked(float* p, const Vec8& v, RowMask m) {
+  const __m256 sum = _mm256_add_ps(_mm256_maskload_ps(p, m), reinterpret_cast<__m256>(v));
+  _mm256_maskstore_ps(p, m, sum);
+}
+#else
+struct RowMask {
+  int begin, end;
+};
+STRATA_ALWAYS_INLINE RowMask MakeRowMask(int begin, int end) { return RowMask{begin, end}; }
+STRATA_ALWAYS_INLINE Vec8 LoadMasked(const float* p, RowMask m) {
+  Vec8 v = {};
+  for (int j = m.begin; j < m.end; ++j) v[j] = p[j];
+  return v;
+}
+STRATA_ALWAYS_INLINE void AddMasked(float* p, const Vec8& v, RowMask m) {
+  for (int j = m.begin; j < m.end; ++j) p[j] += v[j];
+}
+#endif
 
 // The sum over k of c[k] * value(k), leaving out zero coefficients (which
 // the unrolled loop folds away, as it folds multiplications by +-1).
@@ -228,33 +265,30 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
   ForEachGroup<OutTile<R>()>(
       g, chunk, true,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
-        // Lane s reads its block's rows at top[s] + i * pitch[s]: in the map,
-        // or, at an edge or past the chunk's tiles, from a zero-padded copy.
-        float edge[kLanes][kP];
+        // Lane s reads rows [i_begin, i_end) of its block at top[s] + i *
+        // width, columns as `mask[s]` says (all of them inside the map);
+        // the rest, and lanes past the chunk's tiles, are zero.
         const float* top[kLanes];
-        size_t pitch[kLanes];
+        RowMask mask[kLanes];
+        int i_begin[kLanes], i_end[kLanes];
         for (int s = 0; s < kLanes; ++s) {
           const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
-          const float* channel = in + group.image[s] * in_stride + c * g.channel_size();
-          if (s < group.count && group.in_inside[s]) {
-            top[s] = channel + static_cast<size_t>(y0) * g.width + x0;
-            pitch[s] = g.width;
-            continue;
-          }
-          std::fill_n(edge[s], kP, 0.f);
           const Clip clip = s < group.count ? ClipBlock(y0, x0, g.height, g.width) : Clip{};
-          for (int i = clip.i_begin; i < clip.i_end; ++i) {
-            const float* row = channel + static_cast<size_t>(y0 + i) * g.width + x0;
-            std::copy(row + clip.j_begin, row + clip.j_end, edge[s] + i * kN + clip.j_begin);
-          }
-          top[s] = edge[s];
-          pitch[s] = kN;
+          i_begin[s] = clip.i_begin;
+          i_end[s] = clip.i_end;
+          mask[s] = MakeRowMask(clip.j_begin, clip.j_end);
+          top[s] = s < group.count ? in + group.image[s] * in_stride + c * g.channel_size() +
+                                         static_cast<ptrdiff_t>(y0) * g.width + x0
+                                   : in;
         }
         // Row i of the lanes' blocks, transposed into lanes.
         Vec d[kP], out[kP];
         for (int i = 0; i < kN; ++i) {
           Vec8 r[kLanes];
-          for (int s = 0; s < kLanes; ++s) r[s] = Load<Vec8>(top[s] + i * pitch[s]);
+          for (int s = 0; s < kLanes; ++s) {
+            r[s] = i >= i_begin[s] && i < i_end[s] ? LoadMasked(top[s] + i * g.width, mask[s])
+                                                   : Vec8{};
+          }
           RowsToLanes(r, d + i * kN);
         }
         Sandwich(kF<R>.bt, d, out);
@@ -367,11 +401,9 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
             continue;
           }
           const Clip clip = ClipBlock(y0, x0, g.height, g.width);
+          const RowMask mask = MakeRowMask(clip.j_begin, clip.j_end);
           for (int i = clip.i_begin; i < clip.i_end; ++i) {
-            float values[kN];
-            Store(values, lane_rows[i][s]);
-            float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
-            for (int j = clip.j_begin; j < clip.j_end; ++j) row[j] += values[j];
+            AddMasked(image + static_cast<ptrdiff_t>(y0 + i) * g.width + x0, lane_rows[i][s], mask);
           }
         }
       });
