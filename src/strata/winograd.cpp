@@ -188,9 +188,8 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
                                        static_cast<size_t>(kP) * o_count * c_count)
                  : nullptr;
   if (du) std::fill_n(du, static_cast<size_t>(kP) * o_count * c_count, 0.f);
-  for (int b = 0; b < count && dx; ++b) {
-    std::fill_n(dx + b * in_stride, c_count * g.channel_size(), 0.f);
-  }
+  // dx needs no zeroing: the input-gradient step writes each value before it
+  // adds to it (winograd_tiles.hpp).
   for (int first = 0; first < total; first += backward_chunk_) {
     const Chunk chunk = ChunkAt(first, total, backward_chunk_);
     const int n = chunk.padded;

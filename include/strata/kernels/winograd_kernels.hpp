@@ -31,7 +31,9 @@ struct WinogradChunk {
 
 // The tile transforms, the weights' transform (output channels [begin,
 // end) of out_channels x channels x R x R weights into kPoints x out_channels
-// x channels) and the weight gradient's way back.
+// x channels) and the weight gradient's way back. input_grad writes dx
+// whole when a call's chunks run in order from its first tile (it writes
+// each value before adding to it), so dx needs no zeroing.
 struct WinogradSteps {
   void (*input)(const WinogradGeometry&, const WinogradChunk&, const float*, size_t, float*);
   void (*output)(const WinogradGeometry&, const WinogradChunk&, const float*, const float*, float*,

@@ -68,9 +68,8 @@ STRATA_ALWAYS_INLINE RowMask MakeRowMask(int begin, int end) {
 STRATA_ALWAYS_INLINE Vec8 LoadMasked(const float* p, RowMask m) {
   return reinterpret_cast<Vec8>(_mm256_maskload_ps(p, m));
 }
-STRATA_ALWAYS_INLINE void AddMasked(float* p, const Vec8& v, RowMask m) {
-  const __m256 sum = _mm256_add_ps(_mm256_maskload_ps(p, m), reinterpret_cast<__m256>(v));
-  _mm256_maskstore_ps(p, m, sum);
+STRATA_ALWAYS_INLINE void StoreMasked(float* p, const Vec8& v, RowMask m) {
+  _mm256_maskstore_ps(p, m, reinterpret_cast<__m256>(v));
 }
 #else
 struct RowMask {
@@ -82,8 +81,8 @@ STRATA_ALWAYS_INLINE Vec8 LoadMasked(const float* p, RowMask m) {
   for (int j = m.begin; j < m.end; ++j) v[j] = p[j];
   return v;
 }
-STRATA_ALWAYS_INLINE void AddMasked(float* p, const Vec8& v, RowMask m) {
-  for (int j = m.begin; j < m.end; ++j) p[j] += v[j];
+STRATA_ALWAYS_INLINE void StoreMasked(float* p, const Vec8& v, RowMask m) {
+  for (int j = m.begin; j < m.end; ++j) p[j] = v[j];
 }
 #endif
 
@@ -374,8 +373,13 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
       });
 }
 
-// dx += B dV B^T per input channel and tile: blocks overlap their
-// neighbours' by R - 1 rows and columns, so they are added (inside the map).
+// dx = the sum of B dV B^T over the tiles, per input channel, inside the
+// map. Blocks overlap their neighbours' by R - 1 rows and columns, and the
+// tiles of an image come in raster order: a block adds to its first R - 1
+// rows where a tile lies above it and to its first R - 1 columns where one
+// lies to its left, and writes the rest, which no tile has touched yet. So
+// every value of dx is written before it is added to, and dx needs no
+// zeroing first.
 template <int R>
 STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                  const float* dv, float* dx, size_t dx_stride) {
@@ -390,20 +394,24 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
         float* channel = dx + c * g.channel_size();
         Vec8 lane_rows[kN][kLanes];  // [i][s]: lane s's row i
         for (int i = 0; i < kN; ++i) LanesToRows(block + i * kN, lane_rows[i]);
+        constexpr int kOverlap = kN - OutTile<R>();
         for (int s = 0; s < group.count; ++s) {
           const int y0 = group.y[s] - g.pad_h, x0 = group.x[s] - g.pad_w;
           float* image = channel + group.image[s] * dx_stride;
-          if (group.in_inside[s]) {
-            for (int i = 0; i < kN; ++i) {
-              float* row = image + static_cast<size_t>(y0 + i) * g.width + x0;
-              Store(row, Load<Vec8>(row) + lane_rows[i][s]);
-            }
-            continue;
-          }
+          const int added_rows = group.y[s] > 0 ? kOverlap : 0;
+          const int added_columns = group.x[s] > 0 ? kOverlap : 0;
           const Clip clip = ClipBlock(y0, x0, g.height, g.width);
-          const RowMask mask = MakeRowMask(clip.j_begin, clip.j_end);
+          // Columns inside the map: all of them, and those to add to.
+          const RowMask inside = MakeRowMask(clip.j_begin, clip.j_end);
+          const RowMask added = MakeRowMask(clip.j_begin, std::min(clip.j_end, added_columns));
           for (int i = clip.i_begin; i < clip.i_end; ++i) {
-            AddMasked(image + static_cast<ptrdiff_t>(y0 + i) * g.width + x0, lane_rows[i][s], mask);
+            float* row = image + static_cast<ptrdiff_t>(y0 + i) * g.width + x0;
+            const Vec8 sum = lane_rows[i][s] + LoadMasked(row, i < added_rows ? inside : added);
+            if (group.in_inside[s]) {
+              Store(row, sum);
+            } else {
+              StoreMasked(row, sum, inside);
+            }
           }
         }
       });
