@@ -194,6 +194,12 @@ class Net {
   // NetOptions::fuse_sum_relu fuse.
   void PlanBatchNormChains();
   void PlanSumReLU();
+  // Its layers' names joined by '+'.
+  std::string ChainName(const std::vector<int>& layers) const;
+  struct Fold;
+  // Records `fold` (named by ChainName unless named) as its layers' chain;
+  // returns its last layer, where the planning loops go on.
+  size_t AddFold(Fold fold);
   // Backward of layer i where it belongs to a fused training chain (the
   // chain's whole backward on its last layer, nothing on the others); false
   // where it does not.

@@ -90,7 +90,7 @@ void Net::PlanBatchNormFolding() {
     } else {
       param.mutable_inner_product_param()->set_bias_term(true);
     }
-    for (int l : fold.layers) fold.name += (fold.name.empty() ? "" : "+") + layer_names_[l];
+    fold.name = ChainName(fold.layers);
     param.set_name(fold.name);
     fold.folded = LayerRegistry::Create(param);
     fold.folded->SetUp(bottom_vecs_[i], top_vecs_[i]);
@@ -98,11 +98,22 @@ void Net::PlanBatchNormFolding() {
       static_cast<BaseConvolutionLayer&>(*fold.folded)
           .FuseReLU(layers_[next]->layer_param().relu_param().negative_slope());
     }
-    for (int l : fold.layers) fold_of_[l] = static_cast<int>(folds_.size());
-    folds_.push_back(std::move(fold));
-    i = static_cast<size_t>(folds_.back().layers.back());
+    i = AddFold(std::move(fold));
   }
   if (folds_.empty()) fold_of_.clear();
+}
+
+std::string Net::ChainName(const std::vector<int>& layers) const {
+  std::string name;
+  for (int l : layers) name += (name.empty() ? "" : "+") + layer_names_[l];
+  return name;
+}
+
+size_t Net::AddFold(Fold fold) {
+  if (fold.name.empty()) fold.name = ChainName(fold.layers);
+  for (int l : fold.layers) fold_of_[l] = static_cast<int>(folds_.size());
+  folds_.push_back(std::move(fold));
+  return static_cast<size_t>(folds_.back().layers.back());
 }
 
 void Net::RefreshFold(size_t chain) {
@@ -170,12 +181,7 @@ void Net::PlanBatchNormChains() {
     for (int l : fold.layers) weighted = weighted || layers_[l]->loss(0) != 0.f;
     if (weighted) continue;
     bn->FuseFollowers(scale, relu);
-    for (int l : fold.layers) {
-      fold.name += (fold.name.empty() ? "" : "+") + layer_names_[l];
-      fold_of_[l] = static_cast<int>(folds_.size());
-    }
-    folds_.push_back(std::move(fold));
-    i = static_cast<size_t>(folds_.back().layers.back());
+    i = AddFold(std::move(fold));
   }
   if (folds_.empty()) fold_of_.clear();
 }
@@ -194,10 +200,7 @@ void Net::PlanSumReLU() {
     sum->FuseReLU(relu.relu_param().negative_slope());
     Fold fold;
     fold.layers = {static_cast<int>(i), static_cast<int>(i + 1)};
-    fold.name = layer_names_[i] + "+" + layer_names_[i + 1];
-    fold_of_[i] = fold_of_[i + 1] = static_cast<int>(folds_.size());
-    folds_.push_back(std::move(fold));
-    ++i;
+    i = AddFold(std::move(fold));
   }
   if (folds_.empty()) fold_of_.clear();
 }

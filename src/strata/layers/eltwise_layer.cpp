@@ -103,7 +103,7 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
             for (int i = begin; i < end; ++i) dx[i] *= x[i];
           }
           break;
-        case EltwiseParameter::SUM:
+        case EltwiseParameter::SUM:  // BackwardSum, above
           break;
         case EltwiseParameter::MAX:
           for (int i = begin; i < end; ++i) {
@@ -116,8 +116,8 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
 }
 
 // dx_b = coeff_b dy, every bottom from one slice of dy while it is in cache;
-// with a fused ReLU, dy first passes the ReLU's backward (ReLULayer's
-// arithmetic, so the results are the separate layers' to the bit).
+// with a fused ReLU, dy first passes the ReLU's backward (math::ReluFactor,
+// as ReLULayer's, so the results are the separate layers' to the bit).
 void EltwiseLayer::BackwardSum(const float* dy, const float* y,
                                const std::vector<bool>& propagate_down,
                                const std::vector<Blob*>& bottom) {
@@ -133,10 +133,7 @@ void EltwiseLayer::BackwardSum(const float* dy, const float* y,
       if (dx == nullptr) continue;
       const float c = coeffs_[b];
       if (relu_) {
-        for (int i = begin; i < end; ++i) {
-          const float keep = static_cast<float>(y[i] > 0.f);
-          dx[i] = c * (dy[i] * (keep + (1.f - keep) * slope));
-        }
+        for (int i = begin; i < end; ++i) dx[i] = c * (dy[i] * math::ReluFactor(y[i], slope));
       } else {
         for (int i = begin; i < end; ++i) dx[i] = c * dy[i];
       }

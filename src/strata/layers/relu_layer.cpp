@@ -36,10 +36,7 @@ void ReLULayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
   ParallelFor(bottom[0]->count(), kMinPerPart, [&](int, int begin, int end) {
-    for (int i = begin; i < end; ++i) {
-      const float keep = static_cast<float>(x[i] > 0.f);  // 1 or 0: exact below
-      dx[i] = dy[i] * (keep + (1.f - keep) * slope);
-    }
+    for (int i = begin; i < end; ++i) dx[i] = dy[i] * math::ReluFactor(x[i], slope);
   });
 }
 
