@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${STRATA_BUILD_DIR:-build}"
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+if [ ! -f "$build_dir/CMakeCache.txt" ] || [ ! -f "$build_dir/Makefile" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "$@"
 fi
 cmake --build "$build_dir" -j"$(nproc)"

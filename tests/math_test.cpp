@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -195,6 +196,27 @@ TEST_F(ElementwiseTest, SgdStepIsDecayMomentumAndUpdate) {
     ASSERT_NEAR(history[i], history3[i], 1e-7f) << i;
     ASSERT_EQ(diff[i], history[i]) << i;
     ASSERT_EQ(data[i], data0[i] - history[i]) << i;
+  }
+}
+
+// The ReLU's backward against the plain product dy * ReluFactor(x), to the
+// bit: zeros of both signs, a negative slope, a ragged end, and in place.
+TEST(MathTest, ReluBackwardIsTheFactorTimesTheGradient) {
+  for (float slope : {0.f, 0.1f}) {
+    for (float coeff : {1.f, -0.5f}) {
+      for (int n : {0, 3, 4, 13}) {
+        auto x = testing::UniformVector(n, 11), dy = testing::UniformVector(n, 12);
+        if (n > 2) x[1] = 0.f, x[2] = -0.f;
+        std::vector<float> dx(n);
+        math::ReluBackward(n, slope, coeff, dy.data(), x.data(), dx.data());
+        for (int i = 0; i < n; ++i) {
+          const float expected = coeff * (dy[i] * (x[i] > 0.f ? 1.f : slope));
+          ASSERT_EQ(std::memcmp(&dx[i], &expected, sizeof(float)), 0) << n << " " << i;
+        }
+        math::ReluBackward(n, slope, coeff, dy.data(), x.data(), dy.data());
+        EXPECT_EQ(dy, dx) << n;
+      }
+    }
   }
 }
 

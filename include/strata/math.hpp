@@ -52,6 +52,9 @@ inline float ReluFactor(float x, float slope) {
   const float keep = static_cast<float>(x > 0.f);
   return keep + (1.f - keep) * slope;
 }
+// dx = coeff * (dy * ReluFactor(x)) over n values (dx may be dy): the ReLU's
+// backward, and with coeff the fused Eltwise sum's, to the same bits.
+void ReluBackward(size_t n, float slope, float coeff, const float* dy, const float* x, float* dx);
 
 // x[c][s] += bias[c] over `channels` rows of `spatial` values.
 void AddChannelBias(int channels, int spatial, const float* bias, float* x);

@@ -140,6 +140,24 @@ void Relu(size_t n, float slope, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f);
 }
 
+void ReluBackward(size_t n, float slope, float coeff, const float* dy, const float* x, float* dx) {
+  // Four lanes by hand: dx may be dy (in place), and with that possible
+  // overlap the compiler kept a scalar loop that branched on every x.
+  typedef float F __attribute__((vector_size(16)));
+  typedef int32_t I __attribute__((vector_size(16)));
+  const F one = F{} + 1.f;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    F g, v;
+    std::memcpy(&g, dy + i, sizeof(F));
+    std::memcpy(&v, x + i, sizeof(F));
+    const F keep = (F)((v > 0.f) & (I)one);  // ReluFactor's 1 or 0, lane by lane
+    const F out = coeff * (g * (keep + (1.f - keep) * slope));
+    std::memcpy(dx + i, &out, sizeof(F));
+  }
+  for (; i < n; ++i) dx[i] = coeff * (dy[i] * ReluFactor(x[i], slope));
+}
+
 void AddChannelBias(int channels, int spatial, const float* bias, float* x) {
   for (int c = 0; c < channels; ++c) {
     const float b = bias[c];

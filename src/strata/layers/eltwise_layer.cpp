@@ -116,7 +116,7 @@ void EltwiseLayer::BackwardCpu(const std::vector<Blob*>& top,
 }
 
 // dx_b = coeff_b dy, every bottom from one slice of dy while it is in cache;
-// with a fused ReLU, dy first passes the ReLU's backward (math::ReluFactor,
+// with a fused ReLU, dy first passes the ReLU's backward (math::ReluBackward,
 // as ReLULayer's, so the results are the separate layers' to the bit).
 void EltwiseLayer::BackwardSum(const float* dy, const float* y,
                                const std::vector<bool>& propagate_down,
@@ -133,7 +133,7 @@ void EltwiseLayer::BackwardSum(const float* dy, const float* y,
       if (dx == nullptr) continue;
       const float c = coeffs_[b];
       if (relu_) {
-        for (int i = begin; i < end; ++i) dx[i] = c * (dy[i] * math::ReluFactor(y[i], slope));
+        math::ReluBackward(end - begin, slope, c, dy + begin, y + begin, dx + begin);
       } else {
         for (int i = begin; i < end; ++i) dx[i] = c * dy[i];
       }

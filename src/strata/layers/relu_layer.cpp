@@ -36,7 +36,7 @@ void ReLULayer::BackwardCpu(const std::vector<Blob*>& top, const std::vector<boo
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
   ParallelFor(bottom[0]->count(), kMinPerPart, [&](int, int begin, int end) {
-    for (int i = begin; i < end; ++i) dx[i] = dy[i] * math::ReluFactor(x[i], slope);
+    math::ReluBackward(end - begin, slope, 1.f, dy + begin, x + begin, dx + begin);
   });
 }
 
