@@ -151,16 +151,17 @@ void Winograd::Forward(const float* in, size_t in_stride, int count, const float
   const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa(), w_.kernel_h);
   const int total = count * g.tiles_per_image;
   float* v = scratch::Get<float>(scratch::Key::kWinogradInputs,
-                                 static_cast<size_t>(kP) * g.channels * forward_chunk_);
+                                 WinogradBufferFloats(kP, g.channels, forward_chunk_));
   float* m = scratch::Get<float>(scratch::Key::kWinogradProducts,
-                                 static_cast<size_t>(kP) * g.out_channels * forward_chunk_);
+                                 WinogradBufferFloats(kP, g.out_channels, forward_chunk_));
   for (int first = 0; first < total; first += forward_chunk_) {
     const Chunk chunk = ChunkAt(first, total, forward_chunk_);
     const int n = chunk.padded;
+    const size_t v_stride = WinogradPointStride(g.channels, chunk);
+    const size_t m_stride = WinogradPointStride(g.out_channels, chunk);
     steps.input(g, chunk, in, in_stride, v);
     for (int p = 0; p < kP; ++p) {
-      GemmPacked(packed_[p], n, v + static_cast<size_t>(p) * g.channels * n, n, nullptr, false,
-                 m + static_cast<size_t>(p) * g.out_channels * n, n);
+      GemmPacked(packed_[p], n, v + p * v_stride, n, nullptr, false, m + p * m_stride, n);
     }
     steps.output(g, chunk, m, bias, out, out_stride);
   }
@@ -177,12 +178,12 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
   const int c_count = g.channels, o_count = g.out_channels;
   const int total = count * g.tiles_per_image;
   float* dm = scratch::Get<float>(scratch::Key::kWinogradProducts,
-                                  static_cast<size_t>(kP) * o_count * backward_chunk_);
+                                  WinogradBufferFloats(kP, o_count, backward_chunk_));
   float* v = dw ? scratch::Get<float>(scratch::Key::kWinogradInputs,
-                                      static_cast<size_t>(kP) * c_count * backward_chunk_)
+                                      WinogradBufferFloats(kP, c_count, backward_chunk_))
                 : nullptr;
   float* dv = dx ? scratch::Get<float>(scratch::Key::kWinogradInputGrads,
-                                       static_cast<size_t>(kP) * c_count * backward_chunk_)
+                                       WinogradBufferFloats(kP, c_count, backward_chunk_))
                  : nullptr;
   float* du = dw ? scratch::Get<float>(scratch::Key::kWinogradWeightGrads,
                                        static_cast<size_t>(kP) * o_count * c_count)
@@ -193,21 +194,21 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
   for (int first = 0; first < total; first += backward_chunk_) {
     const Chunk chunk = ChunkAt(first, total, backward_chunk_);
     const int n = chunk.padded;
+    const size_t c_stride = WinogradPointStride(c_count, chunk);
+    const size_t o_stride = WinogradPointStride(o_count, chunk);
     steps.output_grad(g, chunk, dy, dy_stride, dm);
     if (dw) {
       // dU[p] += dM[p] V[p]^T, summed over the tiles (the padding lanes are 0).
       steps.input(g, chunk, in, in_stride, v);
       for (int p = 0; p < kP; ++p) {
-        GemmAccumulateNT(o_count, c_count, n, dm + static_cast<size_t>(p) * o_count * n, n,
-                         v + static_cast<size_t>(p) * c_count * n, n,
+        GemmAccumulateNT(o_count, c_count, n, dm + p * o_stride, n, v + p * c_stride, n,
                          du + static_cast<size_t>(p) * o_count * c_count, c_count);
       }
     }
     if (dx == nullptr) continue;
     // dV[p] = U[p]^T dM[p].
     for (int p = 0; p < kP; ++p) {
-      GemmPacked(packed_t_[p], n, dm + static_cast<size_t>(p) * o_count * n, n, nullptr, false,
-                 dv + static_cast<size_t>(p) * c_count * n, n);
+      GemmPacked(packed_t_[p], n, dm + p * o_stride, n, nullptr, false, dv + p * c_stride, n);
     }
     steps.input_grad(g, chunk, dv, dx, in_stride);
   }

@@ -29,6 +29,21 @@ struct WinogradChunk {
   int first, tiles, padded;
 };
 
+// A buffer of a chunk holds kPoints matrices of `rows` (channels) x padded,
+// each this many floats after the one before: rows * padded is a power of
+// two for the usual channel counts (2 to 8 KB apart), which put the 64
+// stores or loads of one tile's transform into the same few L1 sets;
+// a cache line more spreads them over all of them.
+constexpr int kWinogradPointSkew = 16;
+inline size_t WinogradPointStride(int rows, const WinogradChunk& chunk) {
+  return static_cast<size_t>(rows) * chunk.padded + kWinogradPointSkew;
+}
+// The floats of a buffer for chunks of up to chunk_tiles tiles.
+inline size_t WinogradBufferFloats(int points, int rows, int chunk_tiles) {
+  return static_cast<size_t>(points) *
+         (static_cast<size_t>(rows) * chunk_tiles + kWinogradPointSkew);
+}
+
 // The tile transforms, the weights' transform (output channels [begin,
 // end) of out_channels x channels x R x R weights into kPoints x out_channels
 // x channels) and the weight gradient's way back. input_grad writes dx

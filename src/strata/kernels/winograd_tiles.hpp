@@ -260,7 +260,7 @@ constexpr int BlockVecs() {
 template <int R>
 STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk, const float* in,
                                              size_t in_stride, float* v) {
-  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  const size_t point_stride = WinogradPointStride(g.channels, chunk);
   ForEachGroup<OutTile<R>()>(
       g, chunk, true,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
@@ -301,7 +301,7 @@ template <int R>
 STRATA_ALWAYS_INLINE void OutputTransformBody(const Geometry& g, const Chunk& chunk, const float* m,
                                               const float* bias, float* out, size_t out_stride) {
   constexpr int kM = OutTile<R>(), kBlock = BlockVecs<kM>();
-  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  const size_t point_stride = WinogradPointStride(g.out_channels, chunk);
   ForEachGroup<kM>(
       g, chunk, false,
       g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
@@ -339,7 +339,7 @@ template <int R>
 STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                   const float* dy, size_t dy_stride, float* dm) {
   constexpr int kM = OutTile<R>(), kBlock = BlockVecs<kM>();
-  const size_t point_stride = static_cast<size_t>(g.out_channels) * chunk.padded;
+  const size_t point_stride = WinogradPointStride(g.out_channels, chunk);
   ForEachGroup<kM>(
       g, chunk, true,
       g.out_channels, [&](int t0, const Group& group, int o) __attribute__((always_inline)) {
@@ -383,7 +383,7 @@ STRATA_ALWAYS_INLINE void OutputGradTransformBody(const Geometry& g, const Chunk
 template <int R>
 STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk& chunk,
                                                  const float* dv, float* dx, size_t dx_stride) {
-  const size_t point_stride = static_cast<size_t>(g.channels) * chunk.padded;
+  const size_t point_stride = WinogradPointStride(g.channels, chunk);
   ForEachGroup<OutTile<R>()>(
       g, chunk, false,
       g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
