@@ -417,11 +417,15 @@ STRATA_ALWAYS_INLINE void InputGradTransformBody(const Geometry& g, const Chunk&
           const bool whole_rows = clip.j_begin == 0 && clip.j_end == kN;
           for (int i = clip.i_begin; i < clip.i_end; ++i) {
             float* row = image + static_cast<ptrdiff_t>(y0 + i) * g.width + x0;
+            // A row no tile has touched is stored without reading it (the
+            // read would wait for lines that are about to be overwritten).
+            const bool fresh = i >= added_rows && added_columns == 0;
             const RowMask read = i < added_rows ? inside : added;
             if (whole_rows) {
-              Store(row, lane_rows[i][s] + LoadWholeRowMasked(row, read));
+              Store(row, fresh ? lane_rows[i][s] : lane_rows[i][s] + LoadWholeRowMasked(row, read));
             } else {
-              StoreMasked(row, lane_rows[i][s] + LoadMasked(row, read), inside);
+              StoreMasked(row, fresh ? lane_rows[i][s] : lane_rows[i][s] + LoadMasked(row, read),
+                          inside);
             }
           }
         }
