@@ -17,6 +17,10 @@ enum class Key : int {
   kConvProducts,
   // A 1x1 convolution's output gradients, gathered for its weight gradient.
   kPointwiseOutputGrads,
+  // A depthwise convolution's input channel, zero-padded and split by column
+  // phase, and a padded row on its way there (conv/depthwise_conv.cpp).
+  kDepthwisePlane,
+  kDepthwiseRow,
   // Winograd F(4x4, 5x5), per chunk of tiles: transformed inputs, products,
   // their gradients, and the transformed weight gradient.
   kWinogradInputs,

@@ -42,6 +42,8 @@ const std::vector<Case>& OddCases() {
       {{3, 4, 6, 5}, 1, 2, 3, 1, 1},   // padding larger than the kernel
       {{2, 6, 9, 9}, 3, 3, 2, 2, 2},   // dilation, stride and multiplier together
       {{1, 9, 5, 13}, 1, 5, 2, 3, 1},  // 5x5, stride 3
+      {{1, 2, 5, 40}, 1, 3, 1, 1, 1},  // rows of 40: two blocks of 16 outputs, then 8
+      {{1, 3, 6, 37}, 1, 3, 1, 2, 1},  // stride 2 on rows of 19 outputs: 16, then 3
   };
   return cases;
 }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
+#include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
 namespace strata {
@@ -36,6 +38,111 @@ void ForEachTap(const math::Window2d& w, Fn fn) {
   }
 }
 
+// One input channel zero-padded, each padded row split into `stride_w`
+// column phases (phase j holds padded columns j, j + stride_w, ...): every
+// tap of a row of outputs then reads consecutive values, with no edge cases.
+class PaddedChannel {
+ public:
+  explicit PaddedChannel(const math::Window2d& w)
+      : w_(w),
+        rows_((w.output_height() - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1),
+        // Whole vectors of outputs, and the furthest tap beyond them.
+        phase_len_((w.output_width() + kLanes - 1) / kLanes * kLanes +
+                   (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1) {}
+
+  size_t floats() const { return static_cast<size_t>(rows_) * row_floats(); }
+  size_t row_floats() const { return static_cast<size_t>(w_.stride_w) * phase_len_; }
+
+  // `row` (stride_w * phase_len values) holds a padded row on its way into
+  // the phases.
+  void Fill(const float* x, float* plane, float* row) const {
+    const int s = w_.stride_w, padded = s * phase_len_;
+    // Padded columns [lo, hi) lie inside the image.
+    const int lo = std::min(padded, w_.pad_w),
+              hi = std::max(lo, std::min(padded, w_.pad_w + w_.width));
+    for (int r = 0; r < rows_; ++r) {
+      const int ih = r - w_.pad_h;
+      float* dst = plane + static_cast<size_t>(r) * padded;
+      const bool inside = ih >= 0 && ih < w_.height;
+      float* line = s == 1 ? dst : row;
+      std::fill(line, line + (inside ? lo : padded), 0.f);
+      if (!inside) {
+        if (s > 1) std::fill(dst, dst + padded, 0.f);
+        continue;
+      }
+      std::copy_n(x + static_cast<size_t>(ih) * w_.width + (lo - w_.pad_w), hi - lo, line + lo);
+      std::fill(line + hi, line + padded, 0.f);
+      if (s == 2) {  // the common strided case, in one pass the compiler vectorises
+        float* even = dst;
+        float* odd = dst + phase_len_;
+        for (int i = 0; i < phase_len_; ++i) {
+          even[i] = row[2 * i];
+          odd[i] = row[2 * i + 1];
+        }
+      } else if (s > 2) {
+        for (int j = 0; j < s; ++j) {
+          for (int i = 0; i < phase_len_; ++i) dst[j * phase_len_ + i] = row[i * s + j];
+        }
+      }
+    }
+  }
+
+  // Where tap (kh, kw)'s values start for output row 0; row oh's lie
+  // oh * RowStep() further.
+  size_t TapOffset(int kh, int kw) const {
+    const int column = kw * w_.dilation_w;
+    return (static_cast<size_t>(kh) * w_.dilation_h * w_.stride_w + column % w_.stride_w) *
+               phase_len_ +
+           column / w_.stride_w;
+  }
+  size_t RowStep() const { return static_cast<size_t>(w_.stride_h) * w_.stride_w * phase_len_; }
+
+  static constexpr int kLanes = 4;
+
+ private:
+  math::Window2d w_;
+  int rows_, phase_len_;
+};
+
+typedef float Vec __attribute__((vector_size(4 * PaddedChannel::kLanes)));
+
+// Outputs [ow, ow + G vectors) of a row (those before out_w written): G
+// sums side by side, as one alone would wait on each add.
+template <int G>
+inline void OutputVectors(int ow, int out_w, int tap_count, const float* const* taps,
+                          const float* k, float bias, float* y) {
+  constexpr int kLanes = PaddedChannel::kLanes;
+  Vec acc[G];
+  for (Vec& a : acc) a = Vec{} + bias;
+  for (int t = 0; t < tap_count; ++t) {
+    const float weight = k[t];
+    for (int g = 0; g < G; ++g) {
+      Vec x;
+      std::memcpy(&x, taps[t] + ow + g * kLanes, sizeof x);
+      acc[g] += weight * x;
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    const int count = std::min(kLanes, out_w - ow - g * kLanes);
+    if (count > 0) std::memcpy(y + ow + g * kLanes, &acc[g], sizeof(float) * count);
+  }
+}
+
+// y[ow] = bias + the sum over taps t of k[t] * taps[t][ow], added in tap
+// order (as the tap-by-tap loops of the backward add).
+void OutputRow(int out_w, int tap_count, const float* const* taps, const float* k, float bias,
+               float* y) {
+  constexpr int kLanes = PaddedChannel::kLanes;
+  int ow = 0;
+  for (; ow + 3 * kLanes < out_w; ow += 4 * kLanes) {
+    OutputVectors<4>(ow, out_w, tap_count, taps, k, bias, y);
+  }
+  for (; ow + kLanes < out_w; ow += 2 * kLanes) {
+    OutputVectors<2>(ow, out_w, tap_count, taps, k, bias, y);
+  }
+  if (ow < out_w) OutputVectors<1>(ow, out_w, tap_count, taps, k, bias, y);
+}
+
 }  // namespace
 
 bool DepthwiseConv::Applies(const ConvProblem& p) {
@@ -53,26 +160,31 @@ void DepthwiseConv::Reshape(const ConvShape& shape) {
 void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
   const ConvShape& s = shape();
   const math::Window2d& w = s.window;
-  const int out_w = w.output_width(), spatial = s.out_spatial(), stride = w.stride_w;
+  const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
+  const PaddedChannel layout(w);
   // Channels spread over the pool where the layer runs its images on one
   // thread (a batch of one); inside a hand-out of several they run here.
   for (int b = begin; b < end; ++b) {
     ParallelFor(s.out_channels, 4, [&](int, int first, int last) {
+      float* plane = scratch::Get<float>(scratch::Key::kDepthwisePlane, layout.floats());
+      float* row = scratch::Get<float>(scratch::Key::kDepthwiseRow, layout.row_floats());
+      std::vector<const float*> taps(taps_);
+      std::vector<size_t> tap_offsets;
+      for (int kh = 0; kh < w.kernel_h; ++kh) {
+        for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));
+      }
+      int filled = -1;
       for (int o = first; o < last; ++o) {
-        const float* x = in + b * s.in_dim() + (o / multiplier_) * plane_;
-        float* y = out + b * s.out_dim() + static_cast<size_t>(o) * spatial;
-        std::fill(y, y + spatial, bias ? bias[o] : 0.f);
+        const int c = o / multiplier_;
+        if (c != filled) layout.Fill(in + b * s.in_dim() + c * plane_, plane, row);
+        filled = c;
         const float* k = weights_ + static_cast<size_t>(o) * taps_;
-        ForEachTap(w, [&](int tap, int ih, int oh, int lo, int hi, int offset) {
-          const float weight = k[tap];
-          const float* xr = x + static_cast<size_t>(ih) * w.width + offset;
-          float* yr = y + static_cast<size_t>(oh) * out_w;
-          if (stride == 1) {
-            for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow];
-          } else {
-            for (int ow = lo; ow < hi; ++ow) yr[ow] += weight * xr[ow * stride];
-          }
-        });
+        float* y = out + b * s.out_dim() + static_cast<size_t>(o) * spatial;
+        for (int oh = 0; oh < out_h; ++oh) {
+          const float* row = plane + oh * layout.RowStep();
+          for (int t = 0; t < taps_; ++t) taps[t] = row + tap_offsets[t];
+          OutputRow(out_w, taps_, taps.data(), k, bias ? bias[o] : 0.f, y + oh * out_w);
+        }
       }
     });
   }
