@@ -267,12 +267,12 @@ template <int R>
 STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chunk, const float* in,
                                              size_t in_stride, float* v) {
   const size_t point_stride = WinogradPointStride(g.channels, chunk);
+  // The lanes' clipping is worked out once per group, for all its channels.
   ForEachGroup<OutTile<R>()>(
-      g, chunk, true,
-      g.channels, [&](int t0, const Group& group, int c) __attribute__((always_inline)) {
+      g, chunk, true, 1, [&](int t0, const Group& group, int) __attribute__((always_inline)) {
         // Lane s reads rows [i_begin, i_end) of its block at top[s] + i *
-        // width, columns as `mask[s]` says (all of them inside the map);
-        // the rest, and lanes past the chunk's tiles, are zero.
+        // width (+ the channel's offset), columns as `mask[s]` says (all of
+        // them inside the map); the rest, and lanes past the chunk's tiles, are zero.
         const float* top[kLanes];
         RowMask mask[kLanes];
         int i_begin[kLanes], i_end[kLanes];
@@ -284,25 +284,28 @@ STRATA_ALWAYS_INLINE void InputTransformBody(const Geometry& g, const Chunk& chu
           i_end[s] = clip.i_end;
           whole_rows[s] = clip.j_begin == 0 && clip.j_end == kN;
           mask[s] = MakeRowMask(clip.j_begin, clip.j_end);
-          top[s] = s < group.count ? in + group.image[s] * in_stride + c * g.channel_size() +
-                                         static_cast<ptrdiff_t>(y0) * g.width + x0
-                                   : in;
+          top[s] = s < group.count
+                       ? in + group.image[s] * in_stride + static_cast<ptrdiff_t>(y0) * g.width + x0
+                       : in;
         }
-        // Row i of the lanes' blocks, transposed into lanes.
-        Vec d[kP], out[kP];
-        for (int i = 0; i < kN; ++i) {
-          Vec8 r[kLanes];
-          for (int s = 0; s < kLanes; ++s) {
-            const float* row = top[s] + i * g.width;
-            r[s] = i < i_begin[s] || i >= i_end[s] ? Vec8{}
-                   : whole_rows[s]                 ? Load<Vec8>(row)
-                                                   : LoadMasked(row, mask[s]);
+        for (int c = 0; c < g.channels; ++c) {
+          const size_t channel = static_cast<size_t>(c) * g.channel_size();
+          // Row i of the lanes' blocks, transposed into lanes.
+          Vec d[kP], out[kP];
+          for (int i = 0; i < kN; ++i) {
+            Vec8 r[kLanes];
+            for (int s = 0; s < kLanes; ++s) {
+              const float* row = top[s] + channel + i * g.width;
+              r[s] = i < i_begin[s] || i >= i_end[s] ? Vec8{}
+                     : whole_rows[s]                 ? Load<Vec8>(row)
+                                                     : LoadMasked(row, mask[s]);
+            }
+            RowsToLanes(r, d + i * kN);
           }
-          RowsToLanes(r, d + i * kN);
+          Sandwich(kF<R>.bt, d, out);
+          float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
+          for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
         }
-        Sandwich(kF<R>.bt, d, out);
-        float* dst = v + static_cast<size_t>(c) * chunk.padded + t0;
-        for (int p = 0; p < kP; ++p) Store(dst + p * point_stride, out[p]);
       });
 }
 
