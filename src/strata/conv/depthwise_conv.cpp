@@ -128,8 +128,8 @@ inline void OutputVectors(int ow, int out_w, int tap_count, const float* const* 
   }
 }
 
-// y[ow] = bias + the sum over taps t of k[t] * taps[t][ow], added in tap
-// order (as the tap-by-tap loops of the backward add).
+// y[ow] = bias + the sum over taps t of k[t] * taps[t][ow], added in the
+// taps' row-major order (a tap in the padding adds k[t] * 0).
 void OutputRow(int out_w, int tap_count, const float* const* taps, const float* k, float bias,
                float* y) {
   constexpr int kLanes = PaddedChannel::kLanes;
