@@ -199,7 +199,7 @@ TEST_F(ElementwiseTest, SgdStepIsDecayMomentumAndUpdate) {
   }
 }
 
-// The ReLU's backward against the plain product dy * ReluFactor(x), to the
+// The ReLU's backward against the plain product dy * (x > 0 ? 1 : slope), to the
 // bit: zeros of both signs, a negative slope, a ragged end, and in place.
 TEST(MathTest, ReluBackwardIsTheFactorTimesTheGradient) {
   for (float slope : {0.f, 0.1f}) {

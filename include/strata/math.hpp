@@ -45,15 +45,9 @@ void Tanh(int n, const float* x, float* y);
 
 // y = max(x, 0) + slope * min(x, 0) (Caffe's ReLU); y may be x.
 void Relu(size_t n, float slope, const float* x, float* y);
-// The ReLU's derivative at x (or at its output, for slope >= 0): 1 or slope,
-// as arithmetic on the comparison (1 or 0, exact), so that loops over it
-// vectorise instead of branching per element.
-inline float ReluFactor(float x, float slope) {
-  const float keep = static_cast<float>(x > 0.f);
-  return keep + (1.f - keep) * slope;
-}
-// dx = coeff * (dy * ReluFactor(x)) over n values (dx may be dy): the ReLU's
-// backward, and with coeff the fused Eltwise sum's, to the same bits.
+// dx = coeff * (dy * f) over n values (dx may be dy), f the ReLU's derivative
+// at x (or at its output, for slope >= 0): 1 where x > 0, else slope. The
+// ReLU's backward, and with coeff the fused Eltwise sum's, to the same bits.
 void ReluBackward(size_t n, float slope, float coeff, const float* dy, const float* x, float* dx);
 
 // x[c][s] += bias[c] over `channels` rows of `spatial` values.

@@ -140,6 +140,16 @@ void Relu(size_t n, float slope, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f);
 }
 
+namespace {
+
+// The ReLU's derivative as arithmetic on the comparison (1 or 0, exact).
+inline float ReluFactor(float x, float slope) {
+  const float keep = static_cast<float>(x > 0.f);
+  return keep + (1.f - keep) * slope;
+}
+
+}  // namespace
+
 void ReluBackward(size_t n, float slope, float coeff, const float* dy, const float* x, float* dx) {
   // Four lanes by hand: dx may be dy (in place), and with that possible
   // overlap the compiler kept a scalar loop that branched on every x.

@@ -40,8 +40,7 @@ inline size_t WinogradPointStride(int rows, const WinogradChunk& chunk) {
 }
 // The floats of a buffer for chunks of up to chunk_tiles tiles.
 inline size_t WinogradBufferFloats(int points, int rows, int chunk_tiles) {
-  return static_cast<size_t>(points) *
-         (static_cast<size_t>(rows) * chunk_tiles + kWinogradPointSkew);
+  return points * WinogradPointStride(rows, WinogradChunk{0, chunk_tiles, chunk_tiles});
 }
 
 // The tile transforms, the weights' transform (output channels [begin,

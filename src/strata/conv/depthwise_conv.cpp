@@ -162,6 +162,10 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
   const math::Window2d& w = s.window;
   const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
   const PaddedChannel layout(w);
+  std::vector<size_t> tap_offsets;
+  for (int kh = 0; kh < w.kernel_h; ++kh) {
+    for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));
+  }
   // Channels spread over the pool where the layer runs its images on one
   // thread (a batch of one); inside a hand-out of several they run here.
   for (int b = begin; b < end; ++b) {
@@ -169,10 +173,6 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
       float* plane = scratch::Get<float>(scratch::Key::kDepthwisePlane, layout.floats());
       float* row = scratch::Get<float>(scratch::Key::kDepthwiseRow, layout.row_floats());
       std::vector<const float*> taps(taps_);
-      std::vector<size_t> tap_offsets;
-      for (int kh = 0; kh < w.kernel_h; ++kh) {
-        for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));
-      }
       int filled = -1;
       for (int o = first; o < last; ++o) {
         const int c = o / multiplier_;
