@@ -26,16 +26,23 @@ struct ChainPlane {
 };
 
 struct BatchNormKernels {
-  // *sum += the sum of x - shift, *sum_squares += that of (x - shift)^2 over
-  // n values (float partial sums per register lane, added up in double).
-  void (*shifted_sums)(int n, const float* x, float shift, double* sum, double* sum_squares);
+  // Over `planes` planes of n values, plane k at x + k * stride: *sum += the
+  // sum of x - shift, *sum_squares += that of (x - shift)^2 (float partial
+  // sums per plane and register lane, added up in double lanes across the
+  // planes: a plane's sum is not reduced on its own, which cost more than
+  // the plane's loads where planes are 6x6).
+  void (*shifted_sums)(int planes, size_t stride, int n, const float* x, float shift, double* sum,
+                       double* sum_squares);
   // x_hat = (x - mean) * inv_std, y = relu(x_hat * gamma + beta) with the
   // ReLU's negative slope (1: no ReLU); y may be x.
   void (*chain_forward)(int n, const float* x, float mean, float inv_std, float gamma, float beta,
                         float slope, float* x_hat, float* y);
-  // With g = dz * relu'(z): *sum_g += sum g, *sum_g_x += sum g * x_hat; and
-  // dx = (g - a - x_hat * b) * factor (dx may be dz), indexed by ReluSource.
-  void (*chain_sums[3])(int n, const ChainPlane& p, double* sum_g, double* sum_g_x);
+  // With g = dz * relu'(z): *sum_g += sum g, *sum_g_x += sum g * x_hat over
+  // `planes` planes (p's arrays for the first, each next one `stride`
+  // further on, summed as shifted_sums sums); and dx = (g - a - x_hat * b) *
+  // factor over one plane (dx may be dz); each indexed by ReluSource.
+  void (*chain_sums[3])(int planes, size_t stride, int n, const ChainPlane& p, double* sum_g,
+                        double* sum_g_x);
   void (*chain_gradient[3])(int n, const ChainPlane& p, float a, float b, float factor, float* dx);
 };
 

@@ -54,31 +54,44 @@ struct BatchNormPlanes : VectorMath<W> {
     }
   }
 
-  static double LaneSum(F v) {
-    float lanes[W];
-    Store(lanes, v);
+  // W doubles: one plane's float lane sums are widened into these and added
+  // up across the planes, lane by lane.
+  // (Passed by reference: a wider vector by value changes the ABI on the
+  // narrower instruction sets.)
+  typedef double D __attribute__((vector_size(8 * W)));
+  static inline void AddWidened(D& lanes, const F& v) { lanes += __builtin_convertvector(v, D); }
+
+  static double LaneSum(const D& v) {
+    double lanes[W];
+    std::memcpy(lanes, &v, sizeof v);
     double total = 0;
     for (int k = 0; k < W; ++k) total += lanes[k];
     return total;
   }
 
-  static void ShiftedSums(int n, const float* x, float shift, double* sum, double* sum_squares) {
-    F s = F{}, s2 = F{};
+  static void ShiftedSums(int planes, size_t stride, int n, const float* x, float shift,
+                          double* sum, double* sum_squares) {
     const F shift_v = Splat(shift);
-    int i = 0;
-    for (; i + W <= n; i += W) {
-      const F d = Load(x + i) - shift_v;
-      s += d;
-      s2 += d * d;
+    D lanes = D{}, lanes_squares = D{};
+    double total = 0, total_squares = 0;
+    for (int k = 0; k < planes; ++k, x += stride) {
+      F s = F{}, s2 = F{};
+      int i = 0;
+      for (; i + W <= n; i += W) {
+        const F d = Load(x + i) - shift_v;
+        s += d;
+        s2 += d * d;
+      }
+      AddWidened(lanes, s);
+      AddWidened(lanes_squares, s2);
+      for (; i < n; ++i) {
+        const double d = static_cast<double>(x[i]) - shift;
+        total += d;
+        total_squares += d * d;
+      }
     }
-    double total = LaneSum(s), total_squares = LaneSum(s2);
-    for (; i < n; ++i) {
-      const double d = static_cast<double>(x[i]) - shift;
-      total += d;
-      total_squares += d * d;
-    }
-    *sum += total;
-    *sum_squares += total_squares;
+    *sum += LaneSum(lanes) + total;
+    *sum_squares += LaneSum(lanes_squares) + total_squares;
   }
 
   static void ChainForward(int n, const float* x, float mean, float inv_std, float gamma,
@@ -131,22 +144,29 @@ struct BatchNormPlanes : VectorMath<W> {
   }
 
   template <ReluSource S>
-  static void ChainSums(int n, const ChainPlane& p, double* sum_g, double* sum_g_x) {
-    F s = F{}, sx = F{};
-    int i = 0;
-    for (; i + W <= n; i += W) {
-      const F g = ChainG<S, F>(p, i);
-      s += g;
-      sx += g * At<F>(p.x_hat, i);
+  static void ChainSums(int planes, size_t stride, int n, const ChainPlane& first, double* sum_g,
+                        double* sum_g_x) {
+    ChainPlane p = first;
+    D lanes = D{}, lanes_x = D{};
+    double total = 0, total_x = 0;
+    for (int k = 0; k < planes; ++k, p.dz += stride, p.z += stride, p.x_hat += stride) {
+      F s = F{}, sx = F{};
+      int i = 0;
+      for (; i + W <= n; i += W) {
+        const F g = ChainG<S, F>(p, i);
+        s += g;
+        sx += g * At<F>(p.x_hat, i);
+      }
+      AddWidened(lanes, s);
+      AddWidened(lanes_x, sx);
+      for (; i < n; ++i) {
+        const float g = ChainG<S, float>(p, i);
+        total += g;
+        total_x += static_cast<double>(g) * p.x_hat[i];
+      }
     }
-    double total = LaneSum(s), total_x = LaneSum(sx);
-    for (; i < n; ++i) {
-      const float g = ChainG<S, float>(p, i);
-      total += g;
-      total_x += static_cast<double>(g) * p.x_hat[i];
-    }
-    *sum_g += total;
-    *sum_g_x += total_x;
+    *sum_g += LaneSum(lanes) + total;
+    *sum_g_x += LaneSum(lanes_x) + total_x;
   }
 
   // Each element is read before it is written, and by nothing after, so dx

@@ -93,9 +93,7 @@ void BatchNormLayer::ComputeBatchStatistics(const float* x, std::vector<double>*
       // E[d^2] - E[d]^2 keeps the variance's digits.
       const float shift = x[Plane(0, c)];
       double sum = 0, sum_squares = 0;
-      for (int n = 0; n < num_; ++n) {
-        planes.shifted_sums(spatial_, x + Plane(n, c), shift, &sum, &sum_squares);
-      }
+      planes.shifted_sums(num_, Plane(1, 0), spatial_, x + Plane(0, c), shift, &sum, &sum_squares);
       const double d = sum / m;
       (*mean)[c] = shift + d;
       (*var)[c] = std::max(0.0, sum_squares / m - d * d);
@@ -185,7 +183,7 @@ void BatchNormLayer::BatchStatisticsBackward(const Blob& top, bool propagate_dow
   std::vector<double> sum_g(channels_, 0.0), sum_g_x(channels_, 0.0);
   ParallelFor(channels_, 1, [&](int, int begin, int end) {
     for (int c = begin; c < end; ++c) {
-      for (int n = 0; n < num_; ++n) chain_sums(spatial_, plane(n, c), &sum_g[c], &sum_g_x[c]);
+      chain_sums(num_, Plane(1, 0), spatial_, plane(0, c), &sum_g[c], &sum_g_x[c]);
     }
   });
   if (scale_needed) {
