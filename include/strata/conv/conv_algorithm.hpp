@@ -45,11 +45,13 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& problem);
 bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
 // Whether OpenBLAS runs kernels for an older CPU than the kernel set Strata
 // uses (Debian's OpenBLAS 0.3.21 takes some AVX-512 Xeons for a Prescott and
-// runs SSE3 kernels there): then every convolution that Winograd does not take
-// runs on the packed kernels, however large.
+// runs SSE3 kernels there, and an AMD EPYC with AVX-512 for a Haswell): then
+// every convolution that Winograd does not take runs on the packed kernels,
+// however large.
 bool OpenBlasKernelsBehind();
 // The rule, for a core name as openblas_get_corename() gives it: behind
-// unless the core is one with AVX2 kernels, where Strata's set is a vector one.
+// unless the core has AVX-512 kernels, or AVX2 ones where Strata's set is
+// AVX2 (Strata's portable set is behind every core).
 bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa);
 // A new strategy running `algorithm` (not kAuto), not yet reshaped.
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);

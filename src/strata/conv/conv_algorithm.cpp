@@ -89,8 +89,13 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
 
 bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa) {
   if (strata_isa == math::Isa::kGeneric) return false;
-  for (const char* modern : {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"}) {
-    if (core == modern) return false;
+  for (const char* avx512 : {"SkylakeX", "Cooperlake", "SapphireRapids"}) {
+    if (core == avx512) return false;
+  }
+  // AVX2 kernels are behind only Strata's AVX-512 ones (an AMD EPYC with
+  // AVX-512, which Debian's OpenBLAS runs as a Haswell).
+  for (const char* avx2 : {"Haswell", "Zen"}) {
+    if (core == avx2) return strata_isa == math::Isa::kAvx512;
   }
   return true;
 }
