@@ -25,6 +25,12 @@ struct ChainPlane {
   float gamma, beta, slope;
 };
 
+// Per-channel values of a fused chain's forward, indexed by channel.
+struct ChainParams {
+  const float *mean, *inv_std, *gamma, *beta;
+  float slope;
+};
+
 struct BatchNormKernels {
   // Over `planes` planes of n values, plane k at x + k * stride: *sum += the
   // sum of x - shift, *sum_squares += that of (x - shift)^2 (float partial
@@ -34,16 +40,20 @@ struct BatchNormKernels {
   void (*shifted_sums)(int planes, size_t stride, int n, const float* x, float shift, double* sum,
                        double* sum_squares);
   // x_hat = (x - mean) * inv_std, y = relu(x_hat * gamma + beta) with the
-  // ReLU's negative slope (1: no ReLU); y may be x.
-  void (*chain_forward)(int n, const float* x, float mean, float inv_std, float gamma, float beta,
-                        float slope, float* x_hat, float* y);
-  // With g = dz * relu'(z): *sum_g += sum g, *sum_g_x += sum g * x_hat over
-  // `planes` planes (p's arrays for the first, each next one `stride`
-  // further on, summed as shifted_sums sums); and dx = (g - a - x_hat * b) *
-  // factor over one plane (dx may be dz); each indexed by ReluSource.
+  // ReLU's negative slope (1: no ReLU); y may be x. Over `planes` planes of n
+  // values that follow each other (one image's channels), plane k with
+  // entry k of each of p's arrays.
+  void (*chain_forward)(int planes, int n, const float* x, const ChainParams& p, float* x_hat,
+                        float* y);
+  // With g = dz * relu'(z): *sum_g += sum g, *sum_g_x += sum g * x_hat,
+  // summed as shifted_sums sums; and dx = (g - a - x_hat * b) * factor (dx
+  // may be dz). Each over `planes` planes of one channel: p's arrays (and
+  // dx) for the first, each next one `stride` further on; each indexed by
+  // ReluSource.
   void (*chain_sums[3])(int planes, size_t stride, int n, const ChainPlane& p, double* sum_g,
                         double* sum_g_x);
-  void (*chain_gradient[3])(int n, const ChainPlane& p, float a, float b, float factor, float* dx);
+  void (*chain_gradient[3])(int planes, size_t stride, int n, const ChainPlane& p, float a, float b,
+                            float factor, float* dx);
 };
 
 const BatchNormKernels& GenericBatchNormKernels();

@@ -94,20 +94,25 @@ struct BatchNormPlanes : VectorMath<W> {
     *sum_squares += LaneSum(lanes_squares) + total_squares;
   }
 
-  static void ChainForward(int n, const float* x, float mean, float inv_std, float gamma,
-                           float beta, float slope, float* x_hat, float* y) {
-    const F mean_v = Splat(mean), inv_std_v = Splat(inv_std), gamma_v = Splat(gamma),
-            beta_v = Splat(beta), slope_v = Splat(slope);
-    int i = 0;
-    for (; i + W <= n; i += W) {
-      const F v = (Load(x + i) - mean_v) * inv_std_v;
-      Store(x_hat + i, v);
-      Store(y + i, Relu(ChainZ(v, gamma_v, beta_v), slope_v));
-    }
-    for (; i < n; ++i) {
-      const float v = (x[i] - mean) * inv_std;
-      x_hat[i] = v;
-      y[i] = Relu(ChainZ(v, gamma, beta), slope);
+  static void ChainForward(int planes, int n, const float* x, const ChainParams& p, float* x_hat,
+                           float* y) {
+    const float slope = p.slope;
+    const F slope_v = Splat(slope);
+    for (int k = 0; k < planes; ++k, x += n, x_hat += n, y += n) {
+      const float mean = p.mean[k], inv_std = p.inv_std[k], gamma = p.gamma[k], beta = p.beta[k];
+      const F mean_v = Splat(mean), inv_std_v = Splat(inv_std), gamma_v = Splat(gamma),
+              beta_v = Splat(beta);
+      int i = 0;
+      for (; i + W <= n; i += W) {
+        const F v = (Load(x + i) - mean_v) * inv_std_v;
+        Store(x_hat + i, v);
+        Store(y + i, Relu(ChainZ(v, gamma_v, beta_v), slope_v));
+      }
+      for (; i < n; ++i) {
+        const float v = (x[i] - mean) * inv_std;
+        x_hat[i] = v;
+        y[i] = Relu(ChainZ(v, gamma, beta), slope);
+      }
     }
   }
 
@@ -172,13 +177,18 @@ struct BatchNormPlanes : VectorMath<W> {
   // Each element is read before it is written, and by nothing after, so dx
   // may be dz.
   template <ReluSource S>
-  static void ChainGradient(int n, const ChainPlane& p, float a, float b, float factor, float* dx) {
+  static void ChainGradient(int planes, size_t stride, int n, const ChainPlane& first, float a,
+                            float b, float factor, float* dx) {
     const F a_v = Splat(a), b_v = Splat(b), factor_v = Splat(factor);
-    int i = 0;
-    for (; i + W <= n; i += W) {
-      Store(dx + i, (ChainG<S, F>(p, i) - a_v - At<F>(p.x_hat, i) * b_v) * factor_v);
+    ChainPlane p = first;
+    for (int k = 0; k < planes; ++k, p.dz += stride, p.z += stride, p.x_hat += stride) {
+      float* out = dx + k * stride;
+      int i = 0;
+      for (; i + W <= n; i += W) {
+        Store(out + i, (ChainG<S, F>(p, i) - a_v - At<F>(p.x_hat, i) * b_v) * factor_v);
+      }
+      for (; i < n; ++i) out[i] = (ChainG<S, float>(p, i) - a - p.x_hat[i] * b) * factor;
     }
-    for (; i < n; ++i) dx[i] = (ChainG<S, float>(p, i) - a - p.x_hat[i] * b) * factor;
   }
 
   static BatchNormKernels Set() {

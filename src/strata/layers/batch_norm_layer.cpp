@@ -120,17 +120,25 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   }
   float* y = top[0]->mutable_data();
   float* normalized = normalized_.mutable_data();
-  const float* gamma = scale_ ? scale_->blobs()[0]->data() : nullptr;
-  const float* beta = scale_ && scale_->blobs().size() > 1 ? scale_->blobs()[1]->data() : nullptr;
-  const kernels::BatchNormKernels& planes = kernels::BatchNormKernelsFor(math::GemmIsa());
   // Without a Scale: gamma 1, beta 0 and slope 1 leave x_hat as it is.
+  std::vector<float> mean_f(mean.begin(), mean.end()), gamma(channels_, 1.f), beta(channels_, 0.f);
+  if (scale_) {
+    std::copy_n(scale_->blobs()[0]->data(), channels_, gamma.begin());
+    if (scale_->blobs().size() > 1)
+      std::copy_n(scale_->blobs()[1]->data(), channels_, beta.begin());
+  }
+  const kernels::ChainParams params{mean_f.data(), inv_std_.data(), gamma.data(), beta.data(),
+                                    scale_ ? relu_slope_ : 1.f};
+  const kernels::BatchNormKernels& planes = kernels::BatchNormKernelsFor(math::GemmIsa());
+  // A hand-out of planes runs as one call per image it touches.
   ParallelFor(num_ * channels_, 1, [&](int, int begin, int end) {
-    for (int nc = begin; nc < end; ++nc) {
-      const int c = nc % channels_;
+    for (int nc = begin; nc < end;) {
+      const int c = nc % channels_, count = std::min(end - nc, channels_ - c);
       const size_t base = static_cast<size_t>(nc) * spatial_;
-      planes.chain_forward(spatial_, x + base, static_cast<float>(mean[c]), inv_std_[c],
-                           gamma ? gamma[c] : 1.f, beta ? beta[c] : 0.f, gamma ? relu_slope_ : 1.f,
-                           normalized + base, y + base);
+      const kernels::ChainParams from_c{params.mean + c, params.inv_std + c, params.gamma + c,
+                                        params.beta + c, params.slope};
+      planes.chain_forward(count, spatial_, x + base, from_c, normalized + base, y + base);
+      nc += count;
     }
   });
 }
@@ -200,9 +208,7 @@ void BatchNormLayer::BatchStatisticsBackward(const Blob& top, bool propagate_dow
     for (int c = begin; c < end; ++c) {
       const float a = static_cast<float>(sum_g[c] / m), b = static_cast<float>(sum_g_x[c] / m);
       const float factor = (gamma ? gamma[c] : 1.f) * inv_std_[c];
-      for (int n = 0; n < num_; ++n) {
-        chain_gradient(spatial_, plane(n, c), a, b, factor, dx + Plane(n, c));
-      }
+      chain_gradient(num_, Plane(1, 0), spatial_, plane(0, c), a, b, factor, dx + Plane(0, c));
     }
   });
 }
