@@ -178,6 +178,9 @@ TEST_P(WinogradTest, ThreeByThreeResnetShapes) {
   Check({16, 16, 24, 24, 1, 2, 0, 3});  // 24x24: 4x4 whole tiles
   Check({32, 32, 8, 8, 1, 4, 16, 3});   // 8x8 in 2x2 tiles, the last ones clipped
   Check({20, 9, 7, 7, 1, 3, 0, 3});     // ResNet-18's last stage: 7x7
+  // 128 channels each way: the weight gradient's sums outgrow the backward
+  // budget, so its chunk grows (all 18 tiles in one).
+  Check({128, 128, 14, 14, 1, 2, 0, 3});
 }
 
 TEST_P(WinogradTest, ThreeByThreeEdges) {

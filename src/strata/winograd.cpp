@@ -84,7 +84,13 @@ void Winograd::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
     return static_cast<int>(std::max<size_t>(kChunkStep, tiles / kChunkStep * kChunkStep));
   };
   forward_chunk_ = tiles_for(kForwardChunkFloats, w.channels + out_channels);
-  backward_chunk_ = tiles_for(kBackwardChunkFloats, 2 * w.channels + out_channels);
+  // Each chunk reads and writes all of the weight gradient's sums (kP x
+  // out_channels x channels): where they outgrow the buffers' budget (128
+  // channels and more), passes over them cost more than buffers past the
+  // L2, so the buffers may grow to their size.
+  const size_t weight_grad_floats = static_cast<size_t>(kP) * out_channels * w.channels;
+  backward_chunk_ = tiles_for(std::max(kBackwardChunkFloats, weight_grad_floats),
+                              2 * w.channels + out_channels);
 }
 
 int Winograd::ImagesPerChunkStep() const {
