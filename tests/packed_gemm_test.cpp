@@ -307,6 +307,36 @@ TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
   }
 }
 
+// Short sums over a large C, which the AVX-512 set runs through B^T on the
+// packed kernels: with a remainder past the last 16, past the kernels' 12
+// rows and 32 columns, and a wide B and C.
+TEST_P(PackedGemmTest, AccumulateNTShortSumsOverALargeC) {
+  struct Shape {
+    int m, n, depth;
+  };
+  unsigned seed = 50;
+  for (const Shape& t : {Shape{130, 131, 49}, Shape{128, 128, 16}, Shape{13, 1300, 7}}) {
+    SCOPED_TRACE(std::to_string(t.m) + "x" + std::to_string(t.n) + " depth " +
+                 std::to_string(t.depth));
+    EXPECT_EQ(math::NtTakesPackedKernels(t.m, t.n, t.depth, t.depth),
+              GetParam() == math::Isa::kAvx512);
+    const int ldb = t.depth + 5, ldc = t.n + 2;
+    const auto a = testing::UniformVector(static_cast<size_t>(t.m) * t.depth, seed++);
+    const auto b = testing::UniformVector(static_cast<size_t>(t.n) * ldb, seed++);
+    auto c = testing::UniformVector(static_cast<size_t>(t.m) * ldc, seed++);
+    std::vector<double> expected(c.begin(), c.end());
+    for (int i = 0; i < t.m; ++i) {
+      for (int j = 0; j < t.n; ++j) {
+        for (int k = 0; k < t.depth; ++k) {
+          expected[i * ldc + j] += static_cast<double>(a[i * t.depth + k]) * b[j * ldb + k];
+        }
+      }
+    }
+    math::GemmAccumulateNT(t.m, t.n, t.depth, a.data(), t.depth, b.data(), ldb, c.data(), ldc);
+    for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
+  }
+}
+
 // Images apart in memory (strides past their size), leading dimensions wider
 // than n: each image's whole blocks, and the last columns of all the images
 // as one gathered product; what lies between the images stays untouched.

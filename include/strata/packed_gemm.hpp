@@ -120,5 +120,9 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
 // convolution). Each entry is summed in a fixed order.
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc);
+// Whether GemmAccumulateNT runs these on the packed kernels (B transposed
+// into scratch, A packed), not on dot tiles: short sums over a large C, with
+// the AVX-512 set and A's rows contiguous.
+bool NtTakesPackedKernels(int m, int n, int depth, int lda);
 
 }  // namespace strata::math

@@ -34,6 +34,8 @@ enum class Key : int {
   // GemmPackedImages: the images' last columns gathered, and their product.
   kGemmGatheredB,
   kGemmGatheredC,
+  // GemmAccumulateNT through the packed kernels: B transposed.
+  kGemmTransposedB,
   kWindowOffsets,
   kWeightGradOutputRuns,
   kWeightGradImageRuns,

@@ -89,8 +89,8 @@ void Winograd::Reshape(const Window2d& w, int out_channels, int chunk_tiles) {
   // channels and more), passes over them cost more than buffers past the
   // L2, so the buffers may grow to their size.
   const size_t weight_grad_floats = static_cast<size_t>(kP) * out_channels * w.channels;
-  backward_chunk_ = tiles_for(std::max(kBackwardChunkFloats, weight_grad_floats),
-                              2 * w.channels + out_channels);
+  backward_chunk_ =
+      tiles_for(std::max(kBackwardChunkFloats, weight_grad_floats), 2 * w.channels + out_channels);
 }
 
 int Winograd::ImagesPerChunkStep() const {

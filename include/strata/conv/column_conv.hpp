@@ -39,6 +39,12 @@ class ColumnConv : public ConvStrategy {
   int chunk() const { return chunk_; }
 
  private:
+  // Whether the weight gradient runs on Strata's kernels (not OpenBLAS's).
+  bool OwnWeightGrad() const;
+  // Images per weight-gradient product: chunk(), or more where the product
+  // runs on the packed kernels (math::NtTakesPackedKernels).
+  int WeightGradChunkImages() const;
+
   int chunk_ = 1;  // images per chunk
 };
 

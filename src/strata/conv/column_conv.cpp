@@ -40,13 +40,37 @@ void ColumnConv::Backward(const float* in, const float* out_diff, int begin, int
   if (in_place) {
     WeightGradWindow(in + begin * in_dim, out_diff + begin * out_dim, end - begin, weights_diff);
   }
+  const int weight_chunk = WeightGradChunkImages();
+  if (weights_diff != nullptr && !in_place && weight_chunk != chunk_) {
+    for (int n = begin; n < end; n += weight_chunk) {
+      WeightGradChunk(in + n * in_dim, out_diff + n * out_dim, std::min(weight_chunk, end - n),
+                      weights_diff);
+    }
+  }
   for (int n = begin; n < end; n += chunk_) {
     const int count = std::min(chunk_, end - n);
-    if (weights_diff != nullptr && !in_place) {
+    if (weights_diff != nullptr && !in_place && weight_chunk == chunk_) {
       WeightGradChunk(in + n * in_dim, out_diff + n * out_dim, count, weights_diff);
     }
     if (in_diff != nullptr) InputGradChunk(out_diff + n * out_dim, in_diff + n * in_dim, count);
   }
+}
+
+bool ColumnConv::OwnWeightGrad() const {
+  return algorithm() == ConvAlgorithm::kPacked && OpenBlasKernelsBehind();
+}
+
+int ColumnConv::WeightGradChunkImages() const {
+  // Where the product runs on the packed kernels (short sums), each call
+  // reads and writes all of dw: images are gathered up to a sum of 256.
+  constexpr int kMaxDepth = 256;
+  const int spatial = shape().out_spatial();
+  const int images = std::max(chunk_, std::min(shape().images, kMaxDepth / std::max(spatial, 1)));
+  if (images == chunk_ || !OwnWeightGrad()) return chunk_;
+  return math::NtTakesPackedKernels(shape().group_out_channels(), shape().group_depth(),
+                                    images * spatial, images * spatial)
+             ? images
+             : chunk_;
 }
 
 float* ColumnConv::Columns(int count) const {
@@ -88,7 +112,7 @@ void ColumnConv::WeightGradChunk(const float* in, const float* out_diff, int cou
   }
   // The packed algorithm keeps off OpenBLAS where its kernels are behind
   // Strata's (conv_algorithm.hpp) for this product too.
-  const bool own = algorithm() == ConvAlgorithm::kPacked && OpenBlasKernelsBehind();
+  const bool own = OwnWeightGrad();
   for (int g = 0; g < shape().group; ++g) {
     const float* dy = product + static_cast<size_t>(g) * m * n;
     const float* x = columns + static_cast<size_t>(g) * k * n;
