@@ -277,63 +277,50 @@ TEST_P(PackedGemmTest, WeightGradWindowOnlyForPlainWindows) {
                InternalError);
 }
 
-// C += A * B^T with both operands along the depth: block edges (rows by 3 on
-// AVX2, 4 on AVX-512, columns by 4), depths with and without a remainder past
-// the last 8 or 16, and
-// leading dimensions wider than the depth or C's width.
-TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
-  struct Shape {
-    int m, n, depth;
-  };
-  unsigned seed = 40;
-  for (const Shape& t : {Shape{50, 20, 64}, Shape{1, 1, 8}, Shape{4, 5, 13}, Shape{7, 9, 3},
-                         Shape{3, 4, 0}, Shape{11, 6, 45}}) {
-    SCOPED_TRACE(std::to_string(t.m) + "x" + std::to_string(t.n) + " depth " +
-                 std::to_string(t.depth));
-    const int lda = t.depth + 3, ldb = t.depth + 5, ldc = t.n + 2;
-    const auto a = testing::UniformVector(static_cast<size_t>(t.m) * lda, seed++);
-    const auto b = testing::UniformVector(static_cast<size_t>(t.n) * ldb, seed++);
-    auto c = testing::UniformVector(static_cast<size_t>(t.m) * ldc, seed++);
-    std::vector<double> expected(c.begin(), c.end());
-    for (int i = 0; i < t.m; ++i) {
-      for (int j = 0; j < t.n; ++j) {
-        for (int k = 0; k < t.depth; ++k) {
-          expected[i * ldc + j] += static_cast<double>(a[i * lda + k]) * b[j * ldb + k];
-        }
+struct NtShape {
+  int m, n, depth;
+};
+
+// GemmAccumulateNT on random operands with these leading dimensions, against
+// the triple loop in double.
+void CheckAccumulateNT(const NtShape& t, int lda, int ldb, int ldc, unsigned seed) {
+  SCOPED_TRACE(std::to_string(t.m) + "x" + std::to_string(t.n) + " depth " +
+               std::to_string(t.depth));
+  const auto a = testing::UniformVector(static_cast<size_t>(t.m) * lda, seed);
+  const auto b = testing::UniformVector(static_cast<size_t>(t.n) * ldb, seed + 1);
+  auto c = testing::UniformVector(static_cast<size_t>(t.m) * ldc, seed + 2);
+  std::vector<double> expected(c.begin(), c.end());
+  for (int i = 0; i < t.m; ++i) {
+    for (int j = 0; j < t.n; ++j) {
+      for (int k = 0; k < t.depth; ++k) {
+        expected[i * ldc + j] += static_cast<double>(a[i * lda + k]) * b[j * ldb + k];
       }
     }
-    math::GemmAccumulateNT(t.m, t.n, t.depth, a.data(), lda, b.data(), ldb, c.data(), ldc);
-    for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
+  }
+  math::GemmAccumulateNT(t.m, t.n, t.depth, a.data(), lda, b.data(), ldb, c.data(), ldc);
+  for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
+}
+
+// C += A * B^T with both operands along the depth: block edges (rows by 3 on
+// AVX2, 4 on AVX-512, columns by 4), depths with and without a remainder past
+// the last 8 or 16, and leading dimensions wider than the depth or C's width.
+TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
+  unsigned seed = 40;
+  for (const NtShape& t : {NtShape{50, 20, 64}, NtShape{1, 1, 8}, NtShape{4, 5, 13},
+                           NtShape{7, 9, 3}, NtShape{3, 4, 0}, NtShape{11, 6, 45}}) {
+    CheckAccumulateNT(t, t.depth + 3, t.depth + 5, t.n + 2, seed += 3);
   }
 }
 
 // Short sums over a large C, which the AVX-512 set runs through B^T on the
-// packed kernels: with a remainder past the last 16, past the kernels' 12
-// rows and 32 columns, and a wide B and C.
+// packed kernels (A's rows contiguous): with a remainder past the last 16,
+// past the kernels' 12 rows and 32 columns, and a wide B and C.
 TEST_P(PackedGemmTest, AccumulateNTShortSumsOverALargeC) {
-  struct Shape {
-    int m, n, depth;
-  };
-  unsigned seed = 50;
-  for (const Shape& t : {Shape{130, 131, 49}, Shape{128, 128, 16}, Shape{13, 1300, 7}}) {
-    SCOPED_TRACE(std::to_string(t.m) + "x" + std::to_string(t.n) + " depth " +
-                 std::to_string(t.depth));
+  unsigned seed = 70;
+  for (const NtShape& t : {NtShape{130, 131, 49}, NtShape{128, 128, 16}, NtShape{13, 1300, 7}}) {
     EXPECT_EQ(math::NtTakesPackedKernels(t.m, t.n, t.depth, t.depth),
               GetParam() == math::Isa::kAvx512);
-    const int ldb = t.depth + 5, ldc = t.n + 2;
-    const auto a = testing::UniformVector(static_cast<size_t>(t.m) * t.depth, seed++);
-    const auto b = testing::UniformVector(static_cast<size_t>(t.n) * ldb, seed++);
-    auto c = testing::UniformVector(static_cast<size_t>(t.m) * ldc, seed++);
-    std::vector<double> expected(c.begin(), c.end());
-    for (int i = 0; i < t.m; ++i) {
-      for (int j = 0; j < t.n; ++j) {
-        for (int k = 0; k < t.depth; ++k) {
-          expected[i * ldc + j] += static_cast<double>(a[i * t.depth + k]) * b[j * ldb + k];
-        }
-      }
-    }
-    math::GemmAccumulateNT(t.m, t.n, t.depth, a.data(), t.depth, b.data(), ldb, c.data(), ldc);
-    for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
+    CheckAccumulateNT(t, t.depth, t.depth + 5, t.n + 2, seed += 3);
   }
 }
 
