@@ -124,8 +124,9 @@ void BatchNormLayer::ForwardCpu(const std::vector<Blob*>& bottom, const std::vec
   std::vector<float> mean_f(mean.begin(), mean.end()), gamma(channels_, 1.f), beta(channels_, 0.f);
   if (scale_) {
     std::copy_n(scale_->blobs()[0]->data(), channels_, gamma.begin());
-    if (scale_->blobs().size() > 1)
+    if (scale_->blobs().size() > 1) {
       std::copy_n(scale_->blobs()[1]->data(), channels_, beta.begin());
+    }
   }
   const kernels::ChainParams params{mean_f.data(), inv_std_.data(), gamma.data(), beta.data(),
                                     scale_ ? relu_slope_ : 1.f};
