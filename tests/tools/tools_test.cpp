@@ -216,6 +216,15 @@ TEST(TrainToolTest, SignalsStopOrSnapshot) {
   EXPECT_NE(Slurp(dir + "/out").find("Snapshot: "), std::string::npos);
 }
 
+// Whether `dir` holds a .solverstate (complete: snapshots are renamed into place).
+bool HasSolverState(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (entry.path().extension() == ".solverstate") return true;
+  }
+  return false;
+}
+
 TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
   const std::string dir = testing::MakeTempDir("kills");
   const std::string solver = TinyProblem(dir, "max_iter: 100000000 snapshot: 40 display: 0");
@@ -235,12 +244,18 @@ TEST(TrainToolTest, KillAtAnyMomentLeavesLoadableSnapshots) {
       execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
+    // Until a snapshot exists, a run is killed only after writing one: its
+    // start-up alone can outlast the delays below (under a sanitizer, beside
+    // other tests), and then no kill would ever meet a snapshot being written.
+    for (int waited_ms = 0; newest == 0 && !HasSolverState(dir + "/snap") && waited_ms < 60000;
+         waited_ms += 10) {
+      usleep(10 * 1000);
+    }
     usleep(delay_ms(rng) * 1000);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    // Every snapshot on disk is complete and loadable. (An early kill may come
-    // before the first snapshot; the next run then starts from scratch.)
+    // Every snapshot on disk is complete and loadable.
     if (!std::filesystem::exists(dir + "/snap")) continue;
     int found = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir + "/snap")) {
