@@ -74,7 +74,8 @@ class Net {
   // The state comes from param.state(), with the options' level (when not 0)
   // and stages added; `source` (optional) locates layers for errors.
   Net(const NetParameter& param, const NetOptions& options, const NetSource* source = nullptr);
-  // Keeps every blob's memory (what the solver's nets use).
+  // Keeps every blob's memory (reuse_activations false); the other options
+  // keep their defaults, the training fusions included.
   explicit Net(const NetParameter& param, uint64_t seed = 1701, const NetSource* source = nullptr);
   Net(const Net&) = delete;
   Net& operator=(const Net&) = delete;

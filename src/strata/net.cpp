@@ -37,6 +37,15 @@ std::string SplitBlobName(const std::string& layer, const std::string& blob, int
   return blob + "_" + layer + "_" + std::to_string(top) + "_split_" + std::to_string(k);
 }
 
+// The options of the seed-only constructor: every blob keeps its memory; the
+// fusions stay on, so that every way to build a training net runs the same.
+NetOptions KeepEveryBlob(uint64_t seed) {
+  NetOptions options;
+  options.seed = seed;
+  options.reuse_activations = false;
+  return options;
+}
+
 }  // namespace
 
 bool Net::StateMeetsRule(const NetState& state, const NetStateRule& rule) {
@@ -159,9 +168,8 @@ Net::Net(const NetParameter& param, const NetOptions& options, const NetSource* 
   if (options.fuse_sum_relu) PlanSumReLU();
 }
 
-Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source) {
-  Init(param, seed, source);
-}
+Net::Net(const NetParameter& param, uint64_t seed, const NetSource* source)
+    : Net(param, KeepEveryBlob(seed), source) {}
 
 std::string Net::Context(int layer_index) const {
   const int origin = source_index_[layer_index];
