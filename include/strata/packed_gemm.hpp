@@ -56,6 +56,8 @@ class PackedMatrix {
   friend void GemmPacked(const PackedMatrix&, int, const float*, int, const float*, bool, float*,
                          int);
   friend bool ReadsWindow(const PackedMatrix&, const Window2d&);
+  friend void GemmPackedSpread(const PackedMatrix&, int, const float*, int, const float*, float*,
+                               int);
   friend void GemmPackedImages(const PackedMatrix&, int, int, const float*, size_t, int,
                                const float*, float*, size_t, int);
   friend void GemmPackedWindow(const PackedMatrix&, const float*, const Window2d&, const float*,

@@ -116,6 +116,15 @@ std::vector<float> BlobLossWeights(const Net& net) {
   return weights;
 }
 
+// Parameters are NumPy views that Python may have written at any time since
+// the last pass: their write counts move, so that a TEST net's convolutions
+// take the new values (BaseConvolutionLayer packs them once per change).
+void MarkParamsWritten(Net& net) {
+  for (const auto& layer : net.layers()) {
+    for (const auto& blob : layer->blobs()) blob->mutable_data();
+  }
+}
+
 void SaveWeights(const Net& net, const std::string& path, bool hdf5) {
   NetParameter param;
   net.ToProto(&param);
@@ -223,7 +232,13 @@ void BindNet(py::module_& m) {
       .def_property_readonly("_blob_loss_weights", &BlobLossWeights)
       .def("_bottom_ids", [](Net& n, int i) { return BlobIds(n, n.bottom_vecs().at(i)); })
       .def("_top_ids", [](Net& n, int i) { return BlobIds(n, n.top_vecs().at(i)); })
-      .def("_forward", &Net::ForwardFromTo, py::call_guard<py::gil_scoped_release>())
+      .def(
+          "_forward",
+          [](Net& n, int start, int end) {
+            MarkParamsWritten(n);
+            return n.ForwardFromTo(start, end);
+          },
+          py::call_guard<py::gil_scoped_release>())
       .def("_backward", &Net::BackwardFromTo, py::call_guard<py::gil_scoped_release>())
       // The C++ side of benchmarks/python_forward.py: `times` forward passes
       // with no Python between them.

@@ -102,6 +102,20 @@ def test_blob_views_are_shared_and_outlive_the_net(fixtures):
     np.testing.assert_array_equal(weights[:2], kept)
 
 
+def test_weights_written_through_a_kept_view_are_used(fixtures):
+    # A TEST net's convolutions keep their packed weights while the weights
+    # are unchanged; a write through a view kept from before must count.
+    net = lenet(fixtures)
+    images, _ = fashion_mnist_test(64)
+    weights = net.params['conv1'][0].data  # packed (conv2 runs Winograd)
+    before = net.forward(data=images)['prob'].copy()
+    weights *= -1.5
+    after = net.forward(data=images)['prob'].copy()
+    assert np.abs(after - before).max() > 1e-3
+    weights /= -1.5
+    np.testing.assert_allclose(net.forward(data=images)['prob'], before, atol=1e-5)
+
+
 def test_backward_matches_finite_differences(write):
     model = write('ip.prototxt', '''
         name: "ip" force_backward: true

@@ -130,19 +130,32 @@ WindowB Advance(const WindowB& b, int k) {
   return moved;
 }
 
-// One block of `kernels.width` columns: every row panel over the whole depth,
+// A run of row panels, [begin, end) of `count`: each panel holds its rows'
+// whole depth, so a run is a product of its own (the rows a thread takes
+// where the columns are too few to share).
+struct Panels {
+  int begin, end, count;
+  int FirstRow(int rows) const { return PanelStart(begin, count, rows); }
+  int EndRow(int rows) const { return PanelStart(end, count, rows); }
+};
+
+Panels AllPanels(const PackedMatrix& a, const Kernels& kernels) {
+  const int count = PanelCount(a.rows(), kernels.max_rows);
+  return {0, count, count};
+}
+
+// One block of `kernels.width` columns: the panels over the whole depth,
 // block by block.
 template <class B, class Tile>
-void ColumnBlock(Tile tile, const Kernels& kernels, const PackedMatrix& a, const float* packed,
+void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const float* packed,
                  const B& b, const float* row_bias, bool accumulate, float* c, int ldc) {
   const int rows = a.rows(), depth = a.depth();
-  const int panels = PanelCount(rows, kernels.max_rows);
   for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
     const int kc = std::min(kDepthBlock, depth - k0);
     const Init init = k0 > 0 || accumulate ? Init::kLoad : row_bias ? Init::kBias : Init::kZero;
-    for (int p = 0; p < panels; ++p) {
-      const int start = PanelStart(p, panels, rows), end = PanelStart(p + 1, panels, rows);
-      const int r = end - start;
+    for (int p = panels.begin; p < panels.end; ++p) {
+      const int start = PanelStart(p, panels.count, rows);
+      const int r = PanelStart(p + 1, panels.count, rows) - start;
       tile(r, kc, packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r,
            Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, init,
            row_bias ? row_bias + start : nullptr);
@@ -154,24 +167,53 @@ void ColumnBlock(Tile tile, const Kernels& kernels, const PackedMatrix& a, const
 // (filled by fill_b(k, row): `cols` values of B's row k) and C, half as wide
 // where it fits the half tile (a 7x7 map's 49th column cost 32 columns' work).
 template <class FillB>
-void EdgeBlock(const Kernels& kernels, const PackedMatrix& a, const float* packed, int cols,
-               FillB fill_b, const float* row_bias, bool accumulate, float* c, int ldc) {
+void EdgeBlock(const Kernels& kernels, const Panels& panels, const PackedMatrix& a,
+               const float* packed, int cols, FillB fill_b, const float* row_bias, bool accumulate,
+               float* c, int ldc) {
   const bool half = kernels.half_tile != nullptr && 2 * cols <= kernels.width;
   const int width = half ? kernels.width / 2 : kernels.width;
+  const int row0 = panels.FirstRow(a.rows()), row1 = panels.EndRow(a.rows());
   const size_t b_count = static_cast<size_t>(a.depth()) * width;
-  const size_t c_count = static_cast<size_t>(a.rows()) * width;
   float* b_edge = scratch::Get<float>(scratch::Key::kGemmEdgeB, b_count);
-  float* c_edge = scratch::Get<float>(scratch::Key::kGemmEdgeC, c_count);
+  // C's rows keep their places: the panels' rows are at row0 on.
+  float* c_edge = scratch::Get<float>(scratch::Key::kGemmEdgeC, static_cast<size_t>(row1) * width);
   std::fill_n(b_edge, b_count, 0.f);
-  std::fill_n(c_edge, c_count, 0.f);
+  std::fill_n(c_edge + static_cast<size_t>(row0) * width, static_cast<size_t>(row1 - row0) * width,
+              0.f);
   for (int k = 0; k < a.depth(); ++k) fill_b(k, b_edge + static_cast<size_t>(k) * width);
-  for (int i = 0; i < a.rows() && accumulate; ++i) {
-    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge + i * width);
+  for (int i = row0; i < row1 && accumulate; ++i) {
+    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge + static_cast<size_t>(i) * width);
   }
-  ColumnBlock(half ? kernels.half_tile : kernels.tile, kernels, a, packed, MatrixB{b_edge, width},
+  ColumnBlock(half ? kernels.half_tile : kernels.tile, panels, a, packed, MatrixB{b_edge, width},
               row_bias, accumulate, c_edge, width);
-  for (int i = 0; i < a.rows(); ++i) {
-    std::copy_n(c_edge + i * width, cols, c + static_cast<size_t>(i) * ldc);
+  for (int i = row0; i < row1; ++i) {
+    std::copy_n(c_edge + static_cast<size_t>(i) * width, cols, c + static_cast<size_t>(i) * ldc);
+  }
+}
+
+// GemmPacked over a run of panels: C's rows of those panels only.
+void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix& a,
+                const Panels& panels, int n, const float* b, int ldb, const float* row_bias,
+                bool accumulate, float* c, int ldc) {
+  int j = 0;
+  for (; j + kernels.width <= n; j += kernels.width) {
+    ColumnBlock(kernels.tile, panels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate, c + j,
+                ldc);
+  }
+  // A last block of half the width or more (16 of AVX-512's 32 columns: 4
+  // Winograd tiles per 8x8 map times 4 images) runs at full speed.
+  const int half = kernels.width / 2;
+  if (kernels.half_tile != nullptr && j + half <= n) {
+    ColumnBlock(kernels.half_tile, panels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
+                c + j, ldc);
+    j += half;
+  }
+  if (j < n) {
+    const int cols = n - j;
+    const auto fill_b = [&](int k, float* row) {
+      std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
+    };
+    EdgeBlock(kernels, panels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
   }
 }
 
@@ -188,31 +230,26 @@ void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const flo
     return;
   }
   const Kernels& kernels = KernelsFor(a.isa_);
-  const float* packed = a.storage_->data();
-  int j = 0;
-  for (; j + kernels.width <= n; j += kernels.width) {
-    ColumnBlock(kernels.tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate, c + j,
-                ldc);
-  }
-  // A last block of half the width or more (16 of AVX-512's 32 columns: 4
-  // Winograd tiles per 8x8 map times 4 images) runs at full speed.
-  const int half = kernels.width / 2;
-  if (kernels.half_tile != nullptr && j + half <= n) {
-    ColumnBlock(kernels.half_tile, kernels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
-                c + j, ldc);
-    j += half;
-  }
-  if (j < n) {
-    const int cols = n - j;
-    const auto fill_b = [&](int k, float* row) {
-      std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
-    };
-    EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
-  }
+  GemmPanels(kernels, a.storage_->data(), a, AllPanels(a, kernels), n, b, ldb, row_bias, accumulate,
+             c, ldc);
 }
 
 void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
                       float* c, int ldc) {
+  if (a.rows_ == 0 || n <= 0) return;
+  const Kernels& kernels = KernelsFor(a.isa_);
+  const Panels all = AllPanels(a, kernels);
+  // Few columns beside many rows (a 7x7 map's 49 beside 1024 channels): each
+  // thread takes row panels and streams only its share of A, where a share
+  // of the columns would stream all of A on every thread.
+  if (a.depth_ > 0 && n < a.rows_ && n <= 2 * kernels.width && all.count >= 2 * NumThreads()) {
+    const float* packed = a.storage_->data();
+    ParallelFor(all.count, 1, [&](int, int first, int last) {
+      GemmPanels(kernels, packed, a, Panels{first, last, all.count}, n, b, ldb, row_bias, false, c,
+                 ldc);
+    });
+    return;
+  }
   constexpr int kColumnBlock = 16;  // the narrowest kernels' column block
   const int blocks = (n + kColumnBlock - 1) / kColumnBlock;
   ParallelFor(blocks, 1, [&](int, int first, int last) {
@@ -406,12 +443,14 @@ void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d&
       // Runs of 8 columns stay within one output row (its width is a multiple of 8).
       WindowB b{image, offsets, {0, 0, 0, 0}};
       for (int s = 0; s < kernels.width / 8; ++s) b.runs[s] = pixel(j + 8 * s);
-      ColumnBlock(kernels.window_tile, kernels, a, packed, b, row_bias, false, c + j, ldc);
+      ColumnBlock(kernels.window_tile, AllPanels(a, kernels), a, packed, b, row_bias, false, c + j,
+                  ldc);
     } else {
       const auto fill_b = [&](int k, float* row) {
         for (int q = 0; q < cols; ++q) row[q] = image[offsets[k] + pixel(j + q)];
       };
-      EdgeBlock(kernels, a, packed, cols, fill_b, row_bias, false, c + j, ldc);
+      EdgeBlock(kernels, AllPanels(a, kernels), a, packed, cols, fill_b, row_bias, false, c + j,
+                ldc);
     }
   }
 }

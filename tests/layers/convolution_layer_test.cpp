@@ -221,6 +221,29 @@ TEST(ConvolutionLayerTest, KernelSetChangedAfterSetUp) {
   }
 }
 
+// A TEST-phase layer packs its weights once; weights written since (through
+// mutable_data) are packed again before the next forward.
+TEST(ConvolutionLayerTest, TestPhaseUsesWeightsWrittenSinceTheLastForward) {
+  for (const char* window : {"kernel_size: 1", "kernel_size: 3 stride: 2 pad: 1"}) {
+    SCOPED_TRACE(window);
+    auto layer = MakeLayer(std::string(R"(name: "c" type: "Convolution" phase: TEST
+      convolution_param { num_output: 16 bias_term: false weight_filler { type: "gaussian" } )") +
+                           window + " }");
+    auto x = GaussianBlob({2, 8, 6, 6}, 21);
+    Blob y;
+    layer->SetUp({x.get()}, {&y});
+    layer->Forward({x.get()}, {&y});
+    const std::vector<float> first(y.data(), y.data() + y.count());
+    layer->Forward({x.get()}, {&y});
+    EXPECT_EQ(std::vector<float>(y.data(), y.data() + y.count()), first);
+    Blob& w = *layer->blobs()[0];
+    float* weights = w.mutable_data();
+    for (int i = 0; i < w.count(); ++i) weights[i] *= -2.f;
+    layer->Forward({x.get()}, {&y});
+    for (int i = 0; i < y.count(); ++i) ASSERT_FLOAT_EQ(y.data()[i], -2.f * first[i]) << i;
+  }
+}
+
 // Forward then backward of `layer` with output gradient `dy`: the output,
 // the input gradient, and each parameter's gradient (zeroed first).
 std::vector<std::vector<float>> ForwardBackwardResults(Layer* layer, Blob* x, Blob* y,

@@ -24,7 +24,8 @@ class ConvStrategy {
   virtual void Reshape(const ConvShape& shape) { shape_ = shape; }
   // The weights for the passes that follow: for Forward, or (for_input_gradient)
   // for Backward's input gradient. Called before the images are spread over
-  // threads; `weights` stays valid and unchanged until the next call.
+  // threads; `weights` stays valid and unchanged until the next call. The
+  // layer calls again only when the weights or the use may have changed.
   virtual void SetWeights(const float* weights, bool for_input_gradient) = 0;
   // Images per hand-out to the thread pool, given the layer's suggestion for
   // `hand_outs` hand-outs over the batch.

@@ -9,12 +9,14 @@
 // pool, adds the bias and sums the parameter gradients.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "strata/conv/conv_algorithm.hpp"
 #include "strata/conv/conv_strategy.hpp"
 #include "strata/layer.hpp"
+#include "strata/packed_gemm.hpp"
 
 namespace strata {
 
@@ -66,6 +68,21 @@ class BaseConvolutionLayer : public Layer {
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
   ConvShape shape_;  // in the convolution's direction
   std::unique_ptr<ConvStrategy> strategy_;
+  // Hands the weights to the strategy for one use (forward, or the input
+  // gradient). In TEST phase, not again while they are the last ones for the
+  // same use: the blob's storage, address and write count (Storage::writes)
+  // unchanged, so an inference net packs each layer's weights once, not per
+  // batch. Training keeps handing them over: its weights change every step,
+  // and a gradient check writes them through a pointer it keeps.
+  void SetStrategyWeights(bool for_input_gradient);
+  struct WeightsStamp {
+    std::shared_ptr<const Storage> storage;
+    const float* data = nullptr;
+    uint64_t writes = 0;
+    math::Isa isa = math::Isa::kGeneric;
+    bool for_input_gradient = false;
+  };
+  WeightsStamp weights_set_;      // empty storage: none yet
   float fused_relu_slope_ = 1.f;  // 1: no fused ReLU (FuseReLU)
   // Each part's parameter gradients while backward runs, kept by part, not by
   // thread: a pool busy elsewhere runs all parts on the calling thread.

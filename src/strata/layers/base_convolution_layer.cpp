@@ -165,10 +165,27 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   problem.caffe_engine = layer_param_.convolution_param().engine() == ConvolutionParameter::CAFFE;
   problem.deconvolution = reverse_dimensions();
   const ConvAlgorithm algorithm = ChooseConvAlgorithm(problem);
-  if (!strategy_ || strategy_->algorithm() != algorithm) strategy_ = MakeConvStrategy(algorithm);
+  if (!strategy_ || strategy_->algorithm() != algorithm) {
+    strategy_ = MakeConvStrategy(algorithm);
+    weights_set_ = {};
+  }
   // Reshape runs before every forward: strategies keep what depends only on
   // the shape (Winograd's transformed weights) while it stays.
   strategy_->Reshape(shape_);
+}
+
+void BaseConvolutionLayer::SetStrategyWeights(bool for_input_gradient) {
+  const float* data = blobs_[0]->data();
+  const Storage& storage = blobs_[0]->data_storage();
+  const math::Isa isa = math::GemmIsa();
+  if (phase() == TEST && weights_set_.storage.get() == &storage && weights_set_.data == data &&
+      weights_set_.writes == storage.writes() && weights_set_.isa == isa &&
+      weights_set_.for_input_gradient == for_input_gradient) {
+    return;
+  }
+  strategy_->SetWeights(data, for_input_gradient);
+  weights_set_ = {blobs_[0]->shared_data_storage(), data, storage.writes(), isa,
+                  for_input_gradient};
 }
 
 std::string BaseConvolutionLayer::Algorithm() const {
@@ -204,7 +221,7 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
-    strategy_->SetWeights(blobs_[0]->data(), reverse_dimensions());
+    SetStrategyWeights(reverse_dimensions());
     const int grain = strategy_->HandOutImages(ChunkGrain(num_, kHandOuts), kHandOuts);
     ParallelChunks(num_, grain, [&](int begin, int end) {
       if (!reverse_dimensions()) {
@@ -237,7 +254,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
     float* weights_diff = weight_grad ? blobs_[0]->mutable_diff() : nullptr;
     float* bias_diff = bias_grad ? blobs_[1]->mutable_diff() : nullptr;
-    if (dx != nullptr) strategy_->SetWeights(blobs_[0]->data(), !reverse_dimensions());
+    if (dx != nullptr) SetStrategyWeights(!reverse_dimensions());
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
     const int parts = ParallelParts(num_, 1);
