@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/errors.hpp"
@@ -332,12 +333,15 @@ TEST_P(PackedGemmTest, ImagesMatchTripleLoop) {
   for (int count : {1, 2, 5}) {
     for (int n : {1, 7, 16, 36, 49, 100}) {
       for (int depth : {5, 257}) {
-        for (bool bias : {false, true}) {
-          const int rows = bias ? 13 : 3, ldb = n + 2, ldc = n + 3;
+        // 100 rows beside 64 columns or fewer: one image's row panels are
+        // spread over the threads (GemmPackedSpread), not its columns.
+        for (const auto& [rows, bias] : {std::pair{3, false}, {13, true}, {100, true}}) {
+          const int ldb = n + 2, ldc = n + 3;
           const size_t b_stride = static_cast<size_t>(depth) * ldb + 5;
           const size_t c_stride = static_cast<size_t>(rows) * ldc + 7;
           SCOPED_TRACE(std::to_string(count) + " images, n " + std::to_string(n) + ", depth " +
-                       std::to_string(depth) + (bias ? ", bias" : ""));
+                       std::to_string(depth) + ", rows " + std::to_string(rows) +
+                       (bias ? ", bias" : ""));
           const auto a = testing::UniformVector(static_cast<size_t>(rows) * depth, seed++);
           const auto b = testing::UniformVector(b_stride * count, seed++);
           const auto row_bias = testing::UniformVector(rows, seed++);
