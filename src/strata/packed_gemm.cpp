@@ -239,10 +239,11 @@ void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, con
   if (a.rows_ == 0 || n <= 0) return;
   const Kernels& kernels = KernelsFor(a.isa_);
   const Panels all = AllPanels(a, kernels);
-  // Few columns beside many rows (a 7x7 map's 49 beside 1024 channels): each
-  // thread takes row panels and streams only its share of A, where a share
-  // of the columns would stream all of A on every thread.
-  if (a.depth_ > 0 && n < a.rows_ && n <= 2 * kernels.width && all.count >= 2 * NumThreads()) {
+  // Fewer columns than rows (a 7x7 map's 49 beside 1024 channels, a 14x14
+  // map's 196 beside 512): each thread takes row panels and streams only its
+  // share of A, where a share of the columns would stream all of A on every
+  // thread.
+  if (a.depth_ > 0 && n < a.rows_ && all.count >= 2 * NumThreads()) {
     const float* packed = a.storage_->data();
     ParallelFor(all.count, 1, [&](int, int first, int last) {
       GemmPanels(kernels, packed, a, Panels{first, last, all.count}, n, b, ldb, row_bias, false, c,

@@ -44,11 +44,12 @@ const std::vector<Case>& OddCases() {
       {{1, 9, 5, 13}, 1, 5, 2, 3, 1},  // 5x5, stride 3
       {{1, 2, 5, 40}, 1, 3, 1, 1, 1},  // rows of 40: two blocks of 16 outputs, then 8
       {{1, 3, 6, 37}, 1, 3, 1, 2, 1},  // stride 2 on rows of 19 outputs: 16, then 3
+      {{1, 2, 4, 70}, 1, 3, 1, 1, 1},  // rows of 70: four 16-float vectors, then 6
   };
   return cases;
 }
 
-TEST(DepthwiseConvTest, MatchesIm2colGemmOnOddShapes) {
+void ExpectIm2colGemmResults() {
   for (const Case& c : OddCases()) {
     std::string direct, gemm;
     const auto expected = RunPass(c, ConvAlgorithm::kIm2colGemm, "Convolution", &gemm);
@@ -60,6 +61,17 @@ TEST(DepthwiseConvTest, MatchesIm2colGemmOnOddShapes) {
       ASSERT_NEAR(got[i], expected[i], 1e-4f * std::max(1.f, std::abs(expected[i])))
           << "input " << c.input[1] << "x" << c.input[2] << "x" << c.input[3] << ", value " << i;
     }
+  }
+}
+
+// On every kernel set this CPU has (the forward's rows run in its vectors).
+TEST(DepthwiseConvTest, MatchesIm2colGemmOnOddShapes) {
+  const testing::ScopedGemmIsa isa_guard;
+  for (math::Isa isa : {math::Isa::kGeneric, math::Isa::kAvx2, math::Isa::kAvx512}) {
+    if (!math::CpuSupports(isa)) continue;
+    SCOPED_TRACE(math::IsaName(isa));
+    math::SetGemmIsa(isa);
+    ExpectIm2colGemmResults();
   }
 }
 

@@ -51,8 +51,8 @@ void RandomiseStatistics(Net* net, unsigned seed) {
   }
 }
 
-std::unique_ptr<Net> MakeNet(bool fold, bool reuse = true) {
-  NetParameter param = testing::ParseNet(kNet);
+std::unique_ptr<Net> MakeNet(bool fold, bool reuse = true, const char* text = kNet) {
+  NetParameter param = testing::ParseNet(text);
   param.mutable_state()->set_phase(TEST);
   NetOptions options;
   options.fold_batch_norm = fold;
@@ -92,6 +92,42 @@ TEST(BatchNormFoldingTest, FoldedChainsGiveTheUnfoldedOutputs) {
   ExpectClose(Output(folded.get(), *input), expected);
   // The folded net's own layers keep the unfolded weights (what a snapshot saves).
   EXPECT_EQ(folded->layers()[1]->blobs().size(), 1u);  // conv1 has no bias of its own
+}
+
+// A depthwise convolution rectifies its rows in its own kernel (every
+// kernel set): a plain ReLU and a leaky one, on rows of 3 to 40 outputs.
+TEST(BatchNormFoldingTest, DepthwiseChainsRectifyAsTheReluLayerDoes) {
+  for (const char* slope : {"0", "0.1"}) {
+    const std::string text = std::string(R"(name: "dw"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 5 dim: 11 dim: 40 } } }
+layer { name: "dw" type: "Convolution" bottom: "data" top: "dw"
+  convolution_param { num_output: 5 group: 5 kernel_size: 3 pad: 1 bias_term: false
+                      weight_filler { type: "gaussian" std: 0.3 } } }
+layer { name: "bn" type: "BatchNorm" bottom: "dw" top: "dw" }
+layer { name: "scale" type: "Scale" bottom: "dw" top: "dw" scale_param { bias_term: true } }
+layer { name: "relu" type: "ReLU" bottom: "dw" top: "dw" relu_param { negative_slope: )") +
+                             slope + R"( } }
+layer { name: "dw2" type: "Convolution" bottom: "dw" top: "dw2"
+  convolution_param { num_output: 5 group: 5 kernel_size: 3 stride: 4
+                      weight_filler { type: "gaussian" std: 0.3 } } }
+layer { name: "bn2" type: "BatchNorm" bottom: "dw2" top: "dw2" }
+layer { name: "relu2" type: "ReLU" bottom: "dw2" top: "dw2" relu_param { negative_slope: )" +
+                             slope + " } }\n";
+    const testing::ScopedGemmIsa isa_guard;
+    for (math::Isa isa : {math::Isa::kGeneric, math::Isa::kAvx2, math::Isa::kAvx512}) {
+      if (!math::CpuSupports(isa)) continue;
+      SCOPED_TRACE(std::string("slope ") + slope + ", " + math::IsaName(isa));
+      math::SetGemmIsa(isa);
+      auto folded = MakeNet(true, true, text.c_str()), plain = MakeNet(false, true, text.c_str());
+      EXPECT_EQ(folded->folded_layers(),
+                (std::vector<std::string>{"dw+bn+scale+relu", "dw2+bn2+relu2"}));
+      RandomiseStatistics(folded.get(), 7);
+      RandomiseStatistics(plain.get(), 7);
+      auto input = testing::GaussianBlob({2, 5, 11, 40}, 8);
+      const auto expected = Output(plain.get(), *input);
+      ExpectClose(Output(folded.get(), *input), expected);
+    }
+  }
 }
 
 TEST(BatchNormFoldingTest, ChangedWeightsAreFoldedAgain) {

@@ -19,6 +19,7 @@ class DepthwiseConv : public ConvStrategy {
     weights_ = weights;
   }
   void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
+  bool RectifiesOutput() const override { return true; }
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "strata/kernels/depthwise_kernels.hpp"
 #include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"
 
@@ -43,11 +44,11 @@ void ForEachTap(const math::Window2d& w, Fn fn) {
 // tap of a row of outputs then reads consecutive values, with no edge cases.
 class PaddedChannel {
  public:
-  explicit PaddedChannel(const math::Window2d& w)
+  PaddedChannel(const math::Window2d& w, int lanes)
       : w_(w),
         rows_((w.output_height() - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1),
-        // Whole vectors of outputs, and the furthest tap beyond them.
-        phase_len_((w.output_width() + kLanes - 1) / kLanes * kLanes +
+        // Whole vectors of `lanes` outputs, and the furthest tap beyond them.
+        phase_len_((w.output_width() + lanes - 1) / lanes * lanes +
                    (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1) {}
 
   size_t floats() const { return static_cast<size_t>(rows_) * row_floats(); }
@@ -97,51 +98,10 @@ class PaddedChannel {
   }
   size_t RowStep() const { return static_cast<size_t>(w_.stride_h) * w_.stride_w * phase_len_; }
 
-  static constexpr int kLanes = 4;
-
  private:
   math::Window2d w_;
   int rows_, phase_len_;
 };
-
-typedef float Vec __attribute__((vector_size(4 * PaddedChannel::kLanes)));
-
-// Outputs [ow, ow + G vectors) of a row (those before out_w written): G
-// sums side by side, as one alone would wait on each add.
-template <int G>
-inline void OutputVectors(int ow, int out_w, int tap_count, const float* const* taps,
-                          const float* k, float bias, float* y) {
-  constexpr int kLanes = PaddedChannel::kLanes;
-  Vec acc[G];
-  for (Vec& a : acc) a = Vec{} + bias;
-  for (int t = 0; t < tap_count; ++t) {
-    const float weight = k[t];
-    for (int g = 0; g < G; ++g) {
-      Vec x;
-      std::memcpy(&x, taps[t] + ow + g * kLanes, sizeof x);
-      acc[g] += weight * x;
-    }
-  }
-  for (int g = 0; g < G; ++g) {
-    const int count = std::min(kLanes, out_w - ow - g * kLanes);
-    if (count > 0) std::memcpy(y + ow + g * kLanes, &acc[g], sizeof(float) * count);
-  }
-}
-
-// y[ow] = bias + the sum over taps t of k[t] * taps[t][ow], added in the
-// taps' row-major order (a tap in the padding adds k[t] * 0).
-void OutputRow(int out_w, int tap_count, const float* const* taps, const float* k, float bias,
-               float* y) {
-  constexpr int kLanes = PaddedChannel::kLanes;
-  int ow = 0;
-  for (; ow + 3 * kLanes < out_w; ow += 4 * kLanes) {
-    OutputVectors<4>(ow, out_w, tap_count, taps, k, bias, y);
-  }
-  for (; ow + kLanes < out_w; ow += 2 * kLanes) {
-    OutputVectors<2>(ow, out_w, tap_count, taps, k, bias, y);
-  }
-  if (ow < out_w) OutputVectors<1>(ow, out_w, tap_count, taps, k, bias, y);
-}
 
 }  // namespace
 
@@ -161,7 +121,9 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
   const ConvShape& s = shape();
   const math::Window2d& w = s.window;
   const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
-  const PaddedChannel layout(w);
+  const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
+  const PaddedChannel layout(w, kernels.lanes);
+  const float slope = output_slope();
   std::vector<size_t> tap_offsets;
   for (int kh = 0; kh < w.kernel_h; ++kh) {
     for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));
@@ -183,7 +145,8 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
         for (int oh = 0; oh < out_h; ++oh) {
           const float* row = plane + oh * layout.RowStep();
           for (int t = 0; t < taps_; ++t) taps[t] = row + tap_offsets[t];
-          OutputRow(out_w, taps_, taps.data(), k, bias ? bias[o] : 0.f, y + oh * out_w);
+          kernels.output_row(out_w, taps_, taps.data(), k, bias ? bias[o] : 0.f, slope,
+                             y + oh * out_w);
         }
       }
     });

@@ -17,6 +17,7 @@ namespace {
 template <int W>
 struct BatchNormPlanes : VectorMath<W> {
   using typename VectorMath<W>::F;
+  using VectorMath<W>::Relu;
   using VectorMath<W>::Select;
 
   static inline F Load(const float* p) {
@@ -33,18 +34,8 @@ struct BatchNormPlanes : VectorMath<W> {
   static inline T ChainZ(T x_hat, T gamma, T beta) {
     return x_hat * gamma + beta;
   }
-  // std::max(z, 0) + slope * std::min(z, 0), as the ReLU layer computes it
-  // (a NaN passes through); the factor of its backward, 1 where z > 0, else
-  // slope. For T = F or float.
-  template <class T>
-  static inline T Relu(T z, T slope) {
-    if constexpr (sizeof(T) == sizeof(float)) {
-      return (z < 0.f ? 0.f : z) + slope * (z > 0.f ? 0.f : z);
-    } else {
-      const F zero = F{};
-      return Select(z < zero, zero, z) + slope * Select(z > zero, zero, z);
-    }
-  }
+  // The factor of the ReLU's backward (VectorMath::Relu the forward): 1
+  // where z > 0, else slope. For T = F or float.
   template <class T>
   static inline T Factor(T z, T slope) {
     if constexpr (sizeof(T) == sizeof(float)) {

@@ -1,5 +1,6 @@
 // The one CPU check and the one table of kernel sets.
 #include "strata/kernels/batch_norm_kernels.hpp"
+#include "strata/kernels/depthwise_kernels.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
 #include "strata/kernels/winograd_kernels.hpp"
 
@@ -49,6 +50,18 @@ const BatchNormKernels& BatchNormKernelsFor(math::Isa isa) {
       break;
   }
   return GenericBatchNormKernels();
+}
+
+const DepthwiseKernels& DepthwiseKernelsFor(math::Isa isa) {
+  switch (isa) {
+    case math::Isa::kAvx512:
+      return Avx512DepthwiseKernels();
+    case math::Isa::kAvx2:
+      return Avx2DepthwiseKernels();
+    case math::Isa::kGeneric:
+      break;
+  }
+  return GenericDepthwiseKernels();
 }
 
 }  // namespace strata::kernels

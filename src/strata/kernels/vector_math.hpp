@@ -22,6 +22,18 @@ struct VectorMath {
 
   static inline F Select(I mask, F a, F b) { return (F)((mask & (I)a) | (~mask & (I)b)); }
 
+  // std::max(z, 0) + slope * std::min(z, 0), as the ReLU layer computes it
+  // (a NaN passes through). For T = F or float.
+  template <class T>
+  static inline T Relu(T z, T slope) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return (z < 0.f ? 0.f : z) + slope * (z > 0.f ? 0.f : z);
+    } else {
+      const F zero = F{};
+      return Select(z < zero, zero, z) + slope * Select(z > zero, zero, z);
+    }
+  }
+
   // exp(x), x clamped to [-87, 88]: x = n ln 2 + r with |r| <= ln(2)/2,
   // exp(r) by Cephes' degree-6 polynomial, 2^n built in the exponent bits.
   static inline F Exp(F x) {

@@ -223,6 +223,10 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     float* y = top[i]->mutable_data();
     SetStrategyWeights(reverse_dimensions());
     const int grain = strategy_->HandOutImages(ChunkGrain(num_, kHandOuts), kHandOuts);
+    // The strategy rectifies its rows while they are in cache where it can.
+    const bool rectified =
+        fused_relu_slope_ != 1.f && !reverse_dimensions() && strategy_->RectifiesOutput();
+    strategy_->set_output_slope(rectified ? fused_relu_slope_ : 1.f);
     ParallelChunks(num_, grain, [&](int begin, int end) {
       if (!reverse_dimensions()) {
         strategy_->Forward(x, y, begin, end, bias);
@@ -231,9 +235,10 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
         if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
       }
     });
+    strategy_->set_output_slope(1.f);
     // Over the whole output, spread like the ReLU layer: a batch of one is a
     // single hand-out, which would rectify on one thread.
-    if (fused_relu_slope_ != 1.f) {
+    if (fused_relu_slope_ != 1.f && !rectified) {
       const size_t count = static_cast<size_t>(num_) * top_dim_;
       ParallelFor(static_cast<int>(count), 1 << 16, [&](int, int begin, int end) {
         math::Relu(end - begin, fused_relu_slope_, y + begin, y + begin);

@@ -1,0 +1,28 @@
+// The depthwise convolution's row loop (conv/depthwise_conv.cpp), one per
+// instruction set (src/strata/kernels/<isa>/depthwise.cpp, each compiled with
+// its own flags over depthwise_rows.hpp), picked by DepthwiseKernelsFor from
+// the one CPU check.
+#pragma once
+
+#include "strata/packed_gemm.hpp"
+
+namespace strata::kernels {
+
+struct DepthwiseKernels {
+  // Floats per vector: the padded input rows the taps read hold whole
+  // vectors of outputs past out_w.
+  int lanes;
+  // One row of out_w outputs: y[ow] = bias + the sum over taps t of k[t] *
+  // taps[t][ow], added in the taps' order; then, with `slope` != 1, rectified
+  // as a ReLU with that negative slope.
+  void (*output_row)(int out_w, int tap_count, const float* const* taps, const float* k, float bias,
+                     float slope, float* y);
+};
+
+const DepthwiseKernels& GenericDepthwiseKernels();
+const DepthwiseKernels& Avx2DepthwiseKernels();
+const DepthwiseKernels& Avx512DepthwiseKernels();
+// The set for kernel set `isa`.
+const DepthwiseKernels& DepthwiseKernelsFor(math::Isa isa);
+
+}  // namespace strata::kernels
