@@ -8,6 +8,14 @@
 # OpenBLAS held to one (two pools of two threads on two cores run at half speed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# glibc hands large freed blocks back to the kernel, and PyTorch frees its
+# tensors every pass: each pass then pays the page faults of fresh memory,
+# which on a virtual machine swung PyTorch's ResNet-20 between 92 and 288 ms.
+# Both frameworks keep their freed memory (docs/performance.md);
+# BENCH_MALLOC_DEFAULTS=1 keeps glibc's defaults, as the runs before 2026-12-07 did.
+if [ "${BENCH_MALLOC_DEFAULTS:-0}" != "1" ]; then
+  export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184
+fi
 build="${STRATA_BUILD_DIR:-build}"
 threads="${BENCH_THREADS:-2}"
 repeats=5
@@ -27,7 +35,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 median() { grep -E "^ +$1 " "$2" | sed -E 's/.*median=([0-9.]+).*/\1/'; }
 
-echo "== $(date -u +%F\ %H:%M) $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, STRATA_GEMM_ISA=${STRATA_GEMM_ISA:-unset}, threads=$threads"
+echo "== $(date -u +%F\ %H:%M) $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, STRATA_GEMM_ISA=${STRATA_GEMM_ISA:-unset}, threads=$threads, MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-default}"
 "$bench" --sgemm --threads="$threads" 2> /dev/null | tee "$out/sgemm"
 echo "-- LeNet training iteration, batch 64"
 "$bench" --solver=models/fashion_mnist/lenet/solver.prototxt --threads="$threads" \
