@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "strata/errors.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
@@ -144,11 +146,12 @@ Panels AllPanels(const PackedMatrix& a, const Kernels& kernels) {
   return {0, count, count};
 }
 
-// One block of `kernels.width` columns: the panels over the whole depth,
-// block by block.
-template <class B, class Tile>
-void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const float* packed,
-                 const B& b, const float* row_bias, bool accumulate, float* c, int ldc) {
+// fn(r, kc, k0, start, a_part, init, bias) for each depth block (kc steps
+// from k0) of each panel (r rows from `start`, its part of A at a_part), with
+// the tiles' Init and the panel's bias.
+template <class Fn>
+void ForEachPanelStep(const Panels& panels, const PackedMatrix& a, const float* packed,
+                      const float* row_bias, bool accumulate, Fn fn) {
   const int rows = a.rows(), depth = a.depth();
   for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
     const int kc = std::min(kDepthBlock, depth - k0);
@@ -156,65 +159,146 @@ void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const f
     for (int p = panels.begin; p < panels.end; ++p) {
       const int start = PanelStart(p, panels.count, rows);
       const int r = PanelStart(p + 1, panels.count, rows) - start;
-      tile(r, kc, packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r,
-           Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, init,
-           row_bias ? row_bias + start : nullptr);
+      fn(r, kc, k0, start,
+         packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r, init,
+         row_bias ? row_bias + start : nullptr);
     }
   }
+}
+
+// One block of `kernels.width` columns: the panels over the whole depth,
+// block by block.
+template <class B, class Tile>
+void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const float* packed,
+                 const B& b, const float* row_bias, bool accumulate, float* c, int ldc) {
+  ForEachPanelStep(
+      panels, a, packed, row_bias, accumulate,
+      [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
+        tile(r, kc, a_part, Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, init, bias);
+      });
 }
 
 // A last block narrower than the kernels runs on zero-padded copies of its B
 // (filled by fill_b(k, row): `cols` values of B's row k) and C, half as wide
 // where it fits the half tile (a 7x7 map's 49th column cost 32 columns' work).
+// Prepared for the panels' rows, then Finish copies C's columns back.
+class EdgeBuffers {
+ public:
+  template <class FillB>
+  EdgeBuffers(const Kernels& kernels, const Panels& panels, const PackedMatrix& a, int cols,
+              FillB fill_b, bool accumulate, float* c, int ldc)
+      : half_(kernels.half_tile != nullptr && 2 * cols <= kernels.width),
+        width_(half_ ? kernels.width / 2 : kernels.width),
+        cols_(cols),
+        row0_(panels.FirstRow(a.rows())),
+        row1_(panels.EndRow(a.rows())),
+        c_(c),
+        ldc_(ldc) {
+    const size_t b_count = static_cast<size_t>(a.depth()) * width_;
+    b_ = scratch::Get<float>(scratch::Key::kGemmEdgeB, b_count);
+    // C's rows keep their places: the panels' rows are at row0 on.
+    c_edge_ = scratch::Get<float>(scratch::Key::kGemmEdgeC, static_cast<size_t>(row1_) * width_);
+    std::fill_n(b_, b_count, 0.f);
+    std::fill_n(c_edge_ + static_cast<size_t>(row0_) * width_,
+                static_cast<size_t>(row1_ - row0_) * width_, 0.f);
+    for (int k = 0; k < a.depth(); ++k) fill_b(k, b_ + static_cast<size_t>(k) * width_);
+    for (int i = row0_; i < row1_ && accumulate; ++i) {
+      std::copy_n(c + static_cast<size_t>(i) * ldc, cols,
+                  c_edge_ + static_cast<size_t>(i) * width_);
+    }
+  }
+  kernels::TileFn Tile(const Kernels& kernels) const {
+    return half_ ? kernels.half_tile : kernels.tile;
+  }
+  MatrixB B() const { return MatrixB{b_, width_}; }
+  float* C() const { return c_edge_; }
+  int ldc() const { return width_; }
+  void Finish() const {
+    for (int i = row0_; i < row1_; ++i) {
+      std::copy_n(c_edge_ + static_cast<size_t>(i) * width_, cols_,
+                  c_ + static_cast<size_t>(i) * ldc_);
+    }
+  }
+
+ private:
+  bool half_;
+  int width_, cols_, row0_, row1_;
+  float *b_ = nullptr, *c_edge_ = nullptr, *c_;
+  int ldc_;
+};
+
 template <class FillB>
 void EdgeBlock(const Kernels& kernels, const Panels& panels, const PackedMatrix& a,
                const float* packed, int cols, FillB fill_b, const float* row_bias, bool accumulate,
                float* c, int ldc) {
-  const bool half = kernels.half_tile != nullptr && 2 * cols <= kernels.width;
-  const int width = half ? kernels.width / 2 : kernels.width;
-  const int row0 = panels.FirstRow(a.rows()), row1 = panels.EndRow(a.rows());
-  const size_t b_count = static_cast<size_t>(a.depth()) * width;
-  float* b_edge = scratch::Get<float>(scratch::Key::kGemmEdgeB, b_count);
-  // C's rows keep their places: the panels' rows are at row0 on.
-  float* c_edge = scratch::Get<float>(scratch::Key::kGemmEdgeC, static_cast<size_t>(row1) * width);
-  std::fill_n(b_edge, b_count, 0.f);
-  std::fill_n(c_edge + static_cast<size_t>(row0) * width, static_cast<size_t>(row1 - row0) * width,
-              0.f);
-  for (int k = 0; k < a.depth(); ++k) fill_b(k, b_edge + static_cast<size_t>(k) * width);
-  for (int i = row0; i < row1 && accumulate; ++i) {
-    std::copy_n(c + static_cast<size_t>(i) * ldc, cols, c_edge + static_cast<size_t>(i) * width);
-  }
-  ColumnBlock(half ? kernels.half_tile : kernels.tile, panels, a, packed, MatrixB{b_edge, width},
-              row_bias, accumulate, c_edge, width);
-  for (int i = row0; i < row1; ++i) {
-    std::copy_n(c_edge + static_cast<size_t>(i) * width, cols, c + static_cast<size_t>(i) * ldc);
-  }
+  const EdgeBuffers edge(kernels, panels, a, cols, fill_b, accumulate, c, ldc);
+  ColumnBlock(edge.Tile(kernels), panels, a, packed, edge.B(), row_bias, accumulate, edge.C(),
+              edge.ldc());
+  edge.Finish();
 }
 
-// GemmPacked over a run of panels: C's rows of those panels only.
+// One column block of a product: its kernel, its part of B and of C.
+struct Block {
+  kernels::TileFn tile;
+  MatrixB b;
+  float* c;
+  int ldc;
+};
+
+// Every column block for each depth block of each panel: A is read once,
+// where ColumnBlock reads all of A per column block (ResNet-18's res5: 9.4 MB
+// of weights beside a 7x7 map's 49 columns, three blocks: three passes).
+void PanelsOverBlocks(const Panels& panels, const PackedMatrix& a, const float* packed,
+                      const std::vector<Block>& blocks, const float* row_bias, bool accumulate) {
+  ForEachPanelStep(
+      panels, a, packed, row_bias, accumulate,
+      [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
+        for (const Block& block : blocks) {
+          block.tile(r, kc, a_part, Advance(block.b, k0),
+                     block.c + static_cast<size_t>(start) * block.ldc, block.ldc, init, bias);
+        }
+      });
+}
+
+// GemmPacked over a run of panels: C's rows of those panels only. Where A
+// outweighs B (more rows than columns) A is read once (PanelsOverBlocks),
+// else B's column blocks one at a time (ColumnBlock: each stays in L1 while
+// A passes over it).
 void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix& a,
                 const Panels& panels, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float* c, int ldc) {
+  const bool a_once = n > kernels.width && n < a.rows();
+  std::vector<Block> blocks;
+  const auto run = [&](kernels::TileFn tile, MatrixB block_b, float* block_c, int block_ldc) {
+    if (a_once) {
+      blocks.push_back(Block{tile, block_b, block_c, block_ldc});
+    } else {
+      ColumnBlock(tile, panels, a, packed, block_b, row_bias, accumulate, block_c, block_ldc);
+    }
+  };
   int j = 0;
-  for (; j + kernels.width <= n; j += kernels.width) {
-    ColumnBlock(kernels.tile, panels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate, c + j,
-                ldc);
-  }
+  for (; j + kernels.width <= n; j += kernels.width)
+    run(kernels.tile, MatrixB{b + j, ldb}, c + j, ldc);
   // A last block of half the width or more (16 of AVX-512's 32 columns: 4
   // Winograd tiles per 8x8 map times 4 images) runs at full speed.
   const int half = kernels.width / 2;
   if (kernels.half_tile != nullptr && j + half <= n) {
-    ColumnBlock(kernels.half_tile, panels, a, packed, MatrixB{b + j, ldb}, row_bias, accumulate,
-                c + j, ldc);
+    run(kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc);
     j += half;
   }
+  std::optional<EdgeBuffers> edge;
   if (j < n) {
     const int cols = n - j;
     const auto fill_b = [&](int k, float* row) {
       std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
     };
-    EdgeBlock(kernels, panels, a, packed, cols, fill_b, row_bias, accumulate, c + j, ldc);
+    edge.emplace(kernels, panels, a, cols, fill_b, accumulate, c + j, ldc);
+    run(edge->Tile(kernels), edge->B(), edge->C(), edge->ldc());
   }
+  if (a_once) {
+    PanelsOverBlocks(panels, a, packed, blocks, row_bias, accumulate);
+  }
+  if (edge) edge->Finish();
 }
 
 }  // namespace
