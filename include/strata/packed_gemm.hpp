@@ -123,8 +123,10 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc);
 // Whether GemmAccumulateNT runs these on the packed kernels (B transposed
-// into scratch, A packed), not on dot tiles: short sums over a large C, with
-// the AVX-512 set and A's rows contiguous.
+// into scratch, A packed), not on dot tiles: short sums (depth up to
+// kNtPackedMaxDepth) over a large C, with the AVX-512 set and A's rows
+// contiguous.
+constexpr int kNtPackedMaxDepth = 256;
 bool NtTakesPackedKernels(int m, int n, int depth, int lda);
 
 }  // namespace strata::math

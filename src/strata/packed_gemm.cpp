@@ -462,8 +462,7 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
 // were as fast or faster (AMD EPYC, AVX-512; docs/performance.md).
 bool NtTakesPackedKernels(int m, int n, int depth, int lda) {
   constexpr long long kMinOutputs = 16 << 10;
-  constexpr int kMaxDepth = 256;
-  return GemmIsa() == Isa::kAvx512 && lda == depth && depth <= kMaxDepth &&
+  return GemmIsa() == Isa::kAvx512 && lda == depth && depth <= kNtPackedMaxDepth &&
          static_cast<long long>(m) * n >= kMinOutputs;
 }
 

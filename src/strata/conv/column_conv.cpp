@@ -62,10 +62,11 @@ bool ColumnConv::OwnWeightGrad() const {
 
 int ColumnConv::WeightGradChunkImages() const {
   // Where the product runs on the packed kernels (short sums), each call
-  // reads and writes all of dw: images are gathered up to a sum of 256.
-  constexpr int kMaxDepth = 256;
+  // reads and writes all of dw: images are gathered up to the longest sum
+  // those kernels take.
   const int spatial = shape().out_spatial();
-  const int images = std::max(chunk_, std::min(shape().images, kMaxDepth / std::max(spatial, 1)));
+  const int images =
+      std::max(chunk_, std::min(shape().images, math::kNtPackedMaxDepth / std::max(spatial, 1)));
   if (images == chunk_ || !OwnWeightGrad()) return chunk_;
   return math::NtTakesPackedKernels(shape().group_out_channels(), shape().group_depth(),
                                     images * spatial, images * spatial)
