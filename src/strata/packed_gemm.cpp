@@ -245,58 +245,57 @@ struct Block {
   int ldc;
 };
 
-// Every column block for each depth block of each panel: A is read once,
-// where ColumnBlock reads all of A per column block (ResNet-18's res5: 9.4 MB
-// of weights beside a 7x7 map's 49 columns, three blocks: three passes).
-void PanelsOverBlocks(const Panels& panels, const PackedMatrix& a, const float* packed,
-                      const std::vector<Block>& blocks, const float* row_bias, bool accumulate) {
-  ForEachPanelStep(
-      panels, a, packed, row_bias, accumulate,
-      [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
-        for (const Block& block : blocks) {
-          block.tile(r, kc, a_part, Advance(block.b, k0),
-                     block.c + static_cast<size_t>(start) * block.ldc, block.ldc, init, bias);
-        }
-      });
+// The columns the kernels take in place: whole blocks, then a half block
+// where the rest fills one (16 of AVX-512's 32 columns: 4 Winograd tiles per
+// 8x8 map times 4 images runs at full speed). An edge block takes the rest.
+int ColumnsInPlace(const Kernels& kernels, int n) {
+  const int whole = n / kernels.width * kernels.width, half = kernels.width / 2;
+  return kernels.half_tile != nullptr && whole + half <= n ? whole + half : whole;
+}
+
+// fn(block) for each column block of the `covered` columns ColumnsInPlace
+// gives, then for the edge block, if any.
+template <class Fn>
+void ForEachColumnBlock(const Kernels& kernels, int covered, const float* b, int ldb, float* c,
+                        int ldc, const EdgeBuffers* edge, Fn fn) {
+  int j = 0;
+  for (; j + kernels.width <= covered; j += kernels.width) {
+    fn(Block{kernels.tile, MatrixB{b + j, ldb}, c + j, ldc});
+  }
+  if (j < covered) fn(Block{kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc});
+  if (edge != nullptr) fn(Block{edge->Tile(kernels), edge->B(), edge->C(), edge->ldc()});
 }
 
 // GemmPacked over a run of panels: C's rows of those panels only. Where A
-// outweighs B (more rows than columns) A is read once (PanelsOverBlocks),
-// else B's column blocks one at a time (ColumnBlock: each stays in L1 while
-// A passes over it).
+// outweighs B (more rows than columns) each depth block of each panel runs
+// over every column block, so that A is read once (ResNet-18's res5: 9.4 MB
+// of weights beside a 7x7 map's 49 columns, three blocks); else one column
+// block at a time (ColumnBlock: each stays in L1 while A passes over it).
 void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix& a,
                 const Panels& panels, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float* c, int ldc) {
-  const bool a_once = n > kernels.width && n < a.rows();
-  std::vector<Block> blocks;
-  const auto run = [&](kernels::TileFn tile, MatrixB block_b, float* block_c, int block_ldc) {
-    if (a_once) {
-      blocks.push_back(Block{tile, block_b, block_c, block_ldc});
-    } else {
-      ColumnBlock(tile, panels, a, packed, block_b, row_bias, accumulate, block_c, block_ldc);
-    }
-  };
-  int j = 0;
-  for (; j + kernels.width <= n; j += kernels.width)
-    run(kernels.tile, MatrixB{b + j, ldb}, c + j, ldc);
-  // A last block of half the width or more (16 of AVX-512's 32 columns: 4
-  // Winograd tiles per 8x8 map times 4 images) runs at full speed.
-  const int half = kernels.width / 2;
-  if (kernels.half_tile != nullptr && j + half <= n) {
-    run(kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc);
-    j += half;
-  }
+  const int covered = ColumnsInPlace(kernels, n);
   std::optional<EdgeBuffers> edge;
-  if (j < n) {
-    const int cols = n - j;
+  if (covered < n) {
     const auto fill_b = [&](int k, float* row) {
-      std::copy_n(b + static_cast<size_t>(k) * ldb + j, cols, row);
+      std::copy_n(b + static_cast<size_t>(k) * ldb + covered, n - covered, row);
     };
-    edge.emplace(kernels, panels, a, cols, fill_b, accumulate, c + j, ldc);
-    run(edge->Tile(kernels), edge->B(), edge->C(), edge->ldc());
+    edge.emplace(kernels, panels, a, n - covered, fill_b, accumulate, c + covered, ldc);
   }
-  if (a_once) {
-    PanelsOverBlocks(panels, a, packed, blocks, row_bias, accumulate);
+  const EdgeBuffers* edge_block = edge ? &*edge : nullptr;
+  if (n > kernels.width && n < a.rows()) {
+    ForEachPanelStep(
+        panels, a, packed, row_bias, accumulate,
+        [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
+          ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
+            block.tile(r, kc, a_part, Advance(block.b, k0),
+                       block.c + static_cast<size_t>(start) * block.ldc, block.ldc, init, bias);
+          });
+        });
+  } else {
+    ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
+      ColumnBlock(block.tile, panels, a, packed, block.b, row_bias, accumulate, block.c, block.ldc);
+    });
   }
   if (edge) edge->Finish();
 }
