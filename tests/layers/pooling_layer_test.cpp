@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "strata/errors.hpp"
 #include "support/gradient_checker.hpp"
@@ -92,50 +93,82 @@ TEST(PoolingLayerTest, AveGradientCheck) {
   testing::ExpectGradientsMatch(layer.get(), {x.get()}, {&y});
 }
 
+// MAX pooling of x with a square window, checked against plain loops over
+// each clipped window (the first maximum in scan order wins): the output, the
+// mask, and the input gradient, with garbage in the bottom diff beforehand
+// (it is overwritten).
+void ExpectMaxMatchesReferenceLoops(const std::vector<int>& shape, int kernel, int stride, int pad,
+                                    const std::string& round_mode) {
+  SCOPED_TRACE(::testing::Message() << "kernel " << kernel << " stride " << stride << " pad " << pad
+                                    << " " << round_mode << " on " << shape[2] << "x" << shape[3]);
+  auto layer = MakeLayer(R"(name: "p" type: "Pooling" pooling_param { pool: MAX kernel_size: )" +
+                         std::to_string(kernel) + " stride: " + std::to_string(stride) +
+                         " pad: " + std::to_string(pad) + " round_mode: " + round_mode + " }");
+  auto x = GaussianBlob(shape, 3);
+  float* xv = x->mutable_data();
+  for (int i = 0; i < x->count(); ++i) xv[i] = std::round(xv[i] * 2.f) / 2.f;  // ties
+  Blob y, mask;
+  layer->SetUp({x.get()}, {&y, &mask});
+  layer->Forward({x.get()}, {&y, &mask});
+  const int h = shape[2], w = shape[3], ph_n = y.shape(2), pw_n = y.shape(3);
+  auto dy = GaussianBlob(y.shape(), 4);
+  std::copy_n(dy->data(), dy->count(), y.mutable_diff());
+  std::fill_n(x->mutable_diff(), x->count(), 42.f);
+  layer->Backward({&y, &mask}, {true}, {x.get()});
+  std::vector<float> expected_dx(x->count(), 0.f);
+  for (int plane = 0; plane < shape[0] * shape[1]; ++plane) {
+    const float* in = x->data() + plane * h * w;
+    for (int ph = 0; ph < ph_n; ++ph) {
+      for (int pw = 0; pw < pw_n; ++pw) {
+        int best = -1;
+        for (int iy = std::max(ph * stride - pad, 0); iy < std::min(ph * stride - pad + kernel, h);
+             ++iy) {
+          for (int ix = std::max(pw * stride - pad, 0);
+               ix < std::min(pw * stride - pad + kernel, w); ++ix) {
+            if (best < 0 || in[iy * w + ix] > in[best]) best = iy * w + ix;
+          }
+        }
+        const int o = plane * ph_n * pw_n + ph * pw_n + pw;
+        ASSERT_EQ(y.data()[o], in[best]) << "output " << o;
+        ASSERT_EQ(mask.data()[o], static_cast<float>(best)) << "output " << o;
+        expected_dx[plane * h * w + best] += dy->data()[o];
+      }
+    }
+  }
+  EXPECT_EQ(std::vector<float>(x->diff(), x->diff() + x->count()), expected_dx);
+}
+
 // 2x2 windows with stride 2 run their own vector kernels (four outputs at a
-// time, and a one-pass backward). Checked against plain loops on shapes with a
-// ragged end (odd sizes with FLOOR rounding leave a row and a column no window
-// reads; with Caffe's CEIL they get partial windows and the general loop; widths not a
-// multiple of 4 outputs), on values with many ties (the first maximum in scan
-// order wins), with garbage in the bottom diff beforehand (it is overwritten).
+// time, and a one-pass backward), on shapes with a ragged end (odd sizes with
+// FLOOR rounding leave a row and a column no window reads; widths not a
+// multiple of 4 outputs).
 TEST(PoolingLayerTest, Tiled2x2MaxMatchesReferenceLoops) {
   for (const std::vector<int>& shape : std::vector<std::vector<int>>{
            {1, 3, 9, 11}, {2, 2, 8, 16}, {1, 1, 24, 24}, {3, 1, 8, 8}, {1, 2, 2, 2}}) {
-    auto layer = MakeLayer(R"(name: "p" type: "Pooling"
-      pooling_param { pool: MAX kernel_size: 2 stride: 2 round_mode: FLOOR })");
-    auto x = GaussianBlob(shape, 3);
-    float* xv = x->mutable_data();
-    for (int i = 0; i < x->count(); ++i) xv[i] = std::round(xv[i] * 2.f) / 2.f;  // ties
-    Blob y, mask;
-    layer->SetUp({x.get()}, {&y, &mask});
-    layer->Forward({x.get()}, {&y, &mask});
-    const int h = shape[2], w = shape[3], ph_n = h / 2, pw_n = w / 2;
-    ASSERT_EQ(y.shape(), (std::vector<int>{shape[0], shape[1], ph_n, pw_n}));
-    auto dy = GaussianBlob(y.shape(), 4);
-    std::copy_n(dy->data(), dy->count(), y.mutable_diff());
-    std::fill_n(x->mutable_diff(), x->count(), 42.f);
-    layer->Backward({&y, &mask}, {true}, {x.get()});
-    std::vector<float> expected_dx(x->count(), 0.f);
-    for (int plane = 0; plane < shape[0] * shape[1]; ++plane) {
-      const float* in = x->data() + plane * h * w;
-      for (int ph = 0; ph < ph_n; ++ph) {
-        for (int pw = 0; pw < pw_n; ++pw) {
-          int best = -1;
-          for (int ky = 0; ky < 2; ++ky) {
-            for (int kx = 0; kx < 2; ++kx) {
-              const int index = (2 * ph + ky) * w + 2 * pw + kx;
-              if (best < 0 || in[index] > in[best]) best = index;
-            }
-          }
-          const int o = plane * ph_n * pw_n + ph * pw_n + pw;
-          ASSERT_EQ(y.data()[o], in[best]) << "output " << o;
-          ASSERT_EQ(mask.data()[o], static_cast<float>(best)) << "output " << o;
-          expected_dx[plane * h * w + best] = dy->data()[o];
-        }
-      }
-    }
-    EXPECT_EQ(std::vector<float>(x->diff(), x->diff() + x->count()), expected_dx)
-        << x->shape_string();
+    ExpectMaxMatchesReferenceLoops(shape, 2, 2, 0, "FLOOR");
+  }
+}
+
+// 2x2 and 3x3 windows run unrolled where they lie inside the image, and the
+// general loop on the border: padding (ResNet's 3x3 stride 2 pad 1), Caffe's
+// CEIL partial windows at the end, overlapping windows, interiors just at and
+// under the unrolled kernel's 8 outputs.
+TEST(PoolingLayerTest, UnrolledMaxMatchesReferenceLoops) {
+  struct Case {
+    std::vector<int> shape;
+    int kernel, stride, pad;
+    const char* round_mode;
+  };
+  for (const Case& c : std::vector<Case>{{{2, 3, 24, 24}, 3, 2, 1, "CEIL"},
+                                         {{1, 2, 23, 21}, 3, 2, 1, "FLOOR"},
+                                         {{1, 2, 28, 27}, 3, 2, 0, "CEIL"},
+                                         {{1, 1, 17, 20}, 3, 1, 1, "CEIL"},
+                                         {{1, 2, 19, 18}, 2, 1, 1, "CEIL"},
+                                         {{1, 1, 20, 19}, 3, 2, 2, "CEIL"},
+                                         {{1, 1, 18, 18}, 3, 2, 1, "CEIL"},
+                                         {{1, 1, 16, 16}, 3, 2, 1, "CEIL"},
+                                         {{1, 1, 3, 3}, 3, 2, 1, "CEIL"}}) {
+    ExpectMaxMatchesReferenceLoops(c.shape, c.kernel, c.stride, c.pad, c.round_mode);
   }
 }
 

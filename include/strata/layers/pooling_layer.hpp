@@ -41,13 +41,23 @@ class PoolingLayer : public Layer {
   bool global_ = false;
   // One channel of one image: (C's ceil rounding, padding, MAX or AVE).
   void ForwardPlane(const float* in, float* out, int* arg) const;
+  // MAX over the outputs [ph0, ph1) x [pw0, pw1) of one plane, windows
+  // clipped to the image.
+  void MaxPoolWindows(const float* in, int ph0, int ph1, int pw0, int pw1, float* out,
+                      int* arg) const;
   void BackwardPlane(const float* out_diff, const int* arg, float* in_diff) const;
 
   std::vector<int> argmax_;  // MAX: the winning bottom index of each output
-  // Set in Reshape: 2 or 3 when ForwardPlane's unrolled MAX kernel applies;
-  // tiled_2x2_ when the windows are 2x2 with stride 2, inside the image, and
-  // so tile it without overlap (both directions then run vector kernels).
+  // Set in Reshape: 2 or 3 when ForwardPlane's unrolled MAX kernel applies
+  // to the outputs whose windows lie inside the image (interior_h_ rows by
+  // interior_w_ columns, [begin, end)); tiled_2x2_ when the windows are 2x2
+  // with stride 2, inside the image, and so tile it without overlap (both
+  // directions then run vector kernels).
   int unrolled_kernel_ = 0;
+  struct Range {
+    int begin = 0, end = 0;
+  };
+  Range interior_h_, interior_w_;
   bool tiled_2x2_ = false;
 };
 

@@ -100,14 +100,23 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
   const std::vector<int> shape{bottom[0]->shape(0), channels_, pooled_h_, pooled_w_};
   for (Blob* t : top) t->Reshape(shape);
   argmax_.resize(top[0]->count());
-  // MAX with a 2x2 or 3x3 window that always lies inside the image runs an
-  // unrolled kernel, for outputs at least 8 wide (below that the general loop
-  // is faster).
-  const bool interior = pooled_w_ >= 8 && pad_h_ == 0 && pad_w_ == 0 &&
-                        (pooled_h_ - 1) * stride_h_ + kernel_h_ <= height_ &&
-                        (pooled_w_ - 1) * stride_w_ + kernel_w_ <= width_;
+  // MAX with a 2x2 or 3x3 window runs an unrolled kernel where the window
+  // lies inside the image (padding and partial windows only touch the border
+  // outputs), when those outputs are at least 8 wide (below that the general
+  // loop is faster).
+  const auto interior = [](int size, int kernel, int stride, int pad, int pooled) {
+    Range r;
+    r.begin = std::min((pad + stride - 1) / stride, pooled);
+    r.end = size + pad >= kernel ? std::min((size + pad - kernel) / stride + 1, pooled) : 0;
+    r.end = std::max(r.end, r.begin);
+    return r;
+  };
+  interior_h_ = interior(height_, kernel_h_, stride_h_, pad_h_, pooled_h_);
+  interior_w_ = interior(width_, kernel_w_, stride_w_, pad_w_, pooled_w_);
   const bool max = layer_param_.pooling_param().pool() == PoolingParameter::MAX;
-  unrolled_kernel_ = max && interior && kernel_h_ == kernel_w_ && (kernel_h_ == 2 || kernel_h_ == 3)
+  unrolled_kernel_ = max && interior_w_.end - interior_w_.begin >= 8 &&
+                             interior_h_.end > interior_h_.begin && kernel_h_ == kernel_w_ &&
+                             (kernel_h_ == 2 || kernel_h_ == 3)
                          ? kernel_h_
                          : 0;
   tiled_2x2_ = max && pad_h_ == 0 && pad_w_ == 0 && kernel_h_ == 2 && kernel_w_ == 2 &&
@@ -117,16 +126,17 @@ void PoolingLayer::Reshape(const std::vector<Blob*>& bottom, const std::vector<B
 
 namespace {
 
-// MAX pooling of one plane whose every window lies inside it (no padding, no
-// partial window at the edge), with the window size known at compile time so
+// MAX pooling of the outputs [ph0, ph1) x [pw0, pw1) of one plane, whose
+// windows all lie inside it, with the window size known at compile time so
 // that the loops unroll. Same result and tie rule as the general loop.
 template <int KH, int KW>
-void MaxPoolInterior(const float* in, int width, int pooled_h, int pooled_w, int stride_h,
-                     int stride_w, float* out, int* arg) {
-  for (int ph = 0; ph < pooled_h; ++ph) {
-    const int h0 = ph * stride_h;
-    for (int pw = 0; pw < pooled_w; ++pw) {
-      const int w0 = pw * stride_w;
+void MaxPoolInterior(const float* in, int width, int pooled_w, int stride_h, int stride_w,
+                     int pad_h, int pad_w, int ph0, int ph1, int pw0, int pw1, float* out,
+                     int* arg) {
+  for (int ph = ph0; ph < ph1; ++ph) {
+    const int h0 = ph * stride_h - pad_h;
+    for (int pw = pw0; pw < pw1; ++pw) {
+      const int w0 = pw * stride_w - pad_w;
       float best = -FLT_MAX;
       int best_index = -1;
       for (int kh = 0; kh < KH; ++kh) {
@@ -244,50 +254,65 @@ void PoolingLayer::ForwardPlane(const float* in, float* out, int* arg) const {
     MaxPoolTiled2x2(in, width_, pooled_h_, pooled_w_, out, arg);
     return;
   }
-  if (unrolled_kernel_ == 2) {
-    MaxPoolInterior<2, 2>(in, width_, pooled_h_, pooled_w_, stride_h_, stride_w_, out, arg);
+  if (unrolled_kernel_ != 0) {
+    const Range& h = interior_h_;
+    const Range& w = interior_w_;
+    // The border (padded or partial windows) through the general loop.
+    MaxPoolWindows(in, 0, h.begin, 0, pooled_w_, out, arg);
+    MaxPoolWindows(in, h.end, pooled_h_, 0, pooled_w_, out, arg);
+    MaxPoolWindows(in, h.begin, h.end, 0, w.begin, out, arg);
+    MaxPoolWindows(in, h.begin, h.end, w.end, pooled_w_, out, arg);
+    const auto unrolled = unrolled_kernel_ == 2 ? MaxPoolInterior<2, 2> : MaxPoolInterior<3, 3>;
+    unrolled(in, width_, pooled_w_, stride_h_, stride_w_, pad_h_, pad_w_, h.begin, h.end, w.begin,
+             w.end, out, arg);
     return;
   }
-  if (unrolled_kernel_ == 3) {
-    MaxPoolInterior<3, 3>(in, width_, pooled_h_, pooled_w_, stride_h_, stride_w_, out, arg);
+  if (max) {
+    MaxPoolWindows(in, 0, pooled_h_, 0, pooled_w_, out, arg);
     return;
   }
   for (int ph = 0; ph < pooled_h_; ++ph) {
     for (int pw = 0; pw < pooled_w_; ++pw) {
       int h0 = ph * stride_h_ - pad_h_, w0 = pw * stride_w_ - pad_w_;
-      if (max) {
-        const int h1 = std::min(h0 + kernel_h_, height_), w1 = std::min(w0 + kernel_w_, width_);
-        h0 = std::max(h0, 0);
-        w0 = std::max(w0, 0);
-        // The first largest value wins (strict >), scanning rows then columns.
-        float best = -FLT_MAX;
-        int best_index = -1;
-        for (int h = h0; h < h1; ++h) {
-          const float* row = in + h * width_;
-          for (int w = w0; w < w1; ++w) {
-            // Branch-free: with real data the winner is unpredictable.
-            const float v = row[w];
-            const bool better = v > best;
-            best = better ? v : best;
-            best_index = better ? h * width_ + w : best_index;
-          }
-        }
-        out[ph * pooled_w_ + pw] = best;
-        arg[ph * pooled_w_ + pw] = best_index;
-      } else {
-        int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
-        int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
-        const int size = (h1 - h0) * (w1 - w0);
-        h0 = std::max(h0, 0);
-        w0 = std::max(w0, 0);
-        h1 = std::min(h1, height_);
-        w1 = std::min(w1, width_);
-        float sum = 0.f;
-        for (int h = h0; h < h1; ++h) {
-          for (int w = w0; w < w1; ++w) sum += in[h * width_ + w];
-        }
-        out[ph * pooled_w_ + pw] = sum / size;
+      int h1 = std::min(h0 + kernel_h_, height_ + pad_h_);
+      int w1 = std::min(w0 + kernel_w_, width_ + pad_w_);
+      const int size = (h1 - h0) * (w1 - w0);
+      h0 = std::max(h0, 0);
+      w0 = std::max(w0, 0);
+      h1 = std::min(h1, height_);
+      w1 = std::min(w1, width_);
+      float sum = 0.f;
+      for (int h = h0; h < h1; ++h) {
+        for (int w = w0; w < w1; ++w) sum += in[h * width_ + w];
       }
+      out[ph * pooled_w_ + pw] = sum / size;
+    }
+  }
+}
+
+void PoolingLayer::MaxPoolWindows(const float* in, int ph0, int ph1, int pw0, int pw1, float* out,
+                                  int* arg) const {
+  for (int ph = ph0; ph < ph1; ++ph) {
+    for (int pw = pw0; pw < pw1; ++pw) {
+      const int h0 = std::max(ph * stride_h_ - pad_h_, 0);
+      const int w0 = std::max(pw * stride_w_ - pad_w_, 0);
+      const int h1 = std::min(ph * stride_h_ - pad_h_ + kernel_h_, height_);
+      const int w1 = std::min(pw * stride_w_ - pad_w_ + kernel_w_, width_);
+      // The first largest value wins (strict >), scanning rows then columns.
+      float best = -FLT_MAX;
+      int best_index = -1;
+      for (int h = h0; h < h1; ++h) {
+        const float* row = in + h * width_;
+        for (int w = w0; w < w1; ++w) {
+          // Branch-free: with real data the winner is unpredictable.
+          const float v = row[w];
+          const bool better = v > best;
+          best = better ? v : best;
+          best_index = better ? h * width_ + w : best_index;
+        }
+      }
+      out[ph * pooled_w_ + pw] = best;
+      arg[ph * pooled_w_ + pw] = best_index;
     }
   }
 }
