@@ -1,4 +1,4 @@
-// The depthwise convolution's row loop (conv/depthwise_conv.cpp), one per
+// The depthwise convolution's plane loop (conv/depthwise_conv.cpp), one per
 // instruction set (src/strata/kernels/<isa>/depthwise.cpp, each compiled with
 // its own flags over depthwise_rows.hpp), picked by DepthwiseKernelsFor from
 // the one CPU check.
@@ -12,11 +12,12 @@ struct DepthwiseKernels {
   // Floats per vector: the padded input rows the taps read hold whole
   // vectors of outputs past out_w.
   int lanes;
-  // One row of out_w outputs: y[ow] = bias + the sum over taps t of k[t] *
-  // taps[t][ow], added in the taps' order; then, with `slope` != 1, rectified
-  // as a ReLU with that negative slope.
-  void (*output_row)(int out_w, int tap_count, const float* const* taps, const float* k, float bias,
-                     float slope, float* y);
+  // One channel's out_h rows of out_w outputs (y, row after row):
+  // y[oh][ow] = bias + the sum over taps t of k[t] * plane[oh * row_step +
+  // offsets[t] + ow], added in the taps' order; then, with `slope` != 1,
+  // rectified as a ReLU with that negative slope.
+  void (*output_plane)(int out_h, int out_w, size_t row_step, int tap_count, const size_t* offsets,
+                       const float* plane, const float* k, float bias, float slope, float* y);
 };
 
 const DepthwiseKernels& GenericDepthwiseKernels();

@@ -54,25 +54,26 @@ class PaddedChannel {
   size_t floats() const { return static_cast<size_t>(rows_) * row_floats(); }
   size_t row_floats() const { return static_cast<size_t>(w_.stride_w) * phase_len_; }
 
-  // `row` (stride_w * phase_len values) holds a padded row on its way into
-  // the phases.
+  // Zeroes `plane` and `row` (stride_w * phase_len values, a padded row on
+  // its way into the phases): the padding Fill leaves alone.
+  void Clear(float* plane, float* row) const {
+    std::fill_n(plane, floats(), 0.f);
+    std::fill_n(row, row_floats(), 0.f);
+  }
+
+  // The channel x into `plane`, after Clear: only the image's own values are
+  // written, so the zero padding stays from one channel to the next.
   void Fill(const float* x, float* plane, float* row) const {
     const int s = w_.stride_w, padded = s * phase_len_;
     // Padded columns [lo, hi) lie inside the image.
     const int lo = std::min(padded, w_.pad_w),
               hi = std::max(lo, std::min(padded, w_.pad_w + w_.width));
-    for (int r = 0; r < rows_; ++r) {
+    const int first = std::max(0, w_.pad_h), last = std::min(rows_, w_.pad_h + w_.height);
+    for (int r = first; r < last; ++r) {
       const int ih = r - w_.pad_h;
       float* dst = plane + static_cast<size_t>(r) * padded;
-      const bool inside = ih >= 0 && ih < w_.height;
       float* line = s == 1 ? dst : row;
-      std::fill(line, line + (inside ? lo : padded), 0.f);
-      if (!inside) {
-        if (s > 1) std::fill(dst, dst + padded, 0.f);
-        continue;
-      }
       std::copy_n(x + static_cast<size_t>(ih) * w_.width + (lo - w_.pad_w), hi - lo, line + lo);
-      std::fill(line + hi, line + padded, 0.f);
       if (s == 2) {  // the common strided case, in one pass the compiler vectorises
         float* even = dst;
         float* odd = dst + phase_len_;
@@ -134,20 +135,15 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, con
     ParallelFor(s.out_channels, 4, [&](int, int first, int last) {
       float* plane = scratch::Get<float>(scratch::Key::kDepthwisePlane, layout.floats());
       float* row = scratch::Get<float>(scratch::Key::kDepthwiseRow, layout.row_floats());
-      std::vector<const float*> taps(taps_);
+      layout.Clear(plane, row);
       int filled = -1;
       for (int o = first; o < last; ++o) {
         const int c = o / multiplier_;
         if (c != filled) layout.Fill(in + b * s.in_dim() + c * plane_, plane, row);
         filled = c;
-        const float* k = weights_ + static_cast<size_t>(o) * taps_;
-        float* y = out + b * s.out_dim() + static_cast<size_t>(o) * spatial;
-        for (int oh = 0; oh < out_h; ++oh) {
-          const float* row = plane + oh * layout.RowStep();
-          for (int t = 0; t < taps_; ++t) taps[t] = row + tap_offsets[t];
-          kernels.output_row(out_w, taps_, taps.data(), k, bias ? bias[o] : 0.f, slope,
-                             y + oh * out_w);
-        }
+        kernels.output_plane(out_h, out_w, layout.RowStep(), taps_, tap_offsets.data(), plane,
+                             weights_ + static_cast<size_t>(o) * taps_, bias ? bias[o] : 0.f, slope,
+                             out + b * s.out_dim() + static_cast<size_t>(o) * spatial);
       }
     });
   }

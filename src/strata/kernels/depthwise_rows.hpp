@@ -1,4 +1,4 @@
-// Private to the kernel units. The depthwise row loop of
+// Private to the kernel units. The depthwise plane loop of
 // depthwise_kernels.hpp as one template over the vector width W (GCC's
 // vector extension), in an unnamed namespace: each unit that includes it
 // compiles its own copy for its own instruction set.
@@ -19,40 +19,76 @@ struct DepthwiseRows {
   using F = typename VectorMath<W>::F;
 
   // Outputs [ow, ow + G vectors) of a row (those before out_w written): G
-  // sums side by side, as one alone would wait on each add.
-  template <int G>
-  static inline void OutputVectors(int ow, int out_w, int tap_count, const float* const* taps,
-                                   const float* k, float bias, float slope, float* y) {
+  // sums side by side, as one alone would wait on each add. weight(t) is tap
+  // t's weight in every lane; `room` floats from y belong to the plane.
+  template <int G, class Weight>
+  static inline void OutputVectors(int ow, int out_w, int room, int tap_count, const float* row,
+                                   const size_t* offsets, const Weight& weight, float bias,
+                                   float slope, float* y) {
     F acc[G];
     for (F& a : acc) a = F{} + bias;
     for (int t = 0; t < tap_count; ++t) {
-      const float weight = k[t];
+      const F w = weight(t);
       for (int g = 0; g < G; ++g) {
         F x;
-        std::memcpy(&x, taps[t] + ow + g * W, sizeof x);
-        acc[g] += weight * x;
+        std::memcpy(&x, row + offsets[t] + ow + g * W, sizeof x);
+        acc[g] += w * x;
       }
     }
     for (int g = 0; g < G; ++g) {
       if (slope != 1.f) acc[g] = VectorMath<W>::Relu(acc[g], F{} + slope);
-      const int count = std::min(W, out_w - ow - g * W);
-      if (count > 0) std::memcpy(y + ow + g * W, &acc[g], sizeof(float) * count);
+      // A whole vector as one store where it stays inside the plane (past
+      // out_w it writes the next rows' first outputs, which they overwrite);
+      // a copy of a run-time length would go through memory bytes at a time.
+      const int at = ow + g * W, count = out_w - at;
+      if (count <= 0) continue;
+      if (at + W <= room) {
+        std::memcpy(y + at, &acc[g], sizeof acc[g]);
+      } else {
+        std::memcpy(y + at, &acc[g], sizeof(float) * count);
+      }
     }
   }
 
-  static void OutputRow(int out_w, int tap_count, const float* const* taps, const float* k,
-                        float bias, float slope, float* y) {
-    int ow = 0;
-    for (; ow + 3 * W < out_w; ow += 4 * W) {
-      OutputVectors<4>(ow, out_w, tap_count, taps, k, bias, slope, y);
+  template <class Weight>
+  static inline void Plane(int out_h, int out_w, size_t row_step, int tap_count,
+                           const size_t* offsets, const float* plane, const Weight& weight,
+                           float bias, float slope, float* y) {
+    for (int oh = 0; oh < out_h; ++oh, y += out_w) {
+      const float* row = plane + oh * row_step;
+      const int room = (out_h - oh) * out_w;
+      int ow = 0;
+      for (; ow + 3 * W < out_w; ow += 4 * W) {
+        OutputVectors<4>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+      }
+      for (; ow + W < out_w; ow += 2 * W) {
+        OutputVectors<2>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+      }
+      if (ow < out_w) {
+        OutputVectors<1>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+      }
     }
-    for (; ow + W < out_w; ow += 2 * W) {
-      OutputVectors<2>(ow, out_w, tap_count, taps, k, bias, slope, y);
-    }
-    if (ow < out_w) OutputVectors<1>(ow, out_w, tap_count, taps, k, bias, slope, y);
   }
 
-  static DepthwiseKernels Set() { return {W, &OutputRow}; }
+  static void OutputPlane(int out_h, int out_w, size_t row_step, int tap_count,
+                          const size_t* offsets, const float* plane, const float* k, float bias,
+                          float slope, float* y) {
+    // A 3x3 window's weights stay in registers for the whole plane.
+    constexpr int kTaps3x3 = 9;
+    if (tap_count == kTaps3x3) {
+      F weights[kTaps3x3];
+      for (int t = 0; t < kTaps3x3; ++t) weights[t] = F{} + k[t];
+      Plane(
+          out_h, out_w, row_step, kTaps3x3, offsets, plane, [&](int t) { return weights[t]; }, bias,
+          slope, y);
+      return;
+    }
+    Plane(
+        out_h, out_w, row_step, tap_count, offsets, plane, [&](int t) { return F{} + k[t]; }, bias,
+        slope, y);
+  }
+
+  static DepthwiseKernels Set() { return {W, &OutputPlane}; }
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The depthwise row loop, 8 floats at a time, compiled for AVX2 + FMA (-mavx2 -mfma).
+// The depthwise plane loop, 8 floats at a time, compiled for AVX2 + FMA (-mavx2 -mfma).
 #include "../depthwise_rows.hpp"
 
 namespace strata::kernels {

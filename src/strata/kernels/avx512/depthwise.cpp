@@ -1,4 +1,4 @@
-// The depthwise row loop, 16 floats at a time, compiled for AVX-512 (-mavx512f).
+// The depthwise plane loop, 16 floats at a time, compiled for AVX-512 (-mavx512f).
 #include "../depthwise_rows.hpp"
 
 namespace strata::kernels {

@@ -1,4 +1,4 @@
-// The depthwise row loop, 4 floats at a time, compiled for the baseline (SSE2).
+// The depthwise plane loop, 4 floats at a time, compiled for the baseline (SSE2).
 #include "../depthwise_rows.hpp"
 
 namespace strata::kernels {
