@@ -246,11 +246,13 @@ struct Block {
 };
 
 // The columns the kernels take in place: whole blocks, then a half block
-// where the rest fills one (16 of AVX-512's 32 columns: 4 Winograd tiles per
-// 8x8 map times 4 images runs at full speed). An edge block takes the rest.
+// where the rest is exactly one (16 of AVX-512's 32 columns: 4 Winograd tiles
+// per 8x8 map times 4 images runs at full speed). An edge block takes the
+// rest: a longer one whole, as a half block and a narrow edge each cost
+// about a whole block's time (a 7x7 map's 49 columns: 32 + 17, not 32 + 16 + 1).
 int ColumnsInPlace(const Kernels& kernels, int n) {
   const int whole = n / kernels.width * kernels.width, half = kernels.width / 2;
-  return kernels.half_tile != nullptr && whole + half <= n ? whole + half : whole;
+  return kernels.half_tile != nullptr && whole + half == n ? n : whole;
 }
 
 // fn(block) for each column block of the `covered` columns ColumnsInPlace
