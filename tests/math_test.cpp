@@ -132,6 +132,21 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{1, 3, 20, 1, 1, 0, 0, 1, 1, 1, 1},    // 1x1, long rows
                       Geometry{1, 4, 19, 2, 3, 1, 2, 1, 1, 1, 1}));  // odd widths
 
+// A column matrix big enough is filled by several threads where the caller
+// runs alone (a batch of one): ResNet's 7x7 stride-2 conv1 on a 224 image,
+// 147 rows of 12,544, in three uneven parts.
+TEST(Im2colSpreadTest, RowsFilledOnSeveralThreadsMatchReferenceLoops) {
+  const testing::ScopedThreads threads_guard;
+  SetNumThreads(3);
+  const math::Window2d w{3, 224, 224, 7, 7, 3, 3, 2, 2, 1, 1};
+  const auto image =
+      testing::UniformVector(static_cast<size_t>(w.channels) * w.height * w.width, 4);
+  const auto expected = ReferenceIm2col(image, w);
+  std::vector<float> columns(expected.size(), 42.f);
+  math::Im2col(image.data(), w, columns.data());
+  EXPECT_EQ(columns, expected);
+}
+
 // Vectors long enough to be split over the pool give the same values as the
 // plain loops (the split must not change any element).
 class ElementwiseTest : public ::testing::Test {

@@ -328,6 +328,27 @@ void ForEachWindowRow(const Window2d& w, F&& f) {
   }
 }
 
+// One row of the column matrix (window position r of every output pixel) into out.
+void Im2colRow(const float* image, const WindowRow& r, int out_w, int out_h, int stride_w,
+               long row_step, float* out) {
+  std::fill(out, out + r.y_lo * out_w, 0.f);
+  const float* src = image + r.first;
+  const int n = r.hi - r.lo;
+  if (stride_w == 1 && n == out_w) {  // whole output rows: the common case
+    for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
+      CopyShort(src, out_w, out + oy * out_w);
+    }
+  } else {
+    for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
+      float* o = out + oy * out_w;
+      std::fill(o, o + r.lo, 0.f);
+      CopyStrided(src, n, stride_w, o + r.lo);
+      std::fill(o + r.hi, o + out_w, 0.f);
+    }
+  }
+  std::fill(out + r.y_hi * out_w, out + out_h * out_w, 0.f);
+}
+
 }  // namespace
 
 void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
@@ -335,24 +356,18 @@ void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
   if (ld == 0) ld = out_h * out_w;
   const int stride_w = w.stride_w;
   const long row_step = static_cast<long>(w.stride_h) * w.width;
-  ForEachWindowRow(w, [&](int index, const WindowRow& r) {
-    float* out = columns + static_cast<size_t>(index) * ld;
-    std::fill(out, out + r.y_lo * out_w, 0.f);
-    const float* src = image + r.first;
-    const int n = r.hi - r.lo;
-    if (stride_w == 1 && n == out_w) {  // whole output rows: the common case
-      for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
-        CopyShort(src, out_w, out + oy * out_w);
-      }
-    } else {
-      for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
-        float* o = out + oy * out_w;
-        std::fill(o, o + r.lo, 0.f);
-        CopyStrided(src, n, stride_w, o + r.lo);
-        std::fill(o + r.hi, o + out_w, 0.f);
-      }
-    }
-    std::fill(out + r.y_hi * out_w, out + out_h * out_w, 0.f);
+  // The rows spread over the pool where the caller runs alone (a batch of
+  // one), in parts of at least kMinPartFloats; inside a hand-out, here.
+  constexpr long kMinPartFloats = 1 << 18;
+  const int rows = w.channels * w.kernel_h * w.kernel_w;
+  const long row_floats = std::max(1L, static_cast<long>(out_h) * out_w);
+  const int min_rows = static_cast<int>(std::max(1L, kMinPartFloats / row_floats));
+  ParallelFor(rows, min_rows, [&](int, int begin, int end) {
+    ForEachWindowRow(w, [&](int index, const WindowRow& r) {
+      if (index < begin || index >= end) return;
+      Im2colRow(image, r, out_w, out_h, stride_w, row_step,
+                columns + static_cast<size_t>(index) * ld);
+    });
   });
 }
 
