@@ -6,7 +6,6 @@
 #include <cstring>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "strata/errors.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
@@ -180,7 +179,7 @@ void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const f
 
 // A last block narrower than the kernels runs on zero-padded copies of its B
 // (filled by fill_b(k, row): `cols` values of B's row k) and C, half as wide
-// where it fits the half tile (a 7x7 map's 49th column cost 32 columns' work).
+// where it fits the half tile (a rest of 1 column costs 16 columns' work, not 32).
 // Prepared for the panels' rows, then Finish copies C's columns back.
 class EdgeBuffers {
  public:
