@@ -470,6 +470,8 @@ namespace {
 
 // C += A * B^T as A packed (one thread's matrix, kept for the next call)
 // times B transposed into scratch: each entry summed along the depth in order.
+// The transpose is bound by memory: register transposes of 8x8 blocks ran
+// no faster than these 16-column strips (docs/performance.md).
 void GemmAccumulateNTPacked(int m, int n, int depth, const float* a, const float* b, int ldb,
                             float* c, int ldc) {
   float* bt = scratch::Get<float>(scratch::Key::kGemmTransposedB, static_cast<size_t>(depth) * n);

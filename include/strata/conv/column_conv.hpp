@@ -12,7 +12,8 @@ namespace strata {
 class ColumnConv : public ConvStrategy {
  public:
   void Reshape(const ConvShape& shape) override;
-  void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
+  void Forward(const float* in, float* out, int begin, int end,
+               const ConvEpilogue& epilogue) override;
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;
 
@@ -39,6 +40,15 @@ class ColumnConv : public ConvStrategy {
   int chunk() const { return chunk_; }
 
  private:
+  // How Backward computes the weight gradient: over `images` images a call
+  // (0: not at all), read in place or through a column matrix.
+  struct WeightGradPlan {
+    int images;
+    bool in_place;
+  };
+  WeightGradPlan PlanWeightGrad(bool wanted, int images) const;
+  void WeightGradStep(const WeightGradPlan& plan, const float* in, const float* out_diff, int count,
+                      float* weights_diff);
   // Whether the weight gradient runs on Strata's kernels (not OpenBLAS's).
   bool OwnWeightGrad() const;
   // Images per weight-gradient product: chunk(), or more where the product

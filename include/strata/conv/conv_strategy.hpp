@@ -12,6 +12,14 @@
 
 namespace strata {
 
+// What Forward does to its sums before it stores them: adds a bias per output
+// channel (none where null), then rectifies as a ReLU with negative slope
+// relu_slope (none where 1).
+struct ConvEpilogue {
+  const float* bias = nullptr;
+  float relu_slope = 1.f;
+};
+
 class ConvStrategy {
  public:
   virtual ~ConvStrategy() = default;
@@ -31,15 +39,12 @@ class ConvStrategy {
   // `hand_outs` hand-outs over the batch.
   virtual int HandOutImages(int suggested, int /*hand_outs*/) const { return suggested; }
 
-  // Images [begin, end): out = W * in (+ bias per output channel, if not
-  // null), rectified as a ReLU with output_slope() where that is not 1.
-  virtual void Forward(const float* in, float* out, int begin, int end, const float* bias) = 0;
-  // Whether Forward applies output_slope() (else the layer rectifies
-  // afterwards, in a pass of its own).
+  // Images [begin, end): out = W * in, then the epilogue.
+  virtual void Forward(const float* in, float* out, int begin, int end,
+                       const ConvEpilogue& epilogue) = 0;
+  // Whether Forward applies an epilogue's relu_slope (else the layer
+  // rectifies afterwards, in a pass of its own, and passes 1).
   virtual bool RectifiesOutput() const { return false; }
-  // The negative slope of the ReLU that the next Forward calls end with (1:
-  // none); the layer sets it around an inference forward only.
-  void set_output_slope(float slope) { output_slope_ = slope; }
   // Images [begin, end): in_diff, if not null, = the input gradient (overwritten);
   // weights_diff, if not null, += the weight gradient. Safe to run on
   // disjoint image ranges at once with separate weights_diff buffers.
@@ -48,11 +53,9 @@ class ConvStrategy {
 
  protected:
   const ConvShape& shape() const { return shape_; }
-  float output_slope() const { return output_slope_; }
 
  private:
   ConvShape shape_;
-  float output_slope_ = 1.f;
 };
 
 }  // namespace strata

@@ -18,7 +18,8 @@ class DepthwiseConv : public ConvStrategy {
   void SetWeights(const float* weights, bool /*for_input_gradient*/) override {
     weights_ = weights;
   }
-  void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
+  void Forward(const float* in, float* out, int begin, int end,
+               const ConvEpilogue& epilogue) override;
   bool RectifiesOutput() const override { return true; }
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;

@@ -24,7 +24,8 @@ class PointwiseConv : public ConvStrategy {
   static bool Applies(const ConvProblem& problem);
   ConvAlgorithm algorithm() const override { return ConvAlgorithm::kPointwise; }
   void SetWeights(const float* weights, bool for_input_gradient) override;
-  void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
+  void Forward(const float* in, float* out, int begin, int end,
+               const ConvEpilogue& epilogue) override;
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;
 

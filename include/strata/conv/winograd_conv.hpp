@@ -21,7 +21,8 @@ class WinogradConv : public ConvStrategy {
   // chunk steps of tiles where that still leaves half the
   // hand-outs (Winograd::ImagesPerChunkStep).
   int HandOutImages(int suggested, int hand_outs) const override;
-  void Forward(const float* in, float* out, int begin, int end, const float* bias) override;
+  void Forward(const float* in, float* out, int begin, int end,
+               const ConvEpilogue& epilogue) override;
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,
                 float* weights_diff) override;
 

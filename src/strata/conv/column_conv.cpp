@@ -23,36 +23,49 @@ void ColumnConv::Reshape(const ConvShape& shape) {
   if (shape.out_spatial() >= kWideEnough) chunk_ = 1;
 }
 
-void ColumnConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
+void ColumnConv::Forward(const float* in, float* out, int begin, int end,
+                         const ConvEpilogue& epilogue) {
   const size_t in_dim = shape().in_dim(), out_dim = shape().out_dim();
   for (int n = begin; n < end; n += chunk_) {
-    ForwardChunk(in + n * in_dim, out + n * out_dim, std::min(chunk_, end - n), bias);
+    ForwardChunk(in + n * in_dim, out + n * out_dim, std::min(chunk_, end - n), epilogue.bias);
   }
 }
 
 void ColumnConv::Backward(const float* in, const float* out_diff, int begin, int end,
                           float* in_diff, float* weights_diff) {
   const size_t in_dim = shape().in_dim(), out_dim = shape().out_dim();
-  // Decided per pass, as the forward's window read is, so that a change of
-  // kernel set (math::SetGemmIsa) takes effect at once.
-  const bool in_place = weights_diff != nullptr && WeightGradInPlace();
-  // Read in place, all the images go in one call.
-  if (in_place) {
-    WeightGradWindow(in + begin * in_dim, out_diff + begin * out_dim, end - begin, weights_diff);
-  }
-  const int weight_chunk = WeightGradChunkImages();
-  if (weights_diff != nullptr && !in_place && weight_chunk != chunk_) {
-    for (int n = begin; n < end; n += weight_chunk) {
-      WeightGradChunk(in + n * in_dim, out_diff + n * out_dim, std::min(weight_chunk, end - n),
-                      weights_diff);
-    }
+  const WeightGradPlan plan = PlanWeightGrad(weights_diff != nullptr, end - begin);
+  // Where the weight gradient takes the input gradient's chunks, both run
+  // chunk by chunk, while the chunk's output gradient is in cache.
+  const bool with_input_grad = plan.images == chunk_ && !plan.in_place;
+  for (int n = begin; n < end && plan.images > 0 && !with_input_grad; n += plan.images) {
+    WeightGradStep(plan, in + n * in_dim, out_diff + n * out_dim, std::min(plan.images, end - n),
+                   weights_diff);
   }
   for (int n = begin; n < end; n += chunk_) {
     const int count = std::min(chunk_, end - n);
-    if (weights_diff != nullptr && !in_place && weight_chunk == chunk_) {
-      WeightGradChunk(in + n * in_dim, out_diff + n * out_dim, count, weights_diff);
+    if (plan.images > 0 && with_input_grad) {
+      WeightGradStep(plan, in + n * in_dim, out_diff + n * out_dim, count, weights_diff);
     }
     if (in_diff != nullptr) InputGradChunk(out_diff + n * out_dim, in_diff + n * in_dim, count);
+  }
+}
+
+ColumnConv::WeightGradPlan ColumnConv::PlanWeightGrad(bool wanted, int images) const {
+  if (!wanted) return WeightGradPlan{0, false};
+  // Decided per pass, as the forward's window read is, so that a change of
+  // kernel set (math::SetGemmIsa) takes effect at once. Read in place, all
+  // the images go in one call.
+  if (WeightGradInPlace()) return WeightGradPlan{images, true};
+  return WeightGradPlan{WeightGradChunkImages(), false};
+}
+
+void ColumnConv::WeightGradStep(const WeightGradPlan& plan, const float* in, const float* out_diff,
+                                int count, float* weights_diff) {
+  if (plan.in_place) {
+    WeightGradWindow(in, out_diff, count, weights_diff);
+  } else {
+    WeightGradChunk(in, out_diff, count, weights_diff);
   }
 }
 

@@ -118,13 +118,15 @@ void DepthwiseConv::Reshape(const ConvShape& shape) {
   plane_ = static_cast<size_t>(shape.window.height) * shape.window.width;
 }
 
-void DepthwiseConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
+void DepthwiseConv::Forward(const float* in, float* out, int begin, int end,
+                            const ConvEpilogue& epilogue) {
+  const float* bias = epilogue.bias;
   const ConvShape& s = shape();
   const math::Window2d& w = s.window;
   const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
   const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
   const PaddedChannel layout(w, kernels.lanes);
-  const float slope = output_slope();
+  const float slope = epilogue.relu_slope;
   std::vector<size_t> tap_offsets;
   for (int kh = 0; kh < w.kernel_h; ++kh) {
     for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));

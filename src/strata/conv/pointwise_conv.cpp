@@ -54,7 +54,9 @@ const float* PointwiseConv::Input(const float* in, int count, size_t* stride) co
   return sampled;
 }
 
-void PointwiseConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
+void PointwiseConv::Forward(const float* in, float* out, int begin, int end,
+                            const ConvEpilogue& epilogue) {
+  const float* bias = epilogue.bias;
   const ConvShape& s = shape();
   const int m = s.group_out_channels(), k = s.group_depth(), spatial = s.out_spatial();
   size_t x_stride = 0;

@@ -40,7 +40,9 @@ int WinogradConv::HandOutImages(int suggested, int hand_outs) const {
   return whole * (hand_outs / 2) <= shape().images ? whole : suggested;
 }
 
-void WinogradConv::Forward(const float* in, float* out, int begin, int end, const float* bias) {
+void WinogradConv::Forward(const float* in, float* out, int begin, int end,
+                           const ConvEpilogue& epilogue) {
+  const float* bias = epilogue.bias;
   const ConvShape& s = shape();
   const int m = s.group_out_channels();
   const size_t in_dim = s.in_dim(), out_dim = s.out_dim();

@@ -226,16 +226,15 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     // The strategy rectifies its rows while they are in cache where it can.
     const bool rectified =
         fused_relu_slope_ != 1.f && !reverse_dimensions() && strategy_->RectifiesOutput();
-    strategy_->set_output_slope(rectified ? fused_relu_slope_ : 1.f);
+    const ConvEpilogue epilogue{bias, rectified ? fused_relu_slope_ : 1.f};
     ParallelChunks(num_, grain, [&](int begin, int end) {
       if (!reverse_dimensions()) {
-        strategy_->Forward(x, y, begin, end, bias);
+        strategy_->Forward(x, y, begin, end, epilogue);
       } else {
         strategy_->Backward(nullptr, x, begin, end, y, nullptr);
         if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
       }
     });
-    strategy_->set_output_slope(1.f);
     // Over the whole output, spread like the ReLU layer: a batch of one is a
     // single hand-out, which would rectify on one thread.
     if (fused_relu_slope_ != 1.f && !rectified) {
@@ -283,7 +282,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
       // A deconvolution's weight gradient pairs its top's gradient (the
       // convolution's input) with its bottom (the convolution's output).
       if (weight_grad) strategy_->Backward(dy, x, begin, end, nullptr, weight_partial[part]);
-      if (dx != nullptr) strategy_->Forward(dy, dx, begin, end, nullptr);
+      if (dx != nullptr) strategy_->Forward(dy, dx, begin, end, ConvEpilogue{});
     });
     for (int p = 0; p < parts && parts > 1; ++p) {
       if (weight_grad) math::Axpy(weight_count, 1.f, weight_partial[p], weights_diff);
