@@ -21,6 +21,10 @@ enum class Key : int {
   // phase, and a padded row on its way there (conv/depthwise_conv.cpp).
   kDepthwisePlane,
   kDepthwiseRow,
+  // Its backward: the padded plane's gradient, and an output gradient's
+  // rows as whole vectors.
+  kDepthwisePlaneGrad,
+  kDepthwiseOutputGrad,
   // Winograd F(4x4, 5x5), per chunk of tiles: transformed inputs, products,
   // their gradients, and the transformed weight gradient.
   kWinogradInputs,

@@ -45,6 +45,7 @@ const std::vector<Case>& OddCases() {
       {{1, 2, 5, 40}, 1, 3, 1, 1, 1},  // rows of 40: two blocks of 16 outputs, then 8
       {{1, 3, 6, 37}, 1, 3, 1, 2, 1},  // stride 2 on rows of 19 outputs: 16, then 3
       {{1, 2, 4, 70}, 1, 3, 1, 1, 1},  // rows of 70: four 16-float vectors, then 6
+      {{2, 3, 6, 6}, 1, 3, 0, 2, 1},   // stride 2 unpadded: no window reads the last row
   };
   return cases;
 }

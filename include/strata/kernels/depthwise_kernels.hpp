@@ -18,6 +18,15 @@ struct DepthwiseKernels {
   // rectified as a ReLU with that negative slope.
   void (*output_plane)(int out_h, int out_w, size_t row_step, int tap_count, const size_t* offsets,
                        const float* plane, const float* k, float bias, float slope, float* y);
+  // The backward of output_plane for one output channel, whose gradient dy
+  // holds out_h rows of dy_row floats (a multiple of lanes, zero past out_w):
+  // dplane[oh * row_step + offsets[t] + ow] += k[t] * dy[oh][ow] (the padded
+  // plane's gradient), and dk[t] += the sum over oh, ow of dy[oh][ow] *
+  // plane[oh * row_step + offsets[t] + ow].
+  void (*input_grad_plane)(int out_h, int dy_row, size_t row_step, int tap_count,
+                           const size_t* offsets, const float* dy, const float* k, float* dplane);
+  void (*weight_grad_plane)(int out_h, int dy_row, size_t row_step, int tap_count,
+                            const size_t* offsets, const float* plane, const float* dy, float* dk);
 };
 
 const DepthwiseKernels& GenericDepthwiseKernels();

@@ -12,33 +12,6 @@ namespace strata {
 
 namespace {
 
-// Output columns [lo, hi) whose input column ow * stride + offset lies in [0, width).
-void ValidColumns(int offset, int stride, int width, int out_width, int* lo, int* hi) {
-  *lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  *hi = offset > width - 1 ? 0 : std::min(out_width, (width - 1 - offset) / stride + 1);
-  *hi = std::max(*hi, *lo);
-}
-
-// Calls fn(kernel index, input row, output row, lo, hi, input column offset)
-// for every kernel tap and every output row whose input row is inside the image.
-template <class Fn>
-void ForEachTap(const math::Window2d& w, Fn fn) {
-  const int out_h = w.output_height(), out_w = w.output_width();
-  for (int kh = 0; kh < w.kernel_h; ++kh) {
-    for (int kw = 0; kw < w.kernel_w; ++kw) {
-      const int offset = kw * w.dilation_w - w.pad_w;
-      int lo, hi;
-      ValidColumns(offset, w.stride_w, w.width, out_w, &lo, &hi);
-      if (lo == hi) continue;
-      for (int oh = 0; oh < out_h; ++oh) {
-        const int ih = oh * w.stride_h - w.pad_h + kh * w.dilation_h;
-        if (ih < 0 || ih >= w.height) continue;
-        fn(kh * w.kernel_w + kw, ih, oh, lo, hi, offset);
-      }
-    }
-  }
-}
-
 // One input channel zero-padded, each padded row split into `stride_w`
 // column phases (phase j holds padded columns j, j + stride_w, ...): every
 // tap of a row of outputs then reads consecutive values, with no edge cases.
@@ -47,9 +20,12 @@ class PaddedChannel {
   PaddedChannel(const math::Window2d& w, int lanes)
       : w_(w),
         rows_((w.output_height() - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1),
+        output_row_((w.output_width() + lanes - 1) / lanes * lanes),
         // Whole vectors of `lanes` outputs, and the furthest tap beyond them.
-        phase_len_((w.output_width() + lanes - 1) / lanes * lanes +
-                   (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1) {}
+        phase_len_(output_row_ + (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1) {}
+
+  // A row of outputs as whole vectors.
+  int output_row() const { return output_row_; }
 
   size_t floats() const { return static_cast<size_t>(rows_) * row_floats(); }
   size_t row_floats() const { return static_cast<size_t>(w_.stride_w) * phase_len_; }
@@ -89,6 +65,30 @@ class PaddedChannel {
     }
   }
 
+  // The image's part of a padded plane (the gradient the backward built in
+  // that layout) into x; the image's values that no tap reads get 0.
+  void Unfill(const float* plane, float* x) const {
+    const int s = w_.stride_w, padded = s * phase_len_;
+    for (int ih = 0; ih < w_.height; ++ih, x += w_.width) {
+      const int r = ih + w_.pad_h;
+      // The image's columns [0, inside) lie in the plane's row.
+      const int inside = r < rows_ ? std::clamp(padded - w_.pad_w, 0, w_.width) : 0;
+      std::fill(x + inside, x + w_.width, 0.f);
+      if (inside == 0) continue;
+      const float* src = plane + static_cast<size_t>(r) * padded;
+      if (s == 1) {
+        std::copy_n(src + w_.pad_w, inside, x);
+        continue;
+      }
+      // Phase j holds padded columns j, j + s, ...: its first inside the image is c.
+      for (int j = 0; j < s; ++j) {
+        const int c = w_.pad_w + ((j - w_.pad_w) % s + s) % s;
+        const float* phase = src + j * phase_len_ + c / s;
+        for (int iw = c - w_.pad_w, i = 0; iw < inside; iw += s, ++i) x[iw] = phase[i];
+      }
+    }
+  }
+
   // Where tap (kh, kw)'s values start for output row 0; row oh's lie
   // oh * RowStep() further.
   size_t TapOffset(int kh, int kw) const {
@@ -97,11 +97,18 @@ class PaddedChannel {
                phase_len_ +
            column / w_.stride_w;
   }
+  std::vector<size_t> TapOffsets() const {
+    std::vector<size_t> offsets;
+    for (int kh = 0; kh < w_.kernel_h; ++kh) {
+      for (int kw = 0; kw < w_.kernel_w; ++kw) offsets.push_back(TapOffset(kh, kw));
+    }
+    return offsets;
+  }
   size_t RowStep() const { return static_cast<size_t>(w_.stride_h) * w_.stride_w * phase_len_; }
 
  private:
   math::Window2d w_;
-  int rows_, phase_len_;
+  int rows_, output_row_, phase_len_;
 };
 
 }  // namespace
@@ -127,10 +134,7 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end,
   const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
   const PaddedChannel layout(w, kernels.lanes);
   const float slope = epilogue.relu_slope;
-  std::vector<size_t> tap_offsets;
-  for (int kh = 0; kh < w.kernel_h; ++kh) {
-    for (int kw = 0; kw < w.kernel_w; ++kw) tap_offsets.push_back(layout.TapOffset(kh, kw));
-  }
+  const std::vector<size_t> tap_offsets = layout.TapOffsets();
   // Channels spread over the pool where the layer runs its images on one
   // thread (a batch of one); inside a hand-out of several they run here.
   for (int b = begin; b < end; ++b) {
@@ -151,34 +155,47 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end,
   }
 }
 
+// In the forward's padded layout: each input channel's plane (for the weight
+// gradient) and its gradient (for the input gradient, summed over the
+// channel's outputs, then cut back to the image). Channels spread over the
+// pool where the layer runs its images on one thread; each part writes only
+// its own channels' dk and dx.
 void DepthwiseConv::Backward(const float* in, const float* out_diff, int begin, int end,
                              float* in_diff, float* weights_diff) {
   const ConvShape& s = shape();
   const math::Window2d& w = s.window;
-  const int out_w = w.output_width(), spatial = s.out_spatial(), stride = w.stride_w;
+  const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
+  const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
+  const PaddedChannel layout(w, kernels.lanes);
+  const std::vector<size_t> tap_offsets = layout.TapOffsets();
+  const int dy_row = layout.output_row();
   for (int b = begin; b < end; ++b) {
-    if (in_diff != nullptr) std::memset(in_diff + b * s.in_dim(), 0, sizeof(float) * s.in_dim());
-    for (int o = 0; o < s.out_channels; ++o) {
-      const size_t at = b * s.in_dim() + (o / multiplier_) * plane_;
-      const float* dy = out_diff + b * s.out_dim() + static_cast<size_t>(o) * spatial;
-      const float* k = weights_ + static_cast<size_t>(o) * taps_;
-      float* dk = weights_diff ? weights_diff + static_cast<size_t>(o) * taps_ : nullptr;
-      ForEachTap(w, [&](int tap, int ih, int oh, int lo, int hi, int offset) {
-        const size_t row = at + static_cast<size_t>(ih) * w.width + offset;
-        const float* dyr = dy + static_cast<size_t>(oh) * out_w;
-        if (in_diff != nullptr) {
-          float* dxr = in_diff + row;
-          const float weight = k[tap];
-          for (int ow = lo; ow < hi; ++ow) dxr[ow * stride] += weight * dyr[ow];
+    ParallelFor(w.channels, 2, [&](int, int first, int last) {
+      float* plane = scratch::Get<float>(scratch::Key::kDepthwisePlane, layout.floats());
+      float* row = scratch::Get<float>(scratch::Key::kDepthwiseRow, layout.row_floats());
+      float* dplane = scratch::Get<float>(scratch::Key::kDepthwisePlaneGrad, layout.floats());
+      float* dy = scratch::Get<float>(scratch::Key::kDepthwiseOutputGrad,
+                                      static_cast<size_t>(out_h) * dy_row);
+      layout.Clear(plane, row);
+      for (int oh = 0; oh < out_h; ++oh) std::fill_n(dy + oh * dy_row + out_w, dy_row - out_w, 0.f);
+      for (int c = first; c < last; ++c) {
+        if (weights_diff != nullptr) layout.Fill(in + b * s.in_dim() + c * plane_, plane, row);
+        if (in_diff != nullptr) std::fill_n(dplane, layout.floats(), 0.f);
+        for (int o = c * multiplier_; o < (c + 1) * multiplier_; ++o) {
+          const float* y = out_diff + b * s.out_dim() + static_cast<size_t>(o) * spatial;
+          for (int oh = 0; oh < out_h; ++oh) std::copy_n(y + oh * out_w, out_w, dy + oh * dy_row);
+          if (weights_diff != nullptr) {
+            kernels.weight_grad_plane(out_h, dy_row, layout.RowStep(), taps_, tap_offsets.data(),
+                                      plane, dy, weights_diff + static_cast<size_t>(o) * taps_);
+          }
+          if (in_diff != nullptr) {
+            kernels.input_grad_plane(out_h, dy_row, layout.RowStep(), taps_, tap_offsets.data(), dy,
+                                     weights_ + static_cast<size_t>(o) * taps_, dplane);
+          }
         }
-        if (dk != nullptr) {
-          const float* xr = in + row;
-          float sum = 0.f;
-          for (int ow = lo; ow < hi; ++ow) sum += dyr[ow] * xr[ow * stride];
-          dk[tap] += sum;
-        }
-      });
-    }
+        if (in_diff != nullptr) layout.Unfill(dplane, in_diff + b * s.in_dim() + c * plane_);
+      }
+    });
   }
 }
 

@@ -88,7 +88,50 @@ struct DepthwiseRows {
         slope, y);
   }
 
-  static DepthwiseKernels Set() { return {W, &OutputPlane}; }
+  // The backward's loops run tap by tap over the whole plane: a tap's
+  // weight or sum stays in registers, and dy's rows (whole vectors, zero
+  // past out_w) are read from cache once per tap.
+  static void InputGradPlane(int out_h, int dy_row, size_t row_step, int tap_count,
+                             const size_t* offsets, const float* dy, const float* k,
+                             float* dplane) {
+    for (int t = 0; t < tap_count; ++t) {
+      const F w = F{} + k[t];
+      for (int oh = 0; oh < out_h; ++oh) {
+        const float* g = dy + static_cast<size_t>(oh) * dy_row;
+        float* d = dplane + oh * row_step + offsets[t];
+        for (int ow = 0; ow < dy_row; ow += W) {
+          F x, y;
+          std::memcpy(&x, g + ow, sizeof x);
+          std::memcpy(&y, d + ow, sizeof y);
+          y += w * x;
+          std::memcpy(d + ow, &y, sizeof y);
+        }
+      }
+    }
+  }
+
+  static void WeightGradPlane(int out_h, int dy_row, size_t row_step, int tap_count,
+                              const size_t* offsets, const float* plane, const float* dy,
+                              float* dk) {
+    for (int t = 0; t < tap_count; ++t) {
+      // Two sums side by side, as one alone would wait on each add.
+      F acc[2] = {F{}, F{}};
+      int v = 0;
+      for (int oh = 0; oh < out_h; ++oh) {
+        const float* g = dy + static_cast<size_t>(oh) * dy_row;
+        const float* x = plane + oh * row_step + offsets[t];
+        for (int ow = 0; ow < dy_row; ow += W, ++v) {
+          F a, b;
+          std::memcpy(&a, g + ow, sizeof a);
+          std::memcpy(&b, x + ow, sizeof b);
+          acc[v & 1] += a * b;
+        }
+      }
+      dk[t] += VectorMath<W>::Sum(acc[0] + acc[1]);
+    }
+  }
+
+  static DepthwiseKernels Set() { return {W, &OutputPlane, &InputGradPlane, &WeightGradPlane}; }
 };
 
 }  // namespace

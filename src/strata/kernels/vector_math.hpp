@@ -22,6 +22,15 @@ struct VectorMath {
 
   static inline F Select(I mask, F a, F b) { return (F)((mask & (I)a) | (~mask & (I)b)); }
 
+  // The lanes' sum, added in lane order.
+  static inline float Sum(F v) {
+    float lanes[W];
+    std::memcpy(lanes, &v, sizeof lanes);
+    float sum = 0.f;
+    for (float lane : lanes) sum += lane;
+    return sum;
+  }
+
   // std::max(z, 0) + slope * std::min(z, 0), as the ReLU layer computes it
   // (a NaN passes through). For T = F or float.
   template <class T>
