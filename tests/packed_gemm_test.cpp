@@ -304,11 +304,13 @@ void CheckAccumulateNT(const NtShape& t, int lda, int ldb, int ldc, unsigned see
 
 // C += A * B^T with both operands along the depth: block edges (rows by 3 on
 // AVX2, 4 on AVX-512, columns by 4), depths with and without a remainder past
-// the last 8 or 16, and leading dimensions wider than the depth or C's width.
+// the last 8 or 16, and leading dimensions wider than the depth or C's width;
+// a depth of 2,500 runs in the dot tiles' blocks of 1,024 (and 4 past them).
 TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
   unsigned seed = 40;
-  for (const NtShape& t : {NtShape{50, 20, 64}, NtShape{1, 1, 8}, NtShape{4, 5, 13},
-                           NtShape{7, 9, 3}, NtShape{3, 4, 0}, NtShape{11, 6, 45}}) {
+  for (const NtShape& t :
+       {NtShape{50, 20, 64}, NtShape{1, 1, 8}, NtShape{4, 5, 13}, NtShape{7, 9, 3},
+        NtShape{3, 4, 0}, NtShape{11, 6, 45}, NtShape{6, 5, 2500}}) {
     CheckAccumulateNT(t, t.depth + 3, t.depth + 5, t.n + 2, seed += 3);
   }
 }

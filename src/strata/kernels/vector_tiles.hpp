@@ -117,6 +117,10 @@ struct VectorTiles {
 // whole register go through DotRemainder.
 template <class V, int kMaxRows>
 struct DotTiles {
+  // The depth runs in blocks, so that the rows a block of tiles reads stay in
+  // cache while every column block passes (the sums of a block are added to
+  // C before the next starts). The sizes tried: docs/performance.md.
+  static constexpr int kDepthBlock = 1024;
   template <int RA, int RB>
   static void Tile(int depth, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
     typename V::type acc[RA][4];
@@ -164,11 +168,14 @@ struct DotTiles {
   static void GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                      float* c, int ldc) {
     const int vector_depth = depth / V::kLanes * V::kLanes;
-    for (int j = 0; j < n; j += 4) {
-      for (int i = 0; i < m; i += kMaxRows) {
-        Block<kMaxRows>(m - i, n - j, vector_depth, a + static_cast<size_t>(i) * lda, lda,
-                        b + static_cast<size_t>(j) * ldb, ldb, c + static_cast<size_t>(i) * ldc + j,
-                        ldc);
+    for (int k0 = 0; k0 < vector_depth; k0 += kDepthBlock) {
+      const int block = std::min(kDepthBlock, vector_depth - k0);
+      for (int j = 0; j < n; j += 4) {
+        for (int i = 0; i < m; i += kMaxRows) {
+          Block<kMaxRows>(m - i, n - j, block, a + static_cast<size_t>(i) * lda + k0, lda,
+                          b + static_cast<size_t>(j) * ldb + k0, ldb,
+                          c + static_cast<size_t>(i) * ldc + j, ldc);
+        }
       }
     }
     DotRemainder(m, n, vector_depth, depth, a, lda, b, ldb, c, ldc);
