@@ -44,7 +44,7 @@ if [ "${STRATA_SKIP_CLANG:-0}" != "1" ]; then
     CC=clang CXX=clang++ cmake -S . -B "$clang_dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
   fi
   cmake --build "$clang_dir" -j"$(nproc)" --target strata packed_gemm_test winograd_test \
-    conv_algorithm_test convolution_layer_test
+    conv_algorithm_test convolution_layer_test depthwise_conv_test
   ctest --test-dir "$clang_dir" --output-on-failure -j"$(nproc)" \
-    -R '(PackedGemm|Winograd|ConvAlgorithm|ConvolutionLayerTest|Kernels\.)'
+    -R '(PackedGemm|Winograd|ConvAlgorithm|ConvolutionLayerTest|DepthwiseConvTest|Kernels\.)'
 fi
