@@ -175,7 +175,7 @@ void Winograd::Forward(const float* in, size_t in_stride, int count, const float
 
 void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size_t dy_stride,
                         int count, float* dx, float* dw) const {
-  if (dx == nullptr && dw == nullptr) return;
+  if ((dx == nullptr && dw == nullptr) || count == 0) return;
   if (dx != nullptr && !packed_isa_[1]) {
     throw InternalError("Winograd::Backward: SetWeights(.., true) first");
   }
@@ -194,7 +194,6 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
   float* du = dw ? scratch::Get<float>(scratch::Key::kWinogradWeightGrads,
                                        static_cast<size_t>(kP) * o_count * c_count)
                  : nullptr;
-  if (du) std::fill_n(du, static_cast<size_t>(kP) * o_count * c_count, 0.f);
   // dx needs no zeroing: the input-gradient step writes each value before it
   // adds to it (winograd_tiles.hpp).
   for (int first = 0; first < total; first += backward_chunk_) {
@@ -207,8 +206,11 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
       // dU[p] += dM[p] V[p]^T, summed over the tiles (the padding lanes are 0).
       steps.input(g, chunk, in, in_stride, v);
       for (int p = 0; p < kP; ++p) {
-        GemmAccumulateNT(o_count, c_count, n, dm + p * o_stride, n, v + p * c_stride, n,
-                         du + static_cast<size_t>(p) * o_count * c_count, c_count);
+        float* du_p = du + static_cast<size_t>(p) * o_count * c_count;
+        // Zeroed just before its first sums, while it stays in cache for them.
+        if (first == 0) std::fill_n(du_p, static_cast<size_t>(o_count) * c_count, 0.f);
+        GemmAccumulateNT(o_count, c_count, n, dm + p * o_stride, n, v + p * c_stride, n, du_p,
+                         c_count);
       }
     }
     if (dx == nullptr) continue;
