@@ -1,7 +1,6 @@
 #include "strata/conv/depthwise_conv.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "strata/kernels/depthwise_kernels.hpp"
