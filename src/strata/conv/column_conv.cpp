@@ -44,7 +44,7 @@ void ColumnConv::Backward(const float* in, const float* out_diff, int begin, int
   }
   for (int n = begin; n < end; n += chunk_) {
     const int count = std::min(chunk_, end - n);
-    if (plan.images > 0 && with_input_grad) {
+    if (with_input_grad) {
       WeightGradStep(plan, in + n * in_dim, out_diff + n * out_dim, count, weights_diff);
     }
     if (in_diff != nullptr) InputGradChunk(out_diff + n * out_dim, in_diff + n * in_dim, count);
