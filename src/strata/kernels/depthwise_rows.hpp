@@ -18,34 +18,69 @@ template <int W>
 struct DepthwiseRows {
   using F = typename VectorMath<W>::F;
 
-  // Outputs [ow, ow + G vectors) of a row (those before out_w written): G
+  // Outputs [ow, ow + G vectors) of R rows (those before out_w written): R x G
   // sums side by side, as one alone would wait on each add. weight(t) is tap
   // t's weight in every lane; `room` floats from y belong to the plane.
-  template <int G, class Weight>
-  static inline void OutputVectors(int ow, int out_w, int room, int tap_count, const float* row,
-                                   const size_t* offsets, const Weight& weight, float bias,
-                                   float slope, float* y) {
-    F acc[G];
-    for (F& a : acc) a = F{} + bias;
+  template <int R, int G, class Weight>
+  static inline void OutputBlock(int ow, int out_w, int room, size_t row_step, int tap_count,
+                                 const float* row, const size_t* offsets, const Weight& weight,
+                                 float bias, float slope, float* y) {
+    F acc[R][G];
+    for (auto& r : acc) {
+      for (F& a : r) a = F{} + bias;
+    }
     for (int t = 0; t < tap_count; ++t) {
       const F w = weight(t);
-      for (int g = 0; g < G; ++g) {
-        F x;
-        std::memcpy(&x, row + offsets[t] + ow + g * W, sizeof x);
-        acc[g] += w * x;
+      for (int r = 0; r < R; ++r) {
+        for (int g = 0; g < G; ++g) {
+          F x;
+          std::memcpy(&x, row + r * row_step + offsets[t] + ow + g * W, sizeof x);
+          acc[r][g] += w * x;
+        }
       }
     }
-    for (int g = 0; g < G; ++g) {
-      if (slope != 1.f) acc[g] = VectorMath<W>::Relu(acc[g], F{} + slope);
-      // A whole vector as one store where it stays inside the plane (past
-      // out_w it writes the next rows' first outputs, which they overwrite);
-      // a copy of a run-time length would go through memory bytes at a time.
-      const int at = ow + g * W, count = out_w - at;
-      if (count <= 0) continue;
-      if (at + W <= room) {
-        std::memcpy(y + at, &acc[g], sizeof acc[g]);
-      } else {
-        std::memcpy(y + at, &acc[g], sizeof(float) * count);
+    for (int r = 0; r < R; ++r) {
+      for (int g = 0; g < G; ++g) {
+        if (slope != 1.f) acc[r][g] = VectorMath<W>::Relu(acc[r][g], F{} + slope);
+        // A whole vector as one store where it stays inside the plane (past
+        // out_w it writes the next rows' first outputs, which they
+        // overwrite); a copy of a run-time length would go through memory
+        // bytes at a time.
+        const int at = ow + g * W, count = out_w - at;
+        if (count <= 0) continue;
+        float* yr = y + r * out_w;
+        if (at + W <= room - r * out_w) {
+          std::memcpy(yr + at, &acc[r][g], sizeof acc[r][g]);
+        } else {
+          std::memcpy(yr + at, &acc[r][g], sizeof(float) * count);
+        }
+      }
+    }
+  }
+
+  // Rows [oh, oh + R) of a plane whose rows are G vectors or fewer.
+  template <int R, int G, class Weight>
+  static inline void RowBlock(int oh, int out_h, int out_w, size_t row_step, int tap_count,
+                              const size_t* offsets, const float* plane, const Weight& weight,
+                              float bias, float slope, float* y) {
+    OutputBlock<R, G>(0, out_w, (out_h - oh) * out_w, row_step, tap_count, plane + oh * row_step,
+                      offsets, weight, bias, slope, y + oh * out_w);
+  }
+
+  // A plane whose rows are G vectors or fewer, R rows at a time (a narrow
+  // plane's row alone holds too few sums to hide the adds' latency).
+  template <int R, int G, class Weight>
+  static inline void NarrowPlane(int out_h, int out_w, size_t row_step, int tap_count,
+                                 const size_t* offsets, const float* plane, const Weight& weight,
+                                 float bias, float slope, float* y) {
+    int oh = 0;
+    for (; oh + R <= out_h; oh += R) {
+      RowBlock<R, G>(oh, out_h, out_w, row_step, tap_count, offsets, plane, weight, bias, slope, y);
+    }
+    if constexpr (R > 1) {
+      if (oh < out_h) {
+        NarrowPlane<R / 2, G>(out_h - oh, out_w, row_step, tap_count, offsets,
+                              plane + oh * row_step, weight, bias, slope, y + oh * out_w);
       }
     }
   }
@@ -54,18 +89,29 @@ struct DepthwiseRows {
   static inline void Plane(int out_h, int out_w, size_t row_step, int tap_count,
                            const size_t* offsets, const float* plane, const Weight& weight,
                            float bias, float slope, float* y) {
+    if (out_w <= W) {
+      return NarrowPlane<4, 1>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias,
+                               slope, y);
+    }
+    if (out_w <= 2 * W) {
+      return NarrowPlane<2, 2>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias,
+                               slope, y);
+    }
     for (int oh = 0; oh < out_h; ++oh, y += out_w) {
       const float* row = plane + oh * row_step;
       const int room = (out_h - oh) * out_w;
       int ow = 0;
       for (; ow + 3 * W < out_w; ow += 4 * W) {
-        OutputVectors<4>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+        OutputBlock<1, 4>(ow, out_w, room, row_step, tap_count, row, offsets, weight, bias, slope,
+                          y);
       }
       for (; ow + W < out_w; ow += 2 * W) {
-        OutputVectors<2>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+        OutputBlock<1, 2>(ow, out_w, room, row_step, tap_count, row, offsets, weight, bias, slope,
+                          y);
       }
       if (ow < out_w) {
-        OutputVectors<1>(ow, out_w, room, tap_count, row, offsets, weight, bias, slope, y);
+        OutputBlock<1, 1>(ow, out_w, room, row_step, tap_count, row, offsets, weight, bias, slope,
+                          y);
       }
     }
   }
