@@ -54,14 +54,14 @@ class PackedMatrix {
 
  private:
   friend void GemmPacked(const PackedMatrix&, int, const float*, int, const float*, bool, float*,
-                         int);
+                         int, float);
   friend bool ReadsWindow(const PackedMatrix&, const Window2d&);
   friend void GemmPackedSpread(const PackedMatrix&, int, const float*, int, const float*, float*,
-                               int);
+                               int, float);
   friend void GemmPackedImages(const PackedMatrix&, int, int, const float*, size_t, int,
-                               const float*, float*, size_t, int);
+                               const float*, float*, size_t, int, float);
   friend void GemmPackedWindow(const PackedMatrix&, const float*, const Window2d&, const float*,
-                               float*, int);
+                               float*, int, float);
   // Sets the shape and kernel set, and has fill(start, count, panel) write
   // each panel of rows (defined and used in packed_gemm.cpp).
   template <class Fill>
@@ -73,15 +73,18 @@ class PackedMatrix {
 
 // C = A * B + (C if `accumulate`, else row_bias broadcast along each row, or 0).
 // A is packed (rows x depth); B is depth x n with leading dimension ldb; C is
-// rows x n with leading dimension ldc. row_bias may be null.
+// rows x n with leading dimension ldc. row_bias may be null. With
+// relu_slope != 1, C then passes a ReLU with that negative slope (as
+// math::Relu), in the tiles' registers: no second pass over C. The same for
+// the products below.
 void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
-                bool accumulate, float* c, int ldc);
+                bool accumulate, float* c, int ldc, float relu_slope = 1.f);
 
 // GemmPacked (no accumulation) over n columns in column blocks spread over
 // the pool, or run here when the caller is inside a part of a parallel
 // region (a layer's batch of one is a single hand-out).
 void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
-                      float* c, int ldc);
+                      float* c, int ldc, float relu_slope = 1.f);
 
 // C_i = A * B_i (+ row_bias along each row) for `count` images i: B_i (depth
 // x n, leading dimension ldb) at b + i * b_stride and C_i (rows x n, leading
@@ -91,7 +94,8 @@ void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, con
 // gathered over all the images into one product, instead of a narrow edge
 // block per image. One image: GemmPackedSpread.
 void GemmPackedImages(const PackedMatrix& a, int count, int n, const float* b, size_t b_stride,
-                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc);
+                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc,
+                      float relu_slope = 1.f);
 
 // Whether GemmPackedWindow can read B straight from an image through `w`
 // with the kernels `a` was packed for: a vector kernel set, stride 1, no
@@ -102,7 +106,7 @@ bool ReadsWindow(const PackedMatrix& a, const Window2d& w);
 // unfolded copy of the image; C is rows x (out_h * out_w), leading dimension
 // ldc. Only where ReadsWindow (InternalError otherwise).
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
-                      const float* row_bias, float* c, int ldc);
+                      const float* row_bias, float* c, int ldc, float relu_slope = 1.f);
 
 // Whether WeightGradWindow can read the images through `w`: a vector kernel
 // set in use, and a plain window as for ReadsWindow (stride 1, no padding or

@@ -22,6 +22,7 @@ using kernels::kDepthBlock;
 using kernels::Kernels;
 using kernels::KernelsFor;
 using kernels::MatrixB;
+using kernels::TileEnds;
 using kernels::WeightGradArgs;
 using kernels::WindowB;
 
@@ -145,22 +146,23 @@ Panels AllPanels(const PackedMatrix& a, const Kernels& kernels) {
   return {0, count, count};
 }
 
-// fn(r, kc, k0, start, a_part, init, bias) for each depth block (kc steps
-// from k0) of each panel (r rows from `start`, its part of A at a_part), with
-// the tiles' Init and the panel's bias.
+// fn(r, kc, k0, start, a_part, ends) for each depth block (kc steps from k0)
+// of each panel (r rows from `start`, its part of A at a_part), with the
+// tiles' start and end (the panel's bias; the ReLU at the last block).
 template <class Fn>
 void ForEachPanelStep(const Panels& panels, const PackedMatrix& a, const float* packed,
-                      const float* row_bias, bool accumulate, Fn fn) {
+                      const float* row_bias, bool accumulate, float relu_slope, Fn fn) {
   const int rows = a.rows(), depth = a.depth();
   for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
     const int kc = std::min(kDepthBlock, depth - k0);
     const Init init = k0 > 0 || accumulate ? Init::kLoad : row_bias ? Init::kBias : Init::kZero;
+    const float slope = k0 + kc == depth ? relu_slope : 1.f;
     for (int p = panels.begin; p < panels.end; ++p) {
       const int start = PanelStart(p, panels.count, rows);
       const int r = PanelStart(p + 1, panels.count, rows) - start;
       fn(r, kc, k0, start,
-         packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r, init,
-         row_bias ? row_bias + start : nullptr);
+         packed + static_cast<size_t>(start) * depth + static_cast<size_t>(k0) * r,
+         TileEnds{init, row_bias ? row_bias + start : nullptr, slope});
     }
   }
 }
@@ -169,11 +171,12 @@ void ForEachPanelStep(const Panels& panels, const PackedMatrix& a, const float* 
 // block by block.
 template <class B, class Tile>
 void ColumnBlock(Tile tile, const Panels& panels, const PackedMatrix& a, const float* packed,
-                 const B& b, const float* row_bias, bool accumulate, float* c, int ldc) {
+                 const B& b, const float* row_bias, bool accumulate, float relu_slope, float* c,
+                 int ldc) {
   ForEachPanelStep(
-      panels, a, packed, row_bias, accumulate,
-      [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
-        tile(r, kc, a_part, Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, init, bias);
+      panels, a, packed, row_bias, accumulate, relu_slope,
+      [&](int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
+        tile(r, kc, a_part, Advance(b, k0), c + static_cast<size_t>(start) * ldc, ldc, ends);
       });
 }
 
@@ -229,10 +232,10 @@ class EdgeBuffers {
 template <class FillB>
 void EdgeBlock(const Kernels& kernels, const Panels& panels, const PackedMatrix& a,
                const float* packed, int cols, FillB fill_b, const float* row_bias, bool accumulate,
-               float* c, int ldc) {
+               float relu_slope, float* c, int ldc) {
   const EdgeBuffers edge(kernels, panels, a, cols, fill_b, accumulate, c, ldc);
-  ColumnBlock(edge.Tile(kernels), panels, a, packed, edge.B(), row_bias, accumulate, edge.C(),
-              edge.ldc());
+  ColumnBlock(edge.Tile(kernels), panels, a, packed, edge.B(), row_bias, accumulate, relu_slope,
+              edge.C(), edge.ldc());
   edge.Finish();
 }
 
@@ -274,7 +277,7 @@ void ForEachColumnBlock(const Kernels& kernels, int covered, const float* b, int
 // block at a time (ColumnBlock: each stays in L1 while A passes over it).
 void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix& a,
                 const Panels& panels, int n, const float* b, int ldb, const float* row_bias,
-                bool accumulate, float* c, int ldc) {
+                bool accumulate, float relu_slope, float* c, int ldc) {
   const int covered = ColumnsInPlace(kernels, n);
   std::optional<EdgeBuffers> edge;
   if (covered < n) {
@@ -286,16 +289,17 @@ void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix&
   const EdgeBuffers* edge_block = edge ? &*edge : nullptr;
   if (n > kernels.width && n < a.rows()) {
     ForEachPanelStep(
-        panels, a, packed, row_bias, accumulate,
-        [&](int r, int kc, int k0, int start, const float* a_part, Init init, const float* bias) {
+        panels, a, packed, row_bias, accumulate, relu_slope,
+        [&](int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
           ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
             block.tile(r, kc, a_part, Advance(block.b, k0),
-                       block.c + static_cast<size_t>(start) * block.ldc, block.ldc, init, bias);
+                       block.c + static_cast<size_t>(start) * block.ldc, block.ldc, ends);
           });
         });
   } else {
     ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
-      ColumnBlock(block.tile, panels, a, packed, block.b, row_bias, accumulate, block.c, block.ldc);
+      ColumnBlock(block.tile, panels, a, packed, block.b, row_bias, accumulate, relu_slope, block.c,
+                  block.ldc);
     });
   }
   if (edge) edge->Finish();
@@ -304,22 +308,24 @@ void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix&
 }  // namespace
 
 void GemmPacked(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
-                bool accumulate, float* c, int ldc) {
+                bool accumulate, float* c, int ldc, float relu_slope) {
   const int rows = a.rows_, depth = a.depth_;
   if (rows == 0 || n <= 0) return;
   if (depth == 0) {
-    for (int i = 0; i < rows && !accumulate; ++i) {
-      std::fill_n(c + static_cast<size_t>(i) * ldc, n, row_bias ? row_bias[i] : 0.f);
+    for (int i = 0; i < rows; ++i) {
+      float* ci = c + static_cast<size_t>(i) * ldc;
+      if (!accumulate) std::fill_n(ci, n, row_bias ? row_bias[i] : 0.f);
+      if (relu_slope != 1.f) Relu(n, relu_slope, ci, ci);
     }
     return;
   }
   const Kernels& kernels = KernelsFor(a.isa_);
   GemmPanels(kernels, a.storage_->data(), a, AllPanels(a, kernels), n, b, ldb, row_bias, accumulate,
-             c, ldc);
+             relu_slope, c, ldc);
 }
 
 void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, const float* row_bias,
-                      float* c, int ldc) {
+                      float* c, int ldc, float relu_slope) {
   if (a.rows_ == 0 || n <= 0) return;
   const Kernels& kernels = KernelsFor(a.isa_);
   const Panels all = AllPanels(a, kernels);
@@ -330,8 +336,8 @@ void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, con
   if (a.depth_ > 0 && n < a.rows_ && all.count >= 2 * NumThreads()) {
     const float* packed = a.storage_->data();
     ParallelFor(all.count, 1, [&](int, int first, int last) {
-      GemmPanels(kernels, packed, a, Panels{first, last, all.count}, n, b, ldb, row_bias, false, c,
-                 ldc);
+      GemmPanels(kernels, packed, a, Panels{first, last, all.count}, n, b, ldb, row_bias, false,
+                 relu_slope, c, ldc);
     });
     return;
   }
@@ -339,19 +345,20 @@ void GemmPackedSpread(const PackedMatrix& a, int n, const float* b, int ldb, con
   const int blocks = (n + kColumnBlock - 1) / kColumnBlock;
   ParallelFor(blocks, 1, [&](int, int first, int last) {
     const int c0 = first * kColumnBlock, c1 = std::min(n, last * kColumnBlock);
-    GemmPacked(a, c1 - c0, b + c0, ldb, row_bias, false, c + c0, ldc);
+    GemmPacked(a, c1 - c0, b + c0, ldb, row_bias, false, c + c0, ldc, relu_slope);
   });
 }
 
 void GemmPackedImages(const PackedMatrix& a, int count, int n, const float* b, size_t b_stride,
-                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc) {
-  if (count == 1) return GemmPackedSpread(a, n, b, ldb, row_bias, c, ldc);
+                      int ldb, const float* row_bias, float* c, size_t c_stride, int ldc,
+                      float relu_slope) {
+  if (count == 1) return GemmPackedSpread(a, n, b, ldb, row_bias, c, ldc, relu_slope);
   const Kernels& kernels = KernelsFor(a.isa_);
   // Whole blocks run at full speed (the half tile's too).
   const int block = kernels.half_tile != nullptr ? kernels.width / 2 : kernels.width;
   const int whole = n / block * block, rest = n - whole;
   for (int i = 0; i < count && whole > 0; ++i) {
-    GemmPacked(a, whole, b + i * b_stride, ldb, row_bias, false, c + i * c_stride, ldc);
+    GemmPacked(a, whole, b + i * b_stride, ldb, row_bias, false, c + i * c_stride, ldc, relu_slope);
   }
   if (rest == 0 || count <= 0) return;
   const int columns = count * rest, rows = a.rows_, depth = a.depth_;
@@ -365,7 +372,7 @@ void GemmPackedImages(const PackedMatrix& a, int count, int n, const float* b, s
                   gathered + static_cast<size_t>(k) * columns + i * rest);
     }
   }
-  GemmPacked(a, columns, gathered, columns, row_bias, false, product, columns);
+  GemmPacked(a, columns, gathered, columns, row_bias, false, product, columns, relu_slope);
   for (int r = 0; r < rows; ++r) {
     for (int i = 0; i < count; ++i) {
       std::copy_n(product + static_cast<size_t>(r) * columns + i * rest, rest,
@@ -510,7 +517,7 @@ void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const fl
 }
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,
-                      const float* row_bias, float* c, int ldc) {
+                      const float* row_bias, float* c, int ldc, float relu_slope) {
   if (!ReadsWindow(a, w)) {
     throw InternalError("GemmPackedWindow: the window cannot be read directly");
   }
@@ -529,14 +536,14 @@ void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d&
       // Runs of 8 columns stay within one output row (its width is a multiple of 8).
       WindowB b{image, offsets, {0, 0, 0, 0}};
       for (int s = 0; s < kernels.width / 8; ++s) b.runs[s] = pixel(j + 8 * s);
-      ColumnBlock(kernels.window_tile, AllPanels(a, kernels), a, packed, b, row_bias, false, c + j,
-                  ldc);
+      ColumnBlock(kernels.window_tile, AllPanels(a, kernels), a, packed, b, row_bias, false,
+                  relu_slope, c + j, ldc);
     } else {
       const auto fill_b = [&](int k, float* row) {
         for (int q = 0; q < cols; ++q) row[q] = image[offsets[k] + pixel(j + q)];
       };
-      EdgeBlock(kernels, AllPanels(a, kernels), a, packed, cols, fill_b, row_bias, false, c + j,
-                ldc);
+      EdgeBlock(kernels, AllPanels(a, kernels), a, packed, cols, fill_b, row_bias, false,
+                relu_slope, c + j, ldc);
     }
   }
 }

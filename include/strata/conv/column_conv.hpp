@@ -19,8 +19,10 @@ class ColumnConv : public ConvStrategy {
 
  protected:
   // `count` consecutive images (at most chunk()), in and out at their first.
-  // out = W * im2col(in) (+ bias)
-  virtual void ForwardChunk(const float* in, float* out, int count, const float* bias) = 0;
+  // out = W * im2col(in), then the epilogue (its ReLU only where
+  // RectifiesOutput()).
+  virtual void ForwardChunk(const float* in, float* out, int count,
+                            const ConvEpilogue& epilogue) = 0;
   // in_diff = col2im(W^T * out_diff)
   virtual void InputGradChunk(const float* out_diff, float* in_diff, int count) = 0;
   // Whether WeightGradWindow serves for this shape (a strategy may read the

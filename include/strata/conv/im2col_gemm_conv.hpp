@@ -16,7 +16,7 @@ class Im2colGemmConv : public ColumnConv {
   }
 
  protected:
-  void ForwardChunk(const float* in, float* out, int count, const float* bias) override;
+  void ForwardChunk(const float* in, float* out, int count, const ConvEpilogue& epilogue) override;
   void InputGradChunk(const float* out_diff, float* in_diff, int count) override;
 
  private:

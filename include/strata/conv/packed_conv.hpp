@@ -26,9 +26,11 @@ class PackedConv : public ColumnConv {
   // kernel set that reads this window.
   std::string Description() const override;
   void SetWeights(const float* weights, bool for_input_gradient) override;
+  // In the tiles' registers, as each product's last depth block is stored.
+  bool RectifiesOutput() const override { return true; }
 
  protected:
-  void ForwardChunk(const float* in, float* out, int count, const float* bias) override;
+  void ForwardChunk(const float* in, float* out, int count, const ConvEpilogue& epilogue) override;
   void InputGradChunk(const float* out_diff, float* in_diff, int count) override;
   bool WeightGradInPlace() const override;
   void WeightGradWindow(const float* in, const float* out_diff, int count,

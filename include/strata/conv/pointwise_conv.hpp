@@ -24,6 +24,8 @@ class PointwiseConv : public ConvStrategy {
   static bool Applies(const ConvProblem& problem);
   ConvAlgorithm algorithm() const override { return ConvAlgorithm::kPointwise; }
   void SetWeights(const float* weights, bool for_input_gradient) override;
+  // In the tiles' registers, as each product's last depth block is stored.
+  bool RectifiesOutput() const override { return true; }
   void Forward(const float* in, float* out, int begin, int end,
                const ConvEpilogue& epilogue) override;
   void Backward(const float* in, const float* out_diff, int begin, int end, float* in_diff,

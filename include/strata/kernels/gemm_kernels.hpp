@@ -13,6 +13,16 @@ namespace strata::kernels {
 // current values (accumulating, or a later block of the depth).
 enum class Init { kZero, kBias, kLoad };
 
+// A tile's start (init, and the bias of each of its rows where init is
+// kBias) and end: with `slope` != 1 (the depth's last block of a product
+// that rectifies) its sums pass a ReLU of that negative slope before they
+// are stored, as math::Relu computes it.
+struct TileEnds {
+  Init init;
+  const float* bias;
+  float slope;
+};
+
 // Where a tile reads B's rows (one row per depth step, `width` columns):
 // a matrix row by row, or an image through a stride-1 window, where a row
 // is `width / 8` runs of 8 pixels (run s at image + offsets[k] + runs[s]).
@@ -27,9 +37,9 @@ struct WindowB {
 };
 
 using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                        Init init, const float* bias);
+                        const TileEnds& ends);
 using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
-                              int ldc, Init init, const float* bias);
+                              int ldc, const TileEnds& ends);
 
 // A kernel set: C tiles of up to `max_rows` rows by `width` columns, and
 // `half_tile`, the same rows by width / 2 columns (one register per row), for

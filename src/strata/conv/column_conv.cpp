@@ -27,7 +27,7 @@ void ColumnConv::Forward(const float* in, float* out, int begin, int end,
                          const ConvEpilogue& epilogue) {
   const size_t in_dim = shape().in_dim(), out_dim = shape().out_dim();
   for (int n = begin; n < end; n += chunk_) {
-    ForwardChunk(in + n * in_dim, out + n * out_dim, std::min(chunk_, end - n), epilogue.bias);
+    ForwardChunk(in + n * in_dim, out + n * out_dim, std::min(chunk_, end - n), epilogue);
   }
 }
 

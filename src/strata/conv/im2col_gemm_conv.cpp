@@ -4,7 +4,9 @@
 
 namespace strata {
 
-void Im2colGemmConv::ForwardChunk(const float* in, float* out, int count, const float* bias) {
+void Im2colGemmConv::ForwardChunk(const float* in, float* out, int count,
+                                  const ConvEpilogue& epilogue) {
+  const float* bias = epilogue.bias;
   const ConvShape& s = shape();
   const int m = s.group_out_channels(), k = s.group_depth();
   const int spatial = s.out_spatial(), n = spatial * count;

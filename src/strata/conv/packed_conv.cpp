@@ -41,7 +41,9 @@ bool Pointwise(const math::Window2d& w) {
 
 }  // namespace
 
-void PackedConv::ForwardChunk(const float* in, float* out, int count, const float* bias) {
+void PackedConv::ForwardChunk(const float* in, float* out, int count,
+                              const ConvEpilogue& epilogue) {
+  const float *bias = epilogue.bias, slope = epilogue.relu_slope;
   const ConvShape& s = shape();
   const int m = s.group_out_channels(), k = s.group_depth();
   const int spatial = s.out_spatial(), n = spatial * count;
@@ -54,7 +56,7 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
   if (Pointwise(window)) {
     for (int g = 0; g < s.group; ++g) {
       math::GemmPackedImages(packed_[g], count, spatial, in + g * group_in, in_dim, spatial,
-                             group_bias(g), group_out(0, g), out_dim, spatial);
+                             group_bias(g), group_out(0, g), out_dim, spatial, slope);
     }
     return;
   }
@@ -63,7 +65,7 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
     for (int b = 0; b < count; ++b) {
       for (int g = 0; g < s.group; ++g) {
         math::GemmPackedWindow(packed_[g], in + b * in_dim + g * group_in, window, group_bias(g),
-                               group_out(b, g), spatial);
+                               group_out(b, g), spatial, slope);
       }
     }
     return;
@@ -71,7 +73,7 @@ void PackedConv::ForwardChunk(const float* in, float* out, int count, const floa
   const float* columns = Im2col(in, count);
   for (int g = 0; g < s.group; ++g) {
     math::GemmPackedImages(packed_[g], count, spatial, columns + static_cast<size_t>(g) * k * n,
-                           spatial, n, group_bias(g), group_out(0, g), out_dim, spatial);
+                           spatial, n, group_bias(g), group_out(0, g), out_dim, spatial, slope);
   }
 }
 

@@ -62,10 +62,11 @@ void PointwiseConv::Forward(const float* in, float* out, int begin, int end,
   size_t x_stride = 0;
   const float* x = Input(in + begin * s.in_dim(), end - begin, &x_stride);
   for (int g = 0; g < s.group; ++g) {
-    math::GemmPackedImages(
-        packed_[g], end - begin, spatial, x + static_cast<size_t>(g) * k * spatial, x_stride,
-        spatial, bias ? bias + static_cast<size_t>(g) * m : nullptr,
-        out + begin * s.out_dim() + static_cast<size_t>(g) * m * spatial, s.out_dim(), spatial);
+    math::GemmPackedImages(packed_[g], end - begin, spatial,
+                           x + static_cast<size_t>(g) * k * spatial, x_stride, spatial,
+                           bias ? bias + static_cast<size_t>(g) * m : nullptr,
+                           out + begin * s.out_dim() + static_cast<size_t>(g) * m * spatial,
+                           s.out_dim(), spatial, epilogue.relu_slope);
   }
 }
 

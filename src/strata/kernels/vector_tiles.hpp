@@ -12,24 +12,30 @@
 #include <cstddef>
 
 #include "strata/kernels/gemm_kernels.hpp"
+#include "vector_math.hpp"
 
 namespace strata::kernels {
 
 template <class V, int kMaxRows>
 struct VectorTiles {
+  // math::Relu's formula, lane by lane.
+  static typename V::type Rectify(typename V::type z, float slope) {
+    using M = VectorMath<V::kLanes>;
+    return (typename V::type)M::Relu((typename M::F)z, typename M::F{} + slope);
+  }
+
   // R rows by NV registers of C, over the whole depth.
   template <int R, int NV, class B>
-  static void Tile(int depth, const float* a, const B& b, float* c, int ldc, Init init,
-                   const float* bias) {
+  static void Tile(int depth, const float* a, const B& b, float* c, int ldc, const TileEnds& ends) {
     typename V::type lo[R], hi[R];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       float* ci = c + static_cast<size_t>(i) * ldc;
-      if (init == Init::kLoad) {
+      if (ends.init == Init::kLoad) {
         lo[i] = V::load(ci);
         if constexpr (NV == 2) hi[i] = V::load(ci + V::kLanes);
       } else {
-        lo[i] = hi[i] = init == Init::kBias ? V::set1(bias[i]) : V::set1(0.f);
+        lo[i] = hi[i] = ends.init == Init::kBias ? V::set1(ends.bias[i]) : V::set1(0.f);
       }
     }
     for (int k = 0; k < depth; ++k) {
@@ -46,6 +52,13 @@ struct VectorTiles {
         if constexpr (NV == 2) hi[i] = V::fma(ai, b1, hi[i]);
       }
     }
+    if (ends.slope != 1.f) {
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        lo[i] = Rectify(lo[i], ends.slope);
+        if constexpr (NV == 2) hi[i] = Rectify(hi[i], ends.slope);
+      }
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       float* ci = c + static_cast<size_t>(i) * ldc;
@@ -56,53 +69,53 @@ struct VectorTiles {
 
   // A run-time row count (1..kMaxRows) to the compiled tile of that height.
   template <int NV, class B>
-  static void Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc, Init init,
-                    const float* bias) {
+  static void Tiles(int rows, int depth, const float* a, const B& b, float* c, int ldc,
+                    const TileEnds& ends) {
     switch (rows) {
       case 1:
-        return Tile<1, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<1, NV>(depth, a, b, c, ldc, ends);
       case 2:
-        return Tile<2, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<2, NV>(depth, a, b, c, ldc, ends);
       case 3:
-        return Tile<3, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<3, NV>(depth, a, b, c, ldc, ends);
       case 4:
-        return Tile<4, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<4, NV>(depth, a, b, c, ldc, ends);
       case 5:
-        return Tile<5, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<5, NV>(depth, a, b, c, ldc, ends);
       case 6:
-        return Tile<6, NV>(depth, a, b, c, ldc, init, bias);
+        return Tile<6, NV>(depth, a, b, c, ldc, ends);
       default:
         break;
     }
     if constexpr (kMaxRows > 6) {
       switch (rows) {
         case 7:
-          return Tile<7, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<7, NV>(depth, a, b, c, ldc, ends);
         case 8:
-          return Tile<8, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<8, NV>(depth, a, b, c, ldc, ends);
         case 9:
-          return Tile<9, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<9, NV>(depth, a, b, c, ldc, ends);
         case 10:
-          return Tile<10, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<10, NV>(depth, a, b, c, ldc, ends);
         case 11:
-          return Tile<11, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<11, NV>(depth, a, b, c, ldc, ends);
         default:
-          return Tile<12, NV>(depth, a, b, c, ldc, init, bias);
+          return Tile<12, NV>(depth, a, b, c, ldc, ends);
       }
     }
   }
 
   static void MatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                          Init init, const float* bias) {
-    Tiles<2>(rows, depth, a, b, c, ldc, init, bias);
+                          const TileEnds& ends) {
+    Tiles<2>(rows, depth, a, b, c, ldc, ends);
   }
   static void HalfMatrixTiles(int rows, int depth, const float* a, const MatrixB& b, float* c,
-                              int ldc, Init init, const float* bias) {
-    Tiles<1>(rows, depth, a, b, c, ldc, init, bias);
+                              int ldc, const TileEnds& ends) {
+    Tiles<1>(rows, depth, a, b, c, ldc, ends);
   }
   static void WindowTiles(int rows, int depth, const float* a, const WindowB& b, float* c, int ldc,
-                          Init init, const float* bias) {
-    Tiles<2>(rows, depth, a, b, c, ldc, init, bias);
+                          const TileEnds& ends) {
+    Tiles<2>(rows, depth, a, b, c, ldc, ends);
   }
 
   static Kernels Set() {

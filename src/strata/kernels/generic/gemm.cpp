@@ -2,6 +2,7 @@
 // vectorizes with the baseline instruction set.
 #include <cstddef>
 
+#include "../vector_math.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
 
 namespace strata::kernels {
@@ -9,13 +10,15 @@ namespace strata::kernels {
 namespace {
 
 template <int R>
-void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc, Init init,
-                 const float* bias) {
+void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc,
+                 const TileEnds& ends) {
   constexpr int W = 8;
   float acc[R][W];
   for (int i = 0; i < R; ++i) {
     for (int j = 0; j < W; ++j) {
-      acc[i][j] = init == Init::kLoad ? c[i * ldc + j] : init == Init::kBias ? bias[i] : 0.f;
+      acc[i][j] = ends.init == Init::kLoad   ? c[i * ldc + j]
+                  : ends.init == Init::kBias ? ends.bias[i]
+                                             : 0.f;
     }
   }
   for (int k = 0; k < depth; ++k) {
@@ -26,21 +29,24 @@ void GenericTile(int depth, const float* a, const MatrixB& b, float* c, int ldc,
     }
   }
   for (int i = 0; i < R; ++i) {
-    for (int j = 0; j < W; ++j) c[i * ldc + j] = acc[i][j];
+    for (int j = 0; j < W; ++j) {
+      const float z = acc[i][j];
+      c[i * ldc + j] = ends.slope == 1.f ? z : VectorMath<W>::Relu(z, ends.slope);
+    }
   }
 }
 
 void GenericTiles(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                  Init init, const float* bias) {
+                  const TileEnds& ends) {
   switch (rows) {
     case 1:
-      return GenericTile<1>(depth, a, b, c, ldc, init, bias);
+      return GenericTile<1>(depth, a, b, c, ldc, ends);
     case 2:
-      return GenericTile<2>(depth, a, b, c, ldc, init, bias);
+      return GenericTile<2>(depth, a, b, c, ldc, ends);
     case 3:
-      return GenericTile<3>(depth, a, b, c, ldc, init, bias);
+      return GenericTile<3>(depth, a, b, c, ldc, ends);
     default:
-      return GenericTile<4>(depth, a, b, c, ldc, init, bias);
+      return GenericTile<4>(depth, a, b, c, ldc, ends);
   }
 }
 
