@@ -92,6 +92,9 @@ TEST_P(PackedGemmTest, MatchesTripleLoop) {
       Check({50, 56, 20, extra, transposed, true, false}, seed++);
       Check({12, 24, 20, extra, transposed, false, true}, seed++);
       Check({500, 40, 50, extra, transposed, false, false}, seed++);
+      // A last 2 or 3 columns past the blocks, onto C or from the bias.
+      Check({13, 50, 300, extra, transposed, false, true}, seed++);
+      Check({20, 35, 260, extra, transposed, true, false}, seed++);
     }
   }
 }
@@ -369,6 +372,30 @@ TEST_P(PackedGemmTest, ImagesMatchTripleLoop) {
             ASSERT_NEAR(c[i], expected[i], 1e-5 * (1 + depth)) << "at " << i;
           }
         }
+      }
+    }
+  }
+}
+
+// A column's sums do not depend on the block that computes it (a whole,
+// half or zero-padded edge block): the 49 columns of a product equal,
+// to the bit, the first 49 of a 64-column product over the same rows, so a
+// split of the columns over threads changes nothing.
+TEST_P(PackedGemmTest, ColumnsGiveTheSameSumsInEveryBlock) {
+  const int rows = 13, depth = 600, ld = 64;
+  const auto a = testing::UniformVector(static_cast<size_t>(rows) * depth, 300);
+  const auto b = testing::UniformVector(static_cast<size_t>(depth) * ld, 301);
+  const auto bias = testing::UniformVector(rows, 302);
+  math::PackedMatrix packed;
+  packed.Pack(false, rows, depth, a.data());
+  std::vector<float> all(static_cast<size_t>(rows) * ld), part(all.size());
+  math::GemmPacked(packed, ld, b.data(), ld, bias.data(), false, all.data(), ld);
+  for (const int n : {49, 35, 17, 1}) {
+    math::GemmPacked(packed, n, b.data(), ld, bias.data(), false, part.data(), ld);
+    for (int i = 0; i < rows; ++i) {
+      for (int j = 0; j < n; ++j) {
+        ASSERT_EQ(part[i * ld + j], all[i * ld + j])
+            << n << " columns, at (" << i << ", " << j << ")";
       }
     }
   }
