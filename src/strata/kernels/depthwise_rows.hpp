@@ -58,15 +58,6 @@ struct DepthwiseRows {
     }
   }
 
-  // Rows [oh, oh + R) of a plane whose rows are G vectors or fewer.
-  template <int R, int G, class Weight>
-  static inline void RowBlock(int oh, int out_h, int out_w, size_t row_step, int tap_count,
-                              const size_t* offsets, const float* plane, const Weight& weight,
-                              float bias, float slope, float* y) {
-    OutputBlock<R, G>(0, out_w, (out_h - oh) * out_w, row_step, tap_count, plane + oh * row_step,
-                      offsets, weight, bias, slope, y + oh * out_w);
-  }
-
   // A plane whose rows are G vectors or fewer, R rows at a time (a narrow
   // plane's row alone holds too few sums to hide the adds' latency).
   template <int R, int G, class Weight>
@@ -75,7 +66,8 @@ struct DepthwiseRows {
                                  float bias, float slope, float* y) {
     int oh = 0;
     for (; oh + R <= out_h; oh += R) {
-      RowBlock<R, G>(oh, out_h, out_w, row_step, tap_count, offsets, plane, weight, bias, slope, y);
+      OutputBlock<R, G>(0, out_w, (out_h - oh) * out_w, row_step, tap_count, plane + oh * row_step,
+                        offsets, weight, bias, slope, y + oh * out_w);
     }
     if constexpr (R > 1) {
       if (oh < out_h) {
