@@ -64,6 +64,66 @@ TEST(ConvAlgorithmTest, OpenBlasIsBehindWhereItsCoreHasNarrowerKernels) {
   EXPECT_FALSE(OpenBlasCoreBehind("Prescott", Isa::kGeneric));
 }
 
+// A TEST net packs its weights once, so their number no longer sends a
+// convolution to OpenBLAS, which packs them on every call; a 1x1 one reads
+// its input in place, so neither does a large image. A window over a large
+// image (AlexNet's conv1) stays with OpenBLAS. Where OpenBLAS's kernels are
+// behind, every one runs on the packed kernels either way.
+TEST(ConvAlgorithmTest, FixedWeightsGoToThePackedKernels) {
+  const auto fixed = [](ConvProblem p) {
+    p.fixed_weights = true;
+    return p;
+  };
+  const ConvProblem wide = Problem(512, 512, 1, 14);  // MobileNet's conv8_pw
+  const ConvProblem large = Problem(32, 64, 1, 112);  // its conv2_pw
+  const ConvProblem strided = Problem(256, 384, 3, 27, 2);
+  const ConvProblem alexnet = Problem(3, 96, 11, 227, 4);
+  EXPECT_EQ(ChooseConvAlgorithmFor(wide, false), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(wide), false), ConvAlgorithm::kPointwise);
+  EXPECT_EQ(ChooseConvAlgorithmFor(large, false), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(large), false), ConvAlgorithm::kPointwise);
+  EXPECT_EQ(ChooseConvAlgorithmFor(strided, false), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(strided), false), ConvAlgorithm::kPacked);
+  EXPECT_EQ(ChooseConvAlgorithmFor(alexnet, false), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(alexnet), false), ConvAlgorithm::kIm2colGemm);
+  for (bool weights_fixed : {false, true}) {
+    const auto p = [&](ConvProblem q) { return weights_fixed ? fixed(q) : q; };
+    EXPECT_EQ(ChooseConvAlgorithmFor(p(wide), true), ConvAlgorithm::kPointwise);
+    EXPECT_EQ(ChooseConvAlgorithmFor(p(large), true), ConvAlgorithm::kPointwise);
+    EXPECT_EQ(ChooseConvAlgorithmFor(p(strided), true), ConvAlgorithm::kPacked);
+    EXPECT_EQ(ChooseConvAlgorithmFor(p(alexnet), true), ConvAlgorithm::kPacked);
+  }
+}
+
+// A layer in a TEST net asks for the choice with fixed weights, and computes
+// what the same layer in a TRAIN net does.
+TEST(ConvAlgorithmTest, ATestPhaseLayerChoosesWithFixedWeights) {
+  const testing::ScopedConvAlgorithm none(ConvAlgorithm::kAuto);
+  // 300 x 300 weights: past the packed kernels' limit in a TRAIN net.
+  const std::string conv = R"(name: "c" type: "Convolution"
+    convolution_param { num_output: 300 kernel_size: 1
+      weight_filler { type: "gaussian" std: 0.05 } bias_filler { type: "gaussian" } })";
+  auto x = testing::GaussianBlob({1, 300, 3, 5}, 58);
+  auto train = testing::MakeLayer(conv);
+  auto test = testing::MakeLayer(conv + " phase: TEST");
+  Blob y_train, y_test;
+  train->SetUp({x.get()}, {&y_train});
+  test->SetUp({x.get()}, {&y_test});
+  test->blobs()[0]->CopyFrom(*train->blobs()[0]);
+  test->blobs()[1]->CopyFrom(*train->blobs()[1]);
+  EXPECT_EQ(dynamic_cast<BaseConvolutionLayer&>(*test).algorithm(), ConvAlgorithm::kPointwise);
+  EXPECT_EQ(dynamic_cast<BaseConvolutionLayer&>(*train).algorithm(),
+            OpenBlasKernelsBehind() ? ConvAlgorithm::kPointwise : ConvAlgorithm::kIm2colGemm);
+  train->Forward({x.get()}, {&y_train});
+  test->Forward({x.get()}, {&y_test});
+  ASSERT_EQ(y_test.shape(), y_train.shape());
+  for (int i = 0; i < y_test.count(); ++i) {
+    ASSERT_NEAR(y_test.data()[i], y_train.data()[i],
+                1e-4 * std::max(1.f, std::abs(y_train.data()[i])))
+        << i;
+  }
+}
+
 TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
   {
     const testing::ScopedConvAlgorithm forced(ConvAlgorithm::kIm2colGemm);

@@ -8,10 +8,12 @@
 //               its count of work is below 0.6 of the direct product's
 //   kPacked     packed_conv: Strata's packed products (packed_gemm.hpp),
 //               reading the window in place where the kernel set can: small
-//               weights, or any size where OpenBLAS's kernels are behind
+//               weights, weights packed once (a TEST net's), or any size
+//               where OpenBLAS's kernels are behind
 //   kDepthwise  depthwise_conv: a direct kernel where group == input channels
 //   kPointwise  pointwise_conv: 1x1 kernels with no padding, any stride, on
 //               the packed kernels with no unfolding, where kPacked would run
+//               and in every TEST net
 //   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
 // A new algorithm is one more value here, its file pair, and one row in the
@@ -36,11 +38,16 @@ struct ConvProblem {
   ConvShape shape;
   bool caffe_engine = false;
   bool deconvolution = false;
+  // A TEST net's layer: its strategy packs the weights once, not every pass.
+  bool fixed_weights = false;
 };
 
 // The algorithm for `problem`: the override (SetConvAlgorithmOverride) when
 // one is set and applies, else the fastest by the rules above.
 ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& problem);
+// The same rules, on a machine where OpenBLAS's kernels are or are not
+// behind Strata's (OpenBlasKernelsBehind), without the override.
+ConvAlgorithm ChooseConvAlgorithmFor(const ConvProblem& problem, bool openblas_behind);
 // Whether `algorithm` can run `problem` at all.
 bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem);
 // Whether OpenBLAS runs kernels for an older CPU than the kernel set Strata

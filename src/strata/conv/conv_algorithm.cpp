@@ -71,6 +71,10 @@ bool ConvAlgorithmApplies(ConvAlgorithm algorithm, const ConvProblem& problem) {
 ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
   const ConvAlgorithm forced = ConvAlgorithmOverride();
   if (forced != ConvAlgorithm::kAuto && ConvAlgorithmApplies(forced, p)) return forced;
+  return ChooseConvAlgorithmFor(p, OpenBlasKernelsBehind());
+}
+
+ConvAlgorithm ChooseConvAlgorithmFor(const ConvProblem& p, bool openblas_behind) {
   // A depthwise group's product has the depth of one kernel: too small for any GEMM.
   if (DepthwiseConv::Applies(p)) return ConvAlgorithm::kDepthwise;
   const math::Window2d w = p.shape.group_window();
@@ -80,9 +84,15 @@ ConvAlgorithm ChooseConvAlgorithm(const ConvProblem& p) {
   }
   const long long weights =
       static_cast<long long>(out_channels) * w.channels * w.kernel_h * w.kernel_w;
-  if ((weights <= kMaxPackedWeights && p.shape.out_spatial() <= kMaxPackedSpatial) ||
-      OpenBlasKernelsBehind()) {
-    return PointwiseConv::Applies(p) ? ConvAlgorithm::kPointwise : ConvAlgorithm::kPacked;
+  const bool pointwise = PointwiseConv::Applies(p);
+  // Weights packed once cost nothing per pass, however many, where OpenBLAS
+  // packs them on every call; and a 1x1 product reads its input's rows in
+  // place, so a large image does not spread B over pages as a window does.
+  const bool weights_fit = weights <= kMaxPackedWeights || p.fixed_weights;
+  const bool spatial_fits =
+      p.shape.out_spatial() <= kMaxPackedSpatial || (pointwise && p.fixed_weights);
+  if ((weights_fit && spatial_fits) || openblas_behind) {
+    return pointwise ? ConvAlgorithm::kPointwise : ConvAlgorithm::kPacked;
   }
   return ConvAlgorithm::kIm2colGemm;
 }

@@ -164,6 +164,7 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   problem.shape = shape_;
   problem.caffe_engine = layer_param_.convolution_param().engine() == ConvolutionParameter::CAFFE;
   problem.deconvolution = reverse_dimensions();
+  problem.fixed_weights = phase() == TEST;
   const ConvAlgorithm algorithm = ChooseConvAlgorithm(problem);
   if (!strategy_ || strategy_->algorithm() != algorithm) {
     strategy_ = MakeConvStrategy(algorithm);
