@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,12 +33,47 @@ namespace py = pybind11;
 namespace strata {
 namespace {
 
+// The NumPy views alive per storage. Forward reads it without the GIL, so a
+// mutex guards it; never freed, as views may outlive the module at exit.
+struct LiveViews {
+  std::mutex mutex;
+  std::unordered_map<const Storage*, int> count;
+};
+LiveViews& Views() {
+  static auto* views = new LiveViews;
+  return *views;
+}
+
+bool HasLiveViews(const Storage& storage) {
+  LiveViews& views = Views();
+  std::lock_guard<std::mutex> lock(views.mutex);
+  return views.count.count(&storage) > 0;
+}
+
 // A float32 view of `storage`'s first count values in `shape`; the array
-// keeps the storage alive, so it outlives the blob and its net.
+// keeps the storage alive, so it outlives the blob and its net. Making one
+// counts as a write (mutable_data), and so does freeing it: whatever Python
+// wrote through it was written by then, and the next pass sees a new write
+// count (MarkParamsWritten covers the views still alive).
 py::array View(const std::shared_ptr<Storage>& storage, float* values,
                const std::vector<int>& shape) {
   auto* owner = new std::shared_ptr<Storage>(storage);
-  py::capsule base(owner, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
+  {
+    LiveViews& views = Views();
+    std::lock_guard<std::mutex> lock(views.mutex);
+    ++views.count[storage.get()];
+  }
+  py::capsule base(owner, [](void* p) {
+    auto* owned = static_cast<std::shared_ptr<Storage>*>(p);
+    (*owned)->mutable_data();
+    LiveViews& views = Views();
+    {
+      std::lock_guard<std::mutex> lock(views.mutex);
+      const auto it = views.count.find(owned->get());
+      if (--it->second == 0) views.count.erase(it);
+    }
+    delete owned;
+  });
   std::vector<py::ssize_t> dims(shape.begin(), shape.end());
   return py::array_t<float>(dims, values, base);
 }
@@ -116,12 +152,15 @@ std::vector<float> BlobLossWeights(const Net& net) {
   return weights;
 }
 
-// Parameters are NumPy views that Python may have written at any time since
-// the last pass: their write counts move, so that a TEST net's convolutions
-// take the new values (BaseConvolutionLayer packs them once per change).
+// A parameter with a NumPy view alive may have been written through it at
+// any time since the last pass: its write count moves, so that a TEST net's
+// convolutions take the new values (BaseConvolutionLayer packs them once per
+// change). The others keep their packed copies.
 void MarkParamsWritten(Net& net) {
   for (const auto& layer : net.layers()) {
-    for (const auto& blob : layer->blobs()) blob->mutable_data();
+    for (const auto& blob : layer->blobs()) {
+      if (HasLiveViews(blob->data_storage())) blob->mutable_data();
+    }
   }
 }
 

@@ -116,6 +116,23 @@ def test_weights_written_through_a_kept_view_are_used(fixtures):
     np.testing.assert_allclose(net.forward(data=images)['prob'], before, atol=1e-5)
 
 
+def test_weights_written_through_a_view_freed_since_are_used(fixtures):
+    # A view alive across a pass, written after it and freed before the next:
+    # the write must count although no view is alive at the next pass.
+    net = lenet(fixtures)
+    images, _ = fashion_mnist_test(64)
+    before = net.forward(data=images)['prob'].copy()
+    weights = net.params['conv1'][0].data
+    net.forward(data=images)
+    weights *= -1.5
+    del weights
+    gc.collect()
+    after = net.forward(data=images)['prob'].copy()
+    assert np.abs(after - before).max() > 1e-3
+    net.params['conv1'][0].data[...] /= -1.5  # through a view freed at once
+    np.testing.assert_allclose(net.forward(data=images)['prob'], before, atol=1e-5)
+
+
 def test_backward_matches_finite_differences(write):
     model = write('ip.prototxt', '''
         name: "ip" force_backward: true
