@@ -30,6 +30,19 @@ TEST(BlobTest, StorageIsAlignedAndZeroed) {
   EXPECT_EQ(blob.asum_data(), 0);
 }
 
+// From a huge page's size on, a storage starts on a huge page (and asks for
+// huge pages), keeping what it held when it grows into one.
+TEST(BlobTest, LargeStorageStartsOnAHugePage) {
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  Blob blob({(1 << 19) - 16});  // just under 2 MB: 64-byte alignment only
+  blob.mutable_data()[7] = 3.f;
+  blob.Reshape({1 << 20});  // 4 MB
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(blob.data()) % kHugePage, 0u);
+  EXPECT_EQ(blob.data()[7], 3.f);
+  EXPECT_EQ(blob.data()[(1 << 20) - 1], 0.f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(blob.diff()) % kHugePage, 0u);
+}
+
 TEST(BlobTest, ReshapeWithinCapacityKeepsMemory) {
   Blob blob({4, 5});
   const float* before = blob.data();
