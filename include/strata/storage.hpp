@@ -1,5 +1,6 @@
 // The one place that owns numeric memory: a 64-byte aligned float buffer that
-// grows but never shrinks. A second device would add its copy here.
+// grows but never shrinks (from 2 MB on, aligned to a huge page and advised
+// to use huge pages). A second device would add its copy here.
 //
 // Reserve allocates at once; ReserveLazily only records the size, and the
 // memory is allocated (zeroed) on first access. Blobs reserve their gradients
