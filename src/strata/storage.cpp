@@ -18,9 +18,9 @@ namespace {
 constexpr size_t kAlignment = 64;
 
 // Storages of at least a huge page start on one and ask the kernel for huge
-// pages (where transparent huge pages are "madvise", the default here, they
-// get none otherwise): a pass over a net's blobs and packed weights then
-// misses the TLB far less.
+// pages (where transparent huge pages are set to "madvise", unasked memory
+// gets none): a pass over a net's blobs and packed weights then misses the
+// TLB far less.
 constexpr size_t kHugePage = size_t{2} << 20;
 
 float* Allocate(size_t bytes) {
