@@ -87,6 +87,31 @@ TEST_P(Im2colTest, ImagesSideBySideUseTheLeadingDimension) {
   }
 }
 
+// Output rows [y0, y1) alone: every split of the rows, the padded ones at
+// the top and bottom included, gives those rows' columns of the whole matrix.
+TEST_P(Im2colTest, OutputRowRangesAreSlicesOfTheWholeMatrix) {
+  const math::Window2d w = Window();
+  const auto image =
+      testing::UniformVector(static_cast<size_t>(w.channels) * w.height * w.width, 4);
+  const auto expected = ReferenceIm2col(image, w);
+  const int out_h = w.output_height(), out_w = w.output_width();
+  const int rows = w.channels * w.kernel_h * w.kernel_w;
+  for (int y0 = 0; y0 < out_h; ++y0) {
+    for (int y1 = y0 + 1; y1 <= out_h; ++y1) {
+      const int n = (y1 - y0) * out_w;
+      std::vector<float> columns(static_cast<size_t>(rows) * n, 42.f);
+      math::Im2colRows(image.data(), w, y0, y1, columns.data());
+      for (int r = 0; r < rows; ++r) {
+        for (int s = 0; s < n; ++s) {
+          ASSERT_EQ(columns[static_cast<size_t>(r) * n + s],
+                    expected[static_cast<size_t>(r) * out_h * out_w + y0 * out_w + s])
+              << "rows [" << y0 << ", " << y1 << "), matrix row " << r << " column " << s;
+        }
+      }
+    }
+  }
+}
+
 // Col2im is Im2col's adjoint: <Im2col(x), c> == <x, Col2im(c)> for all x, c.
 // Summing each column entry into the image position it was read from is
 // checked against the reference loops directly.

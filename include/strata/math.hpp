@@ -75,6 +75,9 @@ void CopyStrided(const float* src, int n, int stride, float* dst);
 // padding reads 0. Row r starts at columns + r * ld (ld 0: out_h*out_w), so
 // several images can sit side by side in one matrix for one GEMM.
 void Im2col(const float* image, const Window2d& w, float* columns, int ld = 0);
+// The same for output rows [y0, y1) only: rows of (y1 - y0) * out_w columns
+// (ld 0: that many), on the calling thread.
+void Im2colRows(const float* image, const Window2d& w, int y0, int y1, float* columns, int ld = 0);
 // The adjoint: sums columns back into an image (overwritten).
 void Col2im(const float* columns, const Window2d& w, float* image, int ld = 0);
 

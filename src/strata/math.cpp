@@ -328,25 +328,25 @@ void ForEachWindowRow(const Window2d& w, F&& f) {
   }
 }
 
-// One row of the column matrix (window position r of every output pixel) into out.
-void Im2colRow(const float* image, const WindowRow& r, int out_w, int out_h, int stride_w,
+// One row of the column matrix, window position r of output rows [y0, y1),
+// into out ((y1 - y0) * out_w values).
+void Im2colRow(const float* image, const WindowRow& r, int out_w, int y0, int y1, int stride_w,
                long row_step, float* out) {
-  std::fill(out, out + r.y_lo * out_w, 0.f);
-  const float* src = image + r.first;
+  const int from = std::clamp(r.y_lo, y0, y1), to = std::clamp(r.y_hi, from, y1);
+  std::fill(out, out + static_cast<long>(from - y0) * out_w, 0.f);
+  const float* src = image + r.first + (from - r.y_lo) * row_step;
   const int n = r.hi - r.lo;
+  float* o = out + static_cast<long>(from - y0) * out_w;
   if (stride_w == 1 && n == out_w) {  // whole output rows: the common case
-    for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
-      CopyShort(src, out_w, out + oy * out_w);
-    }
+    for (int oy = from; oy < to; ++oy, src += row_step, o += out_w) CopyShort(src, out_w, o);
   } else {
-    for (int oy = r.y_lo; oy < r.y_hi; ++oy, src += row_step) {
-      float* o = out + oy * out_w;
+    for (int oy = from; oy < to; ++oy, src += row_step, o += out_w) {
       std::fill(o, o + r.lo, 0.f);
       CopyStrided(src, n, stride_w, o + r.lo);
       std::fill(o + r.hi, o + out_w, 0.f);
     }
   }
-  std::fill(out + r.y_hi * out_w, out + out_h * out_w, 0.f);
+  std::fill(o, out + static_cast<long>(y1 - y0) * out_w, 0.f);
 }
 
 }  // namespace
@@ -354,7 +354,6 @@ void Im2colRow(const float* image, const WindowRow& r, int out_w, int out_h, int
 void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
   const int out_h = w.output_height(), out_w = w.output_width();
   if (ld == 0) ld = out_h * out_w;
-  const int stride_w = w.stride_w;
   const long row_step = static_cast<long>(w.stride_h) * w.width;
   // The rows spread over the pool where the caller runs alone (a batch of
   // one), in parts of at least kMinPartFloats; inside a hand-out, here.
@@ -365,9 +364,19 @@ void Im2col(const float* image, const Window2d& w, float* columns, int ld) {
   ParallelFor(rows, min_rows, [&](int, int begin, int end) {
     ForEachWindowRow(w, [&](int index, const WindowRow& r) {
       if (index < begin || index >= end) return;
-      Im2colRow(image, r, out_w, out_h, stride_w, row_step,
+      Im2colRow(image, r, out_w, 0, out_h, w.stride_w, row_step,
                 columns + static_cast<size_t>(index) * ld);
     });
+  });
+}
+
+void Im2colRows(const float* image, const Window2d& w, int y0, int y1, float* columns, int ld) {
+  const int out_w = w.output_width();
+  if (ld == 0) ld = (y1 - y0) * out_w;
+  const long row_step = static_cast<long>(w.stride_h) * w.width;
+  ForEachWindowRow(w, [&](int index, const WindowRow& r) {
+    Im2colRow(image, r, out_w, y0, y1, w.stride_w, row_step,
+              columns + static_cast<size_t>(index) * ld);
   });
 }
 

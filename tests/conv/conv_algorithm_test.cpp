@@ -66,9 +66,10 @@ TEST(ConvAlgorithmTest, OpenBlasIsBehindWhereItsCoreHasNarrowerKernels) {
 
 // A TEST net packs its weights once, so their number no longer sends a
 // convolution to OpenBLAS, which packs them on every call; a 1x1 one reads
-// its input in place, so neither does a large image. A window over a large
-// image (AlexNet's conv1) stays with OpenBLAS. Where OpenBLAS's kernels are
-// behind, every one runs on the packed kernels either way.
+// its input in place, and a window over a large image (AlexNet's conv1) is
+// unfolded a block of output rows at a time, so neither does a large image.
+// Where OpenBLAS's kernels are behind, every one runs on the packed kernels
+// either way.
 TEST(ConvAlgorithmTest, FixedWeightsGoToThePackedKernels) {
   const auto fixed = [](ConvProblem p) {
     p.fixed_weights = true;
@@ -85,7 +86,7 @@ TEST(ConvAlgorithmTest, FixedWeightsGoToThePackedKernels) {
   EXPECT_EQ(ChooseConvAlgorithmFor(strided, false), ConvAlgorithm::kIm2colGemm);
   EXPECT_EQ(ChooseConvAlgorithmFor(fixed(strided), false), ConvAlgorithm::kPacked);
   EXPECT_EQ(ChooseConvAlgorithmFor(alexnet, false), ConvAlgorithm::kIm2colGemm);
-  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(alexnet), false), ConvAlgorithm::kIm2colGemm);
+  EXPECT_EQ(ChooseConvAlgorithmFor(fixed(alexnet), false), ConvAlgorithm::kPacked);
   for (bool weights_fixed : {false, true}) {
     const auto p = [&](ConvProblem q) { return weights_fixed ? fixed(q) : q; };
     EXPECT_EQ(ChooseConvAlgorithmFor(p(wide), true), ConvAlgorithm::kPointwise);
@@ -210,6 +211,46 @@ TEST(ConvAlgorithmTest, PointwiseAndSingleImagesMatchIm2col) {
         ASSERT_NEAR(results[1][i], results[0][i], 1e-4f * std::max(1.f, std::abs(results[0][i])))
             << conv << ", batch " << batch << ", value " << i;
       }
+    }
+  }
+}
+
+// A single image whose output map holds at least two blocks of rows per
+// thread is unfolded and multiplied a block at a time, the blocks spread over
+// the threads: against im2col + GEMM for a stride-2 window (MobileNet's conv1
+// on a narrow image), groups with padding wider than the kernel, and blocks
+// that end short of the map.
+TEST(ConvAlgorithmTest, ASingleImageInBlocksOfOutputRowsMatchesIm2col) {
+  const testing::ScopedThreads threads;
+  SetNumThreads(2);
+  struct Case {
+    std::vector<int> input;
+    const char* conv;
+  };
+  for (const Case& c : {Case{{1, 3, 301, 41}, "num_output: 32 kernel_size: 3 stride: 2 pad: 1"},
+                        Case{{1, 4, 150, 20}, "num_output: 6 kernel_size: 3 pad: 4 group: 2"},
+                        Case{{1, 5, 97, 23}, "num_output: 37 kernel_h: 2 kernel_w: 3 pad: 1"}}) {
+    auto x = testing::GaussianBlob(c.input, 64);
+    std::vector<std::vector<float>> results;
+    for (ConvAlgorithm a : {ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked}) {
+      const testing::ScopedConvAlgorithm forced(a);
+      auto layer = testing::MakeLayer(std::string(R"(name: "c" type: "Convolution"
+        convolution_param { )") + c.conv +
+                                      R"(
+          weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } phase: TEST)");
+      layer->Seed(10);
+      Blob y;
+      layer->SetUp({x.get()}, {&y});
+      layer->Forward({x.get()}, {&y});
+      if (a == ConvAlgorithm::kPacked) {
+        EXPECT_NE(layer->Algorithm().find("blocks of output rows"), std::string::npos)
+            << c.conv << ": " << layer->Algorithm();
+      }
+      results.emplace_back(y.data(), y.data() + y.count());
+    }
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      ASSERT_NEAR(results[1][i], results[0][i], 1e-4f * std::max(1.f, std::abs(results[0][i])))
+          << c.conv << ", value " << i;
     }
   }
 }

@@ -23,7 +23,8 @@ class PackedConv : public ColumnConv {
   static bool Applies(const ConvProblem& /*problem*/) { return true; }
   ConvAlgorithm algorithm() const override { return ConvAlgorithm::kPacked; }
   // "packed", and "(window read in place)" once the weights are packed for a
-  // kernel set that reads this window.
+  // kernel set that reads this window, or "(unfolded in blocks of output
+  // rows)" where a single image's forward runs so.
   std::string Description() const override;
   void SetWeights(const float* weights, bool for_input_gradient) override;
   // In the tiles' registers, as each product's last depth block is stored.
@@ -38,6 +39,15 @@ class PackedConv : public ColumnConv {
 
  private:
   bool ReadsWindow() const;
+  // One image in blocks of output rows, each unfolded into the thread's
+  // scratch and multiplied while it is in cache, the blocks spread over the
+  // pool: a whole unfolded image would pass through memory (MobileNet's
+  // conv1 unfolds to 1.4 MB). Taken where there are at least two blocks per
+  // thread; fewer would leave threads idle.
+  void ForwardRowBlocks(const float* in, float* out, const ConvEpilogue& epilogue);
+  bool UnfoldsInRowBlocks() const;
+  int RowsPerBlock() const;
+  int RowBlocks() const;
   std::vector<math::PackedMatrix> packed_;  // per group
 };
 

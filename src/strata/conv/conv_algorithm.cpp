@@ -87,10 +87,10 @@ ConvAlgorithm ChooseConvAlgorithmFor(const ConvProblem& p, bool openblas_behind)
   const bool pointwise = PointwiseConv::Applies(p);
   // Weights packed once cost nothing per pass, however many, where OpenBLAS
   // packs them on every call; and a 1x1 product reads its input's rows in
-  // place, so a large image does not spread B over pages as a window does.
+  // place, and a window over one image is unfolded a block of output rows at
+  // a time, so a large image does not spread B over pages.
   const bool weights_fit = weights <= kMaxPackedWeights || p.fixed_weights;
-  const bool spatial_fits =
-      p.shape.out_spatial() <= kMaxPackedSpatial || (pointwise && p.fixed_weights);
+  const bool spatial_fits = p.shape.out_spatial() <= kMaxPackedSpatial || p.fixed_weights;
   if ((weights_fit && spatial_fits) || openblas_behind) {
     return pointwise ? ConvAlgorithm::kPointwise : ConvAlgorithm::kPacked;
   }
