@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include "strata/kernels/gemm_kernels.hpp"
 #include "vector_math.hpp"
@@ -18,6 +19,20 @@ namespace strata::kernels {
 
 template <class V, int kMaxRows>
 struct VectorTiles {
+  // B's rows 2 KB apart or more (a large map's) change page every step or
+  // two, and the hardware's prefetch stops at a page's end: a tile asks for
+  // them kPrefetchSteps steps ahead. Nearer rows are prefetched well without
+  // (asking for them made 7x7 maps slower).
+  static constexpr int kPrefetchSteps = 4, kFarRowFloats = 512;
+  static bool FarRows(const MatrixB& b) { return b.ldb >= kFarRowFloats; }
+  static bool FarRows(const WindowB& /*b*/) { return false; }
+  // The lines of NV registers' worth of a row from `row` on.
+  template <int NV>
+  static void Prefetch(const float* row) {
+    __builtin_prefetch(row);
+    if constexpr (NV == 2) __builtin_prefetch(row + 2 * V::kLanes - 1);
+  }
+
   // math::Relu's formula, lane by lane.
   static typename V::type Rectify(typename V::type z, float slope) {
     using M = VectorMath<V::kLanes>;
@@ -38,11 +53,15 @@ struct VectorTiles {
         lo[i] = hi[i] = ends.init == Init::kBias ? V::set1(ends.bias[i]) : V::set1(0.f);
       }
     }
+    const bool far_rows = FarRows(b);
     // Two steps per trip: the loop's own integer work shares ports with the
     // vector units, and halving it was worth a few per cent.
 #pragma GCC unroll 2
     for (int k = 0; k < depth; ++k) {
       typename V::type b0, b1;
+      if constexpr (std::is_same_v<B, MatrixB>) {
+        if (far_rows) Prefetch<NV>(b.b + static_cast<size_t>(k + kPrefetchSteps) * b.ldb);
+      }
       if constexpr (NV == 2) {
         V::read(b, k, &b0, &b1);
       } else {
