@@ -36,16 +36,19 @@ std::vector<float> RunPass(const Case& c, ConvAlgorithm algorithm, const std::st
 
 const std::vector<Case>& OddCases() {
   static const std::vector<Case> cases = {
-      {{2, 3, 7, 9}, 1, 3, 1, 1, 1},   // MobileNet's 3x3, odd sizes and channels
-      {{2, 5, 8, 11}, 1, 3, 1, 2, 1},  // stride 2
-      {{1, 17, 1, 1}, 2, 3, 1, 1, 1},  // 1x1 images, multiplier 2, 17 channels
-      {{3, 4, 6, 5}, 1, 2, 3, 1, 1},   // padding larger than the kernel
-      {{2, 6, 9, 9}, 3, 3, 2, 2, 2},   // dilation, stride and multiplier together
-      {{1, 9, 5, 13}, 1, 5, 2, 3, 1},  // 5x5, stride 3
-      {{1, 2, 5, 40}, 1, 3, 1, 1, 1},  // rows of 40: two blocks of 16 outputs, then 8
-      {{1, 3, 6, 37}, 1, 3, 1, 2, 1},  // stride 2 on rows of 19 outputs: 16, then 3
-      {{1, 2, 4, 70}, 1, 3, 1, 1, 1},  // rows of 70: four 16-float vectors, then 6
-      {{2, 3, 6, 6}, 1, 3, 0, 2, 1},   // stride 2 unpadded: no window reads the last row
+      {{2, 3, 7, 9}, 1, 3, 1, 1, 1},    // MobileNet's 3x3, odd sizes and channels
+      {{2, 5, 8, 11}, 1, 3, 1, 2, 1},   // stride 2
+      {{1, 17, 1, 1}, 2, 3, 1, 1, 1},   // 1x1 images, multiplier 2, 17 channels
+      {{3, 4, 6, 5}, 1, 2, 3, 1, 1},    // padding larger than the kernel
+      {{2, 6, 9, 9}, 3, 3, 2, 2, 2},    // dilation, stride and multiplier together
+      {{1, 9, 5, 13}, 1, 5, 2, 3, 1},   // 5x5, stride 3
+      {{1, 2, 5, 40}, 1, 3, 1, 1, 1},   // rows of 40: two blocks of 16 outputs, then 8
+      {{1, 3, 6, 37}, 1, 3, 1, 2, 1},   // stride 2 on rows of 19 outputs: 16, then 3
+      {{1, 2, 4, 70}, 1, 3, 1, 1, 1},   // rows of 70: four 16-float vectors, then 6
+      {{2, 3, 6, 6}, 1, 3, 0, 2, 1},    // stride 2 unpadded: no window reads the last row
+      {{1, 3, 14, 14}, 1, 3, 1, 1, 1},  // 14 rows of one vector: blocks of 7 rows
+      {{1, 2, 17, 9}, 1, 3, 1, 1, 1},   // 17 rows of one vector: blocks of 6, 6 and 5
+      {{1, 2, 17, 20}, 1, 3, 1, 1, 1},  // 17 rows of two vectors (AVX-512): a last block of 1
   };
   return cases;
 }

@@ -58,22 +58,39 @@ struct DepthwiseRows {
     }
   }
 
-  // A plane whose rows are G vectors or fewer, R rows at a time (a narrow
-  // plane's row alone holds too few sums to hide the adds' latency).
+  // Sums in flight in a narrow plane's blocks: enough to hide the adds'
+  // latency (a block's taps add one after another), as many as the
+  // registers hold beside a 3x3 window's weights.
+  static constexpr int kChains = W >= 16 ? 8 : 4;
+
+  // A block of `rows` rows (1..R) of G vectors each.
   template <int R, int G, class Weight>
+  static inline void RowBlock(int rows, int out_h, int out_w, size_t row_step, int tap_count,
+                              const size_t* offsets, const float* plane, const Weight& weight,
+                              float bias, float slope, float* y) {
+    if constexpr (R > 1) {
+      if (rows < R) {
+        return RowBlock<R - 1, G>(rows, out_h, out_w, row_step, tap_count, offsets, plane, weight,
+                                  bias, slope, y);
+      }
+    }
+    OutputBlock<R, G>(0, out_w, out_h * out_w, row_step, tap_count, plane, offsets, weight, bias,
+                      slope, y);
+  }
+
+  // A plane whose rows are G vectors or fewer, in blocks of rows as even as
+  // the chains allow (a 14-row plane: two blocks of 7, not 4 + 4 + 4 + 2, as
+  // a block's time is its chain of taps whatever its height).
+  template <int G, class Weight>
   static inline void NarrowPlane(int out_h, int out_w, size_t row_step, int tap_count,
                                  const size_t* offsets, const float* plane, const Weight& weight,
                                  float bias, float slope, float* y) {
-    int oh = 0;
-    for (; oh + R <= out_h; oh += R) {
-      OutputBlock<R, G>(0, out_w, (out_h - oh) * out_w, row_step, tap_count, plane + oh * row_step,
-                        offsets, weight, bias, slope, y + oh * out_w);
-    }
-    if constexpr (R > 1) {
-      if (oh < out_h) {
-        NarrowPlane<R / 2, G>(out_h - oh, out_w, row_step, tap_count, offsets,
-                              plane + oh * row_step, weight, bias, slope, y + oh * out_w);
-      }
+    constexpr int kMaxRows = kChains / G;
+    const int blocks = (out_h + kMaxRows - 1) / kMaxRows;
+    const int rows = (out_h + blocks - 1) / blocks;
+    for (int oh = 0; oh < out_h; oh += rows) {
+      RowBlock<kMaxRows, G>(std::min(rows, out_h - oh), out_h - oh, out_w, row_step, tap_count,
+                            offsets, plane + oh * row_step, weight, bias, slope, y + oh * out_w);
     }
   }
 
@@ -82,12 +99,12 @@ struct DepthwiseRows {
                            const size_t* offsets, const float* plane, const Weight& weight,
                            float bias, float slope, float* y) {
     if (out_w <= W) {
-      return NarrowPlane<4, 1>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias,
-                               slope, y);
+      return NarrowPlane<1>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias, slope,
+                            y);
     }
     if (out_w <= 2 * W) {
-      return NarrowPlane<2, 2>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias,
-                               slope, y);
+      return NarrowPlane<2>(out_h, out_w, row_step, tap_count, offsets, plane, weight, bias, slope,
+                            y);
     }
     for (int oh = 0; oh < out_h; ++oh, y += out_w) {
       const float* row = plane + oh * row_step;
