@@ -78,6 +78,8 @@ TEST_P(PackedGemmTest, MatchesTripleLoop) {
   for (int rows : {1, 3, 4, 5, 6, 7, 11, 12, 13, 20, 25, 50}) {
     // Past the whole blocks (16 columns in AVX2, 32 in AVX-512): a half block
     // (8, 16), then a zero-padded edge; 24, 48 end in a half block exactly.
+    // In AVX-512 a rest of up to 4 columns runs in narrow tiles, after a
+    // half block or not (1, 19, 33).
     for (int n : {1, 7, 8, 16, 19, 24, 31, 32, 33, 48, 53, 64, 100}) {
       for (int depth : {1, 5, 25, 257, 600}) {
         if (rows * n * depth > 2000000) continue;
@@ -378,7 +380,7 @@ TEST_P(PackedGemmTest, ImagesMatchTripleLoop) {
 }
 
 // A column's sums do not depend on the block that computes it (a whole,
-// half or zero-padded edge block): the 49 columns of a product equal,
+// half, narrow or zero-padded edge block): the 49 columns of a product equal,
 // to the bit, the first 49 of a 64-column product over the same rows, so a
 // split of the columns over threads changes nothing.
 TEST_P(PackedGemmTest, ColumnsGiveTheSameSumsInEveryBlock) {

@@ -239,34 +239,69 @@ void EdgeBlock(const Kernels& kernels, const Panels& panels, const PackedMatrix&
   edge.Finish();
 }
 
-// One column block of a product: its kernel, its part of B and of C.
+// One column block of a product: its kernel, its part of B and of C. Called
+// as a tile; a narrow block runs `cols` columns in the narrow tile.
 struct Block {
   kernels::TileFn tile;
   MatrixB b;
   float* c;
   int ldc;
+  kernels::NarrowTileFn narrow = nullptr;
+  int cols = 0;
+  void operator()(int rows, int depth, const float* a, const MatrixB& part, float* c_part,
+                  int ldc_part, const TileEnds& ends) const {
+    if (narrow != nullptr) return narrow(rows, cols, depth, a, part, c_part, ldc_part, ends);
+    tile(rows, depth, a, part, c_part, ldc_part, ends);
+  }
 };
 
-// The columns the kernels take in place: whole blocks, then a half block
-// where the rest is exactly one (16 of AVX-512's 32 columns: 4 Winograd tiles
-// per 8x8 map times 4 images runs at full speed). An edge block takes the
-// rest: a longer one whole, as a half block and a narrow edge each cost
-// about a whole block's time (a 7x7 map's 49 columns: 32 + 17, not 32 + 16 + 1).
-int ColumnsInPlace(const Kernels& kernels, int n) {
+// How a product's columns run in place: whole blocks up to `whole`, then a
+// half block (16 of AVX-512's 32 columns: 4 Winograd tiles per 8x8 map times
+// 4 images run at full speed) where `half`, then `narrow` columns in narrow
+// tiles; from `covered` on, an edge block takes the rest. A rest of more than
+// half a block that the narrow tiles cannot finish goes to the edge block
+// whole, as a half block and an edge each cost about a whole block's time;
+// with them a 7x7 map's 49 columns run as 32 + 16 + 1.
+struct ColumnPlan {
+  int whole;
+  bool half;
+  int narrow, covered;
+};
+
+ColumnPlan PlanColumns(const Kernels& kernels, int n) {
   const int whole = n / kernels.width * kernels.width, half = kernels.width / 2;
-  return kernels.half_tile != nullptr && whole + half == n ? n : whole;
+  const bool narrow_tiles = kernels.narrow_tile != nullptr;
+  int rest = n - whole;
+  ColumnPlan plan{whole, false, 0, whole};
+  if (kernels.half_tile != nullptr && rest >= half &&
+      (rest == half || (narrow_tiles && rest - half <= kernels::kNarrowColumns))) {
+    plan.half = true;
+    rest -= half;
+  }
+  if (narrow_tiles && rest <= kernels::kNarrowColumns) {
+    plan.narrow = rest;
+    rest = 0;
+  }
+  plan.covered = n - rest;
+  return plan;
 }
 
-// fn(block) for each column block of the `covered` columns ColumnsInPlace
-// gives, then for the edge block, if any.
+// fn(block) for each column block the plan runs in place, then for the edge
+// block, if any.
 template <class Fn>
-void ForEachColumnBlock(const Kernels& kernels, int covered, const float* b, int ldb, float* c,
-                        int ldc, const EdgeBuffers* edge, Fn fn) {
+void ForEachColumnBlock(const Kernels& kernels, const ColumnPlan& plan, const float* b, int ldb,
+                        float* c, int ldc, const EdgeBuffers* edge, Fn fn) {
   int j = 0;
-  for (; j + kernels.width <= covered; j += kernels.width) {
+  for (; j < plan.whole; j += kernels.width) {
     fn(Block{kernels.tile, MatrixB{b + j, ldb}, c + j, ldc});
   }
-  if (j < covered) fn(Block{kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc});
+  if (plan.half) {
+    fn(Block{kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc});
+    j += kernels.width / 2;
+  }
+  if (plan.narrow > 0) {
+    fn(Block{nullptr, MatrixB{b + j, ldb}, c + j, ldc, kernels.narrow_tile, plan.narrow});
+  }
   if (edge != nullptr) fn(Block{edge->Tile(kernels), edge->B(), edge->C(), edge->ldc()});
 }
 
@@ -278,7 +313,8 @@ void ForEachColumnBlock(const Kernels& kernels, int covered, const float* b, int
 void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix& a,
                 const Panels& panels, int n, const float* b, int ldb, const float* row_bias,
                 bool accumulate, float relu_slope, float* c, int ldc) {
-  const int covered = ColumnsInPlace(kernels, n);
+  const ColumnPlan plan = PlanColumns(kernels, n);
+  const int covered = plan.covered;
   std::optional<EdgeBuffers> edge;
   if (covered < n) {
     const auto fill_b = [&](int k, float* row) {
@@ -291,14 +327,14 @@ void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix&
     ForEachPanelStep(
         panels, a, packed, row_bias, accumulate, relu_slope,
         [&](int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
-          ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
-            block.tile(r, kc, a_part, Advance(block.b, k0),
-                       block.c + static_cast<size_t>(start) * block.ldc, block.ldc, ends);
+          ForEachColumnBlock(kernels, plan, b, ldb, c, ldc, edge_block, [&](const Block& block) {
+            block(r, kc, a_part, Advance(block.b, k0),
+                  block.c + static_cast<size_t>(start) * block.ldc, block.ldc, ends);
           });
         });
   } else {
-    ForEachColumnBlock(kernels, covered, b, ldb, c, ldc, edge_block, [&](const Block& block) {
-      ColumnBlock(block.tile, panels, a, packed, block.b, row_bias, accumulate, relu_slope, block.c,
+    ForEachColumnBlock(kernels, plan, b, ldb, c, ldc, edge_block, [&](const Block& block) {
+      ColumnBlock(block, panels, a, packed, block.b, row_bias, accumulate, relu_slope, block.c,
                   block.ldc);
     });
   }

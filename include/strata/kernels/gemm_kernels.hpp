@@ -40,17 +40,28 @@ using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, f
                         const TileEnds& ends);
 using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
                               int ldc, const TileEnds& ends);
+using NarrowTileFn = void (*)(int rows, int cols, int depth, const float* a, const MatrixB& b,
+                              float* c, int ldc, const TileEnds& ends);
+
+// The most columns a narrow tile takes.
+constexpr int kNarrowColumns = 4;
 
 // A kernel set: C tiles of up to `max_rows` rows by `width` columns, and
 // `half_tile`, the same rows by width / 2 columns (one register per row), for
-// a last block at least half as wide. `window_tile` and `half_tile` are null
-// where the set has none.
+// a last block at least half as wide. `narrow_tile` takes the last 1 to
+// kNarrowColumns columns where they are fewer than half a block, B and C read
+// in place: one register per column, its lanes the rows, each step one load
+// of A and one multiply-add per column, where a half tile would take a
+// multiply-add per row. Each entry is summed over the depth in the same order
+// as in the other tiles. `window_tile`, `half_tile` and `narrow_tile` are
+// null where the set has none.
 struct Kernels {
   int max_rows;
   int width;
   TileFn tile;
   WindowTileFn window_tile;
   TileFn half_tile;
+  NarrowTileFn narrow_tile = nullptr;
 };
 
 // Each tile sums the depth in blocks of this many steps, so that the block of

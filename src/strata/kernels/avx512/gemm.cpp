@@ -1,5 +1,5 @@
-// The AVX-512 kernel set: 32 columns (two registers) by up to 12 rows, and
-// the dot tiles of GemmAccumulateNT.
+// The AVX-512 kernel set: 32 columns (two registers) by up to 12 rows, narrow
+// tiles of up to 4 columns, and the dot tiles of GemmAccumulateNT.
 // Compiled with -mavx512f -mavx2 -mfma (CMakeLists.txt).
 #include <immintrin.h>
 
@@ -52,10 +52,58 @@ struct Avx512Vector {
   }
 };
 
+// Q columns of up to 16 rows: one register per column, a lane per row (C's
+// entries gathered and scattered at the tile's ends, ldc apart).
+template <int Q>
+void NarrowColumns(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
+                   const TileEnds& ends) {
+  const __mmask16 lanes = static_cast<__mmask16>((1u << rows) - 1);
+  const __m512i at =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(ldc));
+  __m512 acc[Q];
+  for (int q = 0; q < Q; ++q) {
+    if (ends.init == Init::kLoad) {
+      acc[q] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, at, c + q, sizeof(float));
+    } else {
+      acc[q] =
+          ends.init == Init::kBias ? _mm512_maskz_loadu_ps(lanes, ends.bias) : _mm512_setzero_ps();
+    }
+  }
+  for (int k = 0; k < depth; ++k) {
+    const __m512 ak = _mm512_maskz_loadu_ps(lanes, a + static_cast<size_t>(k) * rows);
+    const float* bk = b.b + static_cast<size_t>(k) * b.ldb;
+    for (int q = 0; q < Q; ++q) acc[q] = _mm512_fmadd_ps(ak, _mm512_set1_ps(bk[q]), acc[q]);
+  }
+  for (int q = 0; q < Q; ++q) {
+    if (ends.slope != 1.f) acc[q] = VectorTiles<Avx512Vector, 12>::Rectify(acc[q], ends.slope);
+    _mm512_mask_i32scatter_ps(c + q, lanes, at, acc[q], sizeof(float));
+  }
+}
+
+void NarrowTile(int rows, int cols, int depth, const float* a, const MatrixB& b, float* c, int ldc,
+                const TileEnds& ends) {
+  static_assert(kNarrowColumns == 4, "one case per column count");
+  switch (cols) {
+    case 1:
+      return NarrowColumns<1>(rows, depth, a, b, c, ldc, ends);
+    case 2:
+      return NarrowColumns<2>(rows, depth, a, b, c, ldc, ends);
+    case 3:
+      return NarrowColumns<3>(rows, depth, a, b, c, ldc, ends);
+    default:
+      return NarrowColumns<4>(rows, depth, a, b, c, ldc, ends);
+  }
+}
+
 }  // namespace
 
 const Kernels& Avx512Kernels() {
-  static const Kernels set = VectorTiles<Avx512Vector, 12>::Set();
+  static const Kernels set = [] {
+    Kernels kernels = VectorTiles<Avx512Vector, 12>::Set();
+    kernels.narrow_tile = NarrowTile;
+    return kernels;
+  }();
   return set;
 }
 
