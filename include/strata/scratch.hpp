@@ -40,6 +40,8 @@ enum class Key : int {
   kGemmGatheredC,
   // GemmAccumulateNT through the packed kernels: B transposed.
   kGemmTransposedB,
+  // B's rows copied to vector-aligned starts, where every row panel reads them.
+  kGemmAlignedB,
   kWindowOffsets,
   kWeightGradOutputRuns,
   kWeightGradImageRuns,

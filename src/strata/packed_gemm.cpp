@@ -324,6 +324,20 @@ void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix&
   }
   const EdgeBuffers* edge_block = edge ? &*edge : nullptr;
   if (n > kernels.width && n < a.rows()) {
+    // Every panel reads all of B's rows: where they start off a cache line,
+    // they are copied once to rows that start on one.
+    constexpr int kLineFloats = 16;
+    if (ldb % kLineFloats != 0) {
+      const int aligned = (n + kLineFloats - 1) / kLineFloats * kLineFloats;
+      float* copy = scratch::Get<float>(scratch::Key::kGemmAlignedB,
+                                        static_cast<size_t>(a.depth()) * aligned);
+      for (int k = 0; k < a.depth(); ++k) {
+        std::copy_n(b + static_cast<size_t>(k) * ldb, covered,
+                    copy + static_cast<size_t>(k) * aligned);
+      }
+      b = copy;
+      ldb = aligned;
+    }
     ForEachPanelStep(
         panels, a, packed, row_bias, accumulate, relu_slope,
         [&](int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
