@@ -27,6 +27,10 @@ struct DepthwiseKernels {
                            const size_t* offsets, const float* dy, const float* k, float* dplane);
   void (*weight_grad_plane)(int out_h, int dy_row, size_t row_step, int tap_count,
                             const size_t* offsets, const float* plane, const float* dy, float* dk);
+  // Filling the padded plane: dst[i] = src[i], and even[i] = row[2 * i],
+  // odd[i] = row[2 * i + 1] (a stride-2 row's two column phases), i < n.
+  void (*copy_row)(const float* src, int n, float* dst);
+  void (*split_row)(const float* row, int n, float* even, float* odd);
 };
 
 const DepthwiseKernels& GenericDepthwiseKernels();

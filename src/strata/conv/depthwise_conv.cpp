@@ -1,7 +1,6 @@
 #include "strata/conv/depthwise_conv.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "strata/kernels/depthwise_kernels.hpp"
@@ -12,24 +11,6 @@ namespace strata {
 
 namespace {
 
-// n floats, src to dst, inline: a depthwise plane's rows are short (14
-// floats in MobileNet's 14x14 layers), where a call to memmove cost more
-// than the copy. The last 8 floats (4 in a row of 4 to 7) go as one block
-// that may overlap the block before.
-inline void CopyRow(const float* __restrict src, int n, float* __restrict dst) {
-  if (n < 8) {
-    if (n < 4) {
-      for (int i = 0; i < n; ++i) dst[i] = src[i];
-      return;
-    }
-    std::memcpy(dst, src, 4 * sizeof(float));
-    std::memcpy(dst + n - 4, src + n - 4, 4 * sizeof(float));
-    return;
-  }
-  for (int i = 0; i + 8 < n; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
-  std::memcpy(dst + n - 8, src + n - 8, 8 * sizeof(float));
-}
-
 // One input channel zero-padded, each padded row split into `stride_w`
 // column phases (phase j holds padded columns j, j + stride_w, ...): every
 // tap of a row of outputs then reads consecutive values, with no edge cases.
@@ -37,15 +18,16 @@ class PaddedChannel {
   static int RoundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 
  public:
-  PaddedChannel(const math::Window2d& w, int lanes)
+  PaddedChannel(const math::Window2d& w, const kernels::DepthwiseKernels& kernels)
       : w_(w),
+        kernels_(kernels),
         rows_((w.output_height() - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1),
-        output_row_(RoundUp(w.output_width(), lanes)),
+        output_row_(RoundUp(w.output_width(), kernels.lanes)),
         // Whole vectors of `lanes` outputs and the furthest tap beyond them,
         // rounded up to whole vectors: every row then starts on a vector's
         // boundary, and a tap at column 0 reads whole cache lines.
-        phase_len_(RoundUp(output_row_ + (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1, lanes)) {
-  }
+        phase_len_(RoundUp(output_row_ + (w.kernel_w - 1) * w.dilation_w / w.stride_w + 1,
+                           kernels.lanes)) {}
 
   // A row of outputs as whole vectors.
   int output_row() const { return output_row_; }
@@ -72,14 +54,10 @@ class PaddedChannel {
       const int ih = r - w_.pad_h;
       float* dst = plane + static_cast<size_t>(r) * padded;
       float* line = s == 1 ? dst : row;
-      CopyRow(x + static_cast<size_t>(ih) * w_.width + (lo - w_.pad_w), hi - lo, line + lo);
-      if (s == 2) {  // the common strided case, in one pass the compiler vectorises
-        float* even = dst;
-        float* odd = dst + phase_len_;
-        for (int i = 0; i < phase_len_; ++i) {
-          even[i] = row[2 * i];
-          odd[i] = row[2 * i + 1];
-        }
+      kernels_.copy_row(x + static_cast<size_t>(ih) * w_.width + (lo - w_.pad_w), hi - lo,
+                        line + lo);
+      if (s == 2) {  // the common strided case, in the kernel set's vectors
+        kernels_.split_row(row, phase_len_, dst, dst + phase_len_);
       } else if (s > 2) {
         for (int j = 0; j < s; ++j) {
           for (int i = 0; i < phase_len_; ++i) dst[j * phase_len_ + i] = row[i * s + j];
@@ -131,6 +109,7 @@ class PaddedChannel {
 
  private:
   math::Window2d w_;
+  const kernels::DepthwiseKernels& kernels_;
   int rows_, output_row_, phase_len_;
 };
 
@@ -155,7 +134,7 @@ void DepthwiseConv::Forward(const float* in, float* out, int begin, int end,
   const math::Window2d& w = s.window;
   const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
   const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
-  const PaddedChannel layout(w, kernels.lanes);
+  const PaddedChannel layout(w, kernels);
   const float slope = epilogue.relu_slope;
   const std::vector<size_t> tap_offsets = layout.TapOffsets();
   // Channels spread over the pool where the layer runs its images on one
@@ -189,7 +168,7 @@ void DepthwiseConv::Backward(const float* in, const float* out_diff, int begin, 
   const math::Window2d& w = s.window;
   const int out_h = w.output_height(), out_w = w.output_width(), spatial = s.out_spatial();
   const kernels::DepthwiseKernels& kernels = kernels::DepthwiseKernelsFor(math::GemmIsa());
-  const PaddedChannel layout(w, kernels.lanes);
+  const PaddedChannel layout(w, kernels);
   const std::vector<size_t> tap_offsets = layout.TapOffsets();
   const int dy_row = layout.output_row();
   for (int b = begin; b < end; ++b) {

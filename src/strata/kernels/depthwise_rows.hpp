@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "strata/kernels/depthwise_kernels.hpp"
@@ -186,7 +187,33 @@ struct DepthwiseRows {
     }
   }
 
-  static DepthwiseKernels Set() { return {W, &OutputPlane, &InputGradPlane, &WeightGradPlane}; }
+  // A plane's rows are short (14 floats in MobileNet's 14x14 layers), where
+  // a call to memmove cost more than the copy: whole vectors, the last one
+  // overlapping the one before (8 or 4 floats where the row is shorter).
+  static void CopyRow(const float* __restrict src, int n, float* __restrict dst) {
+    const auto blocks = [&](auto block) {
+      constexpr int kFloats = sizeof(block) / sizeof(float);
+      for (int i = 0; i + kFloats < n; i += kFloats) std::memcpy(dst + i, src + i, sizeof block);
+      std::memcpy(dst + n - kFloats, src + n - kFloats, sizeof block);
+    };
+    if (n >= W) return blocks(F{});
+    if (n >= 8) return blocks(std::array<float, 8>{});
+    if (n >= 4) return blocks(std::array<float, 4>{});
+    for (int i = 0; i < n; ++i) dst[i] = src[i];
+  }
+
+  // In one pass, which the compiler vectorises for the set's instructions.
+  static void SplitRow(const float* __restrict row, int n, float* __restrict even,
+                       float* __restrict odd) {
+    for (int i = 0; i < n; ++i) {
+      even[i] = row[2 * i];
+      odd[i] = row[2 * i + 1];
+    }
+  }
+
+  static DepthwiseKernels Set() {
+    return {W, &OutputPlane, &InputGradPlane, &WeightGradPlane, &CopyRow, &SplitRow};
+  }
 };
 
 }  // namespace
