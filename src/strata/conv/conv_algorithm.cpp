@@ -16,9 +16,10 @@ namespace strata {
 
 namespace {
 
-// The packed kernels win where a group's weights fit L2 with room to spare
-// and an image's output is at most 1024 positions (B's rows then share
-// pages); larger convolutions go to OpenBLAS, which packs B contiguously.
+// In a TRAIN net the packed kernels win where a group's weights fit L2 with
+// room to spare and an image's output is at most 1024 positions (B's rows
+// then share pages); larger convolutions go to OpenBLAS, which packs B
+// contiguously.
 constexpr long long kMaxPackedWeights = 64 << 10;
 constexpr int kMaxPackedSpatial = 1024;
 
