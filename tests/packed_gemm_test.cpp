@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "strata/errors.hpp"
+#include "strata/gemm_nt.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {

@@ -120,17 +120,4 @@ bool WeightGradReadsWindow(const Window2d& w);
 void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* image,
                       size_t image_stride, int count, const Window2d& w, float* dw);
 
-// C (m x n, leading dimension ldc) += A * B^T, where A (m x depth) and B
-// (n x depth) are row-major with leading dimensions lda and ldb: products of
-// rows that both run along the depth (the weight gradient of a Winograd
-// convolution). Each entry is summed in a fixed order.
-void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
-                      float* c, int ldc);
-// Whether GemmAccumulateNT runs these on the packed kernels (B transposed
-// into scratch, A packed), not on dot tiles: short sums (depth up to
-// kNtPackedMaxDepth) over a large C, with the AVX-512 set and A's rows
-// contiguous.
-constexpr int kNtPackedMaxDepth = 256;
-bool NtTakesPackedKernels(int m, int n, int depth, int lda);
-
 }  // namespace strata::math

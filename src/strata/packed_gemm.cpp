@@ -239,20 +239,12 @@ void EdgeBlock(const Kernels& kernels, const Panels& panels, const PackedMatrix&
   edge.Finish();
 }
 
-// One column block of a product: its kernel, its part of B and of C. Called
-// as a tile; a narrow block runs `cols` columns in the narrow tile.
+// One column block of a product: its kernel, its part of B and of C.
 struct Block {
   kernels::TileFn tile;
   MatrixB b;
   float* c;
   int ldc;
-  kernels::NarrowTileFn narrow = nullptr;
-  int cols = 0;
-  void operator()(int rows, int depth, const float* a, const MatrixB& part, float* c_part,
-                  int ldc_part, const TileEnds& ends) const {
-    if (narrow != nullptr) return narrow(rows, cols, depth, a, part, c_part, ldc_part, ends);
-    tile(rows, depth, a, part, c_part, ldc_part, ends);
-  }
 };
 
 // How a product's columns run in place: whole blocks up to `whole`, then a
@@ -286,8 +278,8 @@ ColumnPlan PlanColumns(const Kernels& kernels, int n) {
   return plan;
 }
 
-// fn(block) for each column block the plan runs in place, then for the edge
-// block, if any.
+// fn(block) for each column block the plan runs in place but the narrow
+// one, then for the edge block, if any.
 template <class Fn>
 void ForEachColumnBlock(const Kernels& kernels, const ColumnPlan& plan, const float* b, int ldb,
                         float* c, int ldc, const EdgeBuffers* edge, Fn fn) {
@@ -299,10 +291,50 @@ void ForEachColumnBlock(const Kernels& kernels, const ColumnPlan& plan, const fl
     fn(Block{kernels.half_tile, MatrixB{b + j, ldb}, c + j, ldc});
     j += kernels.width / 2;
   }
-  if (plan.narrow > 0) {
-    fn(Block{nullptr, MatrixB{b + j, ldb}, c + j, ldc, kernels.narrow_tile, plan.narrow});
-  }
   if (edge != nullptr) fn(Block{edge->Tile(kernels), edge->B(), edge->C(), edge->ldc()});
+}
+
+// A plan's narrow columns (B and C from their first), two row panels of a
+// depth block to a narrow tile: Add holds a panel's step until the next one
+// of the same depth block comes, or Flush.
+class NarrowPairs {
+ public:
+  NarrowPairs(const Kernels& kernels, int cols, MatrixB b, float* c, int ldc)
+      : kernels_(kernels), cols_(cols), b_(b), c_(c), ldc_(ldc) {}
+  void Add(int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
+    if (count_ > 0 && k0_ != k0) Flush();
+    held_[count_++] = {r, a_part, c_ + static_cast<size_t>(start) * ldc_, ends};
+    k0_ = k0;
+    kc_ = kc;
+    if (count_ == kernels::kNarrowPanels) Flush();
+  }
+  void Flush() {
+    if (count_ > 0) kernels_.narrow_tile(count_, held_, cols_, kc_, Advance(b_, k0_), ldc_);
+    count_ = 0;
+  }
+
+ private:
+  const Kernels& kernels_;
+  int cols_;
+  MatrixB b_;
+  float* c_;
+  int ldc_;
+  kernels::NarrowPanel held_[kernels::kNarrowPanels];
+  int count_ = 0, k0_ = 0, kc_ = 0;
+};
+
+// B's first `cols` columns, copied to rows that start on a cache line where
+// they start off one.
+MatrixB LineAlignedB(const float* b, int ldb, int depth, int cols) {
+  constexpr int kLineFloats = 16;
+  if (ldb % kLineFloats == 0) return MatrixB{b, ldb};
+  const int aligned = (cols + kLineFloats - 1) / kLineFloats * kLineFloats;
+  float* copy =
+      scratch::Get<float>(scratch::Key::kGemmAlignedB, static_cast<size_t>(depth) * aligned);
+  for (int k = 0; k < depth; ++k) {
+    std::copy_n(b + static_cast<size_t>(k) * ldb, cols, copy + static_cast<size_t>(k) * aligned);
+  }
+  return MatrixB{copy, aligned};
 }
 
 // GemmPacked over a run of panels: C's rows of those panels only. Where A
@@ -323,35 +355,38 @@ void GemmPanels(const Kernels& kernels, const float* packed, const PackedMatrix&
     edge.emplace(kernels, panels, a, n - covered, fill_b, accumulate, c + covered, ldc);
   }
   const EdgeBuffers* edge_block = edge ? &*edge : nullptr;
-  if (n > kernels.width && n < a.rows()) {
-    // Every panel reads all of B's rows: where they start off a cache line,
-    // they are copied once to rows that start on one.
-    constexpr int kLineFloats = 16;
-    if (ldb % kLineFloats != 0) {
-      const int aligned = (n + kLineFloats - 1) / kLineFloats * kLineFloats;
-      float* copy = scratch::Get<float>(scratch::Key::kGemmAlignedB,
-                                        static_cast<size_t>(a.depth()) * aligned);
-      for (int k = 0; k < a.depth(); ++k) {
-        std::copy_n(b + static_cast<size_t>(k) * ldb, covered,
-                    copy + static_cast<size_t>(k) * aligned);
-      }
-      b = copy;
-      ldb = aligned;
-    }
+  const bool a_outweighs_b = n > kernels.width && n < a.rows();
+  // There every panel reads all of B's rows.
+  const MatrixB in_place =
+      a_outweighs_b ? LineAlignedB(b, ldb, a.depth(), covered) : MatrixB{b, ldb};
+  NarrowPairs narrow(kernels, plan.narrow,
+                     MatrixB{in_place.b + covered - plan.narrow, in_place.ldb},
+                     c + covered - plan.narrow, ldc);
+  const auto narrow_step = [&](int r, int kc, int k0, int start, const float* a_part,
+                               const TileEnds& ends) {
+    if (plan.narrow > 0) narrow.Add(r, kc, k0, start, a_part, ends);
+  };
+  if (a_outweighs_b) {
     ForEachPanelStep(
         panels, a, packed, row_bias, accumulate, relu_slope,
         [&](int r, int kc, int k0, int start, const float* a_part, const TileEnds& ends) {
-          ForEachColumnBlock(kernels, plan, b, ldb, c, ldc, edge_block, [&](const Block& block) {
-            block(r, kc, a_part, Advance(block.b, k0),
-                  block.c + static_cast<size_t>(start) * block.ldc, block.ldc, ends);
-          });
+          ForEachColumnBlock(
+              kernels, plan, in_place.b, in_place.ldb, c, ldc, edge_block, [&](const Block& block) {
+                block.tile(r, kc, a_part, Advance(block.b, k0),
+                           block.c + static_cast<size_t>(start) * block.ldc, block.ldc, ends);
+              });
+          narrow_step(r, kc, k0, start, a_part, ends);
         });
   } else {
     ForEachColumnBlock(kernels, plan, b, ldb, c, ldc, edge_block, [&](const Block& block) {
-      ColumnBlock(block, panels, a, packed, block.b, row_bias, accumulate, relu_slope, block.c,
+      ColumnBlock(block.tile, panels, a, packed, block.b, row_bias, accumulate, relu_slope, block.c,
                   block.ldc);
     });
+    if (plan.narrow > 0) {
+      ForEachPanelStep(panels, a, packed, row_bias, accumulate, relu_slope, narrow_step);
+    }
   }
+  narrow.Flush();
   if (edge) edge->Finish();
 }
 
@@ -509,61 +544,6 @@ void WeightGradWindow(int rows, const float* dy, size_t dy_stride, const float* 
     // would only lengthen the final folds).
     kernels::Avx2WeightGrad(args, rows, patch);
   }
-}
-
-// Where the dot tiles lose to the packed kernels: short sums (each of the
-// m x n tiles ends in a reduction across lanes, and a sum of 49 leaves one
-// step to a scalar pass) over a large C. ResNet-18's weight gradients (m x n
-// x depth 512 x 4608 x 49, 256 x 256 x 48) ran 2-3x faster through B^T and
-// the packed kernels; at 64 x 64, or sums of 256 and more, the dot tiles
-// were as fast or faster (AMD EPYC, AVX-512; docs/performance.md).
-bool NtTakesPackedKernels(int m, int n, int depth, int lda) {
-  constexpr long long kMinOutputs = 16 << 10;
-  return GemmIsa() == Isa::kAvx512 && lda == depth && depth <= kNtPackedMaxDepth &&
-         static_cast<long long>(m) * n >= kMinOutputs;
-}
-
-namespace {
-
-// C += A * B^T as A packed (one thread's matrix, kept for the next call)
-// times B transposed into scratch: each entry summed along the depth in order.
-// The transpose is bound by memory: register transposes of 8x8 blocks ran
-// no faster than these 16-column strips (docs/performance.md).
-void GemmAccumulateNTPacked(int m, int n, int depth, const float* a, const float* b, int ldb,
-                            float* c, int ldc) {
-  float* bt = scratch::Get<float>(scratch::Key::kGemmTransposedB, static_cast<size_t>(depth) * n);
-  constexpr int kBlock = 16;
-  for (int j0 = 0; j0 < n; j0 += kBlock) {
-    const int j1 = std::min(n, j0 + kBlock);
-    for (int t = 0; t < depth; ++t) {
-      float* row = bt + static_cast<size_t>(t) * n;
-      for (int j = j0; j < j1; ++j) row[j] = b[static_cast<size_t>(j) * ldb + t];
-    }
-  }
-  thread_local PackedMatrix packed;
-  packed.Pack(false, m, depth, a);
-  GemmPacked(packed, n, bt, n, nullptr, true, c, ldc);
-}
-
-}  // namespace
-
-void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
-                      float* c, int ldc) {
-  if (NtTakesPackedKernels(m, n, depth, lda))
-    return GemmAccumulateNTPacked(m, n, depth, a, b, ldb, c, ldc);
-  switch (GemmIsa()) {
-    case Isa::kAvx512:
-      // Unless 8 or more steps past the last 16 would go one at a time (an
-      // inner product's weight gradient over a batch of 8, say), where the
-      // AVX2 tiles take them 8 at a time.
-      if (depth % 16 < 8) return kernels::Avx512GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
-      return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
-    case Isa::kAvx2:
-      return kernels::Avx2GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
-    case Isa::kGeneric:
-      break;
-  }
-  kernels::DotRemainder(m, n, 0, depth, a, lda, b, ldb, c, ldc);
 }
 
 void GemmPackedWindow(const PackedMatrix& a, const float* image, const Window2d& w,

@@ -6,6 +6,7 @@
 
 #include "kernels/winograd_transforms.hpp"
 #include "strata/errors.hpp"
+#include "strata/gemm_nt.hpp"
 #include "strata/kernels/winograd_kernels.hpp"
 #include "strata/scratch.hpp"
 #include "strata/thread_pool.hpp"

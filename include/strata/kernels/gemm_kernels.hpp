@@ -40,18 +40,30 @@ using TileFn = void (*)(int rows, int depth, const float* a, const MatrixB& b, f
                         const TileEnds& ends);
 using WindowTileFn = void (*)(int rows, int depth, const float* a, const WindowB& b, float* c,
                               int ldc, const TileEnds& ends);
-using NarrowTileFn = void (*)(int rows, int cols, int depth, const float* a, const MatrixB& b,
-                              float* c, int ldc, const TileEnds& ends);
+// One row panel's share of a narrow tile: its rows, its part of A, where its
+// rows of C start, and its tiles' ends.
+struct NarrowPanel {
+  int rows;
+  const float* a;
+  float* c;
+  TileEnds ends;
+};
+using NarrowTileFn = void (*)(int panels, const NarrowPanel* panel, int cols, int depth,
+                              const MatrixB& b, int ldc);
 
-// The most columns a narrow tile takes.
+// The most columns a narrow tile takes, and the most row panels at once
+// (their chains of multiply-adds interleave, where one panel's waits on
+// each add).
 constexpr int kNarrowColumns = 4;
+constexpr int kNarrowPanels = 2;
 
 // A kernel set: C tiles of up to `max_rows` rows by `width` columns, and
 // `half_tile`, the same rows by width / 2 columns (one register per row), for
 // a last block at least half as wide. `narrow_tile` takes the last 1 to
 // kNarrowColumns columns where they are fewer than half a block, B and C read
-// in place: one register per column, its lanes the rows, each step one load
-// of A and one multiply-add per column, where a half tile would take a
+// in place, for up to kNarrowPanels row panels: one register per column and
+// panel, its lanes the rows, each step one load of A per panel and one
+// multiply-add per column and panel, where a half tile would take a
 // multiply-add per row. Each entry is summed over the depth in the same order
 // as in the other tiles. `window_tile`, `half_tile` and `narrow_tile` are
 // null where the set has none.

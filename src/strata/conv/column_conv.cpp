@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "strata/gemm_nt.hpp"
 #include "strata/packed_gemm.hpp"
 #include "strata/scratch.hpp"
 

@@ -4,6 +4,7 @@
 
 #include "strata/conv/column_conv.hpp"
 #include "strata/conv/packed_conv.hpp"
+#include "strata/gemm_nt.hpp"
 #include "strata/scratch.hpp"
 
 namespace strata {

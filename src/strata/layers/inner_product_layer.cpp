@@ -4,6 +4,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/filler.hpp"
+#include "strata/gemm_nt.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/math.hpp"
 #include "strata/packed_gemm.hpp"

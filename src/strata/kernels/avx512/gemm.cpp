@@ -52,48 +52,65 @@ struct Avx512Vector {
   }
 };
 
-// Q columns of up to 16 rows: one register per column, a lane per row (C's
-// entries gathered and scattered at the tile's ends, ldc apart).
-template <int Q>
-void NarrowColumns(int rows, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                   const TileEnds& ends) {
-  const __mmask16 lanes = static_cast<__mmask16>((1u << rows) - 1);
+// Q columns of P panels of up to 16 rows: one register per column and panel,
+// a lane per row (C's entries gathered and scattered at the ends, ldc apart).
+template <int P, int Q>
+void NarrowColumns(const NarrowPanel* panel, int depth, const MatrixB& b, int ldc) {
   const __m512i at =
       _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                          _mm512_set1_epi32(ldc));
-  __m512 acc[Q];
-  for (int q = 0; q < Q; ++q) {
-    if (ends.init == Init::kLoad) {
-      acc[q] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, at, c + q, sizeof(float));
-    } else {
-      acc[q] =
-          ends.init == Init::kBias ? _mm512_maskz_loadu_ps(lanes, ends.bias) : _mm512_setzero_ps();
+  __mmask16 lanes[P];
+  __m512 acc[P][Q];
+  for (int p = 0; p < P; ++p) {
+    const NarrowPanel& n = panel[p];
+    lanes[p] = static_cast<__mmask16>((1u << n.rows) - 1);
+    for (int q = 0; q < Q; ++q) {
+      if (n.ends.init == Init::kLoad) {
+        acc[p][q] =
+            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[p], at, n.c + q, sizeof(float));
+      } else {
+        acc[p][q] = n.ends.init == Init::kBias ? _mm512_maskz_loadu_ps(lanes[p], n.ends.bias)
+                                               : _mm512_setzero_ps();
+      }
     }
   }
   for (int k = 0; k < depth; ++k) {
-    const __m512 ak = _mm512_maskz_loadu_ps(lanes, a + static_cast<size_t>(k) * rows);
     const float* bk = b.b + static_cast<size_t>(k) * b.ldb;
-    for (int q = 0; q < Q; ++q) acc[q] = _mm512_fmadd_ps(ak, _mm512_set1_ps(bk[q]), acc[q]);
+    for (int p = 0; p < P; ++p) {
+      const __m512 ak =
+          _mm512_maskz_loadu_ps(lanes[p], panel[p].a + static_cast<size_t>(k) * panel[p].rows);
+      for (int q = 0; q < Q; ++q) acc[p][q] = _mm512_fmadd_ps(ak, _mm512_set1_ps(bk[q]), acc[p][q]);
+    }
   }
-  for (int q = 0; q < Q; ++q) {
-    if (ends.slope != 1.f) acc[q] = VectorTiles<Avx512Vector, 12>::Rectify(acc[q], ends.slope);
-    _mm512_mask_i32scatter_ps(c + q, lanes, at, acc[q], sizeof(float));
+  for (int p = 0; p < P; ++p) {
+    for (int q = 0; q < Q; ++q) {
+      const float slope = panel[p].ends.slope;
+      if (slope != 1.f) acc[p][q] = VectorTiles<Avx512Vector, 12>::Rectify(acc[p][q], slope);
+      _mm512_mask_i32scatter_ps(panel[p].c + q, lanes[p], at, acc[p][q], sizeof(float));
+    }
   }
 }
 
-void NarrowTile(int rows, int cols, int depth, const float* a, const MatrixB& b, float* c, int ldc,
-                const TileEnds& ends) {
+template <int P>
+void NarrowPanels(const NarrowPanel* panel, int cols, int depth, const MatrixB& b, int ldc) {
   static_assert(kNarrowColumns == 4, "one case per column count");
   switch (cols) {
     case 1:
-      return NarrowColumns<1>(rows, depth, a, b, c, ldc, ends);
+      return NarrowColumns<P, 1>(panel, depth, b, ldc);
     case 2:
-      return NarrowColumns<2>(rows, depth, a, b, c, ldc, ends);
+      return NarrowColumns<P, 2>(panel, depth, b, ldc);
     case 3:
-      return NarrowColumns<3>(rows, depth, a, b, c, ldc, ends);
+      return NarrowColumns<P, 3>(panel, depth, b, ldc);
     default:
-      return NarrowColumns<4>(rows, depth, a, b, c, ldc, ends);
+      return NarrowColumns<P, 4>(panel, depth, b, ldc);
   }
+}
+
+void NarrowTile(int panels, const NarrowPanel* panel, int cols, int depth, const MatrixB& b,
+                int ldc) {
+  static_assert(kNarrowPanels == 2, "one case per panel count");
+  if (panels == 2) return NarrowPanels<2>(panel, cols, depth, b, ldc);
+  NarrowPanels<1>(panel, cols, depth, b, ldc);
 }
 
 }  // namespace
