@@ -8,8 +8,14 @@
 namespace strata::math {
 
 // C = alpha * op(A) * op(B) + beta * C; op(A) is M x K, op(B) is K x N.
+// Large products are split over the thread pool by blocks of C's columns.
 void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
           const float* b, float beta, float* c);
+// As Gemm, split by blocks of rows where C has more rows than columns: each
+// thread then reads its share of op(A) only (a tall weight matrix streamed
+// from memory once, not once per thread).
+void GemmSplitLonger(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
+                     const float* b, float beta, float* c);
 // y = alpha * op(A) * x + beta * y; A is M x N.
 void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* x, float beta,
           float* y);

@@ -16,16 +16,19 @@
 
 namespace strata::math {
 
-void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
-          const float* b, float beta, float* c) {
+namespace {
+
+// C = alpha op(A) op(B) + beta C, split over the pool by blocks of C's rows
+// (by_rows) or columns, each block one single-threaded sgemm; small products
+// are not worth waking the pool.
+void SplitGemm(bool by_rows, bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+               const float* a, const float* b, float beta, float* c) {
   const int lda = trans_a ? m : k;
   const int ldb = trans_b ? k : n;
-  // Large products are split over the thread pool by blocks of C's columns
-  // (each thread one single-threaded sgemm); small ones are not worth waking it.
   constexpr double kMinFlopsPerPart = 4e6;
-  constexpr int kColumnBlock = 16;
+  constexpr int kBlock = 16;
   const double flops = 2.0 * m * n * k;
-  const int blocks = (n + kColumnBlock - 1) / kColumnBlock;
+  const int blocks = ((by_rows ? m : n) + kBlock - 1) / kBlock;
   const int max_parts = static_cast<int>(std::min<double>(blocks, flops / kMinFlopsPerPart));
   const auto op_a = trans_a ? CblasTrans : CblasNoTrans;
   const auto op_b = trans_b ? CblasTrans : CblasNoTrans;
@@ -34,11 +37,30 @@ void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     return;
   }
   ParallelFor(blocks, (blocks + max_parts - 1) / max_parts, [&](int, int begin, int end) {
-    const int j0 = begin * kColumnBlock, j1 = std::min(n, end * kColumnBlock);
+    if (by_rows) {
+      const int i0 = begin * kBlock, i1 = std::min(m, end * kBlock);
+      const float* a_part = trans_a ? a + i0 : a + static_cast<size_t>(i0) * k;
+      cblas_sgemm(CblasRowMajor, op_a, op_b, i1 - i0, n, k, alpha, a_part, lda, b, ldb, beta,
+                  c + static_cast<size_t>(i0) * n, n);
+      return;
+    }
+    const int j0 = begin * kBlock, j1 = std::min(n, end * kBlock);
     const float* b_part = trans_b ? b + static_cast<size_t>(j0) * k : b + j0;
     cblas_sgemm(CblasRowMajor, op_a, op_b, m, j1 - j0, k, alpha, a, lda, b_part, ldb, beta, c + j0,
                 n);
   });
+}
+
+}  // namespace
+
+void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
+          const float* b, float beta, float* c) {
+  SplitGemm(false, trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+}
+
+void GemmSplitLonger(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
+                     const float* b, float beta, float* c) {
+  SplitGemm(m > n, trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
 }
 
 void Gemv(bool trans_a, int m, int n, float alpha, const float* a, const float* x, float beta,

@@ -141,7 +141,8 @@ TEST(ConvAlgorithmTest, OverrideAppliesWhereItCan) {
 
 TEST(ConvAlgorithmTest, NamesRoundTripAndUnknownOnesAreRefused) {
   for (ConvAlgorithm a : {ConvAlgorithm::kAuto, ConvAlgorithm::kIm2colGemm, ConvAlgorithm::kPacked,
-                          ConvAlgorithm::kWinograd, ConvAlgorithm::kDepthwise}) {
+                          ConvAlgorithm::kWinograd, ConvAlgorithm::kDepthwise,
+                          ConvAlgorithm::kPointwise, ConvAlgorithm::kBatchedGemm}) {
     EXPECT_EQ(ParseConvAlgorithm(ConvAlgorithmName(a)), a);
   }
   try {

@@ -132,6 +132,10 @@ std::vector<float> ConvPassResults(const std::string& layer_text, const std::vec
   const Blob& w = *layer->blobs()[0];
   all.insert(all.end(), w.diff(), w.diff() + w.count());
   all.insert(all.end(), x->diff(), x->diff() + x->count());
+  if (layer->blobs().size() > 1) {
+    const Blob& bias = *layer->blobs()[1];
+    all.insert(all.end(), bias.diff(), bias.diff() + bias.count());
+  }
   return all;
 }
 

@@ -55,8 +55,9 @@ class ScopedConvAlgorithm {
 // One forward and backward pass of the convolution layer `layer_text`
 // (weights seeded 3) under `algorithm`, on an N(0, 1) input of `shape` (seed
 // 17) whose gradient holds 7s beforehand (the pass must overwrite them), with
-// a uniform output gradient (seed 5): the output, the weight gradient and the
-// input gradient, one after another. `used` receives the algorithm that ran.
+// a uniform output gradient (seed 5): the output, the weight gradient, the
+// input gradient and (where the layer has one) the bias gradient, one after
+// another. `used` receives the algorithm that ran.
 std::vector<float> ConvPassResults(const std::string& layer_text, const std::vector<int>& shape,
                                    ConvAlgorithm algorithm, std::string* used);
 

@@ -14,6 +14,9 @@
 //   kPointwise  pointwise_conv: 1x1 kernels with no padding, any stride, on
 //               the packed kernels with no unfolding, where kPacked would run
 //               and in every TEST net
+//   kBatchedGemm batched_gemm_conv: im2col of the whole batch, one OpenBLAS
+//               product over all its images, for large weights over small
+//               output maps
 //   kIm2colGemm im2col_gemm_conv: im2col, then math::Gemm (OpenBLAS): the rest
 //
 // A new algorithm is one more value here, its file pair, and one row in the
@@ -30,7 +33,15 @@ namespace strata {
 
 class ConvStrategy;
 
-enum class ConvAlgorithm { kAuto, kIm2colGemm, kPacked, kWinograd, kDepthwise, kPointwise };
+enum class ConvAlgorithm {
+  kAuto,
+  kIm2colGemm,
+  kPacked,
+  kWinograd,
+  kDepthwise,
+  kPointwise,
+  kBatchedGemm
+};
 
 // What the choice looks at: the shape, and whether the layer may leave
 // Caffe's algorithm (engine CAFFE asks for it; a deconvolution runs backwards).
@@ -63,7 +74,8 @@ bool OpenBlasCoreBehind(const std::string& core, math::Isa strata_isa);
 // A new strategy running `algorithm` (not kAuto), not yet reshaped.
 std::unique_ptr<ConvStrategy> MakeConvStrategy(ConvAlgorithm algorithm);
 
-// "im2col+gemm", "packed", "winograd", "depthwise", "pointwise" ("auto" for kAuto).
+// "im2col+gemm", "packed", "winograd", "depthwise", "pointwise", "batched-gemm"
+// ("auto" for kAuto).
 const char* ConvAlgorithmName(ConvAlgorithm algorithm);
 // The inverse; ConfigError naming the choices for another name.
 ConvAlgorithm ParseConvAlgorithm(const std::string& name);

@@ -38,6 +38,10 @@ class ConvStrategy {
   // Images per hand-out to the thread pool, given the layer's suggestion for
   // `hand_outs` hand-outs over the batch.
   virtual int HandOutImages(int suggested, int /*hand_outs*/) const { return suggested; }
+  // Whether Forward and Backward spread their own work over the pool: the
+  // layer then calls them once for the whole batch, from its own thread, with
+  // the layer's weights_diff itself.
+  virtual bool SpreadsOverPool() const { return false; }
 
   // Images [begin, end): out = W * in, then the epilogue.
   virtual void Forward(const float* in, float* out, int begin, int end,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "strata/conv/batched_gemm_conv.hpp"
 #include "strata/conv/depthwise_conv.hpp"
 #include "strata/conv/im2col_gemm_conv.hpp"
 #include "strata/conv/packed_conv.hpp"
@@ -22,6 +23,11 @@ namespace {
 // contiguously.
 constexpr long long kMaxPackedWeights = 64 << 10;
 constexpr int kMaxPackedSpatial = 1024;
+// Past 1 MB of weights (half a core's L2) over at most 256 output positions,
+// a product per image streams the weights for a few dozen or hundred
+// columns: one product over the batch streams them once.
+constexpr long long kMinBatchedWeights = 256 << 10;
+constexpr int kMaxBatchedSpatial = 256;
 
 // One row per algorithm: its value, name, where it applies, how to make it.
 struct Entry {
@@ -42,6 +48,7 @@ const Entry kAlgorithms[] = {
     {ConvAlgorithm::kWinograd, "winograd", WinogradConv::Applies, Make<WinogradConv>},
     {ConvAlgorithm::kDepthwise, "depthwise", DepthwiseConv::Applies, Make<DepthwiseConv>},
     {ConvAlgorithm::kPointwise, "pointwise", PointwiseConv::Applies, Make<PointwiseConv>},
+    {ConvAlgorithm::kBatchedGemm, "batched-gemm", BatchedGemmConv::Applies, Make<BatchedGemmConv>},
 };
 
 const Entry* Find(ConvAlgorithm algorithm) {
@@ -94,6 +101,10 @@ ConvAlgorithm ChooseConvAlgorithmFor(const ConvProblem& p, bool openblas_behind)
   const bool spatial_fits = p.shape.out_spatial() <= kMaxPackedSpatial || p.fixed_weights;
   if ((weights_fit && spatial_fits) || openblas_behind) {
     return pointwise ? ConvAlgorithm::kPointwise : ConvAlgorithm::kPacked;
+  }
+  if (BatchedGemmConv::Applies(p) && p.shape.images > 1 && weights >= kMinBatchedWeights &&
+      p.shape.out_spatial() <= kMaxBatchedSpatial) {
+    return ConvAlgorithm::kBatchedGemm;
   }
   return ConvAlgorithm::kIm2colGemm;
 }

@@ -228,14 +228,18 @@ void BaseConvolutionLayer::ForwardCpu(const std::vector<Blob*>& bottom,
     const bool rectified =
         fused_relu_slope_ != 1.f && !reverse_dimensions() && strategy_->RectifiesOutput();
     const ConvEpilogue epilogue{bias, rectified ? fused_relu_slope_ : 1.f};
-    ParallelChunks(num_, grain, [&](int begin, int end) {
-      if (!reverse_dimensions()) {
-        strategy_->Forward(x, y, begin, end, epilogue);
-      } else {
-        strategy_->Backward(nullptr, x, begin, end, y, nullptr);
-        if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
-      }
-    });
+    if (strategy_->SpreadsOverPool()) {
+      strategy_->Forward(x, y, 0, num_, epilogue);
+    } else {
+      ParallelChunks(num_, grain, [&](int begin, int end) {
+        if (!reverse_dimensions()) {
+          strategy_->Forward(x, y, begin, end, epilogue);
+        } else {
+          strategy_->Backward(nullptr, x, begin, end, y, nullptr);
+          if (bias) AddBias(bias, y + static_cast<size_t>(begin) * top_dim_, end - begin);
+        }
+      });
+    }
     // Over the whole output, spread like the ReLU layer: a batch of one is a
     // single hand-out, which would rectify on one thread.
     if (fused_relu_slope_ != 1.f && !rectified) {
@@ -262,21 +266,25 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
     if (dx != nullptr) SetStrategyWeights(!reverse_dimensions());
     // Each part sums its images' parameter gradients apart; the parts are
     // added in order afterwards, so the result depends only on the thread count.
+    // A strategy that spreads itself sums the weight gradient straight into it.
+    const bool spreads = strategy_->SpreadsOverPool();
     const int parts = ParallelParts(num_, 1);
     std::vector<float*> weight_partial(parts, weights_diff), bias_partial(parts, bias_diff);
     if (parts > 1) {
       weight_partials_.resize(parts);
       bias_partials_.resize(parts);
       for (int p = 0; p < parts; ++p) {
-        if (weight_grad) weight_partial[p] = Zeroed(&weight_partials_[p], weight_count);
+        if (weight_grad && !spreads) weight_partial[p] = Zeroed(&weight_partials_[p], weight_count);
         if (bias_grad) bias_partial[p] = Zeroed(&bias_partials_[p], num_output_);
       }
     }
+    if (spreads) strategy_->Backward(x, dy, 0, num_, dx, weights_diff);
     ParallelFor(num_, 1, [&](int part, int begin, int end) {
       for (int n = begin; n < end && bias_grad; ++n) {
         math::AccumulateChannelSums(num_output_, top_dim_ / num_output_,
                                     dy + static_cast<size_t>(n) * top_dim_, bias_partial[part]);
       }
+      if (spreads) return;
       if (!reverse_dimensions()) {
         return strategy_->Backward(x, dy, begin, end, dx, weight_partial[part]);
       }
@@ -286,7 +294,7 @@ void BaseConvolutionLayer::BackwardCpu(const std::vector<Blob*>& top,
       if (dx != nullptr) strategy_->Forward(dy, dx, begin, end, ConvEpilogue{});
     });
     for (int p = 0; p < parts && parts > 1; ++p) {
-      if (weight_grad) math::Axpy(weight_count, 1.f, weight_partial[p], weights_diff);
+      if (weight_grad && !spreads) math::Axpy(weight_count, 1.f, weight_partial[p], weights_diff);
       if (bias_grad) math::Axpy(num_output_, 1.f, bias_partial[p], bias_diff);
     }
   }
