@@ -16,6 +16,7 @@
 
 #include "strata/errors.hpp"
 #include "strata/gemm_nt.hpp"
+#include "strata/kernels/gemm_kernels.hpp"
 #include "support/test_util.hpp"
 
 namespace strata {
@@ -322,16 +323,48 @@ TEST_P(PackedGemmTest, AccumulateNTMatchesTripleLoop) {
   }
 }
 
-// Short sums over a large C, which the AVX-512 set runs through B^T on the
-// packed kernels (A's rows contiguous): with a remainder past the last 16,
-// past the kernels' 12 rows and 32 columns, and a wide B and C.
-TEST_P(PackedGemmTest, AccumulateNTShortSumsOverALargeC) {
+// Short sums, which the AVX-512 set runs on stripes of A and B transposed 16
+// rows at a time: sides past multiples of 16 (and far from them: dot tiles),
+// depths with a remainder past the last 16 and past the stripes' 256 steps,
+// and leading dimensions wider than the depth.
+TEST_P(PackedGemmTest, AccumulateNTShortSumsOnStripes) {
   unsigned seed = 70;
-  for (const NtShape& t : {NtShape{130, 131, 49}, NtShape{128, 128, 16}, NtShape{13, 1300, 7}}) {
-    EXPECT_EQ(math::NtTakesPackedKernels(t.m, t.n, t.depth, t.depth),
-              GetParam() == math::Isa::kAvx512);
-    CheckAccumulateNT(t, t.depth, t.depth + 5, t.n + 2, seed += 3);
+  struct Case {
+    NtShape shape;
+    bool stripes;  // with AVX-512
+  };
+  for (const Case& c :
+       {Case{{130, 131, 49}, true}, Case{{128, 128, 16}, true}, Case{{16, 1300, 7}, true},
+        Case{{64, 48, 256}, true}, Case{{33, 17, 250}, false}, Case{{24, 24, 128}, false},
+        Case{{32, 64, 300}, false}}) {
+    const NtShape& t = c.shape;
+    EXPECT_EQ(math::NtTakesStripes(t.m, t.n, t.depth),
+              c.stripes && GetParam() == math::Isa::kAvx512)
+        << t.m << " x " << t.n << " x " << t.depth;
+    CheckAccumulateNT(t, t.depth + 3, t.depth + 5, t.n + 2, seed += 3);
   }
+}
+
+// The stripes' kernel itself over sums past its 256 steps (blocks of 256,
+// C re-read between them), where the CPU has AVX-512.
+TEST(StripesKernelTest, LongSumsRunInBlocks) {
+  if (!math::CpuSupports(math::Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 on this CPU";
+  const int m = 20, n = 35, depth = 600, lda = 603, ldb = 605, ldc = 37;
+  const auto a = testing::UniformVector(static_cast<size_t>(m) * lda, 91);
+  const auto b = testing::UniformVector(static_cast<size_t>(n) * ldb, 92);
+  auto c = testing::UniformVector(static_cast<size_t>(m) * ldc, 93);
+  std::vector<double> expected(c.begin(), c.end());
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      for (int k = 0; k < depth; ++k) {
+        expected[i * ldc + j] += static_cast<double>(a[i * lda + k]) * b[j * ldb + k];
+      }
+    }
+  }
+  std::vector<float> workspace(kernels::NtStripesWorkspace(n, depth));
+  kernels::Avx512GemmNTStripes(m, n, depth, a.data(), lda, b.data(), ldb, c.data(), ldc,
+                               workspace.data());
+  for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], expected[i], 1e-4) << i;
 }
 
 // Images apart in memory (strides past their size), leading dimensions wider

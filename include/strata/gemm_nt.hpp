@@ -1,6 +1,7 @@
 // C += A * B^T with both operands read along the depth: the weight
-// gradients' products, on Strata's dot tiles or, for short sums over a large
-// C, on the packed kernels (packed_gemm.hpp) through B transposed.
+// gradients' products, on Strata's dot tiles or, for short sums with
+// AVX-512, on stripes of A and B transposed 16 rows at a time
+// (kernels/stripe_tiles.hpp).
 #pragma once
 
 namespace strata::math {
@@ -11,11 +12,10 @@ namespace strata::math {
 // convolution). Each entry is summed in a fixed order.
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc);
-// Whether GemmAccumulateNT runs these on the packed kernels (B transposed
-// into scratch, A packed), not on dot tiles: short sums (depth up to
-// kNtPackedMaxDepth) over a large C, with the AVX-512 set and A's rows
-// contiguous.
-constexpr int kNtPackedMaxDepth = 256;
-bool NtTakesPackedKernels(int m, int n, int depth, int lda);
+// Whether GemmAccumulateNT runs these on the stripes, not on dot tiles:
+// sums of up to kNtStripesMaxDepth steps with the AVX-512 set, where m and n
+// lie near multiples of 16.
+constexpr int kNtStripesMaxDepth = 256;
+bool NtTakesStripes(int m, int n, int depth);
 
 }  // namespace strata::math

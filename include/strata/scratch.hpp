@@ -38,7 +38,7 @@ enum class Key : int {
   // GemmPackedImages: the images' last columns gathered, and their product.
   kGemmGatheredB,
   kGemmGatheredC,
-  // GemmAccumulateNT through the packed kernels: B transposed.
+  // GemmAccumulateNT on the stripes: B's rows transposed 16 at a time.
   kGemmTransposedB,
   // B's rows copied to vector-aligned starts, where every row panel reads them.
   kGemmAlignedB,

@@ -1,51 +1,31 @@
 #include "strata/gemm_nt.hpp"
 
 #include "strata/kernels/gemm_kernels.hpp"
-#include "strata/packed_gemm.hpp"
 #include "strata/scratch.hpp"
 
 namespace strata::math {
 
-// Where the dot tiles lose to the packed kernels: short sums (each of the
-// m x n tiles ends in a reduction across lanes, and a sum of 49 leaves one
-// step to a scalar pass) over a large C. ResNet-18's weight gradients (m x n
-// x depth 512 x 4608 x 49, 256 x 256 x 48) ran 2-3x faster through B^T and
-// the packed kernels; at 64 x 64, or sums of 256 and more, the dot tiles
-// were as fast or faster (AMD EPYC, AVX-512; docs/performance.md).
-bool NtTakesPackedKernels(int m, int n, int depth, int lda) {
-  constexpr long long kMinOutputs = 16 << 10;
-  return GemmIsa() == Isa::kAvx512 && lda == depth && depth <= kNtPackedMaxDepth &&
-         static_cast<long long>(m) * n >= kMinOutputs;
+// Where the dot tiles lose to the stripes: sums of up to kNtStripesMaxDepth
+// steps (each dot tile ends in a fold across its lanes, which at a few dozen
+// steps costs as much as the sums), unless C's sides sit far from multiples
+// of 16 (the stripes compute whole 16 x 16 tiles). Intel Xeon, AVX-512, one
+// thread: 64 x 64 x 32 50-57 -> 120-136 GFLOP/s, 128 x 128 x 48 61-69 ->
+// 134-153, 512 x 4608 x 49 36 (and 84 on the packed kernels through B^T,
+// which the stripes replace) -> 143; 16 x 16 x 128 the same; 24 x 24 x 128
+// 93 against 71 (docs/performance.md).
+bool NtTakesStripes(int m, int n, int depth) {
+  const auto padded = [](int x) { return (x + 15) / 16 * 16; };
+  return GemmIsa() == Isa::kAvx512 && depth <= kNtStripesMaxDepth &&
+         10LL * padded(m) * padded(n) <= 13LL * m * n;
 }
-
-namespace {
-
-// C += A * B^T as A packed (one thread's matrix, kept for the next call)
-// times B transposed into scratch: each entry summed along the depth in order.
-// The transpose is bound by memory: register transposes of 8x8 blocks ran
-// no faster than these 16-column strips (docs/performance.md).
-void GemmAccumulateNTPacked(int m, int n, int depth, const float* a, const float* b, int ldb,
-                            float* c, int ldc) {
-  float* bt = scratch::Get<float>(scratch::Key::kGemmTransposedB, static_cast<size_t>(depth) * n);
-  constexpr int kBlock = 16;
-  for (int j0 = 0; j0 < n; j0 += kBlock) {
-    const int j1 = std::min(n, j0 + kBlock);
-    for (int t = 0; t < depth; ++t) {
-      float* row = bt + static_cast<size_t>(t) * n;
-      for (int j = j0; j < j1; ++j) row[j] = b[static_cast<size_t>(j) * ldb + t];
-    }
-  }
-  thread_local PackedMatrix packed;
-  packed.Pack(false, m, depth, a);
-  GemmPacked(packed, n, bt, n, nullptr, true, c, ldc);
-}
-
-}  // namespace
 
 void GemmAccumulateNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                       float* c, int ldc) {
-  if (NtTakesPackedKernels(m, n, depth, lda))
-    return GemmAccumulateNTPacked(m, n, depth, a, b, ldb, c, ldc);
+  if (NtTakesStripes(m, n, depth)) {
+    float* workspace =
+        scratch::Get<float>(scratch::Key::kGemmTransposedB, kernels::NtStripesWorkspace(n, depth));
+    return kernels::Avx512GemmNTStripes(m, n, depth, a, lda, b, ldb, c, ldc, workspace);
+  }
   switch (GemmIsa()) {
     case Isa::kAvx512:
       // Unless 8 or more steps past the last 16 would go one at a time (an

@@ -54,7 +54,7 @@ class ColumnConv : public ConvStrategy {
   // Whether the weight gradient runs on Strata's kernels (not OpenBLAS's).
   bool OwnWeightGrad() const;
   // Images per weight-gradient product: chunk(), or more where the product
-  // runs on the packed kernels (math::NtTakesPackedKernels).
+  // runs on the stripes (math::NtTakesStripes).
   int WeightGradChunkImages() const;
 
   int chunk_ = 1;  // images per chunk

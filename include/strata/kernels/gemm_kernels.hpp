@@ -5,6 +5,9 @@
 // needs an instruction set beyond the baseline.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
+
 #include "strata/packed_gemm.hpp"
 
 namespace strata::kernels {
@@ -116,6 +119,16 @@ void Avx2GemmNT(int m, int n, int depth, const float* a, int lda, const float* b
 // The same with AVX-512 dot tiles (needs AVX-512F).
 void Avx512GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                   float* c, int ldc);
+// C (m x n) += A * B^T with AVX-512 for sums of up to kNtStripeDepth steps
+// (longer ones in blocks of it), A and B transposed 16 rows at a time into
+// stripes (stripe_tiles.hpp): each entry summed along the depth in order.
+// `workspace` holds NtStripesWorkspace(n, depth) floats.
+constexpr int kNtStripeDepth = 256;
+inline size_t NtStripesWorkspace(int n, int depth) {
+  return static_cast<size_t>((n + 15) / 16 * 16) * std::min(depth, kNtStripeDepth);
+}
+void Avx512GemmNTStripes(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                         float* c, int ldc, float* workspace);
 // The weight gradient of `rows` output channels by `patch` entries with AVX2.
 void Avx2WeightGrad(const WeightGradArgs& g, int rows, int patch);
 

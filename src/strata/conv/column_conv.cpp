@@ -75,15 +75,13 @@ bool ColumnConv::OwnWeightGrad() const {
 }
 
 int ColumnConv::WeightGradChunkImages() const {
-  // Where the product runs on the packed kernels (short sums), each call
-  // reads and writes all of dw: images are gathered up to the longest sum
-  // those kernels take.
+  // Where the product runs on the stripes (short sums), each call reads and
+  // writes all of dw: images are gathered up to the longest sum they take.
   const int spatial = shape().out_spatial();
   const int images =
-      std::max(chunk_, std::min(shape().images, math::kNtPackedMaxDepth / std::max(spatial, 1)));
+      std::max(chunk_, std::min(shape().images, math::kNtStripesMaxDepth / std::max(spatial, 1)));
   if (images == chunk_ || !OwnWeightGrad()) return chunk_;
-  return math::NtTakesPackedKernels(shape().group_out_channels(), shape().group_depth(),
-                                    images * spatial, images * spatial)
+  return math::NtTakesStripes(shape().group_out_channels(), shape().group_depth(), images * spatial)
              ? images
              : chunk_;
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "../lane_sums.hpp"
+#include "../stripe_tiles.hpp"
 #include "../vector_tiles.hpp"
 #include "strata/kernels/gemm_kernels.hpp"
 
@@ -20,6 +21,13 @@ struct Avx512Vector {
   static void store(float* p, type v) { _mm512_storeu_ps(p, v); }
   static type set1(float x) { return _mm512_set1_ps(x); }
   static type fma(type a, type b, type c) { return _mm512_fmadd_ps(a, b, c); }
+  // The first `count` (1 to 16) floats at p; the other lanes 0 (neither read nor written).
+  static type LoadFirst(const float* p, int count) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1), p);
+  }
+  static void StoreFirst(float* p, type v, int count) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
+  }
   static void read(const MatrixB& b, int k, type* b0, type* b1) {
     const float* row = b.b + static_cast<size_t>(k) * b.ldb;
     *b0 = _mm512_loadu_ps(row);
@@ -35,6 +43,45 @@ struct Avx512Vector {
     const float* at = b.image + b.offsets[k];
     *b0 = Join(at + b.runs[0], at + b.runs[1]);
     *b1 = Join(at + b.runs[2], at + b.runs[3]);
+  }
+  // r[j][i] <- r[i][j]: pairs, then pairs of pairs within 128-bit lanes,
+  // then the 4x4 of 128-bit lanes (as unpack and shuffle_f32x4 would, through
+  // GCC's vector extension: those intrinsics trip GCC 12's -Wuninitialized).
+  static void Transpose(type (&r)[16]) {
+    type t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12,
+                                     28, 13, 29);
+      t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27,
+                                         14, 30, 15, 31);
+    }
+    for (int g = 0; g < 16; g += 4) {
+      for (int h = 0; h < 2; ++h) {
+        u[g + 2 * h] = __builtin_shufflevector(t[g + h], t[g + h + 2], 0, 1, 16, 17, 4, 5, 20, 21,
+                                               8, 9, 24, 25, 12, 13, 28, 29);
+        u[g + 2 * h + 1] = __builtin_shufflevector(t[g + h], t[g + h + 2], 2, 3, 18, 19, 6, 7, 22,
+                                                   23, 10, 11, 26, 27, 14, 15, 30, 31);
+      }
+    }
+    // u[4g + s]'s 128-bit lane q holds column 4q + s of rows 4g..4g+3.
+    for (int s = 0; s < 4; ++s) {
+      const type x0 = __builtin_shufflevector(u[s], u[4 + s], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18,
+                                              19, 20, 21, 22, 23);
+      const type x1 = __builtin_shufflevector(u[s], u[4 + s], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25,
+                                              26, 27, 28, 29, 30, 31);
+      const type x2 = __builtin_shufflevector(u[8 + s], u[12 + s], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17,
+                                              18, 19, 20, 21, 22, 23);
+      const type x3 = __builtin_shufflevector(u[8 + s], u[12 + s], 8, 9, 10, 11, 12, 13, 14, 15, 24,
+                                              25, 26, 27, 28, 29, 30, 31);
+      r[s] =
+          __builtin_shufflevector(x0, x2, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+      r[4 + s] = __builtin_shufflevector(x0, x2, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29,
+                                         30, 31);
+      r[8 + s] =
+          __builtin_shufflevector(x1, x3, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+      r[12 + s] = __builtin_shufflevector(x1, x3, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28,
+                                          29, 30, 31);
+    }
   }
   // c[j] += the sum of acc[j]'s lanes, j < N: the halves added, then as
   // AVX2 does (the halves through GCC's vector extension: the intrinsics that
@@ -127,6 +174,11 @@ const Kernels& Avx512Kernels() {
 void Avx512GemmNT(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
                   float* c, int ldc) {
   DotTiles<Avx512Vector, 4>::GemmNT(m, n, depth, a, lda, b, ldb, c, ldc);
+}
+
+void Avx512GemmNTStripes(int m, int n, int depth, const float* a, int lda, const float* b, int ldb,
+                         float* c, int ldc, float* workspace) {
+  StripeTiles<Avx512Vector>::GemmNT(m, n, depth, a, lda, b, ldb, c, ldc, workspace);
 }
 
 }  // namespace strata::kernels
