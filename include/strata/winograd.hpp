@@ -25,6 +25,7 @@
 #include <optional>
 #include <vector>
 
+#include "strata/kernels/winograd_kernels.hpp"
 #include "strata/math.hpp"
 #include "strata/packed_gemm.hpp"
 
@@ -82,6 +83,15 @@ class Winograd {
   int out_channels_ = 0, tiles_h_ = 0, tiles_w_ = 0;  // M x M output tiles per column, row
   int forward_chunk_ = 16, backward_chunk_ = 16;      // tiles per pass through the buffers
   void TransformWeights();                            // u_ from source_
+  // The weight gradient of one chunk holding all the tiles, kWeightGradRows
+  // output channels at a time: their sums dU = dM V^T (dm, v: the chunk's
+  // transformed output gradients and inputs, n tiles long, points o_stride
+  // and c_stride apart) into du, then dw += G^T dU G for those rows. Each
+  // pass's dU stays in cache (all of it, kPoints x out x in, took 16 MB for
+  // 256 channels, and went to memory and back).
+  static constexpr int kWeightGradRows = 16;
+  void WeightGradRows(const kernels::WinogradGeometry& g, int n, const float* dm, size_t o_stride,
+                      const float* v, size_t c_stride, float* du, float* dw) const;
 
   std::vector<float> source_;                    // the weights u_ was computed from
   std::vector<float> u_;                         // kPoints x out_channels x channels

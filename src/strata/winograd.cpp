@@ -192,8 +192,13 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
   float* dv = dx ? scratch::Get<float>(scratch::Key::kWinogradInputGrads,
                                        WinogradBufferFloats(kP, c_count, backward_chunk_))
                  : nullptr;
+  // With all the tiles in one chunk, the weight gradient's sums are taken and
+  // brought back kWeightGradRows output channels at a time (WeightGradRows);
+  // else all of them are kept across the chunks.
+  const bool one_chunk = total <= backward_chunk_;
+  const int du_rows = one_chunk ? std::min(o_count, kWeightGradRows) : o_count;
   float* du = dw ? scratch::Get<float>(scratch::Key::kWinogradWeightGrads,
-                                       static_cast<size_t>(kP) * o_count * c_count)
+                                       static_cast<size_t>(kP) * du_rows * c_count)
                  : nullptr;
   // dx needs no zeroing: the input-gradient step writes each value before it
   // adds to it (winograd_tiles.hpp).
@@ -203,7 +208,10 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
     const size_t c_stride = WinogradPointStride(c_count, chunk);
     const size_t o_stride = WinogradPointStride(o_count, chunk);
     steps.output_grad(g, chunk, dy, dy_stride, dm);
-    if (dw) {
+    if (dw && one_chunk) {
+      steps.input(g, chunk, in, in_stride, v);
+      WeightGradRows(g, n, dm, o_stride, v, c_stride, du, dw);
+    } else if (dw) {
       // dU[p] += dM[p] V[p]^T, summed over the tiles (the padding lanes are 0).
       steps.input(g, chunk, in, in_stride, v);
       for (int p = 0; p < kP; ++p) {
@@ -221,7 +229,28 @@ void Winograd::Backward(const float* in, size_t in_stride, const float* dy, size
     }
     steps.input_grad(g, chunk, dv, dx, in_stride);
   }
-  if (dw != nullptr) steps.weight_grad(g, du, dw);  // back to k x k
+  if (dw != nullptr && !one_chunk) steps.weight_grad(g, du, dw);  // back to k x k
+}
+
+void Winograd::WeightGradRows(const Geometry& g, int n, const float* dm, size_t o_stride,
+                              const float* v, size_t c_stride, float* du, float* dw) const {
+  const kernels::WinogradSteps& steps = kernels::WinogradStepsFor(GemmIsa(), w_.kernel_h);
+  const int c_count = g.channels, kernel_size = w_.kernel_h * w_.kernel_w;
+  for (int o0 = 0; o0 < g.out_channels; o0 += kWeightGradRows) {
+    Geometry rows = g;
+    rows.out_channels = std::min(kWeightGradRows, g.out_channels - o0);
+    const size_t point_floats = static_cast<size_t>(rows.out_channels) * c_count;
+    // dU[p] = dM[p] V[p]^T for these rows: each entry's sum as one chunk's
+    // GemmAccumulateNT over all the rows takes it.
+    for (int p = 0; p < kP; ++p) {
+      float* du_p = du + p * point_floats;
+      std::fill_n(du_p, point_floats, 0.f);
+      GemmAccumulateNT(rows.out_channels, c_count, n,
+                       dm + p * o_stride + static_cast<size_t>(o0) * n, n, v + p * c_stride, n,
+                       du_p, c_count);
+    }
+    steps.weight_grad(rows, du, dw + static_cast<size_t>(o0) * c_count * kernel_size);
+  }
 }
 
 }  // namespace strata::math
