@@ -87,8 +87,8 @@ class Winograd {
   // output channels at a time: their sums dU = dM V^T (dm, v: the chunk's
   // transformed output gradients and inputs, n tiles long, points o_stride
   // and c_stride apart) into du, then dw += G^T dU G for those rows. Each
-  // pass's dU stays in cache (all of it, kPoints x out x in, took 16 MB for
-  // 256 channels, and went to memory and back).
+  // pass's dU stays in cache, where all of it (kPoints x out x in, 16 MB at
+  // 256 channels) would go to memory and back.
   static constexpr int kWeightGradRows = 16;
   void WeightGradRows(const kernels::WinogradGeometry& g, int n, const float* dm, size_t o_stride,
                       const float* v, size_t c_stride, float* du, float* dw) const;

@@ -5,14 +5,10 @@
 
 namespace strata::math {
 
-// Where the dot tiles lose to the stripes: sums of up to kNtStripesMaxDepth
-// steps (each dot tile ends in a fold across its lanes, which at a few dozen
-// steps costs as much as the sums), unless C's sides sit far from multiples
-// of 16 (the stripes compute whole 16 x 16 tiles). Intel Xeon, AVX-512, one
-// thread: 64 x 64 x 32 50-57 -> 120-136 GFLOP/s, 128 x 128 x 48 61-69 ->
-// 134-153, 512 x 4608 x 49 36 (and 84 on the packed kernels through B^T,
-// which the stripes replace) -> 143; 16 x 16 x 128 the same; 24 x 24 x 128
-// 93 against 71 (docs/performance.md).
+// Where the stripes beat the dot tiles: sums of up to kNtStripesMaxDepth
+// steps, where each dot tile's fold across its lanes costs about as much as
+// its sums, unless C's sides sit far from multiples of 16 (the stripes
+// compute whole 16 x 16 tiles). The measurements: docs/performance.md.
 bool NtTakesStripes(int m, int n, int depth) {
   const auto padded = [](int x) { return (x + 15) / 16 * 16; };
   return GemmIsa() == Isa::kAvx512 && depth <= kNtStripesMaxDepth &&

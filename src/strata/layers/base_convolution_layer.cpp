@@ -173,6 +173,11 @@ void BaseConvolutionLayer::Reshape(const std::vector<Blob*>& bottom,
   // Reshape runs before every forward: strategies keep what depends only on
   // the shape (Winograd's transformed weights) while it stays.
   strategy_->Reshape(shape_);
+  // ForwardCpu and BackwardCpu run such a strategy as a convolution only.
+  if (strategy_->SpreadsOverPool() && reverse_dimensions()) {
+    throw InternalError(std::string("a deconvolution on ") + strategy_->Description() +
+                        ", which spreads itself over the pool");
+  }
 }
 
 void BaseConvolutionLayer::SetStrategyWeights(bool for_input_gradient) {
