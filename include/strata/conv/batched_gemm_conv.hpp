@@ -39,13 +39,8 @@ class BatchedGemmConv : public ConvStrategy {
                 float* weights_diff) override;
 
  private:
+  // Images per chunk: as many as keep the column matrix within the bound.
   int ChunkImages() const;
-  // `count` images' columns side by side (k * group rows of count * out_spatial),
-  // in the calling thread's scratch, unfolded on the pool.
-  float* Im2col(const float* in, int count) const;
-  // `count` images' channels x spatial blocks side by side (and back).
-  float* Gather(const float* images, int count) const;
-  void Scatter(const float* matrix, int count, const float* bias, float* images) const;
   size_t max_column_floats_;
   const float* weights_ = nullptr;
 };

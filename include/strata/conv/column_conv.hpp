@@ -60,6 +60,14 @@ class ColumnConv : public ConvStrategy {
   int chunk_ = 1;  // images per chunk
 };
 
+// A chunk of `count` images side by side, image by image over the pool
+// (inline inside a hand-out). Columns: the chunk's column matrix (k * group
+// rows of count * out_spatial) in the calling thread's scratch; Unfold fills
+// it from the images (im2col), Fold sums it back into their gradient
+// (col2im; the gradient is overwritten).
+float* ChunkColumns(const ConvShape& shape, int count);
+float* UnfoldChunk(const ConvShape& shape, const float* in, int count);
+void FoldChunk(const ConvShape& shape, const float* columns, int count, float* in_diff);
 // The product of a chunk is [channels] x [count * spatial]; Scatter moves it
 // into per-image layout (images image_dim apart), Gather the other way.
 void ScatterChunk(const float* matrix, int channels, int spatial, int count, size_t image_dim,

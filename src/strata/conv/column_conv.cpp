@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "strata/gemm_nt.hpp"
+#include "strata/math.hpp"
 #include "strata/packed_gemm.hpp"
 #include "strata/scratch.hpp"
+#include "strata/thread_pool.hpp"
 
 namespace strata {
 
@@ -86,29 +88,14 @@ int ColumnConv::WeightGradChunkImages() const {
              : chunk_;
 }
 
-float* ColumnConv::Columns(int count) const {
-  return scratch::Get<float>(
-      scratch::Key::kConvColumns,
-      static_cast<size_t>(shape().group_depth()) * shape().group * count * shape().out_spatial());
-}
+float* ColumnConv::Columns(int count) const { return ChunkColumns(shape(), count); }
 
 float* ColumnConv::Im2col(const float* in, int count) const {
-  const int spatial = shape().out_spatial(), n = spatial * count;
-  const size_t in_dim = shape().in_dim();
-  float* columns = Columns(count);
-  for (int b = 0; b < count; ++b) {
-    math::Im2col(in + b * in_dim, shape().window, columns + static_cast<size_t>(b) * spatial, n);
-  }
-  return columns;
+  return UnfoldChunk(shape(), in, count);
 }
 
 void ColumnConv::Col2im(const float* columns, int count, float* in_diff) const {
-  const int spatial = shape().out_spatial(), n = spatial * count;
-  const size_t in_dim = shape().in_dim();
-  for (int b = 0; b < count; ++b) {
-    math::Col2im(columns + static_cast<size_t>(b) * spatial, shape().window, in_diff + b * in_dim,
-                 n);
-  }
+  FoldChunk(shape(), columns, count, in_diff);
 }
 
 void ColumnConv::WeightGradChunk(const float* in, const float* out_diff, int count,
@@ -138,26 +125,58 @@ void ColumnConv::WeightGradChunk(const float* in, const float* out_diff, int cou
   }
 }
 
+float* ChunkColumns(const ConvShape& shape, int count) {
+  return scratch::Get<float>(
+      scratch::Key::kConvColumns,
+      static_cast<size_t>(shape.group_depth()) * shape.group * count * shape.out_spatial());
+}
+
+float* UnfoldChunk(const ConvShape& shape, const float* in, int count) {
+  const int spatial = shape.out_spatial(), n = spatial * count;
+  float* columns = ChunkColumns(shape, count);
+  ParallelFor(count, 1, [&](int, int first, int last) {
+    for (int b = first; b < last; ++b) {
+      math::Im2col(in + b * shape.in_dim(), shape.window,
+                   columns + static_cast<size_t>(b) * spatial, n);
+    }
+  });
+  return columns;
+}
+
+void FoldChunk(const ConvShape& shape, const float* columns, int count, float* in_diff) {
+  const int spatial = shape.out_spatial(), n = spatial * count;
+  ParallelFor(count, 1, [&](int, int first, int last) {
+    for (int b = first; b < last; ++b) {
+      math::Col2im(columns + static_cast<size_t>(b) * spatial, shape.window,
+                   in_diff + b * shape.in_dim(), n);
+    }
+  });
+}
+
 void ScatterChunk(const float* matrix, int channels, int spatial, int count, size_t image_dim,
                   float* images) {
   const size_t n = static_cast<size_t>(count) * spatial;
-  for (int b = 0; b < count; ++b) {
-    for (int c = 0; c < channels; ++c) {
-      std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
-                  images + b * image_dim + static_cast<size_t>(c) * spatial);
+  ParallelFor(count, 1, [&](int, int first, int last) {
+    for (int b = first; b < last; ++b) {
+      for (int c = 0; c < channels; ++c) {
+        std::copy_n(matrix + c * n + static_cast<size_t>(b) * spatial, spatial,
+                    images + b * image_dim + static_cast<size_t>(c) * spatial);
+      }
     }
-  }
+  });
 }
 
 void GatherChunk(const float* images, int channels, int spatial, int count, size_t image_dim,
                  float* matrix) {
   const size_t n = static_cast<size_t>(count) * spatial;
-  for (int b = 0; b < count; ++b) {
-    for (int c = 0; c < channels; ++c) {
-      std::copy_n(images + b * image_dim + static_cast<size_t>(c) * spatial, spatial,
-                  matrix + c * n + static_cast<size_t>(b) * spatial);
+  ParallelFor(count, 1, [&](int, int first, int last) {
+    for (int b = first; b < last; ++b) {
+      for (int c = 0; c < channels; ++c) {
+        std::copy_n(images + b * image_dim + static_cast<size_t>(c) * spatial, spatial,
+                    matrix + c * n + static_cast<size_t>(b) * spatial);
+      }
     }
-  }
+  });
 }
 
 }  // namespace strata
